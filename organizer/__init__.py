@@ -1,0 +1,51 @@
+"""Organizer: campaigns, solidarity meetings and the news coverage behind them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from organizer import cli, database, errors, models, security, templating  # noqa: F401 (database: SQLite pragmas; models: complete metadata)
+from organizer.config import Config, config_from_environment
+from organizer.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` is a Config class, or a mapping of overrides on the environment's."""
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=False)
+    if config is None or isinstance(config, Mapping):
+        app.config.from_object(config_from_environment())
+        app.config.update(config or {})
+    else:
+        app.config.from_object(config)
+    security.check_config(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=templating.select_locale)
+    limiter.init_app(app)
+    templating.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from organizer.auth import bp as auth_bp
+    from organizer.campaigns import bp as campaigns_bp
+    from organizer.door import bp as door_bp
+    from organizer.events import bp as events_bp
+    from organizer.public import bp as public_bp
+    from organizer.reports import bp as reports_bp
+    from organizer.rsvp import bp as rsvp_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(campaigns_bp, url_prefix="/manage")
+    app.register_blueprint(events_bp, url_prefix="/manage")
+    app.register_blueprint(rsvp_bp)
+    app.register_blueprint(door_bp)
+    app.register_blueprint(reports_bp, url_prefix="/manage")
+    return app

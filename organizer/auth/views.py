@@ -1,0 +1,1 @@
+from organizer.auth import bp  # noqa: F401

@@ -1,0 +1,1 @@
+from organizer.campaigns import bp  # noqa: F401

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("door", __name__)
+
+from organizer.door import views  # noqa: E402,F401  (registers the routes)

@@ -1,0 +1,1 @@
+from organizer.door import bp  # noqa: F401

@@ -1,0 +1,50 @@
+"""Error pages in the site layout; a 500 rolls back so nothing half-done is committed."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from organizer.extensions import db
+
+MESSAGES = {
+    400: ("Bad request", "We couldn't understand that request. Go back, check what you entered and try again."),
+    403: ("Not allowed", "You don't have permission to do that."),
+    404: ("Not found", "There's nothing here. The link may be mistyped, or the page was removed or isn't public yet."),
+    405: ("Not allowed", "That action isn't available here."),
+    413: ("Too large", "What you sent is too large."),
+    429: ("Slow down", "Too many attempts in a short time. Wait a minute, then try again."),
+    500: ("Something went wrong", "Sorry, something broke on our side. Nothing you had already saved was lost. Please try again."),
+}
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected_error)
+
+
+def handle_http_error(error: HTTPException):
+    code = error.code or 500
+    if code >= 500:
+        db.session.rollback()
+    title, text = MESSAGES.get(code, (error.name, error.description or ""))
+    if request.accept_mimetypes.best == "application/json" or request.path.endswith(".json"):
+        response = jsonify(error=_(title), message=_(text))
+        response.status_code = code
+        return response
+    if code == 405 or error.response is not None:
+        return error
+    response = render_template("errors/error.html", code=code, title=_(title), message=_(text)), code
+    return response
+
+
+def handle_unexpected_error(error: Exception):
+    if isinstance(error, HTTPException):
+        return handle_http_error(error)
+    from flask import current_app
+
+    if current_app.debug or current_app.testing and current_app.config.get("PROPAGATE_EXCEPTIONS"):
+        raise error
+    current_app.logger.exception("Unhandled error")
+    return handle_http_error(InternalServerError())

@@ -1,0 +1,1 @@
+from organizer.events import bp  # noqa: F401

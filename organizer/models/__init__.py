@@ -1,0 +1,38 @@
+"""All models, imported here so Alembic and the app see one metadata."""
+
+from organizer.models.audit import ExportRecord
+from organizer.models.campaign import Campaign, Membership, Role
+from organizer.models.checkin import CheckIn, CheckInAction, CrowdCountEntry, DoorLink
+from organizer.models.coverage import Coverage, CoverageRelation, EventCoverage
+from organizer.models.event import EmailPolicy, Event, EventStatus, Question, QuestionKind, Visibility
+from organizer.models.outbox import OutboxMessage, OutboxStatus
+from organizer.models.rsvp import Answer, Rsvp, RsvpSource, RsvpStatus
+from organizer.models.user import PasswordResetToken, User
+
+__all__ = [
+    "Answer",
+    "Campaign",
+    "CheckIn",
+    "CheckInAction",
+    "Coverage",
+    "CoverageRelation",
+    "CrowdCountEntry",
+    "DoorLink",
+    "EmailPolicy",
+    "Event",
+    "EventCoverage",
+    "EventStatus",
+    "ExportRecord",
+    "Membership",
+    "OutboxMessage",
+    "OutboxStatus",
+    "PasswordResetToken",
+    "Question",
+    "QuestionKind",
+    "Role",
+    "Rsvp",
+    "RsvpSource",
+    "RsvpStatus",
+    "User",
+    "Visibility",
+]

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from organizer.extensions import db
+from organizer.models._types import enum_column
+from organizer.timeutil import to_local, utcnow
+
+if TYPE_CHECKING:
+    from organizer.models.campaign import Campaign
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class Visibility(enum.StrEnum):
+    PUBLIC = "public"
+    UNLISTED = "unlisted"
+
+
+class EmailPolicy(enum.StrEnum):
+    REQUIRED = "required"
+    OPTIONAL = "optional"
+    NOT_ASKED = "not_asked"
+
+
+class QuestionKind(enum.StrEnum):
+    TEXT = "text"
+    YES_NO = "yes_no"
+    CHOICE = "choice"
+
+
+class Event(db.Model):
+    __table_args__ = (Index("ix_event_listing", "status", "visibility", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime]  # naive UTC
+    ends_at: Mapped[datetime]  # naive UTC
+    timezone: Mapped[str] = mapped_column(String(64))
+    venue_name: Mapped[str] = mapped_column(String(160), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    city: Mapped[str] = mapped_column(String(120), default="")
+    country: Mapped[str] = mapped_column(String(120), default="")
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+    capacity: Mapped[int | None]
+    rsvp_deadline: Mapped[datetime | None]  # naive UTC
+    status: Mapped[EventStatus] = mapped_column(enum_column(EventStatus), default=EventStatus.DRAFT)
+    visibility: Mapped[Visibility] = mapped_column(enum_column(Visibility), default=Visibility.PUBLIC)
+    email_policy: Mapped[EmailPolicy] = mapped_column(
+        enum_column(EmailPolicy), default=EmailPolicy.OPTIONAL
+    )
+    ask_phone: Mapped[bool] = mapped_column(default=False)
+    max_guests: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    campaign: Mapped[Campaign] = relationship()
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="Question.position"
+    )
+
+    @property
+    def local_start(self) -> datetime:
+        return to_local(self.starts_at, self.timezone)
+
+    @property
+    def local_end(self) -> datetime:
+        return to_local(self.ends_at, self.timezone)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status is EventStatus.PUBLISHED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status is EventStatus.CANCELLED
+
+    @property
+    def has_ended(self) -> bool:
+        return self.ends_at <= utcnow()
+
+    def __repr__(self) -> str:
+        return f"<Event {self.slug}>"
+
+
+class Question(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    label: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[QuestionKind] = mapped_column(enum_column(QuestionKind))
+    # One choice per line, for QuestionKind.CHOICE.
+    choices: Mapped[str] = mapped_column(Text, default="")
+    required: Mapped[bool] = mapped_column(default=False)
+
+    event: Mapped[Event] = relationship(back_populates="questions")
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]

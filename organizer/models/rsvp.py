@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from organizer.extensions import db
+from organizer.models._types import enum_column
+from organizer.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from organizer.models.event import Event, Question
+
+
+class RsvpStatus(enum.StrEnum):
+    GOING = "going"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class RsvpSource(enum.StrEnum):
+    ONLINE = "online"
+    WALK_IN = "walk_in"
+
+
+class Rsvp(db.Model):
+    """One supporter's answer to one event. No IP address or user agent is ever stored."""
+
+    __table_args__ = (
+        # One RSVP per address per event; NULL emails (not asked / not given) never collide.
+        UniqueConstraint("event_id", "email_normalized"),
+        Index("ix_rsvp_event_status_created", "event_id", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_normalized: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    guests: Mapped[int] = mapped_column(default=0)
+    consent_contact: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[RsvpStatus] = mapped_column(enum_column(RsvpStatus))
+    source: Mapped[RsvpSource] = mapped_column(enum_column(RsvpSource), default=RsvpSource.ONLINE)
+    manage_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    ticket_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[Event] = relationship()
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="rsvp", cascade="all, delete-orphan"
+    )
+
+    @property
+    def party_size(self) -> int:
+        return 1 + self.guests
+
+
+class Answer(db.Model):
+    __table_args__ = (UniqueConstraint("rsvp_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rsvp_id: Mapped[int] = mapped_column(ForeignKey("rsvp.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"), index=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+
+    rsvp: Mapped[Rsvp] = relationship(back_populates="answers")
+    question: Mapped[Question] = relationship()

@@ -1,0 +1,1 @@
+from organizer.public import bp  # noqa: F401

@@ -1,0 +1,1 @@
+from organizer.reports import bp  # noqa: F401

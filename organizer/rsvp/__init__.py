@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("rsvp", __name__)
+
+from organizer.rsvp import views  # noqa: E402,F401  (registers the routes)

@@ -1,0 +1,1 @@
+from organizer.rsvp import bp  # noqa: F401

@@ -1,0 +1,60 @@
+"""Markdown, sanitizing and slugs."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "a", "ul", "ol", "li", "blockquote", "code", "pre",
+    "h2", "h3", "h4", "hr",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+
+
+def render_markdown(source: str | None) -> Markup:
+    """Markdown to HTML that is safe to show: raw HTML is off and the result is sanitized again."""
+    if not source:
+        return Markup("")
+    html = _markdown.render(source)
+    # Headings in user text start at h2: the page title is the only h1.
+    html = re.sub(r"<(/?)h1>", r"<\1h2>", html)
+    cleaned = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return Markup(cleaned)
+
+
+def slugify(value: str, max_length: int = 80) -> str:
+    normalized = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", normalized.lower()).strip("-")
+    return slug[:max_length].strip("-") or "item"
+
+
+def is_http_url(value: str) -> bool:
+    """Only http(s) URLs with a host: no javascript:, data:, or scheme-relative tricks."""
+    if not value or any(ch.isspace() or ord(ch) < 32 for ch in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.hostname)
+
+
+def excerpt(value: str, length: int = 180) -> str:
+    value = " ".join((value or "").split())
+    if len(value) <= length:
+        return value
+    return value[: length - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,72 @@
+"""Jinja filters and globals: times in the event's zone, sanitized Markdown, text direction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+
+from organizer.services.text import render_markdown
+from organizer.timeutil import to_local
+
+RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
+
+
+def select_locale() -> str | None:
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"])
+
+
+def text_direction() -> str:
+    locale = get_locale()
+    return "rtl" if locale is not None and locale.language in RTL_LANGUAGES else "ltr"
+
+
+def event_datetime(utc_naive: datetime | None, timezone: str, fmt: str = "full") -> str:
+    """'Thursday, 1 March 2012, 19:00 GMT', always naming the zone."""
+    if utc_naive is None:
+        return ""
+    local = to_local(utc_naive, timezone)
+    locale = get_locale()
+    date_part = format_date(local.date(), format="full" if fmt == "full" else "medium", locale=locale)
+    time_part = format_time(local, format="HH:mm", locale=locale)
+    return f"{date_part}, {time_part} {zone_abbreviation(local)}"
+
+
+def event_time(utc_naive: datetime, timezone: str) -> str:
+    local = to_local(utc_naive, timezone)
+    return f"{format_time(local, format='HH:mm', locale=get_locale())} {zone_abbreviation(local)}"
+
+
+def zone_abbreviation(local: datetime) -> str:
+    abbreviation = local.tzname() or ""
+    # Zones without a letter abbreviation report an offset like "+03"; show it as "UTC+03".
+    if abbreviation[:1] in {"+", "-"}:
+        return f"UTC{abbreviation}"
+    return abbreviation
+
+
+def short_date(value, timezone: str | None = None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime) and timezone:
+        value = to_local(value, timezone)
+    return format_date(value, format="medium", locale=get_locale())
+
+
+def utc_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_datetime(value.replace(tzinfo=ZoneInfo("UTC")), format="medium", locale=get_locale()) + " UTC"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["event_datetime"] = event_datetime
+    app.jinja_env.filters["event_time"] = event_time
+    app.jinja_env.filters["short_date"] = short_date
+    app.jinja_env.filters["utc_datetime"] = utc_datetime
+    app.jinja_env.globals["text_direction"] = text_direction
+    app.jinja_env.globals["get_locale"] = get_locale

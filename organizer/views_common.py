@@ -1,0 +1,53 @@
+"""Small helpers shared by the blueprints: load-or-404, safe redirects, a POST-only form."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, redirect, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from organizer.extensions import db
+from organizer.models import Campaign, Event
+from organizer.services import permissions
+from organizer.services.permissions import Action
+
+
+class EmptyForm(FlaskForm):
+    """Carries the CSRF token for buttons that POST."""
+
+
+def is_safe_redirect(target: str | None) -> bool:
+    """Only same-site relative paths: '/manage', never '//evil', '/\\evil', 'https:evil'."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    if any(ord(ch) < 32 or ch == "\\" for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def redirect_back(target: str | None, fallback_endpoint: str, **values):
+    if is_safe_redirect(target):
+        return redirect(target)
+    return redirect(url_for(fallback_endpoint, **values))
+
+
+def campaign_or_404(slug: str, action: Action | None = None) -> Campaign:
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        abort(404)
+    if action is not None and not permissions.can(current_user, campaign, action):
+        abort(404)
+    return campaign
+
+
+def event_or_404(event_id: int, action: Action | None = None) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None:
+        abort(404)
+    if action is not None and not permissions.can(current_user, event.campaign, action):
+        abort(404)
+    return event
