@@ -35,10 +35,17 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{next(_counter)}"
 
 
+_hash_cache: dict[str, str] = {}
+
+
 def make_user(email: str | None = None, *, name: str | None = None, password: str = DEFAULT_PASSWORD,
               is_admin: bool = False) -> User:
-    user = accounts.create_user(email or f"{unique('user')}@example.org", name or "Sam Organizer",
-                                password, is_admin=is_admin)
+    # Argon2 is slow on purpose; hash each distinct test password once per run.
+    if password not in _hash_cache:
+        _hash_cache[password] = accounts.hash_password(password)
+    user = User(email=(email or f"{unique('user')}@example.org").lower(), name=name or "Sam Organizer",
+                password_hash=_hash_cache[password], is_admin=is_admin)
+    db.session.add(user)
     db.session.commit()
     return user
 

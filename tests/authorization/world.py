@@ -1,0 +1,80 @@
+"""One small world with a user for every persona, built fresh for each matrix case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from organizer.extensions import db
+from organizer.models import CoverageRelation, DoorLink, Event, Role, Rsvp, RsvpStatus, User
+from organizer.services.tokens import hash_token, new_token
+from organizer.timeutil import utcnow
+from tests import builders
+
+PERSONAS = (
+    "anonymous",
+    "supporter_link",  # holds one RSVP's private manage link, no account
+    "door_link",  # opened the event's door link, no account
+    "door",
+    "coordinator",
+    "organizer",
+    "owner",
+    "other_organizer",  # organizer of a different campaign
+    "admin",
+)
+
+
+@dataclass
+class World:
+    users: dict[str, User] = field(default_factory=dict)
+    campaign: object = None
+    event: Event | None = None
+    rsvp: Rsvp | None = None
+    waitlisted_rsvp: Rsvp | None = None
+    manage_token: str = ""
+    ticket_token: str = ""
+    door_link: DoorLink | None = None
+    door_token: str = ""
+    coverage: object = None
+    event_coverage: object = None
+    question: object = None
+    member: object = None  # the coordinator's membership
+    other_campaign: object = None
+    other_event: Event | None = None
+    other_rsvp: Rsvp | None = None
+
+
+def build_world() -> World:
+    world = World()
+    for persona in ("door", "coordinator", "organizer", "owner", "other_organizer"):
+        world.users[persona] = builders.make_user(f"{persona}@example.org", name=persona.title())
+    world.users["admin"] = builders.make_user("admin@example.org", name="Admin", is_admin=True)
+
+    campaign = builders.make_campaign(owner=world.users["owner"], slug="syria")
+    world.campaign = campaign
+    builders.make_membership(campaign, world.users["door"], Role.DOOR)
+    world.member = builders.make_membership(campaign, world.users["coordinator"], Role.COORDINATOR)
+    builders.make_membership(campaign, world.users["organizer"], Role.ORGANIZER)
+
+    world.event = builders.make_event(campaign, slug="lmc-meeting", capacity=10)
+    world.question = builders.make_question(world.event)
+    world.coverage = builders.make_coverage(campaign)
+    world.event_coverage = builders.link_coverage(world.event, world.coverage, CoverageRelation.PROMPTED_BY)
+    world.rsvp, world.manage_token, world.ticket_token = builders.make_rsvp(
+        world.event, name="Amina", email="amina@example.org"
+    )
+    world.waitlisted_rsvp, _, _ = builders.make_rsvp(
+        world.event, name="Bilal", email="bilal@example.org", status=RsvpStatus.WAITLISTED
+    )
+
+    world.door_token = new_token()
+    world.door_link = DoorLink(event_id=world.event.id, label="Front door", token_hash=hash_token(world.door_token),
+                               expires_at=utcnow() + timedelta(days=30))
+    db.session.add(world.door_link)
+    db.session.commit()
+
+    world.other_campaign = builders.make_campaign(owner=world.users["other_organizer"], slug="elsewhere",
+                                                  name="Another campaign")
+    world.other_event = builders.make_event(world.other_campaign, slug="other-meeting")
+    world.other_rsvp, _, _ = builders.make_rsvp(world.other_event, name="Carla", email="carla@example.org")
+    return world
