@@ -24,7 +24,7 @@ from organizer.models import (
     Visibility,
 )
 from organizer.services import accounts
-from organizer.services.tokens import hash_token, new_token
+from organizer.services.tokens import hash_token, new_token, ticket_token_for
 from organizer.timeutil import utcnow
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -135,7 +135,8 @@ def link_coverage(event: Event, coverage: Coverage, relation: CoverageRelation =
 
 def make_rsvp(event: Event, **overrides) -> tuple[Rsvp, str, str]:
     """A row written directly (no capacity rule); returns (rsvp, manage_token, ticket_token)."""
-    manage_token, ticket_token = new_token(), new_token()
+    manage_token = new_token()
+    ticket_token = ticket_token_for(manage_token)
     name = overrides.pop("name", None) or unique("Supporter")
     email = overrides.pop("email", f"{name.lower()}@example.org")
     values = dict(name=name, email=email, email_normalized=email.lower() if email else None, guests=0,

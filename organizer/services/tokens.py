@@ -12,3 +12,12 @@ def new_token() -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def ticket_token_for(manage_token: str) -> str:
+    """The QR ticket token, derived one way from the private manage token.
+
+    Whoever holds the manage link can always show the ticket again, while a door volunteer who
+    scans the ticket learns nothing that would let them change or cancel the RSVP.
+    """
+    return hashlib.sha256(b"ticket:" + manage_token.encode("utf-8", "surrogatepass")).hexdigest()[:43]
