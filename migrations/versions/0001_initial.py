@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 22:50:46.571527
+Create Date: 2026-11-25 22:56:14.898100
 
 """
 from alembic import op
@@ -50,6 +50,20 @@ def upgrade():
     )
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_message_due', ['status', 'next_attempt_at'], unique=False)
+
+    op.create_table('signup_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('password_hash', sa.String(length=255), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_signup_request')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_signup_request_token_hash'))
+    )
+    with op.batch_alter_table('signup_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_signup_request_email'), ['email'], unique=False)
 
     op.create_table('user_account',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -342,6 +356,10 @@ def downgrade():
 
     op.drop_table('coverage')
     op.drop_table('user_account')
+    with op.batch_alter_table('signup_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_signup_request_email'))
+
+    op.drop_table('signup_request')
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_message_due')
 

@@ -36,3 +36,19 @@ class PasswordResetToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class SignupRequest(db.Model):
+    """A sign-up waiting for the owner of the address to confirm it by email.
+
+    The account is created only when the link is opened, with the name and password chosen on the
+    form (kept here, hashed), so signing up never reveals whether an address already has an account.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
