@@ -1,0 +1,498 @@
+"""Events: what, when (local wall clock + IANA zone, stored UTC), where, who may come, RSVP settings;
+their life (draft → published → cancelled), "same meeting next week", and the questions they ask."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from organizer.extensions import db
+from organizer.models import (
+    Campaign,
+    CoverageRelation,
+    EmailPolicy,
+    Event,
+    EventCoverage,
+    EventStatus,
+    Question,
+    QuestionKind,
+    Rsvp,
+    RsvpStatus,
+    User,
+    Visibility,
+)
+from organizer.services import permissions
+from organizer.services.campaigns import unique_slug
+from organizer.services.errors import Conflict, NotFound, ValidationFailed
+from organizer.services.permissions import Action
+from organizer.services.text import is_http_url
+from organizer.timeutil import is_valid_timezone, to_local, to_utc, utcnow
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 20_000
+VENUE_MAX = 160
+ADDRESS_MAX = 300
+CITY_MAX = 120
+COUNTRY_MAX = 120
+URL_MAX = 500
+SLUG_MAX = 100
+CAPACITY_MAX = 100_000
+MAX_GUESTS_LIMIT = 20
+MAX_QUESTIONS = 10
+QUESTION_LABEL_MAX = 200
+CHOICE_MAX = 100
+CHOICES_MAX = 20
+
+
+# --- Input -------------------------------------------------------------------------------------
+
+@dataclass
+class EventInput:
+    """What the event form carries. Times are the local wall clock in ``timezone``."""
+
+    title: str
+    starts_local: datetime | None
+    ends_local: datetime | None
+    timezone: str
+    description: str = ""
+    venue_name: str = ""
+    address: str = ""
+    city: str = ""
+    country: str = ""
+    online_url: str = ""
+    capacity: int | None = None
+    rsvp_deadline_local: datetime | None = None
+    visibility: Visibility | str = Visibility.PUBLIC
+    email_policy: EmailPolicy | str = EmailPolicy.OPTIONAL
+    ask_phone: bool = False
+    max_guests: int = 0
+
+
+def new_event_defaults(campaign: Campaign, now: datetime | None = None) -> EventInput:
+    """A fresh event pre-filled with the campaign's usual venue and zone: a week from today, 19:00–21:00."""
+    timezone = campaign.default_timezone if is_valid_timezone(campaign.default_timezone) else "UTC"
+    today = to_local(now or utcnow(), timezone).date()
+    starts = datetime.combine(today + timedelta(days=7), datetime.min.time()).replace(hour=19)
+    return EventInput(
+        title="",
+        starts_local=starts,
+        ends_local=starts + timedelta(hours=2),
+        timezone=timezone,
+        venue_name=campaign.default_venue_name,
+        address=campaign.default_address,
+        city=campaign.default_city,
+        country=campaign.default_country,
+    )
+
+
+def event_input_from(event: Event) -> EventInput:
+    """The saved event as the form shows it: times back in its own zone."""
+    return EventInput(
+        title=event.title,
+        description=event.description,
+        starts_local=event.local_start.replace(tzinfo=None),
+        ends_local=event.local_end.replace(tzinfo=None),
+        timezone=event.timezone,
+        venue_name=event.venue_name,
+        address=event.address,
+        city=event.city,
+        country=event.country,
+        online_url=event.online_url,
+        capacity=event.capacity,
+        rsvp_deadline_local=(
+            to_local(event.rsvp_deadline, event.timezone).replace(tzinfo=None) if event.rsvp_deadline else None
+        ),
+        visibility=event.visibility,
+        email_policy=event.email_policy,
+        ask_phone=event.ask_phone,
+        max_guests=event.max_guests,
+    )
+
+
+def _text(value: str | None, limit: int, field: str, *, required_message: str | None = None) -> str:
+    value = (value or "").strip()
+    if required_message and not value:
+        raise ValidationFailed(required_message, field=field)
+    if len(value) > limit:
+        raise ValidationFailed(f"Use at most {limit} characters.", field=field)
+    return value
+
+
+def _enum(enum_class, value, field: str):
+    try:
+        return enum_class(value)
+    except ValueError as error:
+        raise ValidationFailed("Choose one of the options.", field=field) from error
+
+
+def _validated(data: EventInput) -> dict:
+    values: dict = {
+        "title": _text(data.title, TITLE_MAX, "title", required_message="Give the event a title."),
+        "description": _text(data.description, DESCRIPTION_MAX, "description"),
+        "venue_name": _text(data.venue_name, VENUE_MAX, "venue_name"),
+        "address": _text(data.address, ADDRESS_MAX, "address"),
+        "city": _text(data.city, CITY_MAX, "city"),
+        "country": _text(data.country, COUNTRY_MAX, "country"),
+        "online_url": _text(data.online_url, URL_MAX, "online_url"),
+    }
+    timezone = (data.timezone or "").strip()
+    if not is_valid_timezone(timezone):
+        raise ValidationFailed("Choose a timezone from the list.", field="timezone")
+    values["timezone"] = timezone
+    if data.starts_local is None:
+        raise ValidationFailed("Enter when the event starts.", field="starts_local")
+    if data.ends_local is None:
+        raise ValidationFailed("Enter when the event ends.", field="ends_local")
+    starts_at = to_utc(data.starts_local, timezone)
+    ends_at = to_utc(data.ends_local, timezone)
+    if ends_at <= starts_at:
+        raise ValidationFailed("The end must be after the start.", field="ends_local")
+    values["starts_at"], values["ends_at"] = starts_at, ends_at
+    if values["online_url"] and not is_http_url(values["online_url"]):
+        raise ValidationFailed(
+            "Enter a full web address starting with https:// or http://.", field="online_url"
+        )
+    if data.capacity is not None and not 1 <= data.capacity <= CAPACITY_MAX:
+        raise ValidationFailed(
+            f"Enter a number of places from 1 to {CAPACITY_MAX}, or leave it empty for no limit.",
+            field="capacity",
+        )
+    values["capacity"] = data.capacity
+    max_guests = data.max_guests or 0
+    if not 0 <= max_guests <= MAX_GUESTS_LIMIT:
+        raise ValidationFailed(f"Enter a number from 0 to {MAX_GUESTS_LIMIT}.", field="max_guests")
+    values["max_guests"] = max_guests
+    deadline = None
+    if data.rsvp_deadline_local is not None:
+        deadline = to_utc(data.rsvp_deadline_local, timezone)
+        if deadline >= ends_at:
+            raise ValidationFailed("The RSVP deadline must be before the event ends.", field="rsvp_deadline_local")
+    values["rsvp_deadline"] = deadline
+    values["visibility"] = _enum(Visibility, data.visibility, "visibility")
+    values["email_policy"] = _enum(EmailPolicy, data.email_policy, "email_policy")
+    values["ask_phone"] = bool(data.ask_phone)
+    return values
+
+
+def _slug_for(title: str, starts_at: datetime, timezone: str) -> str:
+    return unique_slug(Event, f"{title} {to_local(starts_at, timezone):%Y-%m-%d}", SLUG_MAX)
+
+
+# --- Life of an event --------------------------------------------------------------------------
+
+def create_event(actor: User, campaign: Campaign, data: EventInput) -> Event:
+    """A new event starts as a draft: nobody outside the campaign sees it until it is published."""
+    permissions.require(actor, campaign, Action.MANAGE_EVENTS)
+    values = _validated(data)
+    event = Event(
+        campaign_id=campaign.id,
+        slug=_slug_for(values["title"], values["starts_at"], values["timezone"]),
+        status=EventStatus.DRAFT,
+        **values,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class EventChanges:
+    """What an edit changed that people who said they're coming need to know about."""
+
+    fields: frozenset[str] = field(default_factory=frozenset)
+    time_changed: bool = False
+    place_changed: bool = False
+    capacity_raised: bool = False
+
+    @property
+    def notify_attendees(self) -> bool:
+        return self.time_changed or self.place_changed
+
+
+TIME_FIELDS = {"starts_at", "ends_at", "timezone"}
+PLACE_FIELDS = {"venue_name", "address", "city", "country", "online_url"}
+
+
+def update_event(actor: User, event: Event, data: EventInput) -> EventChanges:
+    permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
+    values = _validated(data)
+    changed = {name for name, value in values.items() if getattr(event, name) != value}
+    old_capacity = event.capacity
+    for name in changed:
+        setattr(event, name, values[name])
+    db.session.flush()
+    changes = EventChanges(
+        fields=frozenset(changed),
+        time_changed=bool(changed & {"starts_at", "ends_at"}),
+        place_changed=bool(changed & PLACE_FIELDS),
+        capacity_raised=(
+            "capacity" in changed
+            and old_capacity is not None
+            and (event.capacity is None or event.capacity > old_capacity)
+        ),
+    )
+    _after_update(event, changes)
+    return changes
+
+
+def _after_update(event: Event, changes: EventChanges) -> None:
+    """Hand-over to the RSVP rules: promote the waitlist into new places, tell people of changes."""
+    from organizer.services import rsvps
+
+    if changes.capacity_raised and hasattr(rsvps, "promote_waitlisted"):
+        rsvps.promote_waitlisted(event)
+    if event.status is EventStatus.PUBLISHED and changes.notify_attendees and hasattr(rsvps, "notify_event_changed"):
+        rsvps.notify_event_changed(event, "time" if changes.time_changed else "place")
+
+
+def publish_event(actor: User, event: Event) -> Event:
+    permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
+    if event.status is EventStatus.CANCELLED:
+        raise Conflict("A cancelled event can't be published again. Duplicate it to plan a new one.")
+    event.status = EventStatus.PUBLISHED
+    db.session.flush()
+    return event
+
+
+def cancel_event(actor: User, event: Event) -> Event:
+    """Cancelled events stay reachable by their link, with a clear banner; everyone with an email is told."""
+    permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
+    if event.status is EventStatus.CANCELLED:
+        raise Conflict("This event is already cancelled.")
+    was_published = event.status is EventStatus.PUBLISHED
+    event.status = EventStatus.CANCELLED
+    db.session.flush()
+    from organizer.services import rsvps
+
+    if was_published and hasattr(rsvps, "notify_event_changed"):
+        rsvps.notify_event_changed(event, "cancelled")
+    return event
+
+
+def people_to_notify(event: Event) -> int:
+    """How many people (going or waiting, with an email address) a cancellation would email."""
+    return db.session.scalar(
+        select(func.count(Rsvp.id)).where(
+            Rsvp.event_id == event.id,
+            Rsvp.status.in_([RsvpStatus.GOING, RsvpStatus.WAITLISTED]),
+            Rsvp.email.is_not(None),
+            Rsvp.email != "",
+        )
+    ) or 0
+
+
+def duplicate_event(actor: User, event: Event, *, days: int = 7) -> Event:
+    """"Same meeting next week": same wall-clock time a week later (even across a clock change),
+    as a draft with its own slug, the same questions and the news that prompted it."""
+    permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
+    shift = timedelta(days=days)
+
+    def moved(utc_naive: datetime | None) -> datetime | None:
+        if utc_naive is None:
+            return None
+        return to_utc(to_local(utc_naive, event.timezone).replace(tzinfo=None) + shift, event.timezone)
+
+    starts_at = moved(event.starts_at)
+    copy = Event(
+        campaign_id=event.campaign_id,
+        slug=_slug_for(event.title, starts_at, event.timezone),
+        title=event.title,
+        description=event.description,
+        starts_at=starts_at,
+        ends_at=moved(event.ends_at),
+        timezone=event.timezone,
+        venue_name=event.venue_name,
+        address=event.address,
+        city=event.city,
+        country=event.country,
+        online_url=event.online_url,
+        capacity=event.capacity,
+        rsvp_deadline=moved(event.rsvp_deadline),
+        status=EventStatus.DRAFT,
+        visibility=event.visibility,
+        email_policy=event.email_policy,
+        ask_phone=event.ask_phone,
+        max_guests=event.max_guests,
+    )
+    db.session.add(copy)
+    db.session.flush()
+    for question in event.questions:
+        db.session.add(Question(event_id=copy.id, position=question.position, label=question.label,
+                                kind=question.kind, choices=question.choices, required=question.required))
+    links = db.session.scalars(
+        select(EventCoverage).where(
+            EventCoverage.event_id == event.id, EventCoverage.relation == CoverageRelation.PROMPTED_BY
+        )
+    ).all()
+    for link in links:
+        db.session.add(EventCoverage(event_id=copy.id, coverage_id=link.coverage_id,
+                                     relation=CoverageRelation.PROMPTED_BY, note=link.note))
+    db.session.flush()
+    db.session.expire(copy, ["questions"])
+    return copy
+
+
+# --- Questions ---------------------------------------------------------------------------------
+
+@dataclass
+class QuestionInput:
+    label: str
+    kind: QuestionKind | str = QuestionKind.TEXT
+    choices: str = ""  # one per line, for QuestionKind.CHOICE
+    required: bool = False
+
+
+def question_input_from(question: Question) -> QuestionInput:
+    return QuestionInput(label=question.label, kind=question.kind, choices=question.choices,
+                         required=question.required)
+
+
+def _validated_question(data: QuestionInput) -> dict:
+    label = _text(data.label, QUESTION_LABEL_MAX, "label", required_message="Write the question.")
+    kind = _enum(QuestionKind, data.kind, "kind")
+    choices = ""
+    if kind is QuestionKind.CHOICE:
+        lines = []
+        for line in (data.choices or "").splitlines():
+            line = line.strip()
+            if line and line not in lines:
+                lines.append(line)
+        if len(lines) < 2:
+            raise ValidationFailed("Give at least two choices, one per line.", field="choices")
+        if len(lines) > CHOICES_MAX:
+            raise ValidationFailed(f"Give at most {CHOICES_MAX} choices.", field="choices")
+        if any(len(line) > CHOICE_MAX for line in lines):
+            raise ValidationFailed(f"Keep each choice to {CHOICE_MAX} characters.", field="choices")
+        choices = "\n".join(lines)
+    return {"label": label, "kind": kind, "choices": choices, "required": bool(data.required)}
+
+
+def get_question(event: Event, question_id: int) -> Question:
+    question = db.session.get(Question, question_id)
+    if question is None or question.event_id != event.id:
+        raise NotFound("No such question.")
+    return question
+
+
+def add_question(actor: User, event: Event, data: QuestionInput) -> Question:
+    permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
+    values = _validated_question(data)
+    questions = list(event.questions)
+    if len(questions) >= MAX_QUESTIONS:
+        raise Conflict(f"An event can ask at most {MAX_QUESTIONS} questions. Remove one to add another.")
+    position = max((q.position for q in questions), default=-1) + 1
+    question = Question(event_id=event.id, position=position, **values)
+    db.session.add(question)
+    db.session.flush()
+    db.session.expire(event, ["questions"])
+    return question
+
+
+def update_question(actor: User, event: Event, question: Question, data: QuestionInput) -> Question:
+    permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
+    if question.event_id != event.id:
+        raise NotFound("No such question.")
+    for name, value in _validated_question(data).items():
+        setattr(question, name, value)
+    db.session.flush()
+    return question
+
+
+def delete_question(actor: User, event: Event, question: Question) -> None:
+    """Removes the question and the answers people gave to it."""
+    permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
+    if question.event_id != event.id:
+        raise NotFound("No such question.")
+    db.session.delete(question)
+    db.session.flush()
+    db.session.expire(event, ["questions"])
+
+
+def move_question(actor: User, event: Event, question: Question, offset: int) -> None:
+    """Move a question one place up (-1) or down (+1)."""
+    permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
+    if question.event_id != event.id:
+        raise NotFound("No such question.")
+    ordered = sorted(event.questions, key=lambda q: (q.position, q.id))
+    index = ordered.index(question)
+    target = index + (1 if offset > 0 else -1)
+    if not 0 <= target < len(ordered):
+        return
+    ordered[index], ordered[target] = ordered[target], ordered[index]
+    for position, item in enumerate(ordered):
+        item.position = position
+    db.session.flush()
+    db.session.expire(event, ["questions"])
+
+
+# --- Listings ----------------------------------------------------------------------------------
+
+def upcoming_public_events(limit: int = 100, now: datetime | None = None) -> list[Event]:
+    """For the home page: published, public, not over yet; soonest first."""
+    return list(
+        db.session.scalars(
+            select(Event)
+            .options(joinedload(Event.campaign))
+            .where(
+                Event.status == EventStatus.PUBLISHED,
+                Event.visibility == Visibility.PUBLIC,
+                Event.ends_at > (now or utcnow()),
+            )
+            .order_by(Event.starts_at, Event.id)
+            .limit(limit)
+        )
+    )
+
+
+def public_campaign_events(campaign: Campaign) -> list[Event]:
+    """Every event the public may see listed for a campaign (published or cancelled, never unlisted)."""
+    return list(
+        db.session.scalars(
+            select(Event)
+            .where(
+                Event.campaign_id == campaign.id,
+                Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]),
+                Event.visibility == Visibility.PUBLIC,
+            )
+            .order_by(Event.starts_at, Event.id)
+        )
+    )
+
+
+@dataclass
+class CampaignEvents:
+    upcoming: list[Event]  # published or cancelled, not over; soonest first
+    drafts: list[Event]  # soonest first
+    past: list[Event]  # most recent first
+
+    @property
+    def all(self) -> list[Event]:
+        return self.upcoming + self.drafts + self.past
+
+
+def campaign_events(campaign: Campaign, now: datetime | None = None) -> CampaignEvents:
+    """All a campaign's events for its dashboard, in one query."""
+    now = now or utcnow()
+    events = db.session.scalars(
+        select(Event).where(Event.campaign_id == campaign.id).order_by(Event.starts_at, Event.id)
+    ).all()
+    drafts = [e for e in events if e.status is EventStatus.DRAFT]
+    upcoming = [e for e in events if e.status is not EventStatus.DRAFT and e.ends_at > now]
+    past = [e for e in events if e.status is not EventStatus.DRAFT and e.ends_at <= now]
+    past.reverse()
+    return CampaignEvents(upcoming=upcoming, drafts=drafts, past=past)
+
+
+def public_event_by_slug(slug: str) -> Event | None:
+    """The event a public link points at: drafts don't exist for the public."""
+    event = db.session.scalar(
+        select(Event)
+        .options(joinedload(Event.campaign), selectinload(Event.questions))
+        .where(Event.slug == slug)
+    )
+    if event is None or event.status is EventStatus.DRAFT:
+        return None
+    return event

@@ -1,0 +1,353 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+
+from organizer.extensions import db
+from organizer.models import (
+    CoverageRelation,
+    EmailPolicy,
+    EventCoverage,
+    EventStatus,
+    QuestionKind,
+    Role,
+    RsvpStatus,
+    Visibility,
+)
+from organizer.services import events
+from organizer.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from organizer.services.events import EventInput, QuestionInput
+from organizer.timeutil import utcnow
+from tests import builders
+
+
+@pytest.fixture
+def owner():
+    return builders.make_user()
+
+
+@pytest.fixture
+def campaign(owner):
+    return builders.make_campaign(owner=owner, default_venue_name="London Muslim Centre",
+                                  default_address="46-92 Whitechapel Road", default_city="London",
+                                  default_country="United Kingdom", default_timezone="Europe/London")
+
+
+def event_input(**overrides) -> EventInput:
+    values = dict(title="Solidarity meeting", starts_local=datetime(2030, 3, 1, 19, 0),
+                  ends_local=datetime(2030, 3, 1, 21, 0), timezone="Europe/London",
+                  venue_name="London Muslim Centre", city="London")
+    values.update(overrides)
+    return EventInput(**values)
+
+
+def test_defaults_come_from_the_campaign(campaign):
+    data = events.new_event_defaults(campaign, now=datetime(2030, 6, 1, 12, 0))
+    assert (data.venue_name, data.address, data.city, data.country, data.timezone) == (
+        "London Muslim Centre", "46-92 Whitechapel Road", "London", "United Kingdom", "Europe/London"
+    )
+    assert data.starts_local == datetime(2030, 6, 8, 19, 0)
+    assert data.ends_local == datetime(2030, 6, 8, 21, 0)
+
+
+def test_defaults_use_the_campaign_zone_for_today(owner):
+    campaign = builders.make_campaign(owner=owner, default_timezone="Asia/Tokyo")
+    # 20:00 UTC on 1 June is already 2 June in Tokyo.
+    data = events.new_event_defaults(campaign, now=datetime(2030, 6, 1, 20, 0))
+    assert data.starts_local.date().isoformat() == "2030-06-09"
+    assert data.timezone == "Asia/Tokyo"
+
+
+def test_create_stores_utc_and_starts_as_a_draft(owner, campaign):
+    event = events.create_event(owner, campaign, event_input(
+        starts_local=datetime(2030, 7, 1, 19, 0), ends_local=datetime(2030, 7, 1, 21, 0)))
+    assert event.status is EventStatus.DRAFT
+    # London is on BST (UTC+1) in July.
+    assert event.starts_at == datetime(2030, 7, 1, 18, 0)
+    assert event.ends_at == datetime(2030, 7, 1, 20, 0)
+    assert event.slug == "solidarity-meeting-2030-07-01"
+    assert event.local_start.hour == 19
+
+
+def test_same_title_same_day_gets_a_new_slug(owner, campaign):
+    first = events.create_event(owner, campaign, event_input())
+    second = events.create_event(owner, campaign, event_input())
+    assert first.slug != second.slug
+    assert second.slug == first.slug + "-2"
+
+
+def test_other_zones(owner, campaign):
+    event = events.create_event(owner, campaign, event_input(
+        timezone="America/New_York", starts_local=datetime(2030, 1, 10, 18, 30),
+        ends_local=datetime(2030, 1, 10, 20, 0)))
+    assert event.starts_at == datetime(2030, 1, 10, 23, 30)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"title": "  "}, "title"),
+        ({"title": "x" * 201}, "title"),
+        ({"starts_local": None}, "starts_local"),
+        ({"ends_local": None}, "ends_local"),
+        ({"ends_local": datetime(2030, 3, 1, 19, 0)}, "ends_local"),
+        ({"ends_local": datetime(2030, 3, 1, 18, 0)}, "ends_local"),
+        ({"timezone": "Nowhere/Special"}, "timezone"),
+        ({"timezone": ""}, "timezone"),
+        ({"capacity": 0}, "capacity"),
+        ({"capacity": -5}, "capacity"),
+        ({"capacity": 10**12}, "capacity"),
+        ({"max_guests": -1}, "max_guests"),
+        ({"max_guests": 21}, "max_guests"),
+        ({"rsvp_deadline_local": datetime(2030, 3, 1, 21, 0)}, "rsvp_deadline_local"),
+        ({"rsvp_deadline_local": datetime(2030, 3, 2, 9, 0)}, "rsvp_deadline_local"),
+        ({"online_url": "javascript:alert(1)"}, "online_url"),
+        ({"online_url": "ftp://example.org/file"}, "online_url"),
+        ({"online_url": "//evil.example"}, "online_url"),
+        ({"online_url": "https://"}, "online_url"),
+        ({"online_url": "https://example.org/" + "x" * 500}, "online_url"),
+        ({"visibility": "secret"}, "visibility"),
+        ({"email_policy": "sometimes"}, "email_policy"),
+        ({"venue_name": "x" * 161}, "venue_name"),
+        ({"address": "x" * 301}, "address"),
+        ({"description": "x" * 20_001}, "description"),
+    ],
+)
+def test_invalid_input_is_refused_with_the_field(owner, campaign, overrides, field):
+    with pytest.raises(ValidationFailed) as caught:
+        events.create_event(owner, campaign, event_input(**overrides))
+    assert caught.value.field == field
+    assert caught.value.message
+
+
+def test_valid_edges(owner, campaign):
+    event = events.create_event(owner, campaign, event_input(
+        capacity=1, max_guests=20, online_url="https://meet.example.org/syria",
+        rsvp_deadline_local=datetime(2030, 3, 1, 20, 59), visibility="unlisted", email_policy="required",
+        ask_phone=True))
+    assert (event.capacity, event.max_guests, event.visibility, event.email_policy, event.ask_phone) == (
+        1, 20, Visibility.UNLISTED, EmailPolicy.REQUIRED, True)
+    assert event.rsvp_deadline == datetime(2030, 3, 1, 20, 59)
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.DOOR])
+def test_only_organizers_and_owners_manage_events(campaign, role):
+    actor = builders.make_user()
+    builders.make_membership(campaign, actor, role)
+    with pytest.raises(PermissionDenied):
+        events.create_event(actor, campaign, event_input())
+    event = builders.make_event(campaign)
+    for call in (
+        lambda: events.update_event(actor, event, event_input()),
+        lambda: events.publish_event(actor, event),
+        lambda: events.cancel_event(actor, event),
+        lambda: events.duplicate_event(actor, event),
+        lambda: events.add_question(actor, event, QuestionInput(label="Q")),
+    ):
+        with pytest.raises(PermissionDenied):
+            call()
+
+
+def test_organizer_of_another_campaign_is_denied(campaign):
+    stranger = builders.make_user()
+    builders.make_campaign(owner=stranger)
+    with pytest.raises(PermissionDenied):
+        events.create_event(stranger, campaign, event_input())
+
+
+def test_organizer_role_may_create(campaign):
+    organizer = builders.make_user()
+    builders.make_membership(campaign, organizer, Role.ORGANIZER)
+    assert events.create_event(organizer, campaign, event_input()).id
+
+
+def test_edit_round_trips_through_the_form_values(owner, campaign):
+    event = events.create_event(owner, campaign, event_input(
+        capacity=50, rsvp_deadline_local=datetime(2030, 3, 1, 12, 0), timezone="Asia/Damascus"))
+    data = events.event_input_from(event)
+    assert data.starts_local == datetime(2030, 3, 1, 19, 0)
+    assert data.rsvp_deadline_local == datetime(2030, 3, 1, 12, 0)
+    changes = events.update_event(owner, event, data)
+    assert not changes.fields
+
+
+def test_update_reports_what_changed(owner, campaign):
+    event = events.create_event(owner, campaign, event_input(capacity=10))
+    data = events.event_input_from(event)
+    changes = events.update_event(owner, event, replace(data, capacity=20))
+    assert changes.capacity_raised and not changes.notify_attendees
+    changes = events.update_event(owner, event, replace(data, capacity=None))
+    assert changes.capacity_raised
+    changes = events.update_event(owner, event, replace(data, capacity=5))
+    assert not changes.capacity_raised  # from "no limit" down to 5
+    changes = events.update_event(owner, event, replace(data, capacity=5, city="Leeds"))
+    assert changes.place_changed and changes.notify_attendees and not changes.time_changed
+    changes = events.update_event(owner, event, replace(data, capacity=5, city="Leeds",
+                                                        starts_local=datetime(2030, 3, 1, 18, 0)))
+    assert changes.time_changed and not changes.place_changed
+    changes = events.update_event(owner, event, replace(data, capacity=5, city="Leeds",
+                                                        starts_local=datetime(2030, 3, 1, 18, 0),
+                                                        title="New title"))
+    assert changes.fields == {"title"} and not changes.notify_attendees
+
+
+def test_invalid_update_changes_nothing(owner, campaign):
+    event = events.create_event(owner, campaign, event_input())
+    with pytest.raises(ValidationFailed):
+        events.update_event(owner, event, event_input(title="Renamed", online_url="javascript:alert(1)"))
+    assert event.title == "Solidarity meeting"
+
+
+def test_publish_and_cancel(owner, campaign):
+    event = events.create_event(owner, campaign, event_input())
+    events.publish_event(owner, event)
+    assert event.status is EventStatus.PUBLISHED
+    events.cancel_event(owner, event)
+    assert event.status is EventStatus.CANCELLED
+    with pytest.raises(Conflict):
+        events.cancel_event(owner, event)
+    with pytest.raises(Conflict):
+        events.publish_event(owner, event)
+
+
+def test_people_to_notify_counts_going_and_waiting_with_an_email(campaign):
+    event = builders.make_event(campaign)
+    builders.make_rsvp(event)
+    builders.make_rsvp(event, status=RsvpStatus.WAITLISTED)
+    builders.make_rsvp(event, status=RsvpStatus.CANCELLED)
+    builders.make_rsvp(event, email=None)
+    assert events.people_to_notify(event) == 2
+
+
+def test_duplicate_is_next_week_at_the_same_local_time(owner, campaign):
+    # 28 March 2030, 19:00 GMT; a week later London is on BST (from 31 March), still 19:00 local.
+    event = builders.make_event(campaign, starts_at=datetime(2030, 3, 28, 19, 0),
+                                ends_at=datetime(2030, 3, 28, 21, 0),
+                                rsvp_deadline=datetime(2030, 3, 28, 12, 0), capacity=40, title="Weekly meeting")
+    builders.make_question(event, label="Access needs?")
+    builders.make_question(event, label="Which group?", kind=QuestionKind.CHOICE, choices="A\nB", required=True)
+    prompting = builders.make_coverage(campaign)
+    report = builders.make_coverage(campaign, headline="Report")
+    builders.link_coverage(event, prompting, CoverageRelation.PROMPTED_BY, note="Why")
+    builders.link_coverage(event, report, CoverageRelation.REPORT)
+
+    copy = events.duplicate_event(owner, event)
+    db.session.commit()
+    assert copy.id != event.id and copy.slug != event.slug
+    assert copy.status is EventStatus.DRAFT
+    assert copy.local_start.replace(tzinfo=None) == datetime(2030, 4, 4, 19, 0)
+    assert copy.starts_at == datetime(2030, 4, 4, 18, 0)
+    assert copy.ends_at == datetime(2030, 4, 4, 20, 0)
+    assert copy.rsvp_deadline == datetime(2030, 4, 4, 11, 0)
+    assert (copy.title, copy.capacity, copy.venue_name) == ("Weekly meeting", 40, event.venue_name)
+    assert [(q.label, q.kind, q.choices, q.required) for q in copy.questions] == [
+        (q.label, q.kind, q.choices, q.required) for q in event.questions
+    ]
+    links = db.session.scalars(db.select(EventCoverage).where(EventCoverage.event_id == copy.id)).all()
+    assert [(link.coverage_id, link.relation, link.note) for link in links] == [
+        (prompting.id, CoverageRelation.PROMPTED_BY, "Why")
+    ]
+    # The original is untouched.
+    assert len(event.questions) == 2 and event.status is EventStatus.PUBLISHED
+
+
+def test_questions_add_edit_move_delete(owner, campaign):
+    event = builders.make_event(campaign)
+    first = events.add_question(owner, event, QuestionInput(label="Access needs?", kind="yes_no"))
+    second = events.add_question(owner, event, QuestionInput(
+        label="Which city?", kind=QuestionKind.CHOICE, choices=" London \n\nLeeds\nLondon\n", required=True))
+    assert second.choices == "London\nLeeds"
+    assert [q.id for q in event.questions] == [first.id, second.id]
+    events.move_question(owner, event, second, -1)
+    assert [q.id for q in event.questions] == [second.id, first.id]
+    events.move_question(owner, event, second, -1)  # already first: nothing happens
+    assert [q.id for q in event.questions] == [second.id, first.id]
+    events.update_question(owner, event, first, QuestionInput(label="Anything else?", kind="text"))
+    assert (first.label, first.kind, first.required) == ("Anything else?", QuestionKind.TEXT, False)
+    events.delete_question(owner, event, second)
+    assert [q.id for q in event.questions] == [first.id]
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        (QuestionInput(label=""), "label"),
+        (QuestionInput(label="x" * 201), "label"),
+        (QuestionInput(label="Q", kind="essay"), "kind"),
+        (QuestionInput(label="Q", kind="choice", choices="Only one"), "choices"),
+        (QuestionInput(label="Q", kind="choice", choices="\n".join(f"c{i}" for i in range(21))), "choices"),
+        (QuestionInput(label="Q", kind="choice", choices="ok\n" + "x" * 101), "choices"),
+    ],
+)
+def test_invalid_questions(owner, campaign, data, field):
+    event = builders.make_event(campaign)
+    with pytest.raises(ValidationFailed) as caught:
+        events.add_question(owner, event, data)
+    assert caught.value.field == field
+
+
+def test_at_most_ten_questions(owner, campaign):
+    event = builders.make_event(campaign)
+    for number in range(10):
+        events.add_question(owner, event, QuestionInput(label=f"Question {number}"))
+    with pytest.raises(Conflict):
+        events.add_question(owner, event, QuestionInput(label="One too many"))
+    assert len(event.questions) == 10
+
+
+def test_questions_of_another_event_are_not_found(owner, campaign):
+    event = builders.make_event(campaign)
+    other = builders.make_event(campaign)
+    foreign = builders.make_question(other)
+    with pytest.raises(NotFound):
+        events.get_question(event, foreign.id)
+    with pytest.raises(NotFound):
+        events.delete_question(owner, event, foreign)
+
+
+def test_home_lists_upcoming_public_published_events_soonest_first(campaign):
+    now = utcnow()
+    later = builders.make_event(campaign, starts_at=now + timedelta(days=9), title="Later")
+    sooner = builders.make_event(campaign, starts_at=now + timedelta(days=2), title="Sooner")
+    running = builders.make_event(campaign, starts_at=now - timedelta(hours=1), title="Running now")
+    builders.make_event(campaign, starts_at=now - timedelta(days=3), title="Past")
+    builders.make_event(campaign, status=EventStatus.DRAFT, title="Draft")
+    builders.make_event(campaign, status=EventStatus.CANCELLED, title="Cancelled")
+    builders.make_event(campaign, visibility=Visibility.UNLISTED, title="Unlisted")
+    assert events.upcoming_public_events() == [running, sooner, later]
+
+
+def test_campaign_events_splits_upcoming_drafts_and_past(campaign):
+    now = utcnow()
+    upcoming = builders.make_event(campaign, starts_at=now + timedelta(days=2))
+    cancelled = builders.make_event(campaign, starts_at=now + timedelta(days=3), status=EventStatus.CANCELLED)
+    draft = builders.make_event(campaign, status=EventStatus.DRAFT)
+    old = builders.make_event(campaign, starts_at=now - timedelta(days=30))
+    older = builders.make_event(campaign, starts_at=now - timedelta(days=60))
+    builders.make_event(builders.make_campaign(), starts_at=now + timedelta(days=1))
+    listing = events.campaign_events(campaign)
+    assert listing.upcoming == [upcoming, cancelled]
+    assert listing.drafts == [draft]
+    assert listing.past == [old, older]
+
+
+def test_public_campaign_events_never_lists_drafts_or_unlisted(campaign):
+    published = builders.make_event(campaign)
+    cancelled = builders.make_event(campaign, status=EventStatus.CANCELLED)
+    builders.make_event(campaign, status=EventStatus.DRAFT)
+    builders.make_event(campaign, visibility=Visibility.UNLISTED)
+    assert set(events.public_campaign_events(campaign)) == {published, cancelled}
+
+
+def test_public_event_by_slug(campaign):
+    published = builders.make_event(campaign, slug="published")
+    builders.make_event(campaign, slug="draft", status=EventStatus.DRAFT)
+    builders.make_event(campaign, slug="unlisted", visibility=Visibility.UNLISTED)
+    builders.make_event(campaign, slug="cancelled", status=EventStatus.CANCELLED)
+    assert events.public_event_by_slug("published") == published
+    assert events.public_event_by_slug("draft") is None
+    assert events.public_event_by_slug("unlisted") is not None
+    assert events.public_event_by_slug("cancelled") is not None
+    assert events.public_event_by_slug("nothing") is None
