@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 
 from organizer.services.text import render_markdown
@@ -16,6 +16,8 @@ RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 
 
 def select_locale() -> str | None:
+    if not has_request_context():  # CLI, outbox worker, services called from tests: the default locale
+        return None
     return request.accept_languages.best_match(current_app.config["LANGUAGES"])
 
 

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from flask import g, request_started
 from flask_migrate import upgrade
 from sqlalchemy import text
 from werkzeug.serving import make_server
@@ -46,9 +47,17 @@ def make_test_app(database_url: str, **overrides):
     return create_app(config)
 
 
+def _forget_request_globals(sender, **extra) -> None:
+    """Every test runs inside one app context, and test-client requests reuse it (Flask pushes a new
+    app context only when none is active). Without this, ``g`` — Flask-Login's loaded user, the CSRF
+    token, the negotiated locale — would leak from one request into the next, even across clients."""
+    g.__dict__.clear()
+
+
 @pytest.fixture(scope="session")
 def app(database_url):
     app = make_test_app(database_url)
+    request_started.connect(_forget_request_globals, app)
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as connection:
