@@ -1,9 +1,19 @@
-"""Every route from app.url_map, for every persona, gets exactly the status its area declared."""
+"""Every route from app.url_map, for every persona, gets exactly the status its area declared.
+
+One test per rule walks all personas, so a failure shows the whole row at once. GET rules share
+one world (a GET must not change anything); POST rules get a fresh world for every persona.
+Beyond the status code, every response is checked for leaks:
+- a denied response (404, or 302 to sign-in) never contains a supporter's name or address;
+- a 404 for a route without a secret token looks exactly like any other 404;
+- anonymous visitors and organizers of another campaign never see this campaign's supporters
+  on a route that has no secret link in its path.
+"""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 
 import pytest
 
@@ -11,9 +21,13 @@ import tests.authorization as authorization_package
 from organizer import create_app  # noqa: F401  (keeps the import graph honest)
 from tests.authorization.rules import Rule
 from tests.authorization.world import PERSONAS, World, build_world
+from tests.conftest import empty_all_tables
 
 IGNORED_ENDPOINTS = {"static"}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
+OUTSIDERS = ("anonymous", "other_organizer")
+_TOKEN_SEGMENT = re.compile(r"/[A-Za-z0-9_-]{32,}(?:/|$)")
+_VOLATILE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*"|(<meta name="csrf-token" content=")[^"]*"')
 
 
 def collect_rules() -> list[Rule]:
@@ -48,6 +62,23 @@ def test_no_rule_names_a_route_that_does_not_exist(app):
     assert not stale, f"matrix rules for routes that no longer exist: {stale}"
 
 
+def test_denied_looks_the_same_everywhere():
+    """Denied access is a 404 (or the sign-in redirect for anonymous visitors), never a 403."""
+    forbidden = [f"{r.endpoint} {r.method}{r.id_suffix}" for r in RULES
+                 if 403 in r.expect.values() or r.default == 403]
+    assert not forbidden, f"rules expecting 403 (use 404 so nothing is revealed): {forbidden}"
+
+
+def test_rule_ids_are_unique():
+    ids = [_rule_id(rule) for rule in RULES]
+    duplicates = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
+    assert not duplicates, f"give these rules an id_suffix: {duplicates}"
+
+
+def _rule_id(rule: Rule) -> str:
+    return f"{rule.method} {rule.endpoint}{rule.id_suffix}"
+
+
 def _client_for(app, world: World, persona: str):
     client = app.test_client()
     if persona in world.users:
@@ -60,22 +91,59 @@ def _client_for(app, world: World, persona: str):
     return client
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
-@pytest.mark.parametrize(
-    "rule", RULES, ids=[f"{r.method} {r.endpoint}{r.id_suffix}" for r in RULES]
-)
-def test_matrix(app, rule: Rule, persona: str):
+def _secrets(world: World) -> list[str]:
+    return [s for s in (world.manage_token, world.ticket_token, world.door_token, world.signup_token,
+                        world.reset_token) if s]
+
+
+def _normalized(body: str) -> str:
+    return _VOLATILE.sub(lambda m: (m.group(1) or m.group(2)) + '"', body)
+
+
+def _check(client, world: World, rule: Rule, persona: str) -> list[str]:
+    """Run one request; return what's wrong with the response (empty when all is well)."""
+    path = rule.path(world)
+    data = rule.data(world) if rule.data else None
+    response = client.open(path, method=rule.method, data=data)
+    expected = rule.expected(persona)
+    problems = []
+    where = f"{persona} {rule.method} {path}"
+    if response.status_code != expected:
+        problems.append(f"{where}: got {response.status_code}, expected {expected}")
+    body = response.get_data(as_text=True)
+    has_secret = any(secret in path for secret in _secrets(world)) or bool(_TOKEN_SEGMENT.search(path))
+    if response.status_code in (302, 303) and persona == "anonymous" and path.startswith("/manage"):
+        if "/auth/login" not in response.headers.get("Location", ""):
+            problems.append(f"{where}: anonymous must be sent to sign in, went to {response.headers.get('Location')}")
+    denied = response.status_code in (401, 403, 404, 405) or (
+        response.status_code in (302, 303) and "/auth/login" in response.headers.get("Location", ""))
+    if denied or (persona in OUTSIDERS and not has_secret):
+        leaked = [value for value in world.personal_data() if value in body]
+        if leaked:
+            problems.append(f"{where}: response ({response.status_code}) shows personal data {leaked}")
+    if response.status_code == 404 and not has_secret and rule.method == "GET":
+        generic = client.get("/this-page-does-not-exist-" + "x" * 8)
+        if _normalized(generic.get_data(as_text=True)) != _normalized(body):
+            problems.append(f"{where}: this 404 differs from the generic 404 page (it reveals something)")
+    return problems
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[_rule_id(r) for r in RULES])
+def test_matrix(app, rule: Rule):
     app.config["WTF_CSRF_ENABLED"] = False
+    problems: list[str] = []
     try:
         world = build_world()
-        client = _client_for(app, world, persona)
-        path = rule.path(world)
-        data = rule.data(world) if rule.data else None
-        response = client.open(path, method=rule.method, data=data)
-        assert response.status_code == rule.expected(persona), (
-            f"{persona} {rule.method} {path}: got {response.status_code}, expected {rule.expected(persona)}"
-        )
-        if response.status_code == 302 and persona == "anonymous" and path.startswith("/manage"):
-            assert "/auth/login" in response.headers["Location"]
+        for index, persona in enumerate(PERSONAS):
+            if rule.method != "GET" and index > 0:
+                empty_all_tables()  # a POST may have changed the world: start the next persona afresh
+                world = build_world()
+            try:
+                client = _client_for(app, world, persona)
+            except AssertionError as error:
+                problems.append(f"{persona}: {error}")
+                continue
+            problems += _check(client, world, rule, persona)
     finally:
         app.config["WTF_CSRF_ENABLED"] = True
+    assert not problems, "\n".join(problems)

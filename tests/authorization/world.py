@@ -6,7 +6,17 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from organizer.extensions import db
-from organizer.models import CoverageRelation, DoorLink, Event, Role, Rsvp, RsvpStatus, User
+from organizer.models import (
+    CoverageRelation,
+    DoorLink,
+    Event,
+    PasswordResetToken,
+    Role,
+    Rsvp,
+    RsvpStatus,
+    SignupRequest,
+    User,
+)
 from organizer.services.tokens import hash_token, new_token
 from organizer.timeutil import utcnow
 from tests import builders
@@ -42,6 +52,16 @@ class World:
     other_campaign: object = None
     other_event: Event | None = None
     other_rsvp: Rsvp | None = None
+    signup_token: str = ""  # a pending sign-up for newcomer@example.org
+    reset_token: str = ""  # a password reset link of the owner
+
+    def personal_data(self) -> list[str]:
+        """Supporters' names and addresses: never in a denied response, never shown to outsiders."""
+        values = []
+        for rsvp in (self.rsvp, self.waitlisted_rsvp, self.other_rsvp):
+            if rsvp is not None:
+                values += [rsvp.name, rsvp.email or ""]
+        return [value for value in values if value]
 
 
 def build_world() -> World:
@@ -77,4 +97,12 @@ def build_world() -> World:
                                                   name="Another campaign")
     world.other_event = builders.make_event(world.other_campaign, slug="other-meeting")
     world.other_rsvp, _, _ = builders.make_rsvp(world.other_event, name="Carla", email="carla@example.org")
+
+    world.signup_token, world.reset_token = new_token(), new_token()
+    db.session.add(SignupRequest(email="newcomer@example.org", name="Newcomer",
+                                 password_hash=world.users["owner"].password_hash,
+                                 token_hash=hash_token(world.signup_token), expires_at=utcnow() + timedelta(hours=1)))
+    db.session.add(PasswordResetToken(user_id=world.users["owner"].id, token_hash=hash_token(world.reset_token),
+                                      expires_at=utcnow() + timedelta(hours=1)))
+    db.session.commit()
     return world
