@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app organizer
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test chromium db demo outbox bench messages clean
+.PHONY: run test install install-test chromium wrk db demo outbox bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,9 +55,21 @@ chromium:
 outbox: install
 	$(FLASK) outbox send --loop
 
-bench: install-test
+## make bench: the hot paths against a hello-world ceiling (PostgreSQL, gunicorn, wrk; about 5 minutes).
+## BENCH_ARGS=--quick for a few seconds on tiny data; see bench/README.md.
+bench: install wrk
 	$(BIN)/pip install --quiet -e '.[bench]'
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's wrk for the benchmark..."; \
+	    apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null); \
+	  else \
+	    echo "!!! wrk is missing and cannot be installed here (run: sudo apt-get install -y wrk) !!!"; exit 1; \
+	  fi; \
+	fi
 
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o organizer/translations/messages.pot .

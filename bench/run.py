@@ -1,0 +1,512 @@
+"""The benchmark: ``python -m bench.run`` (or ``make bench``); ``--quick`` for a few-second run on tiny data.
+
+1. builds PostgreSQL databases (the full data set and a small one), migrated with ``flask db upgrade``;
+2. counts SQL statements per page on both, in a test client;
+3. serves the app under gunicorn with its production config (2 sync workers) and, beside it, a
+   hello-world Flask app configured the same way — the ceiling;
+4. drives both with wrk on 127.0.0.1, alternating within every round so each figure has a ceiling
+   measured minutes apart at most; the median of the rounds is reported;
+5. times the 100,000-row campaign CSV export and its peak memory against PostgreSQL's own COPY;
+6. prints a markdown table and saves it, with the raw figures, under bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+
+from bench import data, pg, servers, wrk
+from bench.browser import Browser, find_form
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+TARGETS = {
+    "event": ("public event page", 0.70),
+    "home": ("home page", 0.50),
+    "rsvp": ("RSVP POST", 0.30),
+    "check_in": ("check-in POST", 0.30),
+}
+DOOR_SEARCH_P99_MS = 50
+EXPORT_COPY_RATIO = 2.0
+EXPORT_PEAK_MB = 150
+DOOR_QUERY = "rosa sm"
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- the scenarios driven with wrk ------------------------------------------------------------
+
+
+class Scenarios:
+    """What each wrk run sends; sessions and CSRF tokens are fetched the way a browser would."""
+
+    def __init__(self, app: servers.Gunicorn, loaded: data.Loaded, conninfo: str, threads: int) -> None:
+        self.app = app
+        self.loaded = loaded
+        self.conninfo = conninfo
+        self.threads = threads
+        self.tag = f"{int(time.time()) % 100000}"
+        self.round = 0
+        self.event_path = f"/e/{data.POPULAR_SLUG}"
+        self.door_path = f"/door/e/{loaded.popular_event_id}"
+        self._rsvp: tuple[str, str] | None = None
+        self._door: tuple[str, str] | None = None
+        self._ids_file: str | None = None
+
+    # RSVP: a visitor opens the event page (session cookie + CSRF token), then submits the form.
+    def rsvp_args(self) -> list[str]:
+        if self._rsvp is None:
+            visitor = Browser(self.app.url)
+            page = visitor.get(self.event_path)
+            if page.status != 200:
+                raise RuntimeError(f"GET {self.event_path} answered {page.status}")
+            form = find_form(page.text, "/rsvp")
+            names = {name for name, _ in form.fields}
+            overrides = {"name": "__NAME__", "email": "__EMAIL__"}
+            body = form.encode(**{key: value for key, value in overrides.items() if key in names})
+            check = visitor.post(form.action or self.event_path + "/rsvp",
+                                 body.replace("__NAME__", "Bench+Check").replace("__EMAIL__", f"bench-check-{self.tag}%40example.org"))
+            if check.status not in {200, 201, 302, 303}:
+                raise RuntimeError(f"a single RSVP POST answered {check.status}:\n{check.text[:2000]}")
+            self._rsvp = (form.action or self.event_path + "/rsvp", body)
+            self._rsvp_cookie = visitor.cookie_header
+        self.round += 1
+        path, body = self._rsvp
+        return [path, self._rsvp_cookie, body, f"{self.tag}r{self.round}"]
+
+    def door_browser(self) -> Browser:
+        door = Browser(self.app.url)
+        opened = door.get(f"/door/{data.DOOR_LINK_TOKEN}")
+        if opened.status not in {302, 303}:
+            raise RuntimeError(f"the door link answered {opened.status}")
+        return door
+
+    def door_cookie(self) -> str:
+        if self._door is None:
+            door = self.door_browser()
+            page = door.get(self.door_path + "?q=" + DOOR_QUERY.replace(" ", "+"))
+            if page.status != 200:
+                raise RuntimeError(f"the door list answered {page.status}")
+            form = find_form(page.text, "/check-in")
+            body = form.encode(idempotency_key="__KEY__")
+            self._door = (door.cookie_header, body)
+        return self._door[0]
+
+    def check_in_args(self, expected_requests: int) -> list[str]:
+        cookie = self.door_cookie()
+        body = self._door[1]
+        # The RSVPs of the popular event that nobody has checked in yet (the runner removes the
+        # check-ins each run made, so every run finds them all open again).
+        ids = self.open_rsvp_ids()
+        if len(ids) < expected_requests:
+            log(f"only {len(ids)} open RSVPs for ~{expected_requests} check-ins: some requests will repeat")
+        handle = tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="bench-ids-", delete=False)
+        handle.write("\n".join(str(i) for i in ids) + "\n")
+        handle.close()
+        self._ids_file = handle.name
+        self.round += 1
+        path = f"{self.door_path}/rsvps/__ID__/check-in"
+        return [path, cookie, body, handle.name, f"{self.tag}c{self.round}", str(self.threads)]
+
+    def open_rsvp_ids(self) -> list[int]:
+        with psycopg.connect(self.conninfo) as conn:
+            return [
+                row[0]
+                for row in conn.execute(
+                    "SELECT r.id FROM rsvp r WHERE r.event_id = %s AND r.status = 'going'"
+                    " AND NOT EXISTS (SELECT 1 FROM check_in c WHERE c.rsvp_id = r.id) ORDER BY r.id",
+                    (self.loaded.popular_event_id,),
+                )
+            ]
+
+    def reset(self, marks: dict[str, int]) -> None:
+        """Undo what a POST run wrote, so every round starts from the same data."""
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            conn.execute("DELETE FROM check_in WHERE id > %s", (marks["check_in"],))
+            conn.execute("DELETE FROM rsvp WHERE id > %s", (marks["rsvp"],))
+            conn.execute("DELETE FROM outbox_message WHERE id > %s", (marks["outbox_message"],))
+            conn.execute("VACUUM ANALYZE rsvp, check_in, outbox_message, answer")
+        if self._ids_file:
+            Path(self._ids_file).unlink(missing_ok=True)
+            self._ids_file = None
+
+    def marks(self) -> dict[str, int]:
+        with psycopg.connect(self.conninfo) as conn:
+            return {
+                table: conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]  # noqa: S608
+                for table in ("check_in", "rsvp", "outbox_message")
+            }
+
+
+def measure_wrk(scenarios: Scenarios, hello: servers.Gunicorn, *, runs: int, duration: float,
+                connections: int, threads: int, only: set[str] | None, warm_up: float) -> dict[str, list[dict]]:
+    app_url = scenarios.app.url
+    plan = [
+        ("hello", lambda: (hello.url + "/", "get.lua", [])),
+        ("event", lambda: (app_url + scenarios.event_path, "get.lua", [])),
+        ("home", lambda: (app_url + "/", "get.lua", [])),
+        ("rsvp", lambda: (app_url + "/", "rsvp.lua", scenarios.rsvp_args())),
+        ("check_in", lambda: (app_url + "/", "checkin.lua", scenarios.check_in_args(int(duration * 3000)))),
+        ("door_search", lambda: (app_url + scenarios.door_path + "?q=" + DOOR_QUERY.replace(" ", "+"), "get.lua",
+                                 [scenarios.door_cookie()])),
+    ]
+    plan = [item for item in plan if only is None or item[0] in only or item[0] == "hello"]
+    results: dict[str, list[dict]] = {name: [] for name, _ in plan}
+    writes = {"rsvp", "check_in"}
+    # Warm-up: every path once for a short while (imports, template compilation, connections).
+    for name, make in plan:
+        try:
+            url, script, args = make()
+        except Exception as error:  # noqa: BLE001
+            log(f"{name}: cannot run ({error}); left out")
+            results.pop(name, None)
+            continue
+        if warm_up > 0:
+            marks = scenarios.marks() if name in writes else None
+            wrk.run(url, script=script, args=args, duration=warm_up, connections=connections, threads=threads)
+            if marks:
+                scenarios.reset(marks)
+    for round_number in range(1, runs + 1):
+        for name, make in plan:
+            if name not in results:
+                continue
+            url, script, args = make()
+            marks = scenarios.marks() if name in writes else None
+            result = wrk.run(url, script=script, args=args, duration=duration, connections=connections,
+                             threads=threads)
+            if marks:
+                scenarios.reset(marks)
+            results[name].append(result.as_dict())
+            errors = f", {result.errors} errors" if result.errors else ""
+            log(f"round {round_number}/{runs} {name}: {result.rps:.0f} req/s, p50 {result.p50_ms:.1f} ms, "
+                f"p99 {result.p99_ms:.1f} ms{errors}")
+    return results
+
+
+# --- the export against COPY -------------------------------------------------------------------
+
+COPY_SQL = """
+COPY (
+    SELECT e.title, e.starts_at, r.name, r.email, r.phone, r.guests, r.status, r.source, r.consent_contact,
+           r.created_at,
+           (SELECT c.action = 'check_in' FROM check_in c WHERE c.rsvp_id = r.id ORDER BY c.sequence DESC LIMIT 1)
+    FROM rsvp r JOIN event e ON e.id = r.event_id
+    WHERE e.campaign_id = %s
+    ORDER BY e.starts_at, e.id, r.name, r.id
+) TO STDOUT WITH (FORMAT csv, HEADER)
+"""
+
+
+def time_copy(conninfo: str, campaign_id: int) -> tuple[float, int, int]:
+    """Seconds, bytes and lines of PostgreSQL's own CSV of the same rows, read by a client."""
+    with psycopg.connect(conninfo) as conn:
+        started = time.perf_counter()
+        size = lines = 0
+        with conn.cursor().copy(COPY_SQL.replace("%s", str(int(campaign_id)))) as copy:
+            for chunk in copy:
+                size += len(chunk)
+                lines += bytes(chunk).count(b"\n")
+        return time.perf_counter() - started, size, lines
+
+
+def sign_in(app_url: str) -> Browser:
+    owner = Browser(app_url)
+    page = owner.get("/auth/login")
+    form = find_form(page.text, "/auth/login")
+    response = owner.post(form.action or "/auth/login", form.encode(email=data.OWNER_EMAIL, password=data.OWNER_PASSWORD))
+    if response.status not in {302, 303}:
+        raise RuntimeError(f"signing in answered {response.status}")
+    return owner
+
+
+def export_once(app: servers.Gunicorn, owner: Browser) -> dict:
+    path = f"/manage/c/{data.CAMPAIGN_SLUG}/export"
+    page = owner.get(path)
+    if page.status != 200:
+        raise RuntimeError(f"GET {path} answered {page.status}")
+    form = find_form(page.text, "/export")
+    body = form.encode(**_export_choices(form))
+    pids = app.worker_pids()
+    before = {pid: servers.peak_rss_mb(pid)[0] for pid in pids}
+    servers.reset_peak_rss(pids)
+    started = time.perf_counter()
+    response = owner.post(form.action or path, body, timeout=600)
+    seconds = time.perf_counter() - started
+    peaks = {pid: servers.peak_rss_mb(pid)[1] for pid in pids}
+    worker = max(peaks, key=lambda pid: peaks[pid] - before.get(pid, 0))
+    if response.status != 200:
+        raise RuntimeError(f"the export answered {response.status}: {response.text[:500]}")
+    return {
+        "seconds": seconds,
+        "bytes": len(response.body),
+        "lines": response.body.count(b"\n"),
+        "content_type": response.headers.get("Content-Type"),
+        "worker_rss_before_mb": before.get(worker, 0.0),
+        "worker_peak_mb": peaks[worker],
+    }
+
+
+def _export_choices(form) -> dict[str, str]:
+    """The whole campaign, as CSV, every column: pick those options in whatever the form offers."""
+    values = dict(form.values())
+    choices: dict[str, str] = {}
+    for name in values:
+        lowered = name.lower()
+        if lowered in {"format", "file_format"}:
+            choices[name] = "csv"
+        elif lowered in {"scope"}:
+            choices[name] = "campaign"
+        elif lowered in {"event", "event_id"}:
+            choices[name] = ""
+    return choices
+
+
+def measure_export(app: servers.Gunicorn, conninfo: str, loaded: data.Loaded, runs: int) -> dict:
+    results: dict = {"copy": [], "export": []}
+    try:
+        owner = sign_in(app.url)
+    except Exception as error:  # noqa: BLE001
+        results["error"] = f"cannot sign in: {error}"
+        return results
+    for round_number in range(1, runs + 1):
+        seconds, size, lines = time_copy(conninfo, loaded.campaign_id)
+        results["copy"].append({"seconds": seconds, "bytes": size, "lines": lines})
+        try:
+            export = export_once(app, owner)
+        except Exception as error:  # noqa: BLE001
+            results["error"] = str(error)
+            return results
+        results["export"].append(export)
+        log(f"round {round_number}/{runs} export: {export['seconds']:.2f} s, {export['lines']} lines, "
+            f"peak {export['worker_peak_mb']:.0f} MB; COPY {seconds:.2f} s, {lines} lines")
+    return results
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+def median(values):
+    values = [value for value in values if value is not None]
+    return statistics.median(values) if values else None
+
+
+def summarize(wrk_results: dict[str, list[dict]]) -> dict[str, dict]:
+    summary = {}
+    for name, runs in wrk_results.items():
+        if not runs:
+            continue
+        summary[name] = {
+            "rps": median(run["rps"] for run in runs),
+            "p50_ms": median(run["p50_ms"] for run in runs),
+            "p99_ms": median(run["p99_ms"] for run in runs),
+            "errors": sum(run["errors"] for run in runs),
+            "runs": len(runs),
+        }
+    # Ratios per round (each round has its own hello-world run), then the median of those.
+    hello_runs = wrk_results.get("hello", [])
+    for name, runs in wrk_results.items():
+        if name == "hello" or name not in summary:
+            continue
+        ratios = [run["rps"] / hello["rps"] for run, hello in zip(runs, hello_runs, strict=False) if hello["rps"]]
+        summary[name]["ratio"] = median(ratios)
+    return summary
+
+
+def fmt(value, pattern="{:.0f}", missing="—") -> str:
+    return missing if value is None else pattern.format(value)
+
+
+def verdict(ok: bool | None) -> str:
+    return "—" if ok is None else ("met" if ok else "**not met**")
+
+
+def render_table(summary: dict, export: dict | None, queries: dict, meta: dict) -> str:
+    lines = []
+    lines.append(f"Machine: {meta['cpus']} cores, {meta['memory']} RAM; {meta['date']}; data: {meta['data']}; "
+                 f"wrk -t{meta['threads']} -c{meta['connections']} -d{meta['duration']}s, median of {meta['runs']} runs.")
+    lines.append("")
+    lines.append("| path | requests/s | vs hello-world | p50 | p99 | target | |")
+    lines.append("|---|---:|---:|---:|---:|---|---|")
+    rows = [
+        ("hello", "hello-world Flask (ceiling)", None),
+        ("event", f"public event page ({meta['popular_rsvps']:,} RSVPs)", "≥ 70%"),
+        ("home", "home page", "≥ 50%"),
+        ("rsvp", "RSVP POST (CSRF, distinct emails)", "≥ 30%"),
+        ("check_in", "check-in POST (door.js)", "≥ 30%"),
+        ("door_search", f"door-list search “{DOOR_QUERY}” in {meta['popular_rsvps']:,}", f"p99 < {DOOR_SEARCH_P99_MS} ms"),
+    ]
+    for key, label, target in rows:
+        figures = summary.get(key)
+        if figures is None:
+            lines.append(f"| {label} | not measured | | | | {target or ''} | |")
+            continue
+        ratio = figures.get("ratio")
+        ok = None
+        if key in TARGETS and ratio is not None:
+            ok = ratio >= TARGETS[key][1]
+        elif key == "door_search":
+            ok = figures["p99_ms"] < DOOR_SEARCH_P99_MS
+        errors = f" ({figures['errors']} errors)" if figures["errors"] else ""
+        lines.append(
+            f"| {label} | {fmt(figures['rps'])}{errors} | {fmt(ratio * 100 if ratio is not None else None, '{:.0f}%')} | "
+            f"{fmt(figures['p50_ms'], '{:.1f} ms')} | {fmt(figures['p99_ms'], '{:.1f} ms')} | {target or ''} | "
+            f"{verdict(ok) if target else ''} |"
+        )
+    lines.append("")
+    if export is not None:
+        lines.append("| export | time | vs COPY | rows | peak memory (worker) | target | |")
+        lines.append("|---|---:|---:|---:|---:|---|---|")
+        copy_seconds = median(run["seconds"] for run in export.get("copy", []))
+        copy_lines = median(run["lines"] for run in export.get("copy", []))
+        if copy_seconds is not None:
+            lines.append(f"| PostgreSQL `COPY (SELECT …) TO STDOUT` (ceiling) | {copy_seconds:.2f} s | 1.0× | "
+                         f"{fmt(copy_lines - 1 if copy_lines else None)} | — | | |")
+        if export.get("export"):
+            seconds = median(run["seconds"] for run in export["export"])
+            peak = median(run["worker_peak_mb"] for run in export["export"])
+            before = median(run["worker_rss_before_mb"] for run in export["export"])
+            rows_out = median(run["lines"] for run in export["export"])
+            ratio = seconds / copy_seconds if copy_seconds else None
+            ok = ratio is not None and ratio <= EXPORT_COPY_RATIO and peak < EXPORT_PEAK_MB
+            lines.append(f"| campaign CSV export (HTTP, whole response) | {seconds:.2f} s | {fmt(ratio, '{:.2f}×')} | "
+                         f"{fmt(rows_out - 1 if rows_out else None)} | {peak:.0f} MB (idle {before:.0f} MB) | "
+                         f"≤ {EXPORT_COPY_RATIO:g}× COPY, < {EXPORT_PEAK_MB} MB | {verdict(ok)} |")
+        if export.get("error"):
+            lines.append(f"| campaign CSV export | not measured: {export['error']} | | | | | |")
+        lines.append("")
+    if queries:
+        small, big = queries.get("small", {}), queries.get("big", {})
+        lines.append(f"| SQL statements per request | {meta['small_data']} | {meta['data']} | |")
+        lines.append("|---|---:|---:|---|")
+        for key in big:
+            a, b = small.get(key, {}), big.get(key, {})
+            qa, qb = a.get("queries"), b.get("queries")
+            same = "fixed" if qa is not None and qa == qb else ("**grows**" if qa is not None and qb is not None else "")
+            status = "" if b.get("status") in {200, 302, 303} else f" (HTTP {b.get('status')})"
+            lines.append(f"| {b.get('label', key)}{status} | {fmt(qa)} | {fmt(qb)} | {same} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def machine() -> dict:
+    memory = ""
+    try:
+        memory = subprocess.run(["free", "-h"], capture_output=True, text=True, timeout=5).stdout.split("\n")[1].split()[1]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        pass
+    return {
+        "cpus": os.cpu_count(),
+        "memory": memory,
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def describe(scale: data.Scale) -> str:
+    return (f"{scale.events} events, {scale.popular_rsvps:,} RSVPs on the popular one, "
+            f"{scale.supporters:,} supporters")
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny data, one short run each: a few seconds")
+    parser.add_argument("--runs", type=int, help="rounds of wrk runs (default 3; 1 with --quick)")
+    parser.add_argument("--duration", type=float, help="seconds per wrk run (default 10; 1 with --quick)")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--only", help="comma-separated: event,home,rsvp,check_in,door_search,export,queries")
+    parser.add_argument("--keep", action="store_true", help="leave the databases in place afterwards")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    scale, small_scale = (data.QUICK, data.QUICK_SMALL) if args.quick else (data.FULL, data.SMALL)
+    runs = args.runs or (1 if args.quick else 3)
+    duration = args.duration or (1 if args.quick else 10)
+    only = set(args.only.split(",")) if args.only else None
+    if not wrk.available():
+        print("wrk is not installed: apt-get install -y wrk (make bench installs it)", file=sys.stderr)
+        return 2
+
+    prefix = "organizer_bench_quick" if args.quick else "organizer_bench"
+    databases = {"template": f"{prefix}_template", "big": prefix, "small": f"{prefix}_small"}
+    pg.ensure_running()
+    log(f"migrating {databases['template']} (flask db upgrade)")
+    pg.recreate(databases["template"])
+    pg.migrate(databases["template"])
+    started = time.perf_counter()
+    pg.recreate(databases["big"], template=databases["template"])
+    loaded = data.load(pg.conninfo(databases["big"]), scale)
+    log(f"loaded {describe(scale)} ({loaded.rsvp_rows:,} RSVP rows, {loaded.checkin_rows:,} check-ins) "
+        f"in {time.perf_counter() - started:.1f} s")
+    pg.recreate(databases["small"], template=databases["template"])
+    small = data.load(pg.conninfo(databases["small"]), small_scale)
+
+    queries = {}
+    if only is None or "queries" in only:
+        from bench.queries import count_queries
+
+        log("counting SQL statements per page (test client)")
+        queries = {
+            "small": count_queries(pg.sqlalchemy_url(databases["small"]), small),
+            "big": count_queries(pg.sqlalchemy_url(databases["big"]), loaded),
+        }
+
+    meta = {**machine(), "data": describe(scale), "popular_rsvps": scale.popular_rsvps, "small_data": describe(small_scale), "runs": runs,
+            "duration": duration, "connections": args.connections, "threads": args.threads}
+    wrk_results: dict = {}
+    export: dict | None = None
+    app_port = servers.free_port()
+    app_env = servers.app_environment(pg.sqlalchemy_url(databases["big"]), app_port)
+    try:
+        with servers.Gunicorn("app", "wsgi:app", app_env, port=app_port) as app, \
+                servers.Gunicorn("hello", "bench.hello:app", app_env) as hello:
+            scenarios = Scenarios(app, loaded, pg.conninfo(databases["big"]), args.threads)
+            if only is None or only - {"export", "queries"}:
+                wrk_results = measure_wrk(scenarios, hello, runs=runs, duration=duration,
+                                          connections=args.connections, threads=args.threads, only=only,
+                                          warm_up=0 if args.quick else 2)
+            if only is None or "export" in only:
+                export = measure_export(app, pg.conninfo(databases["big"]), loaded, runs)
+    finally:
+        if not args.keep:
+            for name in (databases["small"], databases["template"]):
+                pg.drop(name)
+
+    summary = summarize(wrk_results)
+    table = render_table(summary, export, queries, meta)
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + ("-quick" if args.quick else "")
+    for key in queries.values():
+        for page in key.values():
+            page.pop("statements", None)
+    (RESULTS / f"{stamp}.json").write_text(json.dumps(
+        {"meta": meta, "summary": summary, "wrk": wrk_results, "export": export, "queries": queries}, indent=2,
+        default=str))
+    (RESULTS / f"{stamp}.md").write_text(table + "\n")
+    print(table)
+    log(f"saved bench/results/{stamp}.md and .json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
