@@ -1,0 +1,112 @@
+"""Short-lived caching of public pages, per worker process, that never caches anything personal.
+
+A public page (home, campaign, event) is the same for every anonymous visitor but for one thing:
+the CSRF token in its forms, which is bound to the visitor's own session. So the page is rendered
+at most once per ``PUBLIC_CACHE_SECONDS`` per process, with a placeholder where the token goes, and
+every response puts the visitor's own token in its place. CSRF protection is unchanged: each
+visitor still gets a token signed for their session, and checked against it on POST.
+
+Only visitors whose session holds nothing but a CSRF token are served from the cache. Anyone
+signed in (or with a remember-me cookie), with a flash message waiting, a door link opened or
+anything else in their session, gets a page rendered for them alone, and it is not stored.
+
+Counts on a cached page (places left, people going) are at most ``PUBLIC_CACHE_SECONDS`` stale.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Hashable
+
+from flask import current_app, g, request, session
+from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
+
+# What the session of an anonymous visitor may hold for their page to come from the cache.
+ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_permanent"})
+MAX_ENTRIES = 512
+
+# Random per process: no text a user can write ends up equal to it.
+_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}-placeholder"
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self._entries: dict[Hashable, tuple[float, str, bool]] = {}
+
+    def get(self, key: Hashable, now: float) -> tuple[str, bool] | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] <= now:
+            return None
+        return entry[1], entry[2]
+
+    def put(self, key: Hashable, html: str, has_token: bool, expires: float) -> None:
+        if len(self._entries) >= MAX_ENTRIES:
+            now = time.monotonic()
+            self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+            if len(self._entries) >= MAX_ENTRIES:
+                self._entries.clear()
+        self._entries[key] = (expires, html, has_token)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+_cache = _Cache()
+
+
+def clear() -> None:
+    """Forget every cached page of this process (tests; never needed for correctness)."""
+    _cache.clear()
+
+
+def is_cacheable_visit() -> bool:
+    """True for an anonymous visitor with nothing personal in their session."""
+    if request.method not in {"GET", "HEAD"}:
+        return False
+    if not set(session.keys()) <= ANONYMOUS_SESSION_KEYS:
+        return False
+    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return remember_cookie not in request.cookies
+
+
+def cached_page(key: Hashable, render: Callable[[], str]) -> str:
+    """The page ``render()`` makes, from this process's cache when the visit allows it.
+
+    ``render`` must return the page's HTML and may raise (abort(404)...): nothing is cached then.
+    ``key`` names the page (e.g. ``("public.event", slug)``); the locale is added to it.
+    """
+    seconds = current_app.config.get("PUBLIC_CACHE_SECONDS", 0)
+    if not seconds or seconds <= 0 or not is_cacheable_visit():
+        return render()
+    full_key = (key, str(get_locale()))
+    now = time.monotonic()
+    hit = _cache.get(full_key, now)
+    if hit is None:
+        html = _render_with_placeholder(render)
+        hit = (html, _PLACEHOLDER in html)
+        _cache.put(full_key, hit[0], hit[1], now + seconds)
+    html, has_token = hit
+    if has_token:
+        html = html.replace(_PLACEHOLDER, generate_csrf())
+    return html
+
+
+def _render_with_placeholder(render: Callable[[], str]) -> str:
+    """Render with every CSRF token (csrf_token(), form.csrf_token, hidden_tag) as the placeholder.
+
+    Flask-WTF keeps the request's signed token in ``g``; while it holds the placeholder, forms and
+    ``csrf_token()`` print it instead of minting a token for this visitor's session.
+    """
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    missing = object()
+    earlier = g.pop(field, missing)
+    setattr(g, field, _PLACEHOLDER)
+    try:
+        html = str(render())
+    finally:
+        g.pop(field, None)
+        if earlier is not missing:
+            setattr(g, field, earlier)
+    return html

@@ -1,0 +1,165 @@
+"""Public-page caching: rendered once per PUBLIC_CACHE_SECONDS per process for anonymous visitors,
+each of whom still gets a CSRF token of their own; nothing personal is ever stored or served."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import abort, flash, redirect, render_template_string
+
+from organizer import pagecache
+from organizer.extensions import db
+from organizer.views_common import EmptyForm
+from tests.builders import make_user
+from tests.conftest import make_test_app
+
+PAGE = """{% extends "base.html" %}{% block content %}
+<p id="render">render {{ n }}</p>
+<form method="post" action="/_cache/post">{{ form.csrf_token }}<button>Go</button></form>
+{% endblock %}"""
+
+
+@pytest.fixture(scope="module")
+def cache_app(database_url):
+    app = make_test_app(database_url, PUBLIC_CACHE_SECONDS=60)
+    renders: list[str] = []
+
+    @app.get("/_cache/<name>")
+    def page(name):
+        def render():
+            if name == "missing":
+                abort(404)
+            renders.append(name)
+            return render_template_string(PAGE, n=len(renders), form=EmptyForm())
+
+        return pagecache.cached_page(("test", name), render)
+
+    @app.post("/_cache/post")
+    def post():
+        return ("ok", 200) if EmptyForm().validate_on_submit() else ("refused", 400)
+
+    @app.get("/_cache/flash")
+    def add_flash():
+        flash("Saved for you alone.", "success")
+        return redirect("/_cache/flashed")
+
+    app.renders = renders
+    yield app
+    dispose(app)
+
+
+def dispose(app) -> None:
+    """Close this app's own connection pool (psycopg warns about connections left open)."""
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache(cache_app):
+    pagecache.clear()
+    cache_app.renders.clear()
+    yield
+    pagecache.clear()
+
+
+def token_of(response) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"',
+                      response.get_data(as_text=True))
+    assert match, response.get_data(as_text=True)
+    return match.group(1) or match.group(2)
+
+
+def test_anonymous_visitors_share_one_render_but_each_gets_their_own_valid_token(cache_app):
+    first, second = cache_app.test_client(), cache_app.test_client()
+    page_one = first.get("/_cache/event")
+    page_two = second.get("/_cache/event")
+    assert page_one.status_code == page_two.status_code == 200
+    assert cache_app.renders == ["event"]
+    assert "render 1" in page_two.get_data(as_text=True)
+    token_one, token_two = token_of(page_one), token_of(page_two)
+    assert token_one != token_two
+    assert "placeholder" not in page_two.get_data(as_text=True)
+    # Each token works in its own session only: CSRF is as strict as without the cache.
+    assert second.post("/_cache/post", data={"csrf_token": token_one}).status_code == 400
+    assert first.post("/_cache/post", data={"csrf_token": token_one}).status_code == 200
+    assert second.post("/_cache/post", data={"csrf_token": token_two}).status_code == 200
+
+
+def test_a_returning_visitor_keeps_the_token_of_their_session(cache_app):
+    visitor = cache_app.test_client()
+    token = token_of(visitor.get("/_cache/event"))
+    again = visitor.get("/_cache/event")
+    assert cache_app.renders == ["event"]
+    assert visitor.post("/_cache/post", data={"csrf_token": token_of(again)}).status_code == 200
+    assert visitor.post("/_cache/post", data={"csrf_token": token}).status_code == 200
+
+
+def test_signed_in_people_get_their_own_render_which_is_never_stored(cache_app):
+    user = make_user(name="Organizer Only Name")
+    signed_in = cache_app.test_client()
+    with signed_in.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+    mine = signed_in.get("/_cache/event").get_data(as_text=True)
+    assert "Sign out" in mine
+    anonymous = cache_app.test_client().get("/_cache/event").get_data(as_text=True)
+    assert "Sign out" not in anonymous
+    assert cache_app.renders == ["event", "event"]
+    signed_in.get("/_cache/event")
+    assert cache_app.renders == ["event", "event", "event"]
+
+
+def test_a_remember_me_cookie_bypasses_the_cache(cache_app):
+    cache_app.test_client().get("/_cache/event")
+    remembered = cache_app.test_client()
+    remembered.set_cookie("remember_token", "anything")
+    remembered.get("/_cache/event")
+    assert cache_app.renders == ["event", "event"]
+
+
+def test_a_flash_message_is_shown_to_its_visitor_only(cache_app):
+    cache_app.test_client().get("/_cache/flashed")
+    visitor = cache_app.test_client()
+    visitor.get("/_cache/flash")
+    page = visitor.get("/_cache/flashed").get_data(as_text=True)
+    assert "Saved for you alone." in page
+    assert cache_app.renders == ["flashed", "flashed"]
+    assert "Saved for you alone." not in cache_app.test_client().get("/_cache/flashed").get_data(as_text=True)
+
+
+def test_pages_expire_after_public_cache_seconds(cache_app, monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: now[0])
+    client = cache_app.test_client()
+    client.get("/_cache/event")
+    now[0] += 59
+    client.get("/_cache/event")
+    assert cache_app.renders == ["event"]
+    now[0] += 2
+    assert "render 2" in client.get("/_cache/event").get_data(as_text=True)
+
+
+def test_errors_are_not_cached_and_keys_are_apart(cache_app):
+    client = cache_app.test_client()
+    assert client.get("/_cache/missing").status_code == 404
+    assert client.get("/_cache/missing").status_code == 404
+    client.get("/_cache/one")
+    client.get("/_cache/two")
+    assert cache_app.renders == ["one", "two"]
+
+
+def test_no_caching_when_public_cache_seconds_is_zero(database_url):
+    app = make_test_app(database_url, PUBLIC_CACHE_SECONDS=0)
+    renders = []
+
+    @app.get("/_nocache")
+    def page():
+        return pagecache.cached_page("nocache", lambda: renders.append(1) or "page")
+
+    client = app.test_client()
+    client.get("/_nocache")
+    client.get("/_nocache")
+    assert renders == [1, 1]
+    dispose(app)
