@@ -1,12 +1,368 @@
-"""Door: the check-in list, walk-ins, crowd count, QR tickets and door links."""
+"""Door: the check-in list, walk-ins, crowd count, QR tickets and door links.
+
+Who may use the door of an event: a signed-in member with the door role or above in its campaign,
+or someone who opened a door link of that very event (stored as ``session["door_link_id"]``,
+checked again on every request so revoking a link works at once). Door pages show names only.
+Check-in, undo, walk-in and crowd answer JSON to static/js/door.js and redirect without it.
+"""
 
 from __future__ import annotations
 
-from flask import abort
+from dataclasses import dataclass
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from organizer.door import bp
+from organizer.door.forms import CheckInForm, CrowdForm, DoorLinkForm, KeyedForm, WalkInForm
+from organizer.extensions import db
+from organizer.models import DoorLink, Event, Rsvp, RsvpStatus, User
+from organizer.services import checkins, door_links, permissions, tickets
+from organizer.services.errors import DomainError, ValidationFailed
+from organizer.services.permissions import Action
+from organizer.services.tokens import hash_token
+from organizer.timeutil import utcnow
+from organizer.views_common import event_or_404
+
+SESSION_KEY = "door_link_id"
+
+
+# --- who is at the door -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DoorAccess:
+    event: Event
+    user: User | None  # a signed-in member with the door role or above
+    link: DoorLink | None  # or the door link this browser opened
+
+    @property
+    def is_member(self) -> bool:
+        return self.user is not None
+
+
+def _session_link() -> DoorLink | None:
+    link = door_links.active_by_id(session.get(SESSION_KEY))
+    if link is None and SESSION_KEY in session:
+        session.pop(SESSION_KEY, None)  # revoked or expired: forget it
+    return link
+
+
+def _signed_in_user() -> User | None:
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def _member_can_use_door(user: User | None, event: Event) -> bool:
+    return user is not None and permissions.can(user, event.campaign, Action.USE_DOOR)
+
+
+def door_access(event_id: int) -> DoorAccess:
+    """Load the event and decide: member, door link of this event, sign-in redirect, or 404."""
+    user = _signed_in_user()
+    link = _session_link()
+    event = db.session.get(Event, event_id)
+    if event is not None:
+        if _member_can_use_door(user, event):
+            return DoorAccess(event, user, None)
+        if link is not None and link.event_id == event.id:
+            return DoorAccess(event, None, link)
+    if user is None and link is None:
+        abort(current_app.login_manager.unauthorized())
+    abort(404)
+
+
+def _rsvp_of(access: DoorAccess, rsvp_id: int) -> Rsvp:
+    rsvp = db.session.get(Rsvp, rsvp_id)
+    if rsvp is None or rsvp.event_id != access.event.id:
+        abort(404)
+    return rsvp
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _counts(event: Event) -> dict:
+    figures = checkins.attendance(event)
+    return {
+        "checked_in": figures.checked_in_rsvps,
+        "going": figures.going_rsvps,
+        "walk_ins": figures.walk_ins,
+        "crowd": figures.crowd,
+    }
+
+
+def _json_error(message: str, status: int):
+    response = jsonify(ok=False, message=message)
+    response.status_code = status
+    return response
+
+
+def _back_to_list(event: Event, q: str | None = None, anchor: str | None = None):
+    url = url_for("door.door_list", event_id=event.id, q=q or None)
+    if anchor:
+        url += f"#{anchor}"
+    return redirect(url, code=303)
+
+
+# --- door list --------------------------------------------------------------------------------
+
+
+def _render_door_list(access: DoorAccess, *, walk_in_form: WalkInForm | None = None,
+                      crowd_form: CrowdForm | None = None, status: int = 200):
+    q = (request.args.get("q") or "").strip()[:120]
+    rows = checkins.door_rows(access.event, q)
+    figures = checkins.attendance(access.event)
+    html = render_template(
+        "door/list.html",
+        access=access,
+        event=access.event,
+        rows=rows,
+        q=q,
+        figures=figures,
+        walk_in_form=walk_in_form or WalkInForm(formdata=None),
+        crowd_form=crowd_form or CrowdForm(formdata=None),
+        new_key_form=lambda: CheckInForm(formdata=None),
+    )
+    return html, status
+
+
+@bp.get("/door/e/<int:event_id>")
+def door_list(event_id: int):
+    access = door_access(event_id)
+    return _render_door_list(access)
+
+
+@bp.get("/door/e/<int:event_id>/print")
+def print_list(event_id: int):
+    access = door_access(event_id)
+    rows = checkins.door_rows(access.event)
+    return render_template("door/print.html", access=access, event=access.event, rows=rows,
+                           figures=checkins.attendance(access.event), now_utc=utcnow())
+
+
+def _check_in_or_undo(event_id: int, rsvp_id: int, undo: bool):
+    access = door_access(event_id)
+    rsvp = _rsvp_of(access, rsvp_id)
+    form = CheckInForm()
+    if not form.validate_on_submit():
+        if _wants_json():
+            return _json_error(_("The page was open too long. Reload it and try again."), 400)
+        abort(400)
+    action = checkins.undo if undo else checkins.check_in
+    try:
+        result = action(rsvp, actor_user=access.user, door_link=access.link,
+                        idempotency_key=form.idempotency_key.data)
+    except DomainError as error:
+        db.session.rollback()
+        if _wants_json():
+            return _json_error(error.message, 409)
+        flash(error.message, "error")
+        return _back_to_list(access.event, form.q.data, f"rsvp-{rsvp.id}")
+    db.session.commit()
+    if result.checked_in:
+        message = _("%(name)s is checked in.", name=rsvp.name) if result.changed else \
+            _("%(name)s was already checked in.", name=rsvp.name)
+    else:
+        message = _("Check-in of %(name)s undone.", name=rsvp.name) if result.changed else \
+            _("%(name)s is not checked in.", name=rsvp.name)
+    if _wants_json():
+        return jsonify(ok=True, rsvp_id=rsvp.id, checked_in=result.checked_in, changed=result.changed,
+                       message=message, counts=_counts(access.event))
+    flash(message, "success")
+    return _back_to_list(access.event, form.q.data, f"rsvp-{rsvp.id}")
+
+
+@bp.post("/door/e/<int:event_id>/rsvps/<int:rsvp_id>/check-in")
+def check_in(event_id: int, rsvp_id: int):
+    return _check_in_or_undo(event_id, rsvp_id, undo=False)
+
+
+@bp.post("/door/e/<int:event_id>/rsvps/<int:rsvp_id>/undo")
+def undo(event_id: int, rsvp_id: int):
+    return _check_in_or_undo(event_id, rsvp_id, undo=True)
+
+
+@bp.post("/door/e/<int:event_id>/walk-in")
+def walk_in(event_id: int):
+    access = door_access(event_id)
+    form = WalkInForm()
+    if form.validate_on_submit():
+        try:
+            result = checkins.walk_in(access.event, form.name.data, form.email.data or None,
+                                      actor_user=access.user, door_link=access.link,
+                                      idempotency_key=form.idempotency_key.data)
+        except ValidationFailed as error:
+            db.session.rollback()
+            target = getattr(form, error.field or "", None) or form.name
+            target.errors = [*target.errors, error.message]
+        except DomainError as error:
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, error.message]
+        else:
+            db.session.commit()
+            if result.created:
+                message = _("Walk-in added and checked in: %(name)s.", name=result.rsvp.name)
+            else:
+                message = _("%(name)s was already on the list and is now checked in.", name=result.rsvp.name)
+            flash(message, "success")
+            if _wants_json():
+                return jsonify(ok=True, rsvp_id=result.rsvp.id, message=message, counts=_counts(access.event))
+            return _back_to_list(access.event, anchor=f"rsvp-{result.rsvp.id}")
+    if _wants_json():
+        errors = [error for field in (form.name, form.email) for error in field.errors]
+        return _json_error(" ".join(str(e) for e in errors) or _("Check the walk-in form."), 400)
+    return _render_door_list(access, walk_in_form=form, status=400)
+
+
+@bp.post("/door/e/<int:event_id>/crowd")
+def crowd(event_id: int):
+    access = door_access(event_id)
+    form = CrowdForm()
+    change = (form.change.data or "").strip()
+    if form.validate_on_submit() and change in {"1", "10", "-1", "set"}:
+        if change == "set" and form.count.data is None:
+            form.count.errors = [_("Enter the number of people you counted.")]
+        else:
+            try:
+                if change == "set":
+                    result = checkins.set_to(access.event, form.count.data, actor_user=access.user,
+                                             door_link=access.link, idempotency_key=form.idempotency_key.data)
+                else:
+                    result = checkins.add(access.event, int(change), actor_user=access.user,
+                                          door_link=access.link, idempotency_key=form.idempotency_key.data)
+            except DomainError as error:
+                db.session.rollback()
+                form.count.errors = [error.message]
+            else:
+                db.session.commit()
+                message = _("Crowd count: %(count)s.", count=result.count)
+                if _wants_json():
+                    return jsonify(ok=True, crowd=result.count, changed=result.changed, message=message,
+                                   counts=_counts(access.event))
+                flash(message, "success")
+                return _back_to_list(access.event, anchor="crowd")
+    elif change not in {"1", "10", "-1", "set"} and not form.errors:
+        form.count.errors = [_("Choose +1, +10, \u22121 or set a number.")]
+    if _wants_json():
+        errors = [str(error) for error in form.count.errors] or [_("The page was open too long. Reload it and try again.")]
+        return _json_error(" ".join(errors), 400)
+    return _render_door_list(access, crowd_form=form, status=400)
+
+
+# --- door links -------------------------------------------------------------------------------
+
+
+@bp.get("/door/<token>")
+def open_link(token: str):
+    link = door_links.find_active(token)
+    if link is None:
+        abort(404)
+    session[SESSION_KEY] = link.id
+    session.permanent = True
+    return redirect(url_for("door.door_list", event_id=link.event_id), code=303)
+
+
+@bp.route("/manage/e/<int:event_id>/door-links", methods=["GET", "POST"])
+@login_required
+def links(event_id: int):
+    event = event_or_404(event_id, Action.MANAGE_DOOR_LINKS)
+    form = DoorLinkForm()
+    new_link = None
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                link, token = door_links.create(event, form.label.data or "", current_user._get_current_object())
+            except ValidationFailed as error:
+                db.session.rollback()
+                form.label.errors = [*form.label.errors, error.message]
+                status = 400
+            else:
+                db.session.commit()
+                url = current_app.config["BASE_URL"] + url_for("door.open_link", token=token)
+                # The token is not stored: this is the only time the link can be shown.
+                new_link = {"link": link, "url": url, "qr": tickets.qr_svg(url, title=_("QR code of the door link"))}
+                form = DoorLinkForm(formdata=None)
+        else:
+            status = 400
+    return render_template("door/links.html", event=event, form=form, links=door_links.for_event(event),
+                           new_link=new_link, revoke_form=KeyedForm(formdata=None)), status
+
+
+@bp.post("/manage/e/<int:event_id>/door-links/<int:link_id>/revoke")
+@login_required
+def revoke_link(event_id: int, link_id: int):
+    event = event_or_404(event_id, Action.MANAGE_DOOR_LINKS)
+    link = db.session.get(DoorLink, link_id)
+    if link is None or link.event_id != event.id:
+        abort(404)
+    form = KeyedForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if door_links.revoke(link, current_user._get_current_object()):
+        flash(_("Door link revoked: it stops working now."), "success")
+    db.session.commit()
+    return redirect(url_for("door.links", event_id=event.id), code=303)
+
+
+# --- QR tickets -------------------------------------------------------------------------------
+
+
+def _ticket_rsvp(token: str) -> Rsvp | None:
+    if not token or len(token) > 128:
+        return None
+    return db.session.scalar(select(Rsvp).where(Rsvp.ticket_token_hash == hash_token(token)))
 
 
 @bp.route("/t/<token>", methods=["GET", "POST"])
 def ticket(token: str):
-    abort(404)
+    user = _signed_in_user()
+    link = _session_link()
+    if user is None and link is None:
+        return current_app.login_manager.unauthorized()
+    rsvp = _ticket_rsvp(token)
+    access = None
+    if rsvp is not None:
+        if _member_can_use_door(user, rsvp.event):
+            access = DoorAccess(rsvp.event, user, None)
+        elif link is not None and link.event_id == rsvp.event_id:
+            access = DoorAccess(rsvp.event, None, link)
+    if access is None or rsvp.status is not RsvpStatus.GOING:
+        return render_template("door/ticket_invalid.html"), 404
+
+    form = CheckInForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            result = checkins.check_in(rsvp, actor_user=access.user, door_link=access.link,
+                                       idempotency_key=form.idempotency_key.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            if result.changed:
+                flash(_("%(name)s is checked in.", name=rsvp.name), "success")
+            else:
+                flash(_("%(name)s was already checked in.", name=rsvp.name), "warning")
+        return redirect(url_for("door.ticket", token=token), code=303)
+
+    entry = checkins.latest_entry(rsvp)
+    checked_in = entry is not None and entry.action.value == "check_in"
+    return render_template("door/ticket.html", access=access, event=rsvp.event, rsvp=rsvp,
+                           checked_in=checked_in, checked_in_at=entry.created_at if checked_in else None,
+                           form=CheckInForm(formdata=None))

@@ -1,0 +1,39 @@
+"""Door forms. Every state-changing form carries an idempotency key made when the page is drawn
+(and replaced per tap by static/js/door.js), so a resubmitted form or a retried tap does nothing twice."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, IntegerField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class KeyedForm(FlaskForm):
+    idempotency_key = HiddenField(default=new_key)
+
+
+class CheckInForm(KeyedForm):
+    q = HiddenField()  # the search to return to (no-JS)
+
+
+class WalkInForm(KeyedForm):
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Enter the person's name.")),
+                                               Length(max=120)])
+    email = EmailField(_l("Email (optional)"), validators=[Optional(), Length(max=254)])
+
+
+class CrowdForm(KeyedForm):
+    change = StringField()  # "1", "10", "-1" or "set": the value of the button pressed (not rendered)
+    count = IntegerField(_l("Crowd count"), validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+
+
+class DoorLinkForm(FlaskForm):
+    label = StringField(_l("Label"), validators=[Optional(), Length(max=120)],
+                        description=_l("Who or which door it is for, e.g. \u201cFront door, Sam\u201d."))

@@ -1,0 +1,392 @@
+"""Check-in at the door: an append-only log, walk-ins, the crowd counter and attendance figures.
+
+Whether an RSVP is checked in is read from its latest CheckIn entry (highest ``sequence``); nothing
+is ever updated or deleted. Each new entry takes the next sequence number and the database's unique
+index on (rsvp_id, sequence) lets only one of two simultaneous writers succeed: the loser's savepoint
+rolls back, it re-reads the log and finds the work already done. An idempotency key, unique in the
+table, makes a retried request (a flaky connection, a double tap) a no-op.
+
+Check-in is per RSVP: guests arrive with the person who RSVPed, so "people" figures add the guests.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.exc import IntegrityError
+
+from organizer.extensions import db
+from organizer.models import (
+    CheckIn,
+    CheckInAction,
+    CrowdCountEntry,
+    DoorLink,
+    Event,
+    Rsvp,
+    RsvpSource,
+    RsvpStatus,
+    User,
+)
+from organizer.services import accounts
+from organizer.services.errors import Conflict, ValidationFailed
+from organizer.services.tokens import hash_token, new_token, ticket_token_for
+from organizer.timeutil import utcnow
+
+MAX_ATTEMPTS = 5
+CROWD_MAX = 1_000_000
+NAME_MAX = 120
+_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+# --- the log ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    rsvp: Rsvp
+    checked_in: bool  # the state after the call
+    changed: bool  # False when it was already in that state or the request was a retry
+    at: datetime | None = None  # when the current state began
+
+
+def clean_idempotency_key(key: str | None) -> str | None:
+    """A client-made key (letters, digits, '-' and '_'); anything else is refused, never stored."""
+    if key is None or key == "":
+        return None
+    if not _KEY_PATTERN.match(key):
+        raise ValidationFailed("That request could not be matched. Reload the page and try again.",
+                               field="idempotency_key")
+    return key
+
+
+def latest_entry(rsvp: Rsvp) -> CheckIn | None:
+    return db.session.scalar(
+        select(CheckIn).where(CheckIn.rsvp_id == rsvp.id).order_by(CheckIn.sequence.desc()).limit(1)
+    )
+
+
+def is_checked_in(rsvp: Rsvp) -> bool:
+    entry = latest_entry(rsvp)
+    return entry is not None and entry.action is CheckInAction.CHECK_IN
+
+
+def check_in(rsvp: Rsvp, actor_user: User | None = None, door_link: DoorLink | None = None,
+             idempotency_key: str | None = None) -> CheckInResult:
+    """Check a going RSVP in. Checking in someone already in, or retrying a key, changes nothing."""
+    if rsvp.status is not RsvpStatus.GOING:
+        raise Conflict(f"{rsvp.name} is not on the list of people going.")
+    return _record(rsvp, CheckInAction.CHECK_IN, actor_user, door_link, idempotency_key)
+
+
+def undo(rsvp: Rsvp, actor_user: User | None = None, door_link: DoorLink | None = None,
+         idempotency_key: str | None = None) -> CheckInResult:
+    """Take back a check-in (a wrong tap). Undoing someone not checked in changes nothing."""
+    return _record(rsvp, CheckInAction.UNDO, actor_user, door_link, idempotency_key)
+
+
+def _record(rsvp: Rsvp, action: CheckInAction, actor_user: User | None, door_link: DoorLink | None,
+            idempotency_key: str | None) -> CheckInResult:
+    key = clean_idempotency_key(idempotency_key)
+    wanted = action is CheckInAction.CHECK_IN
+    for _attempt in range(MAX_ATTEMPTS):
+        if key is not None:
+            earlier = db.session.scalar(select(CheckIn).where(CheckIn.idempotency_key == key))
+            if earlier is not None:
+                if earlier.rsvp_id != rsvp.id:
+                    raise Conflict("That request was already used for someone else. Reload the page.")
+                latest = latest_entry(rsvp)
+                return CheckInResult(rsvp, _is_in(latest), changed=False, at=_at(latest))
+        latest = latest_entry(rsvp)
+        if _is_in(latest) == wanted:
+            return CheckInResult(rsvp, wanted, changed=False, at=_at(latest))
+        entry = CheckIn(
+            event_id=rsvp.event_id,
+            rsvp_id=rsvp.id,
+            sequence=(latest.sequence if latest is not None else 0) + 1,
+            action=action,
+            actor_user_id=actor_user.id if actor_user is not None else None,
+            door_link_id=door_link.id if door_link is not None else None,
+            idempotency_key=key,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(entry)
+        except IntegrityError:
+            # Another phone wrote this sequence number (or this key) first: read again.
+            continue
+        return CheckInResult(rsvp, wanted, changed=True, at=entry.created_at)
+    raise Conflict("Too many people are changing this entry at once. Try again.")
+
+
+def _is_in(entry: CheckIn | None) -> bool:
+    return entry is not None and entry.action is CheckInAction.CHECK_IN
+
+
+def _at(entry: CheckIn | None) -> datetime | None:
+    return entry.created_at if entry is not None else None
+
+
+def current_entries(event_ids: list[int]):
+    """A subquery: the latest log entry of every RSVP of these events that has one."""
+    latest = (
+        select(CheckIn.rsvp_id, func.max(CheckIn.sequence).label("sequence"))
+        .where(CheckIn.event_id.in_(event_ids))
+        .group_by(CheckIn.rsvp_id)
+        .subquery()
+    )
+    return (
+        select(CheckIn.rsvp_id, CheckIn.event_id, CheckIn.action, CheckIn.created_at)
+        .join(latest, and_(CheckIn.rsvp_id == latest.c.rsvp_id, CheckIn.sequence == latest.c.sequence))
+        .subquery("current_check_in")
+    )
+
+
+def checked_in_expression(current):
+    """1 when the row of ``current`` (outer-joined) says checked in, else 0."""
+    return case((current.c.action == CheckInAction.CHECK_IN, 1), else_=0)
+
+
+# --- walk-ins -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WalkInResult:
+    rsvp: Rsvp
+    created: bool  # False when the email was already on the list, or on a retried request
+    check_in: CheckInResult
+
+
+def walk_in(event: Event, name: str, email: str | None = None, actor_user: User | None = None,
+            door_link: DoorLink | None = None, idempotency_key: str | None = None) -> WalkInResult:
+    """Someone without an RSVP arrives: add them as going (source walk-in) and check them in.
+
+    Capacity does not apply: they are already in the room. If the email already has an RSVP for
+    this event, that RSVP is marked going and checked in instead of writing a second one.
+    """
+    key = clean_idempotency_key(idempotency_key)
+    if key is not None:
+        earlier = db.session.scalar(select(CheckIn).where(CheckIn.idempotency_key == key))
+        if earlier is not None:
+            rsvp = db.session.get(Rsvp, earlier.rsvp_id)
+            if rsvp is None or rsvp.event_id != event.id:
+                raise Conflict("That request was already used. Reload the page.")
+            latest = latest_entry(rsvp)
+            return WalkInResult(rsvp, False, CheckInResult(rsvp, _is_in(latest), False, _at(latest)))
+
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationFailed("Enter the person's name.", field="name")
+    if len(name) > NAME_MAX:
+        raise ValidationFailed(f"Use at most {NAME_MAX} characters.", field="name")
+    email = (email or "").strip()
+    normalized = accounts.normalize_email(email) if email else None
+
+    rsvp = None
+    if normalized is not None:
+        rsvp = db.session.scalar(
+            select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.email_normalized == normalized)
+        )
+    created = rsvp is None
+    if rsvp is None:
+        manage_token = new_token()
+        rsvp = Rsvp(
+            event_id=event.id,
+            name=name,
+            email=email or None,
+            email_normalized=normalized,
+            guests=0,
+            consent_contact=False,
+            status=RsvpStatus.GOING,
+            source=RsvpSource.WALK_IN,
+            manage_token_hash=hash_token(manage_token),
+            ticket_token_hash=hash_token(ticket_token_for(manage_token)),
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(rsvp)
+        except IntegrityError:
+            # The same email was added at this moment from another phone.
+            rsvp = db.session.scalar(
+                select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.email_normalized == normalized)
+            )
+            if rsvp is None:
+                raise
+            created = False
+    if rsvp.status is not RsvpStatus.GOING:
+        rsvp.status = RsvpStatus.GOING
+        rsvp.status_changed_at = utcnow()
+        db.session.flush()
+    result = check_in(rsvp, actor_user=actor_user, door_link=door_link, idempotency_key=key)
+    return WalkInResult(rsvp, created, result)
+
+
+# --- crowd counter ------------------------------------------------------------------------------
+
+
+def crowd_count(event: Event) -> int:
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(CrowdCountEntry.delta), 0)).where(CrowdCountEntry.event_id == event.id)
+    )
+    return int(total or 0)
+
+
+@dataclass(frozen=True)
+class CrowdResult:
+    count: int
+    changed: bool
+
+
+def add(event: Event, delta: int, actor_user: User | None = None, door_link: DoorLink | None = None,
+        idempotency_key: str | None = None) -> CrowdResult:
+    """Add to (or, with a negative delta, take from) the crowd count; it never goes below zero."""
+    if not isinstance(delta, int) or abs(delta) > CROWD_MAX:
+        raise ValidationFailed("Enter a whole number.", field="delta")
+    return _change_crowd(event, lambda current: max(current + delta, 0) - current,
+                         actor_user, door_link, idempotency_key)
+
+
+def set_to(event: Event, count: int, actor_user: User | None = None, door_link: DoorLink | None = None,
+           idempotency_key: str | None = None) -> CrowdResult:
+    """Set the crowd count to a number someone counted; recorded as the difference."""
+    if not isinstance(count, int) or count < 0 or count > CROWD_MAX:
+        raise ValidationFailed(f"Enter a number from 0 to {CROWD_MAX:,}.", field="count")
+    return _change_crowd(event, lambda current: count - current, actor_user, door_link, idempotency_key)
+
+
+def _change_crowd(event: Event, delta_for, actor_user, door_link, idempotency_key) -> CrowdResult:
+    key = clean_idempotency_key(idempotency_key)
+    from organizer.services.rsvps import lock_event  # the one event lock, shared with RSVPs
+
+    lock_event(event.id)  # serializes crowd changes of this event: read, then write the delta
+    if key is not None:
+        earlier = db.session.scalar(select(CrowdCountEntry).where(CrowdCountEntry.idempotency_key == key))
+        if earlier is not None:
+            if earlier.event_id != event.id:
+                raise Conflict("That request was already used. Reload the page.")
+            return CrowdResult(crowd_count(event), changed=False)
+    current = crowd_count(event)
+    delta = delta_for(current)
+    if delta == 0:
+        return CrowdResult(current, changed=False)
+    db.session.add(CrowdCountEntry(
+        event_id=event.id,
+        delta=delta,
+        actor_user_id=actor_user.id if actor_user is not None else None,
+        door_link_id=door_link.id if door_link is not None else None,
+        idempotency_key=key,
+    ))
+    db.session.flush()
+    return CrowdResult(current + delta, changed=True)
+
+
+# --- figures ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """Who came. "Going" and "checked in" count people who RSVPed online; walk-ins are apart."""
+
+    going_rsvps: int = 0
+    going_people: int = 0  # going online RSVPs plus their guests
+    checked_in_rsvps: int = 0  # of those, checked in now
+    checked_in_people: int = 0
+    walk_ins: int = 0  # walk-ins checked in (one person each)
+    crowd: int = 0  # the crowd counter, kept apart from named check-ins
+
+    @property
+    def named_people(self) -> int:
+        """Everyone checked in by name: RSVPs with their guests, plus walk-ins."""
+        return self.checked_in_people + self.walk_ins
+
+    @property
+    def turnout_rate(self) -> float | None:
+        """Share of the people who said they were going who were checked in (None if nobody said so)."""
+        if self.going_people == 0:
+            return None
+        return self.checked_in_people / self.going_people
+
+
+def attendances(events: list[Event]) -> dict[int, Attendance]:
+    """Attendance for many events in two queries."""
+    if not events:
+        return {}
+    ids = [event.id for event in events]
+    current = current_entries(ids)
+    checked = checked_in_expression(current)
+    people = 1 + Rsvp.guests
+    online = Rsvp.source == RsvpSource.ONLINE
+    rows = db.session.execute(
+        select(
+            Rsvp.event_id,
+            func.sum(case((online, 1), else_=0)),
+            func.sum(case((online, people), else_=0)),
+            func.sum(case((online, checked), else_=0)),
+            func.sum(case((online, checked * people), else_=0)),
+            func.sum(case((online, 0), else_=checked * people)),
+        )
+        .outerjoin(current, current.c.rsvp_id == Rsvp.id)
+        .where(Rsvp.event_id.in_(ids), Rsvp.status == RsvpStatus.GOING)
+        .group_by(Rsvp.event_id)
+    ).all()
+    crowds = dict(
+        db.session.execute(
+            select(CrowdCountEntry.event_id, func.sum(CrowdCountEntry.delta))
+            .where(CrowdCountEntry.event_id.in_(ids))
+            .group_by(CrowdCountEntry.event_id)
+        ).all()
+    )
+    by_event = {row[0]: [int(value or 0) for value in row[1:]] for row in rows}
+    return {
+        event_id: Attendance(*by_event.get(event_id, [0] * 5), crowd=int(crowds.get(event_id) or 0))
+        for event_id in ids
+    }
+
+
+def attendance(event: Event) -> Attendance:
+    return attendances([event])[event.id]
+
+
+# --- the door list ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DoorRow:
+    rsvp_id: int
+    name: str
+    guests: int
+    walk_in: bool
+    checked_in: bool
+    checked_in_at: datetime | None
+    search_key: str
+
+
+def search_key(text: str) -> str:
+    """Case- and accent-insensitive form of a name, the same rule as static/js/door.js."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+def door_rows(event: Event, query: str = "") -> list[DoorRow]:
+    """Going RSVPs (walk-ins included) sorted by name, with their check-in state; names only."""
+    current = current_entries([event.id])
+    rows = db.session.execute(
+        select(Rsvp.id, Rsvp.name, Rsvp.guests, Rsvp.source, current.c.action, current.c.created_at)
+        .outerjoin(current, current.c.rsvp_id == Rsvp.id)
+        .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.GOING)
+    ).all()
+    needle = search_key(query or "")
+    result = []
+    for rsvp_id, name, guests, source, action, at in rows:
+        key = search_key(name)
+        if needle and needle not in key:
+            continue
+        checked = action is CheckInAction.CHECK_IN or action == CheckInAction.CHECK_IN.value
+        result.append(DoorRow(rsvp_id, name, guests, source is RsvpSource.WALK_IN, checked,
+                              at if checked else None, key))
+    result.sort(key=lambda row: (row.search_key, row.rsvp_id))
+    return result

@@ -1,0 +1,172 @@
+/* Door list, progressively enhanced: filter names as you type, and tap without reloading.
+ * Every tap carries an idempotency key that is kept until the server confirms, so retrying a
+ * tap that failed on a flaky connection can never check someone in twice. Without this file
+ * the same forms work by plain POST and redirect. */
+(function () {
+  "use strict";
+
+  var root = document.querySelector("[data-door]");
+
+  // The printable list: a Print button only when printing can be started from here.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+
+  if (!root) { return; }
+
+  var live = root.querySelector("[data-door-live]");
+
+  function newKey() {
+    var bytes = new Uint8Array(18);
+    window.crypto.getRandomValues(bytes);
+    var text = "";
+    for (var i = 0; i < bytes.length; i++) { text += String.fromCharCode(bytes[i]); }
+    return window.btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  // Same rule as checkins.search_key on the server: no accents, no case, single spaces.
+  function fold(text) {
+    return text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase().split(/\s+/).filter(Boolean).join(" ");
+  }
+
+  function say(message) {
+    if (live) { live.textContent = message; }
+  }
+
+  // --- filter as you type ------------------------------------------------------------------
+  var search = root.querySelector("[data-door-search]");
+  var list = root.querySelector("[data-door-list]");
+  var noMatch = root.querySelector("[data-door-nomatch]");
+
+  function filter() {
+    if (!list) { return; }
+    var needle = fold(search.value);
+    var shown = 0;
+    Array.prototype.forEach.call(list.children, function (row) {
+      var match = !needle || (row.getAttribute("data-search") || "").indexOf(needle) !== -1;
+      row.hidden = !match;
+      if (match) { shown++; }
+    });
+    if (noMatch) { noMatch.hidden = shown !== 0; }
+    Array.prototype.forEach.call(root.querySelectorAll("input[name=q]"), function (input) {
+      if (input !== search) { input.value = search.value; }
+    });
+    if (window.history && window.history.replaceState) {
+      var url = new URL(window.location.href);
+      if (search.value) { url.searchParams.set("q", search.value); } else { url.searchParams.delete("q"); }
+      window.history.replaceState(null, "", url.pathname + url.search);
+    }
+  }
+
+  if (search && list) {
+    var button = root.querySelector("[data-door-search-button]");
+    if (button) { button.hidden = true; }
+    search.addEventListener("input", filter);
+    search.form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      filter();
+      search.blur();
+    });
+  }
+
+  // --- taps ----------------------------------------------------------------------------------
+  function setCounts(counts) {
+    if (!counts) { return; }
+    Object.keys(counts).forEach(function (name) {
+      Array.prototype.forEach.call(document.querySelectorAll("[data-count='" + name + "']"), function (el) {
+        el.textContent = counts[name];
+      });
+    });
+  }
+
+  function showError(form, message) {
+    var holder = form.closest("li") || form;
+    var box = holder.querySelector("[data-error]");
+    if (box) { box.textContent = message || ""; }
+    holder.classList.toggle("has-error", Boolean(message));
+  }
+
+  function showRowState(row, checkedIn) {
+    row.classList.toggle("is-in", checkedIn);
+    var state = row.querySelector("[data-state]");
+    if (state) { state.textContent = checkedIn ? "\u2713 " + (root.getAttribute("data-text-in") || "Checked in") : ""; }
+    row.querySelector("[data-door-action='check-in']").hidden = checkedIn;
+    row.querySelector("[data-door-action='undo']").hidden = !checkedIn;
+    var visible = row.querySelector("form:not([hidden]) button");
+    if (visible && document.activeElement && document.activeElement.closest("li") === row) { visible.focus(); }
+  }
+
+  function setBusy(form, busy) {
+    form.classList.toggle("is-busy", busy);
+    Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) { b.disabled = busy; });
+    if (busy) { form.setAttribute("aria-busy", "true"); } else { form.removeAttribute("aria-busy"); }
+  }
+
+  function send(form, submitter) {
+    if (form.classList.contains("is-busy")) { return; }
+    var kind = form.getAttribute("data-door-action");
+    // One key per tap, kept until the server answers: a retry after a failure reuses it.
+    var pendingFor = form.getAttribute("data-pending-for");
+    var choice = submitter && submitter.name ? submitter.value : "";
+    if (!form.getAttribute("data-key") || pendingFor !== choice) {
+      form.setAttribute("data-key", newKey());
+      form.setAttribute("data-pending-for", choice);
+    }
+    form.querySelector("input[name=idempotency_key]").value = form.getAttribute("data-key");
+    var body = new FormData(form);
+    if (submitter && submitter.name) { body.set(submitter.name, submitter.value); }
+
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? window.setTimeout(function () { controller.abort(); }, 12000) : null;
+    setBusy(form, true);
+    showError(form, "");
+
+    fetch(form.action, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "Accept": "application/json" },
+      signal: controller ? controller.signal : undefined
+    }).then(function (response) {
+      return response.json().catch(function () { return null; }).then(function (data) {
+        return { response: response, data: data };
+      });
+    }).then(function (result) {
+      var data = result.data;
+      if (result.response.ok && data && data.ok) {
+        form.removeAttribute("data-key");
+        form.removeAttribute("data-pending-for");
+        setCounts(data.counts);
+        say(data.message);
+        if (kind === "check-in" || kind === "undo") {
+          showRowState(form.closest("li"), data.checked_in);
+        } else if (kind === "crowd") {
+          var count = form.querySelector("input[name=count]");
+          if (count) { count.value = ""; }
+        } else if (kind === "walk-in") {
+          // Show the new row (and the message) by loading the list again.
+          window.location.replace(root.getAttribute("data-list-url") + "?added=" + data.rsvp_id + "#rsvp-" + data.rsvp_id);
+        }
+      } else if (result.response.status >= 500) {
+        showError(form, root.getAttribute("data-text-retry"));
+      } else {
+        // Refused (not allowed, bad input, stale page): a new tap gets a new key.
+        form.removeAttribute("data-key");
+        showError(form, (data && data.message) || root.getAttribute("data-text-refused"));
+      }
+    }).catch(function () {
+      showError(form, root.getAttribute("data-text-retry"));
+    }).then(function () {
+      if (timer) { window.clearTimeout(timer); }
+      setBusy(form, false);
+    });
+  }
+
+  root.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-door-action") || !window.fetch || !window.FormData) { return; }
+    event.preventDefault();
+    send(form, event.submitter);
+  });
+})();

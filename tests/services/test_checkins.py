@@ -1,0 +1,265 @@
+"""Check-in log, walk-ins, crowd counter and attendance figures."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from organizer.extensions import db
+from organizer.models import CheckIn, CheckInAction, CrowdCountEntry, Rsvp, RsvpSource, RsvpStatus
+from organizer.services import checkins
+from organizer.services.errors import Conflict, ValidationFailed
+from tests import builders
+
+
+@pytest.fixture
+def event():
+    owner = builders.make_user()
+    campaign = builders.make_campaign(owner=owner)
+    return builders.make_event(campaign)
+
+
+def entries(rsvp) -> list[CheckIn]:
+    return list(db.session.scalars(select(CheckIn).where(CheckIn.rsvp_id == rsvp.id).order_by(CheckIn.sequence)))
+
+
+def test_check_in_writes_one_entry_and_reads_back(event):
+    rsvp, _, _ = builders.make_rsvp(event, name="Amina")
+    door_user = builders.make_user()
+    result = checkins.check_in(rsvp, actor_user=door_user, idempotency_key="key-00000001")
+    db.session.commit()
+    assert result.checked_in and result.changed
+    assert checkins.is_checked_in(rsvp)
+    [entry] = entries(rsvp)
+    assert (entry.sequence, entry.action, entry.actor_user_id) == (1, CheckInAction.CHECK_IN, door_user.id)
+
+
+def test_double_check_in_is_a_no_op(event):
+    rsvp, _, _ = builders.make_rsvp(event)
+    checkins.check_in(rsvp, idempotency_key="tap-aaaaaaaa")
+    second = checkins.check_in(rsvp, idempotency_key="tap-bbbbbbbb")  # another tap, another phone
+    db.session.commit()
+    assert second.checked_in and not second.changed
+    assert len(entries(rsvp)) == 1
+
+
+def test_retry_with_same_key_is_a_no_op_even_after_undo(event):
+    rsvp, _, _ = builders.make_rsvp(event)
+    checkins.check_in(rsvp, idempotency_key="tap-11111111")
+    checkins.undo(rsvp, idempotency_key="tap-22222222")
+    # The first tap's request arrives again late (flaky connection): it must not check in again.
+    retry = checkins.check_in(rsvp, idempotency_key="tap-11111111")
+    db.session.commit()
+    assert not retry.changed and not retry.checked_in
+    assert [e.action for e in entries(rsvp)] == [CheckInAction.CHECK_IN, CheckInAction.UNDO]
+
+
+def test_undo_then_check_in_again_appends(event):
+    rsvp, _, _ = builders.make_rsvp(event)
+    checkins.check_in(rsvp)
+    undone = checkins.undo(rsvp)
+    assert undone.changed and not undone.checked_in
+    assert not checkins.undo(rsvp).changed  # nothing to undo
+    assert checkins.check_in(rsvp).changed
+    db.session.commit()
+    assert [(e.sequence, e.action) for e in entries(rsvp)] == [
+        (1, CheckInAction.CHECK_IN), (2, CheckInAction.UNDO), (3, CheckInAction.CHECK_IN)]
+    assert checkins.is_checked_in(rsvp)
+
+
+def test_undo_of_someone_never_checked_in_writes_nothing(event):
+    rsvp, _, _ = builders.make_rsvp(event)
+    result = checkins.undo(rsvp)
+    assert not result.changed and not result.checked_in
+    assert entries(rsvp) == []
+
+
+def test_key_used_for_another_rsvp_is_refused(event):
+    first, _, _ = builders.make_rsvp(event)
+    second, _, _ = builders.make_rsvp(event)
+    checkins.check_in(first, idempotency_key="tap-shared01")
+    with pytest.raises(Conflict):
+        checkins.check_in(second, idempotency_key="tap-shared01")
+
+
+@pytest.mark.parametrize("key", ["short", "x" * 65, "has space", "semi;colon", "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"])
+def test_malformed_keys_are_refused(event, key):
+    rsvp, _, _ = builders.make_rsvp(event)
+    with pytest.raises(ValidationFailed):
+        checkins.check_in(rsvp, idempotency_key=key)
+    assert entries(rsvp) == []
+
+
+@pytest.mark.parametrize("status", [RsvpStatus.CANCELLED, RsvpStatus.WAITLISTED])
+def test_only_going_rsvps_can_be_checked_in(event, status):
+    rsvp, _, _ = builders.make_rsvp(event, status=status)
+    with pytest.raises(Conflict):
+        checkins.check_in(rsvp)
+    assert entries(rsvp) == []
+
+
+def test_a_stale_sequence_loses_and_rereads(event, monkeypatch):
+    """Simulate the race: another phone wrote sequence 1 between our read and our insert."""
+    rsvp, _, _ = builders.make_rsvp(event)
+    real_latest = checkins.latest_entry
+    calls = {"n": 0}
+
+    def stale_then_real(r):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            # The other phone's entry lands now, but we "read" before it.
+            db.session.add(CheckIn(event_id=r.event_id, rsvp_id=r.id, sequence=1, action=CheckInAction.CHECK_IN))
+            db.session.flush()
+            return None
+        return real_latest(r)
+
+    monkeypatch.setattr(checkins, "latest_entry", stale_then_real)
+    result = checkins.check_in(rsvp)
+    db.session.commit()
+    assert result.checked_in and not result.changed
+    assert len(entries(rsvp)) == 1
+
+
+# --- walk-ins ---------------------------------------------------------------------------------
+
+def test_walk_in_creates_going_rsvp_and_checks_in(event):
+    result = checkins.walk_in(event, "  Layla   Haddad ", None, idempotency_key="walk-0000001")
+    db.session.commit()
+    rsvp = result.rsvp
+    assert result.created
+    assert (rsvp.name, rsvp.source, rsvp.status, rsvp.email) == ("Layla Haddad", RsvpSource.WALK_IN,
+                                                                  RsvpStatus.GOING, None)
+    assert len(rsvp.manage_token_hash) == 64 and len(rsvp.ticket_token_hash) == 64
+    assert checkins.is_checked_in(rsvp)
+
+
+def test_walk_in_retry_with_same_key_adds_nobody(event):
+    checkins.walk_in(event, "Layla", "layla@example.org", idempotency_key="walk-0000002")
+    again = checkins.walk_in(event, "Layla", "layla@example.org", idempotency_key="walk-0000002")
+    db.session.commit()
+    assert not again.created
+    assert db.session.scalar(select(func.count()).select_from(Rsvp)) == 1
+    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
+
+
+def test_walk_in_with_an_email_already_on_the_list_checks_that_rsvp_in(event):
+    existing, _, _ = builders.make_rsvp(event, name="Omar", email="omar@example.org", status=RsvpStatus.CANCELLED)
+    result = checkins.walk_in(event, "Omar K", "OMAR@example.org")
+    db.session.commit()
+    assert not result.created and result.rsvp.id == existing.id
+    assert existing.status is RsvpStatus.GOING
+    assert checkins.is_checked_in(existing)
+    assert db.session.scalar(select(func.count()).select_from(Rsvp)) == 1
+
+
+@pytest.mark.parametrize("name,email,field", [("", None, "name"), ("   ", None, "name"), ("x" * 121, None, "name"),
+                                              ("Sam", "not-an-email", "email")])
+def test_walk_in_validation(event, name, email, field):
+    with pytest.raises(ValidationFailed) as error:
+        checkins.walk_in(event, name, email)
+    assert error.value.field == field
+    assert db.session.scalar(select(func.count()).select_from(Rsvp)) == 0
+
+
+def test_walk_ins_ignore_capacity(event):
+    event.capacity = 1
+    builders.make_rsvp(event)
+    checkins.walk_in(event, "Extra person")
+    db.session.commit()
+    figures = checkins.attendance(event)
+    assert figures.walk_ins == 1 and figures.going_rsvps == 1
+
+
+# --- crowd counter ----------------------------------------------------------------------------
+
+def test_crowd_add_and_set(event):
+    assert checkins.add(event, 1).count == 1
+    assert checkins.add(event, 10).count == 11
+    assert checkins.add(event, -1).count == 10
+    result = checkins.set_to(event, 400)
+    db.session.commit()
+    assert result.count == 400 and result.changed
+    assert checkins.crowd_count(event) == 400
+    deltas = list(db.session.scalars(select(CrowdCountEntry.delta).order_by(CrowdCountEntry.id)))
+    assert deltas == [1, 10, -1, 390]  # set is recorded as a change, the log stays append-only
+
+
+def test_crowd_never_goes_negative(event):
+    checkins.add(event, 2)
+    assert checkins.add(event, -1).count == 1
+    assert checkins.add(event, -10).count == 0
+    result = checkins.add(event, -1)
+    db.session.commit()
+    assert result.count == 0 and not result.changed
+    assert checkins.crowd_count(event) == 0
+
+
+@pytest.mark.parametrize("value", [-1, 1_000_001])
+def test_crowd_set_refuses_out_of_range(event, value):
+    with pytest.raises(ValidationFailed):
+        checkins.set_to(event, value)
+
+
+def test_crowd_set_to_same_value_writes_nothing(event):
+    checkins.set_to(event, 5)
+    assert not checkins.set_to(event, 5).changed
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(CrowdCountEntry)) == 1
+
+
+def test_crowd_retry_with_same_key_counts_once(event):
+    checkins.add(event, 10, idempotency_key="crowd-000001")
+    again = checkins.add(event, 10, idempotency_key="crowd-000001")
+    db.session.commit()
+    assert again.count == 10 and not again.changed
+
+
+def test_crowd_is_per_event(event):
+    other = builders.make_event(event.campaign)
+    checkins.add(event, 10)
+    checkins.add(other, 3)
+    db.session.commit()
+    assert (checkins.crowd_count(event), checkins.crowd_count(other)) == (10, 3)
+
+
+# --- figures ----------------------------------------------------------------------------------
+
+def test_attendance_figures(event):
+    amina, _, _ = builders.make_rsvp(event, name="Amina", guests=2)
+    bilal, _, _ = builders.make_rsvp(event, name="Bilal")
+    carla, _, _ = builders.make_rsvp(event, name="Carla")
+    builders.make_rsvp(event, name="Dana", status=RsvpStatus.WAITLISTED)
+    builders.make_rsvp(event, name="Eli", status=RsvpStatus.CANCELLED)
+    checkins.check_in(amina)
+    checkins.check_in(bilal)
+    checkins.check_in(carla)
+    checkins.undo(carla)
+    checkins.walk_in(event, "Walker")
+    checkins.add(event, 150)
+    db.session.commit()
+    figures = checkins.attendance(event)
+    assert figures.going_rsvps == 3 and figures.going_people == 5
+    assert figures.checked_in_rsvps == 2 and figures.checked_in_people == 4
+    assert figures.walk_ins == 1
+    assert figures.named_people == 5
+    assert figures.crowd == 150
+    assert figures.turnout_rate == pytest.approx(4 / 5)
+
+
+def test_attendance_of_an_empty_event(event):
+    figures = checkins.attendance(event)
+    assert figures.turnout_rate is None and figures.crowd == 0 and figures.named_people == 0
+
+
+def test_door_rows_sorted_filtered_and_accent_blind(event):
+    for name in ["zoë Adams", "Élodie Martin", "Amina Yusuf", "محمد علي", "李小龙"]:
+        builders.make_rsvp(event, name=name, email=None)
+    builders.make_rsvp(event, name="Cancelled Person", email=None, status=RsvpStatus.CANCELLED)
+    names = [row.name for row in checkins.door_rows(event)]
+    assert names[:3] == ["Amina Yusuf", "Élodie Martin", "zoë Adams"]
+    assert set(names) == {"zoë Adams", "Élodie Martin", "Amina Yusuf", "محمد علي", "李小龙"}
+    assert [r.name for r in checkins.door_rows(event, "elodie")] == ["Élodie Martin"]
+    assert [r.name for r in checkins.door_rows(event, "ZOE")] == ["zoë Adams"]
+    assert [r.name for r in checkins.door_rows(event, "محمد")] == ["محمد علي"]
+    assert [r.name for r in checkins.door_rows(event, "小龙")] == ["李小龙"]
+    assert checkins.door_rows(event, "nobody") == []
