@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
@@ -58,8 +59,17 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
     RSVP_RATE_LIMIT = os.environ.get("RSVP_RATE_LIMIT", "20 per minute;200 per hour")
+    # Failed sign-ins, per client address and per account (the account key is the normalized email).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes")
+    # Sign-up and reset requests send email: limited per client and per address, so nobody is mail-bombed.
+    SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10 per hour")
+    RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour")
+    EMAIL_RATE_LIMIT = os.environ.get("EMAIL_RATE_LIMIT", "3 per hour")
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: none, trust nothing).
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # Production refuses to start with a missing, default or short SECRET_KEY (see security.check_config).
+    REQUIRE_STRONG_SECRET_KEY = False
 
     # Mail: "smtp" sends through MAIL_SERVER; "file" writes .eml files to MAIL_FILE_DIR.
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
@@ -74,6 +84,7 @@ class Config:
 
     PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "5"))
     PASSWORD_RESET_HOURS = 2
+    SIGNUP_LINK_HOURS = 24
     DOOR_LINK_GRACE_HOURS = 12
 
 
@@ -93,9 +104,15 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
+    REQUIRE_STRONG_SECRET_KEY = True
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    # The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only and on path /.
+    SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "session"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PREFERRED_URL_SCHEME = "https"
     HSTS = _env_bool("HSTS", True)
+    # Requests for any other Host get a 400 (Flask 3.1). Defaults to the host of BASE_URL.
+    TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS") or [urlsplit(Config.BASE_URL).hostname or "localhost"]
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
 
 

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, abort, current_app, request
+import json
+from typing import Any
 
-from organizer.extensions import db, login_manager
+from flask import Flask, Response, abort, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-WEAK_SECRET_KEYS = {"", "dev", "secret", "changeme", "dev-only-secret-key-change-me"}
+from organizer.extensions import db, limiter, login_manager
+
+WEAK_SECRET_KEYS = {
+    "", "dev", "secret", "changeme", "change-me", "dev-only-secret-key-change-me",
+    "test-secret-key-with-enough-length-1234567890",
+}
 MIN_SECRET_KEY_LENGTH = 32
+# Integer URL segments map to 32-bit primary keys; anything larger can't exist and would overflow
+# the database driver (a 500), so it is answered with the same 404 as any other missing row.
+MAX_ROUTE_INT = 2**31 - 1
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -30,30 +43,62 @@ class InsecureConfigError(RuntimeError):
 
 
 def check_config(app: Flask) -> None:
-    """Refuse to run in production with a secret anyone could guess."""
-    if app.debug or app.testing or not app.config.get("SESSION_COOKIE_SECURE"):
+    """Refuse to run the production config with a secret anyone could guess or brute-force.
+
+    A weak fallback key is as dangerous as a weak current key (cookies signed with it are accepted),
+    so the fallbacks kept for rotation must pass the same test.
+    """
+    if not app.config.get("REQUIRE_STRONG_SECRET_KEY"):
         return
-    key = app.config.get("SECRET_KEY") or ""
-    if key in WEAK_SECRET_KEYS or len(key) < MIN_SECRET_KEY_LENGTH:
-        raise InsecureConfigError(
-            f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_KEY_LENGTH} characters "
-            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
-        )
+    keys = [("SECRET_KEY", app.config.get("SECRET_KEY"))]
+    keys += [("SECRET_KEY_FALLBACKS", key) for key in app.config.get("SECRET_KEY_FALLBACKS") or []]
+    for name, key in keys:
+        if _is_weak_secret(key):
+            raise InsecureConfigError(
+                f"{name} must be a random value of at least {MIN_SECRET_KEY_LENGTH} characters "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+
+
+def _is_weak_secret(key: Any) -> bool:
+    if isinstance(key, bytes):
+        key = key.decode("utf-8", "replace")
+    if not isinstance(key, str):
+        return True
+    key = key.strip()
+    return key.lower() in WEAK_SECRET_KEYS or len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 8
 
 
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see that page.")
+    login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies > 0:
+        # Behind a reverse proxy, the client address (rate limits) and scheme come from its headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.before_request(reject_malformed_input)
     app.after_request(set_security_headers)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+
+
+@limiter.request_filter
+def _rate_limits_off_for_this_app() -> bool:
+    """The limiter object is shared by every app built in one process (tests build several):
+    each app's own RATELIMIT_ENABLED decides, not whichever app was built last."""
+    return not current_app.config.get("RATELIMIT_ENABLED", True)
 
 
 def load_user(user_id: str):
+    """Flask-Login's loader: the id carries the session version, so bumping it ends every session."""
     from organizer.models import User
 
-    user_part, _, version_part = user_id.partition(":")
+    user_part, _sep, version_part = user_id.partition(":")
     if not (user_part.isdigit() and version_part.isdigit()):
+        return None
+    if int(user_part) > MAX_ROUTE_INT:
         return None
     user = db.session.get(User, int(user_part))
     if user is None or user.session_version != int(version_part):
@@ -61,8 +106,35 @@ def load_user(user_id: str):
     return user
 
 
+def _has_bad_text(value: str) -> bool:
+    # Werkzeug decodes broken UTF-8 to U+FFFD; NUL bytes break PostgreSQL text columns.
+    return "\x00" in value or "\ufffd" in value
+
+
+def _json_has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_json_has_nul(k) or _json_has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_json_has_nul(item) for item in value)
+    return False
+
+
 def reject_malformed_input() -> None:
-    """NUL bytes and broken UTF-8 are never legitimate here; refuse them before any view runs."""
+    """NUL bytes, broken UTF-8 and impossible ids are never legitimate: 400 (or 404) before any view runs."""
+    raw_path = request.environ.get("PATH_INFO", "")
+    if "\x00" in raw_path:
+        abort(400)
+    try:
+        raw_path.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        abort(400)
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and _has_bad_text(value):
+            abort(400)
+        if isinstance(value, int) and not 0 <= value <= MAX_ROUTE_INT:
+            abort(404)
     raw_query = request.query_string
     if b"\x00" in raw_query or b"%00" in raw_query.lower():
         abort(400)
@@ -70,14 +142,31 @@ def reject_malformed_input() -> None:
         raw_query.decode("utf-8")
     except UnicodeDecodeError:
         abort(400)
-    if request.method in {"POST", "PUT", "PATCH"} and request.mimetype in {
-        "application/x-www-form-urlencoded",
-        "multipart/form-data",
-    }:
-        for values in request.form.listvalues():
-            for value in values:
-                if "\x00" in value or "\ufffd" in value:
+    for key, values in request.args.lists():
+        if _has_bad_text(key) or any(_has_bad_text(value) for value in values):
+            abort(400)
+    if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
+        if request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+            for key, values in request.form.lists():
+                if _has_bad_text(key) or any(_has_bad_text(value) for value in values):
                     abort(400)
+            for storage in request.files.values():
+                if _has_bad_text(storage.filename or ""):
+                    abort(400)
+        elif request.is_json:
+            raw = request.get_data(cache=True)
+            try:
+                payload = json.loads(raw.decode("utf-8")) if raw else None
+            except (UnicodeDecodeError, ValueError):
+                abort(400)
+            if _json_has_nul(payload):
+                abort(400)
+
+
+def handle_csrf_error(error: CSRFError):
+    """A missing or stale CSRF token: say what to do instead of a bare 'bad request'."""
+    message = _("This form was open too long or your session ended. Go back, reload the page and try again.")
+    return render_template("errors/error.html", code=400, title=_("Please try again"), message=message), 400
 
 
 def set_security_headers(response: Response) -> Response:

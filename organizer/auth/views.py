@@ -1,1 +1,249 @@
-from organizer.auth import bp  # noqa: F401
+"""Sign-up (confirmed by email), sign-in, sign-out, password change and reset.
+
+None of these pages tells a visitor whether an email address has an account: sign-up and reset
+requests always answer "check your email", and a failed sign-in has one message for every cause.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from organizer.auth import bp
+from organizer.auth.forms import (
+    ChangePasswordForm,
+    ConfirmSignupForm,
+    LoginForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    SignupForm,
+)
+from organizer.extensions import db, limiter
+from organizer.services import accounts
+from organizer.services.errors import Conflict, NotFound, ValidationFailed
+from organizer.views_common import is_safe_redirect
+
+HOME_ENDPOINT = "campaigns.dashboard"
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+def absolute_url(endpoint: str, **values) -> str:
+    """A link for an email: always from BASE_URL, never from the request's Host header."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+def _email_rate_key() -> str:
+    # Limits per address; the storage only ever sees a digest of it.
+    key = accounts.email_key(request.form.get("email", ""))
+    return "email:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _user_rate_key() -> str:
+    return f"user:{current_user.id}"
+
+
+def _limit(name: str):
+    return lambda: current_app.config[name]
+
+
+def _not_redirected(response: Response) -> bool:
+    """Only failures count towards the sign-in limits: a person who gets in isn't slowed down."""
+    return response.status_code not in (302, 303)
+
+
+def _redirected(response: Response) -> bool:
+    return response.status_code in (302, 303)
+
+
+def _safe_next() -> str | None:
+    target = request.args.get("next")
+    return target if is_safe_redirect(target) else None
+
+
+def _start_session(user) -> None:
+    """A fresh session for a fresh sign-in: nothing from before carries over."""
+    session.clear()
+    login_user(user)
+    session.permanent = True  # the cookie and its signature expire after SESSION_IDLE_MINUTES idle
+
+
+def _show_error(form, error: ValidationFailed, field_map: dict[str, str] | None = None) -> None:
+    name = (field_map or {}).get(error.field or "", error.field)
+    field = getattr(form, name, None) if name else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(str(error.message), "error")
+
+
+def _render(template: str, form, **context):
+    status = 400 if form.is_submitted() and form.errors else 200
+    return render_template(template, form=form, **context), status
+
+
+# --- sign-up -----------------------------------------------------------------------------------
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(_limit("SIGNUP_RATE_LIMIT"), methods=["POST"], deduct_when=_redirected)
+@limiter.limit(_limit("EMAIL_RATE_LIMIT"), key_func=_email_rate_key, methods=["POST"],
+               deduct_when=_redirected, scope="signup-email")
+def signup():
+    if not current_app.config["ALLOW_SIGNUP"]:
+        abort(404)
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            accounts.request_signup(
+                form.email.data, form.name.data, form.password.data,
+                valid_for=timedelta(hours=current_app.config["SIGNUP_LINK_HOURS"]),
+                confirm_link=lambda token: absolute_url("auth.confirm_signup", token=token),
+                login_link=absolute_url("auth.login"),
+                reset_link=absolute_url("auth.reset_request"),
+            )
+        except ValidationFailed as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            session["check_email"] = "signup"
+            return redirect(url_for("auth.check_email"), 303)
+    return _render("auth/signup.html", form)
+
+
+@bp.route("/check-email")
+def check_email():
+    return render_template("auth/check_email.html", kind=session.get("check_email"),
+                           signup_hours=current_app.config["SIGNUP_LINK_HOURS"],
+                           reset_hours=current_app.config["PASSWORD_RESET_HOURS"])
+
+
+@bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
+def confirm_signup(token: str):
+    if not current_app.config["ALLOW_SIGNUP"]:
+        abort(404)
+    record = accounts.find_signup_request(token)
+    if record is None:
+        return render_template("auth/link_invalid.html", kind="signup"), 404
+    form = ConfirmSignupForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.confirm_signup(token)
+        except NotFound:
+            db.session.rollback()
+            return render_template("auth/link_invalid.html", kind="signup"), 404
+        except Conflict as error:
+            db.session.commit()  # the used link is gone either way
+            flash(str(error.message), "info")
+            return redirect(url_for("auth.login"), 303)
+        db.session.commit()
+        _start_session(user)
+        flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
+        return redirect(url_for(HOME_ENDPOINT), 303)
+    return render_template("auth/confirm_signup.html", form=form, email=record.email)
+
+
+# --- sign-in and sign-out ----------------------------------------------------------------------
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_limit("LOGIN_RATE_LIMIT"), methods=["POST"], deduct_when=_not_redirected)
+@limiter.limit(_limit("LOGIN_ACCOUNT_RATE_LIMIT"), key_func=_email_rate_key, methods=["POST"],
+               deduct_when=_not_redirected, scope="login-account")
+def login():
+    next_url = _safe_next()
+    if request.method == "GET" and current_user.is_authenticated:
+        return redirect(next_url or url_for(HOME_ENDPOINT))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            db.session.commit()  # a hash upgraded to current parameters
+            _start_session(user)
+            return redirect(next_url or url_for(HOME_ENDPOINT), 303)
+        # One message for an unknown address, a wrong password and an over-long one.
+        form.form_errors.append(_("That email address and password don't match. Check both and try again."))
+        status = 401
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/login.html", form=form, next_url=next_url), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Ends every session of this account, on every device (CSRF-protected like every POST)."""
+    if current_user.is_authenticated:
+        accounts.end_all_sessions(current_user._get_current_object())
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You're signed out, on this device and everywhere else."), "success")
+    return redirect(url_for("auth.login"), 303)
+
+
+# --- passwords ---------------------------------------------------------------------------------
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_limit("LOGIN_ACCOUNT_RATE_LIMIT"), key_func=_user_rate_key, methods=["POST"],
+               deduct_when=_not_redirected, scope="change-password")
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(user, form.current_password.data, form.new_password.data)
+        except ValidationFailed as error:
+            db.session.rollback()
+            _show_error(form, error, {"password": "new_password"})
+        else:
+            db.session.commit()
+            _start_session(user)  # this session continues with the new version; all others end
+            flash(_("Your password has been changed. You've been signed out everywhere else."), "success")
+            return redirect(url_for("auth.change_password"), 303)
+    return _render("auth/change_password.html", form)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(_limit("RESET_RATE_LIMIT"), methods=["POST"])
+@limiter.limit(_limit("EMAIL_RATE_LIMIT"), key_func=_email_rate_key, methods=["POST"], scope="reset-email")
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(
+            form.email.data,
+            valid_for=timedelta(hours=current_app.config["PASSWORD_RESET_HOURS"]),
+            reset_link=lambda token: absolute_url("auth.reset_password", token=token),
+        )
+        db.session.commit()
+        session["check_email"] = "reset"
+        return redirect(url_for("auth.check_email"), 303)
+    return _render("auth/reset_request.html", form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    if accounts.find_reset_token(token) is None:
+        return render_template("auth/link_invalid.html", kind="reset"), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.new_password.data)
+        except NotFound:
+            db.session.rollback()
+            return render_template("auth/link_invalid.html", kind="reset"), 404
+        except ValidationFailed as error:
+            db.session.rollback()
+            _show_error(form, error, {"password": "new_password"})
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Your password has been changed. Sign in with your new password."), "success")
+            return redirect(url_for("auth.login"), 303)
+    return _render("auth/reset_password.html", form)

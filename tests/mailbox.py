@@ -1,0 +1,40 @@
+"""Read the outbox in tests: emails are rows (services.mail.enqueue), so a test can open the links."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from organizer.extensions import db
+from organizer.models import OutboxMessage
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def messages_to(address: str) -> list[OutboxMessage]:
+    return list(db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.to_address == address.lower()).order_by(OutboxMessage.id)
+    ))
+
+
+def all_messages() -> list[OutboxMessage]:
+    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def links_in(message: OutboxMessage) -> list[str]:
+    return _URL.findall(message.body_text)
+
+
+def last_link(address: str, containing: str = "") -> str:
+    """The last link sent to ``address`` whose URL contains ``containing`` (absolute, from BASE_URL)."""
+    for message in reversed(messages_to(address)):
+        for link in reversed(links_in(message)):
+            if containing in link:
+                return link
+    raise AssertionError(f"no link containing {containing!r} was emailed to {address}")
+
+
+def path_of(link: str) -> str:
+    """The path of an emailed link, for the test client (which serves http://localhost)."""
+    return "/" + link.split("://", 1)[1].split("/", 1)[1]
