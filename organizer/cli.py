@@ -46,6 +46,49 @@ def demo_command() -> None:
     click.echo("Demo data loaded." if created else "Demo data already present.")
 
 
+outbox_cli = AppGroup("outbox", help="The email outbox.")
+
+
+@outbox_cli.command("send")
+@click.option("--loop", is_flag=True, help="Keep running: send what is due every --interval seconds.")
+@click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds between rounds with --loop.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1),
+              help="At most this many messages per round.")
+def outbox_send_command(loop: bool, interval: float, limit: int) -> None:
+    """Send the emails that are due (once, or in a loop with --loop)."""
+    import time
+
+    from flask import current_app
+
+    from organizer.services import mail
+
+    backend = current_app.config.get("MAIL_BACKEND")
+    where = current_app.config.get("MAIL_FILE_DIR") if backend == "file" else current_app.config.get("MAIL_SERVER")
+    if loop:
+        click.echo(f"Outbox: sending every {interval:g}s through {backend} ({where}). Ctrl+C to stop.")
+    while True:
+        try:
+            report = mail.send_pending(current_app.config, limit=limit)
+        except Exception as error:  # database briefly away: log it, keep the loop alive
+            db.session.rollback()
+            if not loop:
+                raise click.ClickException(f"Outbox: {error}") from error
+            current_app.logger.warning("outbox round failed: %s", error)
+        else:
+            if report.attempted or not loop:
+                click.echo(f"Outbox: {report.sent} sent, {report.retrying} to retry, {report.failed} failed.")
+            if not loop:
+                return
+        finally:
+            db.session.remove()
+        try:
+            time.sleep(interval)
+        except KeyboardInterrupt:
+            return
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(outbox_cli)

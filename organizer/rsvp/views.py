@@ -1,1 +1,335 @@
-from organizer.rsvp import bp  # noqa: F401
+"""RSVP routes: the public form's POST, the private manage link, calendar files, the organizers' list.
+
+Private links (/r/<token>) are the credential: whoever holds the URL may act on that RSVP, and an
+unknown token is a 404 that says nothing about what exists.
+"""
+
+from __future__ import annotations
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from organizer.extensions import db, limiter
+from organizer.models import Campaign, RsvpStatus
+from organizer.rsvp import bp
+from organizer.rsvp.forms import ConfirmForm, answers_from, manage_form_for, rsvp_form_for
+from organizer.rsvp.panel import rsvp_panel_context
+from organizer.services import calendar, permissions, rsvps
+from organizer.services.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from organizer.services.events import public_event_by_slug
+from organizer.services.mail import absolute_url
+from organizer.services.permissions import Action
+from organizer.views_common import EmptyForm, event_or_404
+
+
+def _public_event_or_404(slug: str):
+    event = public_event_by_slug(slug)
+    if event is None:
+        abort(404)
+    return event
+
+
+def _status_line(status: RsvpStatus, position: int | None) -> str:
+    if status is RsvpStatus.GOING:
+        return _("You're going!")
+    if status is RsvpStatus.WAITLISTED:
+        return _("You're on the waitlist — position %(position)s.", position=position)
+    return _("Your RSVP is cancelled.")
+
+
+def _attach_error(form, error: ValidationFailed) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+# --- Supporters: RSVP ----------------------------------------------------------------------------
+
+@bp.route("/e/<slug>/rsvp", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RSVP_RATE_LIMIT"])
+def submit(slug: str):
+    event = _public_event_or_404(slug)
+    form = rsvp_form_for(event)
+    posted_questions = {key for key in request.form if key.startswith("q_")}
+    if posted_questions - set(form._question_names):
+        abort(400)  # answers to questions this event doesn't ask: a stale or forged form
+    if not form.validate_on_submit():
+        return _form_page(event, form, 400)
+    if form.website.data:
+        # The honeypot was filled in: answer like a success, keep nothing.
+        flash(_("Thanks — we've got your RSVP."), "success")
+        return redirect(url_for("rsvp.thanks", slug=event.slug), code=303)
+    try:
+        receipt = rsvps.create_rsvp(
+            event,
+            name=form.name.data,
+            email=form.email.data if "email" in form else None,
+            phone=form.phone.data if "phone" in form else None,
+            guests=form.guests.data if "guests" in form else 0,
+            consent=form.consent.data,
+            answers=answers_from(form, event),
+        )
+    except ValidationFailed as error:
+        db.session.rollback()
+        _attach_error(form, error)
+        return _form_page(event, form, 400)
+    except rsvps.RsvpsClosed as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _form_page(event, None, 409)
+    db.session.commit()
+    status_line = _status_line(receipt.status, receipt.waitlist_position)
+    if receipt.manage_token:
+        flash(status_line, "success" if receipt.status is RsvpStatus.GOING else "warning")
+        return redirect(url_for("rsvp.manage", token=receipt.manage_token), code=303)
+    # An email was given: the link goes to that inbox only (the same whether or not it already had an RSVP).
+    flash(status_line, "success" if receipt.status is RsvpStatus.GOING else "warning")
+    flash(_("We've emailed your private link to %(email)s. Keep that email: the link lets you see your "
+            "ticket, change your RSVP or cancel.", email=form.email.data.strip()), "info")
+    return redirect(url_for("rsvp.thanks", slug=event.slug), code=303)
+
+
+def _form_page(event, form, status: int):
+    context = rsvp_panel_context(event, form=form)
+    return render_template("rsvp/form_page.html", event=event, **context), status
+
+
+@bp.route("/e/<slug>/rsvp/thanks")
+def thanks(slug: str):
+    event = _public_event_or_404(slug)
+    return render_template("rsvp/thanks.html", event=event)
+
+
+# --- Supporters: the private link ----------------------------------------------------------------
+
+def _rsvp_or_404(token: str):
+    rsvp = rsvps.find_by_token(token)
+    if rsvp is None:
+        return None
+    return rsvp
+
+
+def _link_not_found():
+    return render_template("rsvp/link_not_found.html"), 404
+
+
+@bp.route("/r/<token>", methods=["GET", "POST"])
+def manage(token: str):
+    rsvp = _rsvp_or_404(token)
+    if rsvp is None:
+        return _link_not_found()
+    event = rsvp.event
+    form = None
+    editable = rsvp.status is not RsvpStatus.CANCELLED and rsvps.closed_reason(event) is None
+    if request.method == "POST":
+        form = manage_form_for(event)
+        if not editable:
+            flash(_("This RSVP can't be changed any more."), "error")
+            return redirect(url_for("rsvp.manage", token=token), code=303)
+        posted_questions = {key for key in request.form if key.startswith("q_")}
+        if posted_questions - set(form._question_names):
+            abort(400)
+        if form.validate_on_submit():
+            try:
+                rsvps.update_rsvp(rsvp, guests=form.guests.data if "guests" in form else None,
+                                  answers=answers_from(form, event))
+            except ValidationFailed as error:
+                db.session.rollback()
+                rsvp = _rsvp_or_404(token)
+                _attach_error(form, error)
+            except DomainError as error:
+                db.session.rollback()
+                flash(error.message, "error")
+                return redirect(url_for("rsvp.manage", token=token), code=303)
+            else:
+                db.session.commit()
+                flash(_("Your changes are saved."), "success")
+                return redirect(url_for("rsvp.manage", token=token), code=303)
+        return _manage_page(rsvp, token, form, editable), 400
+    return _manage_page(rsvp, token, form, editable)
+
+
+def _manage_page(rsvp, token: str, form, editable: bool):
+    from organizer.services import tickets
+
+    event = rsvp.event
+    if form is None and editable:
+        form = manage_form_for(event, formdata=None, data={
+            "guests": rsvp.guests,
+            **{f"q_{question_id}": value for question_id, value in rsvps.answers_by_question(rsvp).items()},
+        })
+    ticket = None
+    if rsvp.status is RsvpStatus.GOING:
+        ticket = tickets.qr_svg(tickets.ticket_url(token), title=_("Your ticket for %(title)s", title=event.title))
+    questions = {question.id: question for question in event.questions}
+    answers = [(questions[a.question_id], a.value) for a in rsvp.answers if a.question_id in questions]
+    answers.sort(key=lambda pair: (pair[0].position, pair[0].id))
+    return render_template(
+        "rsvp/manage.html",
+        rsvp=rsvp,
+        event=event,
+        token=token,
+        form=form,
+        editable=editable,
+        ticket=ticket,
+        answers=answers,
+        position=rsvps.waitlist_position(rsvp),
+        manage_url=absolute_url("rsvp.manage", token=token),
+        closed_message=(rsvps.closed_message(event, reason) if (reason := rsvps.closed_reason(event)) else None),
+    )
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    rsvp = _rsvp_or_404(token)
+    if rsvp is None:
+        return _link_not_found()
+    form = EmptyForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            rsvps.cancel_rsvp(rsvp)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Your RSVP is cancelled. Thank you for letting us know."), "success")
+        return redirect(url_for("rsvp.manage", token=token), code=303)
+    return render_template("rsvp/cancel.html", rsvp=rsvp, event=rsvp.event, token=token, form=form)
+
+
+@bp.route("/r/<token>/delete", methods=["GET", "POST"])
+def delete(token: str):
+    rsvp = _rsvp_or_404(token)
+    if rsvp is None:
+        return _link_not_found()
+    event = rsvp.event
+    form = EmptyForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        rsvps.delete_rsvp(rsvp)
+        db.session.commit()
+        flash(_("Your RSVP and everything you told us with it are deleted."), "success")
+        if public_event_by_slug(event.slug) is not None:
+            return redirect(url_for("public.event", slug=event.slug), code=303)
+        return redirect(url_for("public.home"), code=303)
+    return render_template("rsvp/delete.html", rsvp=rsvp, event=event, token=token, form=form)
+
+
+# --- Calendar files -----------------------------------------------------------------------------
+
+def _ics_response(body: bytes, filename: str) -> Response:
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    seconds = int(current_app.config.get("PUBLIC_CACHE_SECONDS", 0))
+    response.headers["Cache-Control"] = f"public, max-age={seconds}" if seconds else "no-cache"
+    return response
+
+
+@bp.route("/e/<slug>/calendar.ics")
+def event_ics(slug: str):
+    event = _public_event_or_404(slug)
+    return _ics_response(calendar.event_ics(event), f"{event.slug}.ics")
+
+
+@bp.route("/c/<slug>/calendar.ics")
+def campaign_ics(slug: str):
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        abort(404)
+    return _ics_response(calendar.campaign_ics(campaign), f"{campaign.slug}.ics")
+
+
+# --- Organizers --------------------------------------------------------------------------------
+
+STATUS_FILTERS = {status.value: status for status in RsvpStatus}
+
+
+@bp.route("/manage/e/<int:event_id>/rsvps")
+@login_required
+def admin_list(event_id: int):
+    event = event_or_404(event_id, Action.VIEW_ATTENDEES)
+    status_name = request.args.get("status", "")
+    status = STATUS_FILTERS.get(status_name)
+    listing = rsvps.list_for_organizers(event, status)
+    counts = listing.counts
+    positions: dict[int, int] = {}
+    for rsvp in listing.rsvps:
+        if rsvp.status is RsvpStatus.WAITLISTED:
+            positions[rsvp.id] = len(positions) + 1
+    questions = list(event.questions)
+    answers = {rsvp.id: {a.question_id: a.value for a in rsvp.answers} for rsvp in listing.rsvps}
+    return render_template(
+        "rsvp/admin_list.html",
+        event=event,
+        campaign=event.campaign,
+        listing=listing,
+        counts=counts,
+        status_name=status_name if status else "",
+        positions=positions,
+        questions=questions,
+        answers=answers,
+        can_manage=permissions.can(current_user, event.campaign, Action.MANAGE_RSVPS),
+        form=EmptyForm(),
+    )
+
+
+def _managed_rsvp(event_id: int, rsvp_id: int):
+    event = event_or_404(event_id, Action.MANAGE_RSVPS)
+    try:
+        return event, rsvps.rsvp_of_event(event, rsvp_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/manage/e/<int:event_id>/rsvps/<int:rsvp_id>/remove", methods=["POST"])
+@login_required
+def admin_remove(event_id: int, rsvp_id: int):
+    event, rsvp = _managed_rsvp(event_id, rsvp_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if request.form.get("confirm") != "yes":
+        # First press: say what will happen and ask again.
+        return render_template("rsvp/admin_remove.html", event=event, rsvp=rsvp, form=ConfirmForm(formdata=None))
+    name = rsvp.name
+    try:
+        rsvps.remove_rsvp(current_user, rsvp)
+    except PermissionDenied:
+        abort(404)
+    db.session.commit()
+    flash(_("%(name)s's RSVP was removed.", name=name), "success")
+    return redirect(url_for("rsvp.admin_list", event_id=event.id), code=303)
+
+
+@bp.route("/manage/e/<int:event_id>/rsvps/<int:rsvp_id>/promote", methods=["POST"])
+@login_required
+def admin_promote(event_id: int, rsvp_id: int):
+    event, rsvp = _managed_rsvp(event_id, rsvp_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        over = rsvps.promote_by_hand(current_user, rsvp)
+    except PermissionDenied:
+        abort(404)
+    except Conflict as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        if over:
+            flash(_("%(name)s is going now. The event is %(over)s over capacity.", name=rsvp.name, over=over),
+                  "warning")
+        else:
+            flash(_("%(name)s is going now.", name=rsvp.name), "success")
+    return redirect(url_for("rsvp.admin_list", event_id=event.id, status=request.args.get("status") or None),
+                    code=303)

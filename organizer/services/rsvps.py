@@ -1,16 +1,61 @@
 """RSVPs: capacity, the waitlist and its automatic promotion.
 
 Remaining places are always counted from rows (going RSVPs plus their guests), never kept in a counter.
+Every change that can take or free a place runs with the event row locked (``lock_event``), so two
+supporters pressing the button at once are placed one after the other and the event is never oversold.
+
+The waitlist rule ("first fit in arrival order")
+-------------------------------------------------
+Waitlisted RSVPs are looked at oldest first (``created_at``, then ``id``). Each party that fits in the
+places left is promoted and its places are taken; a party too big for what is left keeps its place at
+the head of the queue and *waits*, while a smaller party behind it that does fit is promoted. So a
+place is never left empty while someone who fits is waiting, and the order among the parties that fit
+is always their arrival order. The price: a big party can be overtaken by smaller ones for as long as
+places free up one at a time; organizers see that in their RSVP list and can promote it by hand
+(which may take the event over capacity: it is their explicit decision).
+
+The invariant after every change made here: no waitlisted party fits in the places left. That is why
+a new RSVP that fits goes straight in even when the waitlist is not empty — everyone waiting is bigger
+than what is left.
+
+Duplicates
+----------
+One RSVP per normalized email per event (unique index). A second RSVP with an address that already
+has one gets exactly the response a first one would get (``RsvpReceipt`` never carries the link when
+an email was given), and the private link is emailed to that address instead: no "already registered"
+oracle. Manage tokens are only stored hashed, so resending a link means issuing a new one; the old
+link stops working and the email says so. The same happens when a waitlisted RSVP is promoted, so the
+promotion email holds a working link.
 """
 
 from __future__ import annotations
 
+import enum
+import re
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import case, func, select
+from flask_babel import gettext as _
+from sqlalchemy import case, delete, func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
+from organizer.database import is_sqlite
 from organizer.extensions import db
-from organizer.models import Event, Rsvp, RsvpStatus
+from organizer.models import Answer, EmailPolicy, Event, EventStatus, QuestionKind, Rsvp, RsvpStatus, User
+from organizer.services import permissions, rsvp_mail
+from organizer.services.errors import Conflict, DomainError, NotFound, ValidationFailed
+from organizer.services.permissions import Action
+from organizer.services.tokens import hash_token, new_token, ticket_token_for
+from organizer.timeutil import utcnow
+
+NAME_MAX = 120
+EMAIL_MAX = 254
+PHONE_MAX = 40
+ANSWER_MAX = 500
+_PHONE_PATTERN = re.compile(r"^\+?[0-9 ().\-/]{4,40}$")
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+YES_NO_VALUES = ("yes", "no")
 
 
 @dataclass(frozen=True)
@@ -61,3 +106,544 @@ def summaries(events: list[Event]) -> dict[int, RsvpSummary]:
 
 def summary(event: Event) -> RsvpSummary:
     return summaries([event])[event.id]
+
+
+# --- When RSVPs are open -----------------------------------------------------------------------
+
+class ClosedReason(enum.StrEnum):
+    DRAFT = "draft"
+    CANCELLED = "cancelled"
+    ENDED = "ended"
+    DEADLINE = "deadline"
+
+
+class RsvpsClosed(DomainError):
+    """RSVPs can't be taken (or changed) for this event; ``reason`` says why."""
+
+    def __init__(self, reason: ClosedReason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def closed_reason(event: Event, now: datetime | None = None) -> ClosedReason | None:
+    now = now or utcnow()
+    if event.status is EventStatus.DRAFT:
+        return ClosedReason.DRAFT
+    if event.status is EventStatus.CANCELLED:
+        return ClosedReason.CANCELLED
+    if event.ends_at <= now:
+        return ClosedReason.ENDED
+    if event.rsvp_deadline is not None and event.rsvp_deadline <= now:
+        return ClosedReason.DEADLINE
+    return None
+
+
+def closed_message(event: Event, reason: ClosedReason) -> str:
+    if reason is ClosedReason.DRAFT:
+        return _("This event isn't open for RSVPs yet.")
+    if reason is ClosedReason.CANCELLED:
+        return _("This event was cancelled, so RSVPs are closed.")
+    if reason is ClosedReason.ENDED:
+        return _("This event is over, so RSVPs are closed.")
+    from organizer.templating import event_datetime
+
+    return _("RSVPs closed on %(when)s.", when=event_datetime(event.rsvp_deadline, event.timezone))
+
+
+def check_open(event: Event, now: datetime | None = None) -> None:
+    reason = closed_reason(event, now)
+    if reason is not None:
+        raise RsvpsClosed(reason, closed_message(event, reason))
+
+
+# --- The lock ----------------------------------------------------------------------------------
+
+def lock_event(event_id: int) -> Event:
+    """Lock the event row until the transaction ends and return the event, freshly loaded.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite has no row locks; pysqlite runs SELECTs outside a
+    transaction and opens one at the first write, so a no-op UPDATE takes SQLite's single write lock
+    first (other writers wait on busy_timeout), and everything counted afterwards is current.
+    """
+    if is_sqlite(db.session):
+        result = db.session.execute(text("UPDATE event SET id = id WHERE id = :id"), {"id": event_id})
+        if result.rowcount == 0:
+            raise NotFound(_("No such event."))
+        event = db.session.get(Event, event_id, populate_existing=True)
+    else:
+        event = db.session.scalar(
+            select(Event)
+            .where(Event.id == event_id)
+            .with_for_update(of=Event)
+            .execution_options(populate_existing=True)
+        )
+    if event is None:
+        raise NotFound(_("No such event."))
+    return event
+
+
+# --- Input -------------------------------------------------------------------------------------
+
+def _clean_name(name: str | None) -> str:
+    name = _CONTROL_CHARS.sub(" ", name or "").strip()
+    name = re.sub(r"\s+", " ", name)
+    if not name:
+        raise ValidationFailed(_("Tell us your name — a first name or nickname is fine."), field="name")
+    if len(name) > NAME_MAX:
+        raise ValidationFailed(_("Use at most %(n)s characters.", n=NAME_MAX), field="name")
+    return name
+
+
+def _clean_email(event: Event, email: str | None) -> tuple[str | None, str | None]:
+    """(email as typed, normalized) following the event's email policy."""
+    if event.email_policy is EmailPolicy.NOT_ASKED:
+        return None, None  # never held, even if a client sends one
+    email = (email or "").strip()
+    if not email:
+        if event.email_policy is EmailPolicy.REQUIRED:
+            raise ValidationFailed(_("Enter your email address."), field="email")
+        return None, None
+    if len(email) > EMAIL_MAX:
+        raise ValidationFailed(_("That email address is too long."), field="email")
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        result = validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValidationFailed(
+            _("Enter an email address like name@example.org."), field="email"
+        ) from None
+    return result.normalized, result.normalized.lower()
+
+
+def _clean_phone(event: Event, phone: str | None) -> str | None:
+    if not event.ask_phone:
+        return None
+    phone = (phone or "").strip()
+    if not phone:
+        return None
+    if len(phone) > PHONE_MAX or not _PHONE_PATTERN.match(phone):
+        raise ValidationFailed(
+            _("Enter a phone number using digits, spaces and + ( ) - only."), field="phone"
+        )
+    return phone
+
+
+def _clean_guests(event: Event, guests) -> int:
+    try:
+        guests = int(guests or 0)
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("Enter a number of guests."), field="guests") from None
+    if not 0 <= guests <= event.max_guests:
+        if event.max_guests == 0:
+            message = _("This event doesn't take guests: RSVP for yourself only.")
+        else:
+            message = _("You can bring from 0 to %(n)s guests.", n=event.max_guests)
+        raise ValidationFailed(message, field="guests")
+    return guests
+
+
+def question_field(question_id: int) -> str:
+    """The form field (and error key) of a question."""
+    return f"q_{question_id}"
+
+
+def clean_answers(event: Event, answers: dict | None) -> dict[int, str]:
+    """Answers checked against the event's questions; unanswered optional questions are left out."""
+    answers = dict(answers or {})
+    questions = {question.id: question for question in event.questions}
+    keys = {}
+    for key, value in answers.items():
+        try:
+            keys[int(key)] = value
+        except (TypeError, ValueError):
+            raise ValidationFailed(_("That question doesn't belong to this event."), field="answers") from None
+    unknown = set(keys) - set(questions)
+    if unknown:
+        raise ValidationFailed(_("That question doesn't belong to this event."), field="answers")
+    cleaned: dict[int, str] = {}
+    for question in event.questions:
+        raw = keys.get(question.id)
+        value = _CONTROL_CHARS.sub(" ", str(raw if raw is not None else "")).strip()
+        field = question_field(question.id)
+        if question.kind is QuestionKind.YES_NO:
+            value = value.lower()
+            if value and value not in YES_NO_VALUES:
+                raise ValidationFailed(_("Answer yes or no."), field=field)
+        elif question.kind is QuestionKind.CHOICE:
+            if value and value not in question.choice_list:
+                raise ValidationFailed(_("Choose one of the options."), field=field)
+        elif len(value) > ANSWER_MAX:
+            raise ValidationFailed(_("Use at most %(n)s characters.", n=ANSWER_MAX), field=field)
+        if not value:
+            if question.required:
+                raise ValidationFailed(_("Please answer this question."), field=field)
+            continue
+        cleaned[question.id] = value
+    return cleaned
+
+
+# --- Creating ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RsvpReceipt:
+    """What the person who submitted may be told.
+
+    When an email address was given, ``manage_token`` is None whether or not the address already had
+    an RSVP: the link goes to that inbox only, so the response can't reveal who is registered.
+    """
+
+    status: RsvpStatus
+    waitlist_position: int | None = None
+    manage_token: str | None = None
+    emailed: bool = False
+
+
+def _issue_tokens(rsvp: Rsvp) -> str:
+    token = new_token()
+    rsvp.manage_token_hash = hash_token(token)
+    rsvp.ticket_token_hash = hash_token(ticket_token_for(token))
+    return token
+
+
+def waitlist_position(rsvp: Rsvp) -> int | None:
+    """1 for the first in the queue; None unless waitlisted."""
+    if rsvp.status is not RsvpStatus.WAITLISTED:
+        return None
+    ahead = db.session.scalar(
+        select(func.count(Rsvp.id)).where(
+            Rsvp.event_id == rsvp.event_id,
+            Rsvp.status == RsvpStatus.WAITLISTED,
+            (Rsvp.created_at < rsvp.created_at)
+            | ((Rsvp.created_at == rsvp.created_at) & (Rsvp.id < rsvp.id)),
+        )
+    )
+    return int(ahead or 0) + 1
+
+
+def _waitlist_length(event: Event) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count(Rsvp.id)).where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.WAITLISTED)
+        )
+        or 0
+    )
+
+
+def _fits(party: int, counts: RsvpSummary) -> bool:
+    return counts.capacity is None or party <= counts.capacity - counts.going_people
+
+
+def _rsvp_with_email(event: Event, email_normalized: str | None) -> Rsvp | None:
+    if email_normalized is None:
+        return None
+    return db.session.scalar(
+        select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.email_normalized == email_normalized)
+    )
+
+
+def _neutral_duplicate(event: Event, existing: Rsvp, would_be: RsvpStatus) -> RsvpReceipt:
+    """The address already has an RSVP: answer exactly as for a new one (the status a new RSVP would
+    get), change nothing, and email the owner of the address a fresh private link."""
+    token = _issue_tokens(existing)
+    rsvp_mail.link_again(existing, token)
+    db.session.flush()
+    position = _waitlist_length(event) + 1 if would_be is RsvpStatus.WAITLISTED else None
+    return RsvpReceipt(would_be, position, None, True)
+
+
+def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str | None = None,
+                guests: int = 0, consent: bool = False, answers: dict | None = None,
+                now: datetime | None = None) -> RsvpReceipt:
+    """Take an RSVP: going if the party fits in the places left, otherwise at the end of the waitlist.
+
+    Runs under the event lock; the caller commits. Emails (confirmation, waitlisted, or the link again
+    for an address that already has an RSVP) are written to the outbox in the same transaction.
+    """
+    check_open(event, now)
+    name = _clean_name(name)
+    email, email_normalized = _clean_email(event, email)
+    phone = _clean_phone(event, phone)
+    guests = _clean_guests(event, guests)
+    cleaned_answers = clean_answers(event, answers)
+
+    event = lock_event(event.id)
+    check_open(event, now)  # the organizer may have cancelled while we waited for the lock
+    counts = summary(event)
+    if counts.waitlisted_rsvps and counts.places_left:
+        _promote_locked(event)  # heal the invariant if places were freed without a promotion
+        counts = summary(event)
+
+    party = 1 + guests
+    status = RsvpStatus.GOING if _fits(party, counts) else RsvpStatus.WAITLISTED
+    existing = _rsvp_with_email(event, email_normalized)
+    if existing is not None and existing.status is not RsvpStatus.CANCELLED:
+        return _neutral_duplicate(event, existing, status)
+
+    moment = utcnow()
+    if existing is not None:
+        # They cancelled earlier and are coming back: the old row becomes a new arrival.
+        rsvp = existing
+        rsvp.name, rsvp.email, rsvp.phone = name, email, phone
+        rsvp.guests, rsvp.consent_contact, rsvp.status = guests, bool(consent), status
+        rsvp.created_at = rsvp.status_changed_at = moment
+        db.session.execute(delete(Answer).where(Answer.rsvp_id == rsvp.id))
+        db.session.expire(rsvp, ["answers"])
+    else:
+        rsvp = Rsvp(event_id=event.id, name=name, email=email, email_normalized=email_normalized,
+                    phone=phone, guests=guests, consent_contact=bool(consent), status=status,
+                    created_at=moment, status_changed_at=moment)
+    token = _issue_tokens(rsvp)
+    try:
+        # The lock already serializes RSVPs; the savepoint covers rows written without it
+        # (a walk-in added at the door with the same address at this very moment).
+        with db.session.begin_nested():
+            db.session.add(rsvp)
+            db.session.flush()
+    except IntegrityError:
+        existing = _rsvp_with_email(event, email_normalized)
+        if existing is None:
+            raise
+        return _neutral_duplicate(event, existing, status)
+    for question_id, value in cleaned_answers.items():
+        db.session.add(Answer(rsvp_id=rsvp.id, question_id=question_id, value=value))
+    db.session.flush()
+    position = waitlist_position(rsvp)
+    if rsvp.email:
+        rsvp_mail.rsvp_received(rsvp, token, position)
+    return RsvpReceipt(status, position, None if rsvp.email else token, bool(rsvp.email))
+
+
+# --- Finding by link ---------------------------------------------------------------------------
+
+def find_by_token(token: str | None) -> Rsvp | None:
+    """The RSVP whose private manage link carries ``token``, or None."""
+    if not token or len(token) > 200:
+        return None
+    return db.session.scalar(
+        select(Rsvp)
+        .options(selectinload(Rsvp.answers))
+        .where(Rsvp.manage_token_hash == hash_token(token))
+    )
+
+
+def answers_by_question(rsvp: Rsvp) -> dict[int, str]:
+    return {answer.question_id: answer.value for answer in rsvp.answers}
+
+
+# --- Changing, cancelling, deleting ------------------------------------------------------------
+
+def _relock(rsvp: Rsvp) -> tuple[Event, Rsvp]:
+    event = lock_event(rsvp.event_id)
+    db.session.refresh(rsvp)
+    return event, rsvp
+
+
+def update_rsvp(rsvp: Rsvp, *, guests: int | None = None, answers: dict | None = None,
+                now: datetime | None = None) -> Rsvp:
+    """Change the number of guests and the answers.
+
+    A going party may grow only into free places (otherwise the change is refused and nothing is
+    saved); a party that shrinks frees places, which are offered to the waitlist at once.
+    """
+    event = rsvp.event
+    if rsvp.status is RsvpStatus.CANCELLED:
+        raise Conflict(_("This RSVP is cancelled. RSVP again from the event page."))
+    check_open(event, now)
+    new_guests = _clean_guests(event, rsvp.guests if guests is None else guests)
+    cleaned_answers = clean_answers(event, answers) if answers is not None else None
+
+    event, rsvp = _relock(rsvp)
+    if rsvp.status is RsvpStatus.CANCELLED:
+        raise Conflict(_("This RSVP is cancelled. RSVP again from the event page."))
+    growth = new_guests - rsvp.guests
+    if rsvp.status is RsvpStatus.GOING and growth > 0:
+        counts = summary(event)
+        if counts.capacity is not None and growth > counts.capacity - counts.going_people:
+            left = max(counts.capacity - counts.going_people, 0)
+            raise ValidationFailed(
+                _("Only %(left)s more place(s) left, so you can bring at most %(most)s guest(s) now.",
+                  left=left, most=rsvp.guests + left),
+                field="guests",
+            )
+    rsvp.guests = new_guests
+    if cleaned_answers is not None:
+        db.session.execute(delete(Answer).where(Answer.rsvp_id == rsvp.id))
+        db.session.expire(rsvp, ["answers"])
+        for question_id, value in cleaned_answers.items():
+            db.session.add(Answer(rsvp_id=rsvp.id, question_id=question_id, value=value))
+    db.session.flush()
+    if growth < 0 or rsvp.status is RsvpStatus.WAITLISTED:
+        _promote_locked(event)
+    db.session.refresh(rsvp)
+    return rsvp
+
+
+def cancel_rsvp(rsvp: Rsvp, now: datetime | None = None) -> Rsvp:
+    """The supporter can't come: their places go to the waitlist in the same transaction."""
+    event = rsvp.event
+    if event.ends_at <= (now or utcnow()):
+        raise RsvpsClosed(ClosedReason.ENDED, closed_message(event, ClosedReason.ENDED))
+    event, rsvp = _relock(rsvp)
+    if rsvp.status is RsvpStatus.CANCELLED:
+        return rsvp
+    rsvp.status = RsvpStatus.CANCELLED
+    rsvp.status_changed_at = utcnow()
+    db.session.flush()
+    _promote_locked(event)
+    return rsvp
+
+
+def delete_rsvp(rsvp: Rsvp) -> None:
+    """Erase the RSVP and its answers entirely (the supporter's right to be forgotten)."""
+    event, rsvp = _relock(rsvp)
+    db.session.delete(rsvp)
+    db.session.flush()
+    _promote_locked(event)
+
+
+# --- Organizers --------------------------------------------------------------------------------
+
+def rsvp_of_event(event: Event, rsvp_id: int) -> Rsvp:
+    rsvp = db.session.get(Rsvp, rsvp_id)
+    if rsvp is None or rsvp.event_id != event.id:
+        raise NotFound(_("No such RSVP."))
+    return rsvp
+
+
+def remove_rsvp(actor: User, rsvp: Rsvp) -> None:
+    """An organizer removes an RSVP (spam, a duplicate under another name...): the row is deleted."""
+    permissions.require(actor, rsvp.event.campaign, Action.MANAGE_RSVPS)
+    delete_rsvp(rsvp)
+
+
+def promote_by_hand(actor: User, rsvp: Rsvp) -> int:
+    """An organizer lets a waitlisted party in, even beyond capacity. Returns places over capacity (0 if none)."""
+    permissions.require(actor, rsvp.event.campaign, Action.MANAGE_RSVPS)
+    event, rsvp = _relock(rsvp)
+    if rsvp.status is not RsvpStatus.WAITLISTED:
+        raise Conflict(_("Only someone on the waitlist can be promoted."))
+    rsvp.status = RsvpStatus.GOING
+    rsvp.status_changed_at = utcnow()
+    token = _issue_tokens(rsvp)
+    db.session.flush()
+    if rsvp.email:
+        rsvp_mail.promoted(rsvp, token)
+    counts = summary(event)
+    if counts.capacity is None:
+        return 0
+    return max(counts.going_people - counts.capacity, 0)
+
+
+@dataclass
+class RsvpListing:
+    rsvps: list[Rsvp]
+    counts: RsvpSummary
+
+
+def list_for_organizers(event: Event, status: RsvpStatus | None = None) -> RsvpListing:
+    """Everyone who answered, oldest first (the waitlist in queue order), with their answers: two queries."""
+    query = (
+        select(Rsvp)
+        .options(selectinload(Rsvp.answers))
+        .where(Rsvp.event_id == event.id)
+        .order_by(Rsvp.created_at, Rsvp.id)
+    )
+    if status is not None:
+        query = query.where(Rsvp.status == status)
+    return RsvpListing(list(db.session.scalars(query)), summary(event))
+
+
+# --- Promotion ---------------------------------------------------------------------------------
+
+def promote_waitlisted(event: Event) -> list[Rsvp]:
+    """Fill free places from the waitlist (first fit in arrival order, see the module docstring).
+
+    Locks the event itself; call it in the transaction that freed the places (the caller commits).
+    Each promoted person with an email gets a new private link in their promotion email.
+    """
+    locked = lock_event(event.id)
+    return _promote_locked(locked)
+
+
+def _promote_locked(event: Event) -> list[Rsvp]:
+    if event.status is not EventStatus.PUBLISHED or event.ends_at <= utcnow():
+        return []  # nobody is let into a cancelled, unpublished or finished event
+    counts = summary(event)
+    if not counts.waitlisted_rsvps:
+        return []
+    free = None if counts.capacity is None else counts.capacity - counts.going_people
+    if free is not None and free <= 0:
+        return []
+    waiting = db.session.scalars(
+        select(Rsvp)
+        .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.WAITLISTED)
+        .order_by(Rsvp.created_at, Rsvp.id)
+    ).all()
+    promoted: list[Rsvp] = []
+    moment = utcnow()
+    for rsvp in waiting:
+        if free is not None:
+            if free <= 0:
+                break
+            if rsvp.party_size > free:
+                continue  # too big for what is left: keeps its place, a smaller later party may fit
+            free -= rsvp.party_size
+        rsvp.status = RsvpStatus.GOING
+        rsvp.status_changed_at = moment
+        token = _issue_tokens(rsvp)
+        promoted.append(rsvp)
+        if rsvp.email:
+            rsvp_mail.promoted(rsvp, token)
+    db.session.flush()
+    return promoted
+
+
+# --- Telling people about changes --------------------------------------------------------------
+
+def notify_event_changed(event: Event, change: str) -> int:
+    """Email everyone going or waiting (with an address) that the event was cancelled (``change ==
+    "cancelled"``) or moved in time or place (anything else). Returns how many emails were queued."""
+    rsvps = db.session.scalars(
+        select(Rsvp)
+        .where(
+            Rsvp.event_id == event.id,
+            Rsvp.status.in_([RsvpStatus.GOING, RsvpStatus.WAITLISTED]),
+            Rsvp.email.is_not(None),
+            Rsvp.email != "",
+        )
+        .order_by(Rsvp.id)
+    ).all()
+    for rsvp in rsvps:
+        rsvp_mail.event_changed(rsvp, change)
+    return len(rsvps)
+
+
+__all__ = [
+    "ClosedReason",
+    "RsvpListing",
+    "RsvpReceipt",
+    "RsvpSummary",
+    "RsvpsClosed",
+    "answers_by_question",
+    "cancel_rsvp",
+    "check_open",
+    "clean_answers",
+    "closed_message",
+    "closed_reason",
+    "create_rsvp",
+    "delete_rsvp",
+    "find_by_token",
+    "list_for_organizers",
+    "lock_event",
+    "notify_event_changed",
+    "promote_by_hand",
+    "promote_waitlisted",
+    "question_field",
+    "remove_rsvp",
+    "rsvp_of_event",
+    "summaries",
+    "summary",
+    "update_rsvp",
+    "waitlist_position",
+]

@@ -1,0 +1,138 @@
+"""RSVP forms, built per event: they ask only what the event needs (email per its policy, phone only
+when turned on, guests only when allowed, its own questions)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.fields import EmailField, TelField
+from wtforms.validators import Email, InputRequired, Length, Optional
+
+from organizer.models import EmailPolicy, Event, Question, QuestionKind
+from organizer.services.rsvps import ANSWER_MAX, EMAIL_MAX, NAME_MAX, PHONE_MAX, question_field
+
+
+def guests_field():
+    return SelectField(_l("Are you bringing anyone?"), coerce=int, default=0)
+
+
+def question_form_field(question: Question):
+    """The field for one of the event's questions (named q_<id> on the form)."""
+    presence = InputRequired(message=_l("Please answer this question.")) if question.required else Optional()
+    if question.kind is QuestionKind.YES_NO:
+        return RadioField(question.label, choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
+                          validators=[presence], invalid_choice_message=_l("Answer yes or no."))
+    if question.kind is QuestionKind.CHOICE:
+        choices = [SelectChoice(choice, choice) for choice in question.choice_list]
+        return RadioField(question.label, choices=choices, validators=[presence],
+                          invalid_choice_message=_l("Choose one of the options."))
+    return StringField(
+        question.label,
+        validators=[presence, Length(max=ANSWER_MAX, message=_l("Use at most %(max)d characters."))],
+        render_kw={"maxlength": ANSWER_MAX},
+    )
+
+
+class RsvpForm(FlaskForm):
+    name = StringField(
+        _l("Your name"),
+        validators=[InputRequired(message=_l("Tell us your name — a first name or nickname is fine.")),
+                    Length(max=NAME_MAX, message=_l("Use at most %(max)d characters."))],
+        render_kw={"autocomplete": "name", "maxlength": NAME_MAX},
+    )
+    email = EmailField(_l("Email"), render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX,
+                                               "inputmode": "email"})
+    phone = TelField(
+        _l("Phone (optional)"),
+        validators=[Optional(), Length(max=PHONE_MAX, message=_l("Use at most %(max)d characters."))],
+        render_kw={"autocomplete": "tel", "maxlength": PHONE_MAX},
+    )
+    guests = guests_field()
+    consent = BooleanField(_l("The organizers may contact me about future events"), default=False)
+    # Honeypot: hidden from people (CSS and aria-hidden), bots fill it in.
+    website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
+
+    def question_fields(self):
+        return [self[name] for name in self._question_names]
+
+
+def _offer_guests(field, max_guests: int) -> None:
+    """0..max_guests as a select; anything else posted gets one clear message."""
+    choices = [SelectChoice("0", _l("Just me"))]
+    for count in range(1, max_guests + 1):
+        choices.append(SelectChoice(str(count), ngettext("Me + %(num)s guest", "Me + %(num)s guests", count)))
+    field.choices = choices
+    message = _l("Choose from 0 to %(n)s guests.", n=max_guests)
+    field.invalid_choice_message = message
+    field.invalid_value_message = message
+
+
+def _email_field(event: Event):
+    if event.email_policy is EmailPolicy.NOT_ASKED:
+        return None
+    validity = Email(message=_l("Enter an email address like name@example.org."))
+    length = Length(max=EMAIL_MAX, message=_l("That email address is too long."))
+    if event.email_policy is EmailPolicy.REQUIRED:
+        return EmailField(_l("Email"), validators=[InputRequired(message=_l("Enter your email address.")),
+                                                   length, validity],
+                          render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX})
+    return EmailField(_l("Email (optional)"), validators=[Optional(), length, validity],
+                      render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX})
+
+
+def rsvp_form_for(event: Event, **kwargs) -> RsvpForm:
+    """The form for this event; pass formdata=None for a fresh one (the public page's GET)."""
+    attrs: dict = {"email": _email_field(event)}
+    if not event.ask_phone:
+        attrs["phone"] = None
+    if event.max_guests <= 0:
+        attrs["guests"] = None
+    names = []
+    for question in event.questions:
+        name = question_field(question.id)
+        attrs[name] = question_form_field(question)
+        names.append(name)
+    attrs["_question_names"] = names
+    form_class = type("EventRsvpForm", (RsvpForm,), attrs)
+    form = form_class(**kwargs)
+    if event.max_guests > 0:
+        _offer_guests(form.guests, event.max_guests)
+    return form
+
+
+class ManageForm(FlaskForm):
+    """What a supporter can change later: guests and answers."""
+
+    guests = guests_field()
+
+    def question_fields(self):
+        return [self[name] for name in self._question_names]
+
+
+def manage_form_for(event: Event, **kwargs) -> ManageForm:
+    attrs: dict = {}
+    if event.max_guests <= 0:
+        attrs["guests"] = None
+    names = []
+    for question in event.questions:
+        name = question_field(question.id)
+        attrs[name] = question_form_field(question)
+        names.append(name)
+    attrs["_question_names"] = names
+    form = type("EventManageForm", (ManageForm,), attrs)(**kwargs)
+    if event.max_guests > 0:
+        _offer_guests(form.guests, event.max_guests)
+    return form
+
+
+def answers_from(form, event: Event) -> dict[int, str]:
+    return {question.id: form[question_field(question.id)].data or "" for question in event.questions}
+
+
+class ConfirmForm(FlaskForm):
+    """A POST that acts only with confirm=yes; without it, the view shows what would happen."""
+
+    confirm = HiddenField(default="yes")

@@ -1,0 +1,83 @@
+"""What supporters are told by email about their RSVP. Each function writes one outbox message in the
+caller's transaction (see services/mail.py); nothing here sends anything itself.
+
+Manage links are built from BASE_URL. The token is only known at the moment it is issued, which is why
+these functions take it as an argument: the database keeps hashes only.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from organizer.models import Rsvp, RsvpStatus
+from organizer.services import calendar, mail
+
+
+def _context(rsvp: Rsvp, token: str | None = None) -> dict:
+    from organizer.templating import event_datetime
+
+    event = rsvp.event
+    context = {
+        "rsvp": rsvp,
+        "event": event,
+        "campaign": event.campaign,
+        "when": event_datetime(event.starts_at, event.timezone),
+        "place": calendar.location_of(event),
+        "event_url": mail.absolute_url("public.event", slug=event.slug),
+        "calendar_url": mail.absolute_url("rsvp.event_ics", slug=event.slug),
+        "manage_url": mail.absolute_url("rsvp.manage", token=token) if token else None,
+        "site_url": current_app.config["BASE_URL"].rstrip("/"),
+    }
+    if token:
+        context["ticket_url"] = context["manage_url"] + "#ticket"
+    return context
+
+
+def _ics(rsvp: Rsvp) -> str:
+    return calendar.event_ics(rsvp.event).decode("utf-8")
+
+
+def rsvp_received(rsvp: Rsvp, token: str, position: int | None) -> None:
+    """Confirmation (going, with the calendar file) or "you're on the waitlist"."""
+    if not rsvp.email:
+        return
+    context = _context(rsvp, token)
+    if rsvp.status is RsvpStatus.GOING:
+        mail.enqueue_template(rsvp.email, _("You're going: %(title)s", title=rsvp.event.title),
+                              "rsvp_confirmation", ics_attachment=_ics(rsvp), **context)
+    else:
+        mail.enqueue_template(rsvp.email, _("You're on the waitlist: %(title)s", title=rsvp.event.title),
+                              "rsvp_waitlisted", position=position, **context)
+
+
+def promoted(rsvp: Rsvp, token: str) -> None:
+    """A place opened up: they're going now. Holds the new private link and the calendar file."""
+    if not rsvp.email:
+        return
+    mail.enqueue_template(rsvp.email, _("A place opened up — you're going: %(title)s", title=rsvp.event.title),
+                          "rsvp_promoted", ics_attachment=_ics(rsvp), **_context(rsvp, token))
+
+
+def link_again(rsvp: Rsvp, token: str) -> None:
+    """Someone RSVP'd again with an address that already has an RSVP: its owner gets a fresh link."""
+    if not rsvp.email:
+        return
+    from organizer.services.rsvps import waitlist_position
+
+    mail.enqueue_template(rsvp.email, _("Your RSVP: %(title)s", title=rsvp.event.title), "rsvp_link_again",
+                          position=waitlist_position(rsvp), **_context(rsvp, token))
+
+
+def event_changed(rsvp: Rsvp, change: str) -> None:
+    """The event was cancelled, or its time or place changed."""
+    if not rsvp.email:
+        return
+    context = _context(rsvp)
+    if change == "cancelled":
+        mail.enqueue_template(rsvp.email, _("Cancelled: %(title)s", title=rsvp.event.title),
+                              "event_cancelled", ics_attachment=_ics(rsvp), **context)
+        return
+    mail.enqueue_template(rsvp.email, _("Changed: %(title)s", title=rsvp.event.title), "event_changed",
+                          change=change,
+                          ics_attachment=_ics(rsvp) if rsvp.status is RsvpStatus.GOING else "", **context)

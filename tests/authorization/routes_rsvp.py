@@ -1,0 +1,59 @@
+"""RSVP routes. The public form and calendar files are for everyone. On /r/<token> the token is the
+credential: whoever holds the URL gets the page, whatever else they are; a wrong token is a 404.
+The organizers' list is for coordinators and up; removing and promoting for organizers and up."""
+
+from __future__ import annotations
+
+from tests.authorization.rules import COORDINATORS_UP, ORGANIZERS_UP, Rule, only
+
+BAD_TOKEN = "not-a-real-token-0123456789abcdefghijklmnopq"
+# Not signed in: /manage sends them to the sign-in page.
+NO_ACCOUNT = {"anonymous": 302, "supporter_link": 302, "door_link": 302}
+
+
+def _manage(w):
+    return f"/r/{w.manage_token}"
+
+
+def _rsvp(w):
+    return {"name": "Zainab", "email": "zainab@example.org", "guests": "1"}
+
+
+def _list(w):
+    return f"/manage/e/{w.event.id}/rsvps"
+
+
+ROUTES: list[Rule] = [
+    Rule("rsvp.submit", "POST", lambda w: "/e/lmc-meeting/rsvp", {}, default=303, data=_rsvp),
+    Rule("rsvp.submit", "POST", lambda w: "/e/no-such-event/rsvp", {}, data=_rsvp, id_suffix=" unknown event"),
+    Rule("rsvp.thanks", "GET", lambda w: "/e/lmc-meeting/rsvp/thanks", {}, default=200),
+    Rule("rsvp.manage", "GET", _manage, {}, default=200),
+    Rule("rsvp.manage", "POST", _manage, {}, default=303, data=lambda w: {"guests": "2"}),
+    Rule("rsvp.manage", "GET", lambda w: f"/r/{BAD_TOKEN}", {}, id_suffix=" bad token"),
+    Rule("rsvp.manage", "POST", lambda w: f"/r/{BAD_TOKEN}", {}, data=lambda w: {"guests": "2"},
+         id_suffix=" bad token"),
+    Rule("rsvp.cancel", "GET", lambda w: f"{_manage(w)}/cancel", {}, default=200),
+    Rule("rsvp.cancel", "POST", lambda w: f"{_manage(w)}/cancel", {}, default=303),
+    Rule("rsvp.cancel", "GET", lambda w: f"/r/{BAD_TOKEN}/cancel", {}, id_suffix=" bad token"),
+    Rule("rsvp.cancel", "POST", lambda w: f"/r/{BAD_TOKEN}/cancel", {}, id_suffix=" bad token"),
+    Rule("rsvp.delete", "GET", lambda w: f"{_manage(w)}/delete", {}, default=200),
+    Rule("rsvp.delete", "POST", lambda w: f"{_manage(w)}/delete", {}, default=303),
+    Rule("rsvp.delete", "GET", lambda w: f"/r/{BAD_TOKEN}/delete", {}, id_suffix=" bad token"),
+    Rule("rsvp.delete", "POST", lambda w: f"/r/{BAD_TOKEN}/delete", {}, id_suffix=" bad token"),
+    Rule("rsvp.event_ics", "GET", lambda w: "/e/lmc-meeting/calendar.ics", {}, default=200),
+    Rule("rsvp.event_ics", "GET", lambda w: "/e/no-such-event/calendar.ics", {}, id_suffix=" unknown event"),
+    Rule("rsvp.campaign_ics", "GET", lambda w: "/c/syria/calendar.ics", {}, default=200),
+    Rule("rsvp.campaign_ics", "GET", lambda w: "/c/no-such-campaign/calendar.ics", {},
+         id_suffix=" unknown campaign"),
+    Rule("rsvp.admin_list", "GET", _list, only(COORDINATORS_UP, 200, **NO_ACCOUNT)),
+    Rule("rsvp.admin_remove", "POST", lambda w: f"{_list(w)}/{w.rsvp.id}/remove",
+         only(ORGANIZERS_UP, 303, **NO_ACCOUNT), data=lambda w: {"confirm": "yes"}),
+    Rule("rsvp.admin_remove", "POST", lambda w: f"{_list(w)}/{w.rsvp.id}/remove",
+         only(ORGANIZERS_UP, 200, **NO_ACCOUNT), id_suffix=" asks first"),
+    Rule("rsvp.admin_remove", "POST", lambda w: f"{_list(w)}/{w.other_rsvp.id}/remove",
+         dict(NO_ACCOUNT), data=lambda w: {"confirm": "yes"}, id_suffix=" rsvp of another event"),
+    Rule("rsvp.admin_promote", "POST", lambda w: f"{_list(w)}/{w.waitlisted_rsvp.id}/promote",
+         only(ORGANIZERS_UP, 303, **NO_ACCOUNT)),
+    Rule("rsvp.admin_promote", "POST", lambda w: f"{_list(w)}/{w.other_rsvp.id}/promote",
+         dict(NO_ACCOUNT), id_suffix=" rsvp of another event"),
+]
