@@ -4,7 +4,7 @@ when turned on, guests only when allowed, its own questions)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -15,8 +15,14 @@ from organizer.models import EmailPolicy, Event, Question, QuestionKind
 from organizer.services.rsvps import ANSWER_MAX, EMAIL_MAX, NAME_MAX, PHONE_MAX, question_field
 
 
-def guests_field():
-    return SelectField(_l("Are you bringing anyone?"), coerce=int, default=0)
+def guests_field(max_guests: int = 0):
+    """0..max_guests as a select; anything else posted gets one clear message."""
+    choices = [SelectChoice("0", _l("Just me"))]
+    for count in range(1, max_guests + 1):
+        choices.append(SelectChoice(str(count), lazy_ngettext("Me + %(num)s guest", "Me + %(num)s guests", count)))
+    message = _l("Choose from 0 to %(n)s guests.", n=max_guests)
+    return SelectField(_l("Are you bringing anyone?"), coerce=int, default=0, choices=choices,
+                       invalid_value_message=message, invalid_choice_message=message)
 
 
 def question_form_field(question: Question):
@@ -50,24 +56,13 @@ class RsvpForm(FlaskForm):
         validators=[Optional(), Length(max=PHONE_MAX, message=_l("Use at most %(max)d characters."))],
         render_kw={"autocomplete": "tel", "maxlength": PHONE_MAX},
     )
-    guests = guests_field()
+    guests = guests_field()  # replaced per event (or removed when the event takes no guests)
     consent = BooleanField(_l("The organizers may contact me about future events"), default=False)
     # Honeypot: hidden from people (CSS and aria-hidden), bots fill it in.
     website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
 
     def question_fields(self):
         return [self[name] for name in self._question_names]
-
-
-def _offer_guests(field, max_guests: int) -> None:
-    """0..max_guests as a select; anything else posted gets one clear message."""
-    choices = [SelectChoice("0", _l("Just me"))]
-    for count in range(1, max_guests + 1):
-        choices.append(SelectChoice(str(count), ngettext("Me + %(num)s guest", "Me + %(num)s guests", count)))
-    field.choices = choices
-    message = _l("Choose from 0 to %(n)s guests.", n=max_guests)
-    field.invalid_choice_message = message
-    field.invalid_value_message = message
 
 
 def _email_field(event: Event):
@@ -88,8 +83,7 @@ def rsvp_form_for(event: Event, **kwargs) -> RsvpForm:
     attrs: dict = {"email": _email_field(event)}
     if not event.ask_phone:
         attrs["phone"] = None
-    if event.max_guests <= 0:
-        attrs["guests"] = None
+    attrs["guests"] = guests_field(event.max_guests) if event.max_guests > 0 else None
     names = []
     for question in event.questions:
         name = question_field(question.id)
@@ -98,8 +92,6 @@ def rsvp_form_for(event: Event, **kwargs) -> RsvpForm:
     attrs["_question_names"] = names
     form_class = type("EventRsvpForm", (RsvpForm,), attrs)
     form = form_class(**kwargs)
-    if event.max_guests > 0:
-        _offer_guests(form.guests, event.max_guests)
     return form
 
 
@@ -114,8 +106,7 @@ class ManageForm(FlaskForm):
 
 def manage_form_for(event: Event, **kwargs) -> ManageForm:
     attrs: dict = {}
-    if event.max_guests <= 0:
-        attrs["guests"] = None
+    attrs["guests"] = guests_field(event.max_guests) if event.max_guests > 0 else None
     names = []
     for question in event.questions:
         name = question_field(question.id)
@@ -123,8 +114,6 @@ def manage_form_for(event: Event, **kwargs) -> ManageForm:
         names.append(name)
     attrs["_question_names"] = names
     form = type("EventManageForm", (ManageForm,), attrs)(**kwargs)
-    if event.max_guests > 0:
-        _offer_guests(form.guests, event.max_guests)
     return form
 
 

@@ -15,7 +15,6 @@ from organizer.extensions import db, limiter
 from organizer.models import Campaign, RsvpStatus
 from organizer.rsvp import bp
 from organizer.rsvp.forms import ConfirmForm, answers_from, manage_form_for, rsvp_form_for
-from organizer.rsvp.panel import rsvp_panel_context
 from organizer.services import calendar, permissions, rsvps
 from organizer.services.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from organizer.services.events import public_event_by_slug
@@ -77,10 +76,9 @@ def submit(slug: str):
         db.session.rollback()
         _attach_error(form, error)
         return _form_page(event, form, 400)
-    except rsvps.RsvpsClosed as error:
+    except rsvps.RsvpsClosed:
         db.session.rollback()
-        flash(error.message, "error")
-        return _form_page(event, None, 409)
+        return _form_page(event, None, 409)  # the panel says why
     db.session.commit()
     status_line = _status_line(receipt.status, receipt.waitlist_position)
     if receipt.manage_token:
@@ -94,8 +92,10 @@ def submit(slug: str):
 
 
 def _form_page(event, form, status: int):
-    context = rsvp_panel_context(event, form=form)
-    return render_template("rsvp/form_page.html", event=event, **context), status
+    """The event page again, with the form as it was sent and its errors (or why RSVPs closed)."""
+    from organizer.public.views import event_page_context
+
+    return render_template("public/event.html", **event_page_context(event, form=form)), status
 
 
 @bp.route("/e/<slug>/rsvp/thanks")

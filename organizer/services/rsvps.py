@@ -140,11 +140,11 @@ def closed_reason(event: Event, now: datetime | None = None) -> ClosedReason | N
 
 def closed_message(event: Event, reason: ClosedReason) -> str:
     if reason is ClosedReason.DRAFT:
-        return _("This event isn't open for RSVPs yet.")
+        return _("RSVPs aren't open yet: this event is a draft.")
     if reason is ClosedReason.CANCELLED:
-        return _("This event was cancelled, so RSVPs are closed.")
+        return _("RSVPs are closed: this event was cancelled.")
     if reason is ClosedReason.ENDED:
-        return _("This event is over, so RSVPs are closed.")
+        return _("RSVPs are closed: this event is over.")
     from organizer.templating import event_datetime
 
     return _("RSVPs closed on %(when)s.", when=event_datetime(event.rsvp_deadline, event.timezone))

@@ -1,0 +1,533 @@
+"""RSVP pages through HTTP: the form on the event page, bad input, the private link, cancel and
+delete, calendar files and the organizers' list."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, select
+
+from organizer.extensions import db
+from organizer.models import (
+    Answer,
+    EmailPolicy,
+    EventStatus,
+    OutboxMessage,
+    QuestionKind,
+    Role,
+    Rsvp,
+    RsvpStatus,
+    Visibility,
+)
+from organizer.services import rsvps
+from organizer.timeutil import utcnow
+from tests import builders
+from tests.conftest import make_test_app
+from tests.mailbox import last_link, path_of
+from tests.security.helpers import csrf_from
+
+
+@pytest.fixture
+def owner():
+    return builders.make_user()
+
+
+@pytest.fixture
+def campaign(owner):
+    return builders.make_campaign(owner=owner, slug="syria-solidarity", name="Syria Solidarity")
+
+
+@pytest.fixture
+def event(campaign):
+    return builders.make_event(campaign, slug="lmc", title="Solidarity with Homs", capacity=10, max_guests=3)
+
+
+def page(client, path):
+    response = client.get(path)
+    return response, response.get_data(as_text=True)
+
+
+def token_for(client, path):
+    return csrf_from(client.get(path).get_data(as_text=True))
+
+
+def submit(client, event, **fields):
+    data = {"csrf_token": token_for(client, f"/e/{event.slug}"), "name": "Amina", **fields}
+    return client.post(f"/e/{event.slug}/rsvp", data=data)
+
+
+def rsvp_count() -> int:
+    return db.session.scalar(select(func.count(Rsvp.id))) or 0
+
+
+def flashes(client) -> list[str]:
+    with client.session_transaction() as session:
+        return [message for _category, message in session.get("_flashes", [])]
+
+
+# --- The form on the event page -----------------------------------------------------------------
+
+def test_the_form_asks_only_what_the_event_needs(client, campaign):
+    plain = builders.make_event(campaign, slug="plain", email_policy=EmailPolicy.NOT_ASKED, max_guests=0)
+    _, html = page(client, "/e/plain")
+    assert 'name="name"' in html
+    assert 'name="email"' not in html and 'name="phone"' not in html and 'name="guests"' not in html
+    assert 'name="consent"' in html and "checked" not in html.split('name="consent"')[1].split(">")[0]
+
+    full = builders.make_event(campaign, slug="full", email_policy=EmailPolicy.REQUIRED, ask_phone=True,
+                               max_guests=2)
+    builders.make_question(full, label="Do you need step-free access?", kind=QuestionKind.YES_NO)
+    _, html = page(client, "/e/full")
+    for name in ("email", "phone", "guests"):
+        assert f'name="{name}"' in html
+    assert "Do you need step-free access?" in html
+    assert "Me + 2 guests" in html and "Me + 3 guests" not in html
+    assert 'class="honeypot" aria-hidden="true"' in html
+    assert 'required' not in html.split('name="phone"')[0].rsplit("<", 1)[1]
+
+
+def test_closed_event_page_says_why(client, campaign):
+    builders.make_event(campaign, slug="late", rsvp_deadline=utcnow() - timedelta(hours=1))
+    _, html = page(client, "/e/late")
+    assert "RSVPs closed on" in html and 'name="name"' not in html
+    builders.make_event(campaign, slug="off", status=EventStatus.CANCELLED)
+    _, html = page(client, "/e/off")
+    assert "RSVPs are closed: this event was cancelled." in html
+
+
+def test_full_event_offers_the_waitlist(client, campaign):
+    full = builders.make_event(campaign, slug="tiny", capacity=1)
+    builders.make_rsvp(full)
+    _, html = page(client, "/e/tiny")
+    assert "Join the waitlist" in html
+
+
+# --- Submitting --------------------------------------------------------------------------------
+
+def test_rsvp_without_email_lands_on_the_private_page(client, event):
+    response = submit(client, event, guests="1")
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert re.fullmatch(r"/r/[A-Za-z0-9_-]{43}", location)
+    assert flashes(client) == ["You're going!"]
+    response, html = page(client, location)
+    assert response.status_code == 200
+    assert "You're going, with 1 guest" in html
+    assert f"http://localhost{location}" in html  # the link to keep, from BASE_URL
+    assert "Keep this link" in html
+    assert "<svg" in html and 'class="qr-code"' in html
+    assert "/e/lmc/calendar.ics" in html
+    assert response.headers["Cache-Control"] == "no-store"
+    assert '<meta name="robots" content="noindex">' in html
+    assert db.session.scalar(select(Rsvp)).guests == 1
+
+
+def test_rsvp_with_email_sends_the_link_instead_of_showing_it(client, event):
+    response = submit(client, event, email="amina@example.org")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/e/lmc/rsvp/thanks"
+    assert flashes(client)[0] == "You're going!"
+    assert "amina@example.org" in flashes(client)[1]
+    _, html = page(client, "/e/lmc/rsvp/thanks")
+    assert "/r/" not in html
+    link = last_link("amina@example.org", "/r/")
+    assert page(client, path_of(link))[0].status_code == 200
+
+
+def test_a_duplicate_address_gets_exactly_the_same_response(client, event):
+    first = submit(client, event, email="amina@example.org")
+    first_flashes = flashes(client)
+    _, first_page = page(client, first.headers["Location"])
+    second = submit(client, event, email="AMINA@example.org", name="Someone else", guests="3")
+    second_flashes = flashes(client)
+    _, second_page = page(client, second.headers["Location"])
+    assert (first.status_code, first.headers["Location"]) == (second.status_code, second.headers["Location"])
+    assert [f.lower() for f in first_flashes] == [f.lower() for f in second_flashes]
+    strip = lambda html: re.sub(r'value="[^"]*"', "", html).lower()  # noqa: E731  (the address is echoed as typed)
+    assert strip(first_page) == strip(second_page)
+    assert rsvp_count() == 1
+    assert db.session.scalar(select(Rsvp)).guests == 0
+    messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [m.to_address for m in messages] == ["amina@example.org", "amina@example.org"]
+
+
+def test_waitlisted_result_says_the_position(client, campaign):
+    full = builders.make_event(campaign, slug="tiny", capacity=1)
+    builders.make_rsvp(full)
+    builders.make_rsvp(full, status=RsvpStatus.WAITLISTED)
+    response = submit(client, full)
+    assert flashes(client) == ["You're on the waitlist — position 2."]
+    _, html = page(client, response.headers["Location"])
+    assert "You're on the waitlist — position 2" in html
+    assert 'class="qr-code"' not in html
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"name": "x" * 10_000}, "name", "Use at most 120 characters."),
+        ({"name": ""}, "name", "Tell us your name"),
+        ({"email": "amina@"}, "email", "Enter an email address like name@example.org."),
+        ({"email": "not an email"}, "email", "Enter an email address like name@example.org."),
+        ({"guests": "99"}, "guests", "Choose from 0 to 3 guests."),
+        ({"guests": "-1"}, "guests", "Choose from 0 to 3 guests."),
+        ({"guests": "lots"}, "guests", "Choose from 0 to 3 guests."),
+    ],
+)
+def test_bad_input_is_shown_next_to_the_field_and_nothing_is_saved(client, event, fields, field, message):
+    response = submit(client, event, **fields)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f'id="{field}-error"' in html and message in html
+    assert 'aria-invalid="true"' in html
+    assert rsvp_count() == 0
+    assert "Solidarity with Homs" in html  # still the event page, at the panel
+    if field == "email":
+        assert f'value="{fields["email"]}"' in html  # what was typed is kept
+
+
+def test_typed_values_are_kept_when_another_field_is_wrong(client, event):
+    question = builders.make_question(event, label="Diet?", kind=QuestionKind.TEXT)
+    response = submit(client, event, name="Amina Haddad", email="bad@", guests="2",
+                      **{f"q_{question.id}": "vegetarian"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'value="Amina Haddad"' in html and 'value="vegetarian"' in html
+    assert re.search(r'<option selected value="2">|<option value="2" selected>', html)
+
+
+def test_missing_csrf_token_is_refused(client, event):
+    response = client.post("/e/lmc/rsvp", data={"name": "Amina"})
+    assert response.status_code == 400
+    assert rsvp_count() == 0
+
+
+def test_answers_to_questions_that_dont_exist_are_refused(client, event, campaign):
+    other = builders.make_event(campaign)
+    foreign = builders.make_question(other)
+    for key in ("q_999999", f"q_{foreign.id}", "q_nonsense"):
+        response = submit(client, event, **{key: "yes"})
+        assert response.status_code == 400
+    assert rsvp_count() == 0
+    assert db.session.scalar(select(func.count(Answer.id))) == 0
+
+
+def test_question_answers_are_validated(client, event):
+    required = builders.make_question(event, label="Step-free?", kind=QuestionKind.YES_NO, required=True)
+    choice = builders.make_question(event, label="Help with?", kind=QuestionKind.CHOICE,
+                                    choices="Stewarding\nLeafleting")
+    response = submit(client, event)
+    assert response.status_code == 400 and "Please answer this question." in response.get_data(as_text=True)
+    response = submit(client, event, **{f"q_{required.id}": "yes", f"q_{choice.id}": "Cooking"})
+    assert response.status_code == 400 and "Choose one of the options." in response.get_data(as_text=True)
+    assert rsvp_count() == 0
+    response = submit(client, event, **{f"q_{required.id}": "no", f"q_{choice.id}": "Leafleting"})
+    assert response.status_code == 303
+    saved = {a.question_id: a.value for a in db.session.scalar(select(Rsvp)).answers}
+    assert saved == {required.id: "no", choice.id: "Leafleting"}
+
+
+def test_honeypot_looks_like_success_and_keeps_nothing(client, event):
+    response = submit(client, event, website="http://spam.example")
+    assert response.status_code == 303 and response.headers["Location"] == "/e/lmc/rsvp/thanks"
+    assert rsvp_count() == 0
+
+
+def test_closed_rsvps_answer_with_the_reason(client, campaign):
+    late = builders.make_event(campaign, slug="late")
+    token = token_for(client, "/e/late")
+    late.rsvp_deadline = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    response = client.post("/e/late/rsvp", data={"csrf_token": token, "name": "Amina"})
+    assert response.status_code == 409
+    assert "RSVPs closed on" in response.get_data(as_text=True)
+    assert rsvp_count() == 0
+
+
+def test_drafts_and_unknown_events_are_404(client, campaign):
+    builders.make_event(campaign, slug="draft", status=EventStatus.DRAFT)
+    token = token_for(client, "/auth/login")
+    for slug in ("draft", "nope"):
+        assert client.post(f"/e/{slug}/rsvp", data={"csrf_token": token, "name": "A"}).status_code == 404
+        assert client.get(f"/e/{slug}/calendar.ics").status_code == 404
+
+
+def test_nul_bytes_never_reach_the_database(client, event):
+    question = builders.make_question(event, label="Diet?", kind=QuestionKind.TEXT)
+    response = submit(client, event, name="Ami\x00na", **{f"q_{question.id}": "ve\x00gan"})
+    assert response.status_code in (303, 400)  # refused, or stored without the NUL
+    for value in db.session.scalars(select(Rsvp.name)).all() + db.session.scalars(select(Answer.value)).all():
+        assert "\x00" not in value
+
+
+def test_rate_limit_gives_a_friendly_429(database_url):
+    from organizer.extensions import limiter
+
+    was_enabled = limiter.enabled  # the limiter is one object shared by every app in this process
+    limited = make_test_app(database_url, RATELIMIT_ENABLED=True, RSVP_RATE_LIMIT="2 per minute",
+                            WTF_CSRF_ENABLED=False)
+    try:
+        with limited.app_context():
+            campaign = builders.make_campaign(owner=builders.make_user())
+            builders.make_event(campaign, slug="busy")
+            client = limited.test_client()
+            codes = [client.post("/e/busy/rsvp", data={"name": f"P{i}"}).status_code for i in range(3)]
+            assert codes == [303, 303, 429]
+            response = client.post("/e/busy/rsvp", data={"name": "P4"})
+            html = response.get_data(as_text=True)
+            assert response.status_code == 429 and "Slow down" in html and "<html" in html
+            assert client.get("/e/busy").status_code == 200  # only submitting is limited
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        limiter.reset()
+        limiter.enabled = was_enabled
+
+
+# --- The private link --------------------------------------------------------------------------
+
+def test_bad_token_is_a_404_that_explains_links_get_replaced(client):
+    response, html = page(client, "/r/" + "x" * 43)
+    assert response.status_code == 404
+    assert "Use the link in your most recent email" in html
+
+
+def test_change_guests_and_answers(client, event):
+    question = builders.make_question(event, label="Diet?", kind=QuestionKind.TEXT)
+    _, token, _ = builders.make_rsvp(event, name="Amina")
+    path = f"/r/{token}"
+    response = client.post(path, data={"csrf_token": token_for(client, path), "guests": "2",
+                                       f"q_{question.id}": "halal"})
+    assert response.status_code == 303 and response.headers["Location"] == path
+    saved = db.session.scalar(select(Rsvp))
+    db.session.refresh(saved)
+    assert saved.guests == 2 and [a.value for a in saved.answers] == ["halal"]
+    _, html = page(client, path)
+    assert "Your changes are saved." in html and "halal" in html
+
+
+def test_growing_beyond_the_free_places_is_refused_with_a_clear_message(client, campaign):
+    small = builders.make_event(campaign, capacity=3, max_guests=3)
+    _, token, _ = builders.make_rsvp(small, name="Amina")
+    builders.make_rsvp(small, name="Bilal")
+    path = f"/r/{token}"
+    response = client.post(path, data={"csrf_token": token_for(client, path), "guests": "3"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Only 1 more place(s) left, so you can bring at most 1 guest(s) now." in html
+    assert db.session.scalar(select(Rsvp).where(Rsvp.name == "Amina")).guests == 0
+
+
+def test_manage_post_refuses_bad_input(client, event):
+    _, token, _ = builders.make_rsvp(event)
+    path = f"/r/{token}"
+    assert client.post(path, data={"guests": "1"}).status_code == 400  # no CSRF token
+    assert client.post(path, data={"csrf_token": token_for(client, path), "guests": "42"}).status_code == 400
+    assert client.post(path, data={"csrf_token": token_for(client, path), "q_424242": "x"}).status_code == 400
+    assert db.session.scalar(select(Rsvp)).guests == 0
+
+
+def test_cancel_asks_first_then_cancels_and_promotes(client, campaign):
+    tiny = builders.make_event(campaign, capacity=1)
+    _, token, _ = builders.make_rsvp(tiny, name="Amina")
+    waiting, _, _ = builders.make_rsvp(tiny, name="Bilal", status=RsvpStatus.WAITLISTED)
+    path = f"/r/{token}/cancel"
+    response, html = page(client, path)
+    assert response.status_code == 200 and "Cancel your RSVP?" in html
+    assert db.session.scalar(select(Rsvp).where(Rsvp.name == "Amina")).status is RsvpStatus.GOING
+    assert client.post(path, data={}).status_code == 400  # no CSRF: nothing happens
+    response = client.post(path, data={"csrf_token": csrf_from(html)})
+    assert response.status_code == 303 and response.headers["Location"] == f"/r/{token}"
+    db.session.expire_all()
+    assert db.session.get(Rsvp, waiting.id).status is RsvpStatus.GOING
+    _, html = page(client, f"/r/{token}")
+    assert "You cancelled this RSVP" in html and "Changed your mind? RSVP again" in html
+
+
+def test_delete_erases_everything_and_the_link_dies(client, event):
+    _, token, _ = builders.make_rsvp(event)
+    path = f"/r/{token}/delete"
+    response, html = page(client, path)
+    assert response.status_code == 200 and "Delete your data?" in html
+    response = client.post(path, data={"csrf_token": csrf_from(html)})
+    assert response.status_code == 303 and response.headers["Location"] == "/e/lmc"
+    assert rsvp_count() == 0
+    assert client.get(f"/r/{token}").status_code == 404
+
+
+# --- Calendar files ----------------------------------------------------------------------------
+
+def test_event_calendar_file(client, event):
+    response = client.get("/e/lmc/calendar.ics")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert 'filename="lmc.ics"' in response.headers["Content-Disposition"]
+    assert "BEGIN:VTIMEZONE" in body and "TZID:Europe/London" in body
+    assert "DTSTART;TZID=Europe/London:" in body
+    assert "SUMMARY:Solidarity with Homs" in body
+    unfolded = body.replace("\r\n ", "")
+    assert "LOCATION:London Muslim Centre\\, 46 Whitechapel Road\\, London\\, United Kingdom" in unfolded
+    assert "URL:http://localhost/e/lmc" in body
+    assert "STATUS:CONFIRMED" in body
+
+
+def test_event_calendar_in_another_zone_and_cancelled(client, campaign):
+    builders.make_event(campaign, slug="beirut", timezone="Asia/Beirut", status=EventStatus.CANCELLED)
+    body = client.get("/e/beirut/calendar.ics").get_data(as_text=True)
+    assert "DTSTART;TZID=Asia/Beirut:" in body and "TZID:Asia/Beirut" in body
+    assert "STATUS:CANCELLED" in body
+
+
+def test_campaign_feed_lists_upcoming_public_events_only(client, campaign):
+    builders.make_event(campaign, slug="soon", title="Soon")
+    builders.make_event(campaign, slug="called-off", title="Called off", status=EventStatus.CANCELLED)
+    builders.make_event(campaign, slug="secret", title="Unlisted one", visibility=Visibility.UNLISTED)
+    builders.make_event(campaign, slug="draft", title="Draft one", status=EventStatus.DRAFT)
+    builders.make_event(campaign, slug="old", title="Past one", starts_at=utcnow() - timedelta(days=30))
+    other = builders.make_campaign(owner=builders.make_user())
+    builders.make_event(other, slug="elsewhere", title="Other campaign")
+    response = client.get("/c/syria-solidarity/calendar.ics")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "X-WR-CALNAME:Syria Solidarity" in body
+    assert body.count("BEGIN:VEVENT") == 2
+    assert "SUMMARY:Soon" in body and "SUMMARY:Called off" in body
+    assert client.get("/c/nope/calendar.ics").status_code == 404
+
+
+# --- Organizers --------------------------------------------------------------------------------
+
+@pytest.fixture
+def busy_event(campaign):
+    event = builders.make_event(campaign, slug="busy", capacity=2, max_guests=3)
+    question = builders.make_question(event, label="Step-free?", kind=QuestionKind.YES_NO)
+    db.session.refresh(event)
+    for name, guests in (("Amina", 1), ("Bilal", 0), ("Carla", 2)):
+        rsvps.create_rsvp(event, name=name, guests=guests, email=f"{name.lower()}@example.org",
+                          answers={question.id: "yes"})
+        db.session.commit()
+    rsvps.cancel_rsvp(db.session.scalar(select(Rsvp).where(Rsvp.name == "Bilal")))
+    db.session.commit()
+    return event
+
+
+def test_the_list_shows_totals_answers_and_status(client, login, busy_event, owner):
+    login(owner)
+    response, html = page(client, f"/manage/e/{busy_event.id}/rsvps")
+    assert response.status_code == 200
+    for name in ("Amina", "Bilal", "Carla"):
+        assert name in html
+    assert "Promote anyway (3 over capacity)" in html  # Carla's party of 3, no place left
+    assert "amina@example.org" in html and "Yes" in html
+    stats = dict(re.findall(r'stat__label">([^<]+)</dt><dd class="stat__value">(\d+)', html))
+    assert stats == {"Going (people)": "2", "Going RSVPs": "1", "Guests": "1", "Waitlisted": "1",
+                     "Cancelled": "1", "Places left": "0"}
+
+
+def test_the_list_filters_by_status(client, login, busy_event, owner):
+    login(owner)
+    _, html = page(client, f"/manage/e/{busy_event.id}/rsvps?status=waitlisted")
+    table = html.split("<tbody>")[1]
+    assert "Carla" in table and "Amina" not in table and "Bilal" not in table
+    _, html = page(client, f"/manage/e/{busy_event.id}/rsvps?status=bogus")
+    assert all(name in html.split("<tbody>")[1] for name in ("Amina", "Bilal", "Carla"))
+
+
+def test_coordinators_see_the_list_but_no_buttons(client, login, busy_event, campaign):
+    coordinator = builders.make_user()
+    builders.make_membership(campaign, coordinator, Role.COORDINATOR)
+    login(coordinator)
+    response, html = page(client, f"/manage/e/{busy_event.id}/rsvps")
+    assert response.status_code == 200 and "Carla" in html
+    assert "/remove" not in html and "/promote" not in html
+    carla = db.session.scalar(select(Rsvp).where(Rsvp.name == "Carla"))
+    token = csrf_from(html)  # the sign-out form carries one
+    response = client.post(f"/manage/e/{busy_event.id}/rsvps/{carla.id}/promote", data={"csrf_token": token})
+    assert response.status_code == 404
+
+
+def test_remove_asks_then_removes_and_promotes(client, login, busy_event, owner):
+    login(owner)
+    amina = db.session.scalar(select(Rsvp).where(Rsvp.name == "Amina"))
+    path = f"/manage/e/{busy_event.id}/rsvps/{amina.id}/remove"
+    token = token_for(client, f"/manage/e/{busy_event.id}/rsvps")
+    response = client.post(path, data={"csrf_token": token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Remove Amina's RSVP?" in html.replace("&#39;", "'")
+    assert db.session.get(Rsvp, amina.id) is not None
+    response = client.post(path, data={"csrf_token": token, "confirm": "yes"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Rsvp, amina.id) is None
+    # 2 places are free now, but Carla's party of 3 still doesn't fit: she keeps waiting.
+    assert db.session.scalar(select(Rsvp).where(Rsvp.name == "Carla")).status is RsvpStatus.WAITLISTED
+    assert rsvps.summary(busy_event).places_left == 2
+    assert flashes(client) == ["Amina's RSVP was removed."]
+
+
+def test_removing_someone_going_promotes_who_fits(client, login, campaign, owner):
+    event = builders.make_event(campaign, capacity=1)
+    amina, _, _ = builders.make_rsvp(event, name="Amina")
+    bilal, _, _ = builders.make_rsvp(event, name="Bilal", status=RsvpStatus.WAITLISTED)
+    login(owner)
+    token = token_for(client, f"/manage/e/{event.id}/rsvps")
+    response = client.post(f"/manage/e/{event.id}/rsvps/{amina.id}/remove", data={"csrf_token": token, "confirm": "yes"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Rsvp, bilal.id).status is RsvpStatus.GOING
+
+
+def test_promote_by_hand_warns_when_over_capacity(client, login, busy_event, owner):
+    login(owner)
+    carla = db.session.scalar(select(Rsvp).where(Rsvp.name == "Carla"))
+    token = token_for(client, f"/manage/e/{busy_event.id}/rsvps")
+    response = client.post(f"/manage/e/{busy_event.id}/rsvps/{carla.id}/promote", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert flashes(client) == ["Carla is going now. The event is 3 over capacity."]
+    assert last_link("carla@example.org", "/r/")
+
+
+def test_nested_ids_of_another_event_are_404(client, login, busy_event, owner, campaign):
+    login(owner)
+    other = builders.make_event(campaign)
+    stranger, _, _ = builders.make_rsvp(other, status=RsvpStatus.WAITLISTED)
+    token = token_for(client, f"/manage/e/{busy_event.id}/rsvps")
+    for action in ("remove", "promote"):
+        response = client.post(f"/manage/e/{busy_event.id}/rsvps/{stranger.id}/{action}",
+                               data={"csrf_token": token, "confirm": "yes"})
+        assert response.status_code == 404
+    assert db.session.get(Rsvp, stranger.id).status is RsvpStatus.WAITLISTED
+
+
+def test_the_list_takes_a_fixed_number_of_queries(client, login, campaign, owner):
+    event = builders.make_event(campaign, capacity=None, max_guests=3)
+    question = builders.make_question(event, label="Diet?", kind=QuestionKind.TEXT)
+    login(owner)
+    path = f"/manage/e/{event.id}/rsvps"
+
+    def queries_for_page() -> int:
+        count = 0
+
+        def count_it(*args, **kwargs):
+            nonlocal count
+            count += 1
+
+        sa_event.listen(db.engine, "before_cursor_execute", count_it)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", count_it)
+        return count
+
+    for index in range(3):
+        builders.make_rsvp(event, name=f"Early{index}")
+    few = queries_for_page()
+    for index in range(30):
+        rsvp, _, _ = builders.make_rsvp(event, name=f"Later{index}")
+        db.session.add(Answer(rsvp_id=rsvp.id, question_id=question.id, value="vegan"))
+    db.session.commit()
+    assert queries_for_page() == few
