@@ -1,1 +1,167 @@
-from organizer.reports import bp  # noqa: F401
+"""Reports: turnout dashboards, exports (streamed, audited) and the audit page."""
+
+from __future__ import annotations
+
+from flask import Response, render_template, request, stream_with_context
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from organizer.extensions import db
+from organizer.models import Event
+from organizer.reports import bp
+from organizer.reports.forms import COLUMN_LABELS, ExportForm
+from organizer.services import charts, exports, turnout
+from organizer.services.errors import ValidationFailed
+from organizer.services.permissions import Action
+from organizer.views_common import campaign_or_404, event_or_404
+
+
+@bp.get("/e/<int:event_id>/turnout")
+@login_required
+def event_turnout(event_id: int):
+    event = event_or_404(event_id, Action.VIEW_ATTENDEES)
+    report = turnout.event_turnout(event)
+    chart = None
+    if report.timeline:
+        labels = [_short_day(day.day) for day in report.timeline]
+        chart = charts.line_chart(
+            labels,
+            [(_("RSVPs received"), [day.total for day in report.timeline])],
+            title=_("RSVPs over time for %(title)s", title=event.title),
+            desc=_("%(total)s RSVPs received online between %(first)s and %(last)s.",
+                   total=report.timeline[-1].total, first=labels[0], last=labels[-1]),
+        )
+    return render_template("reports/event_turnout.html", event=event, campaign=event.campaign, report=report,
+                           chart=chart, percent=turnout.percent)
+
+
+@bp.get("/c/<slug>/turnout")
+@login_required
+def campaign_turnout(slug: str):
+    campaign = campaign_or_404(slug, Action.VIEW_ATTENDEES)
+    rows = turnout.campaign_turnout(campaign)
+    chart = None
+    if rows:
+        chart = charts.bar_chart(
+            [row.event.title for row in rows],
+            [
+                (_("Going"), [row.rsvps.going_people for row in rows]),
+                (_("Checked in"), [row.attendance.named_people for row in rows]),
+                (_("Crowd count"), [row.attendance.crowd for row in rows]),
+            ],
+            title=_("RSVPs and attendance per event in %(name)s", name=campaign.name),
+            desc=_("For each of %(count)s events: people going, people checked in by name (walk-ins "
+                   "included) and the crowd count.", count=len(rows)),
+        )
+    return render_template("reports/campaign_turnout.html", campaign=campaign, rows=rows, chart=chart,
+                           percent=turnout.percent)
+
+
+def _short_day(day) -> str:
+    from organizer.templating import short_date
+
+    return short_date(day)
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+
+def _export_form(campaign) -> tuple[ExportForm, dict[str, Event]]:
+    form = ExportForm()
+    events = list(db.session.scalars(
+        db.select(Event).where(Event.campaign_id == campaign.id).order_by(Event.starts_at.desc(), Event.id.desc())
+    ))
+    form.target.choices = [SelectChoice("campaign", _("Everyone in the campaign (one row per person)"))] + [
+        SelectChoice(str(event.id), _("%(title)s, %(date)s", title=event.title, date=_short_event_date(event)))
+        for event in events
+    ]
+    if request.method == "GET" and not form.target.data:
+        wanted = request.args.get("event", type=int)
+        form.target.data = str(wanted) if wanted and any(e.id == wanted for e in events) else "campaign"
+    return form, {str(event.id): event for event in events}
+
+
+def _short_event_date(event: Event) -> str:
+    from organizer.templating import short_date
+
+    return short_date(event.starts_at, event.timezone)
+
+
+@bp.route("/c/<slug>/export", methods=["GET", "POST"])
+@login_required
+def export(slug: str):
+    campaign = campaign_or_404(slug, Action.EXPORT)
+    form, events = _export_form(campaign)
+    if form.validate_on_submit():
+        columns = exports.PRESETS.get(form.preset.data) or form.columns.data or []
+        try:
+            spec = exports.make_spec(
+                campaign,
+                event=events.get(form.target.data) if form.target.data != "campaign" else None,
+                statuses=form.statuses.data or [],
+                checked_in=form.checked_in.data,
+                consent_only=form.consent_only.data,
+                columns=columns,
+                file_format=form.file_format.data,
+            )
+        except ValidationFailed as error:
+            target = getattr(form, error.field or "", None) or form.target
+            target.errors = [*list(target.errors), error.message]
+        else:
+            prepared = exports.start(campaign, current_user._get_current_object(), spec)
+            db.session.commit()  # the audit record is saved before the first byte leaves
+            return _attachment(prepared)
+    status = 400 if request.method == "POST" else 200
+    return render_template("reports/export.html", campaign=campaign, form=form, column_labels=COLUMN_LABELS,
+                           presets=exports.PRESETS), status
+
+
+def _attachment(prepared: exports.PreparedExport) -> Response:
+    if prepared.spec.file_format == "xlsx":
+        handle = exports.write_xlsx(prepared)
+        handle.seek(0, 2)
+        length = handle.tell()
+        handle.seek(0)
+        response = Response(exports.file_chunks(handle),
+                            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response.content_length = length
+    else:
+        response = Response(stream_with_context(exports.csv_chunks(prepared)), mimetype="text/csv")
+        response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{prepared.filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/c/<slug>/audit")
+@login_required
+def audit(slug: str):
+    campaign = campaign_or_404(slug, Action.VIEW_AUDIT)
+    return render_template("reports/audit.html", campaign=campaign, records=exports.records(campaign),
+                           column_labels={**exports.EVENT_COLUMNS, **exports.CAMPAIGN_COLUMNS})
+
+
+@bp.app_template_filter("export_filters")
+def export_filters(filters_json: str) -> str:
+    """The filters of an audit record in words."""
+    import json
+
+    try:
+        filters = json.loads(filters_json or "{}")
+    except ValueError:
+        return 
+    parts = []
+    statuses = filters.get("status") or []
+    if statuses:
+        names = {"going": _("going"), "waitlisted": _("waiting list"), "cancelled": _("cancelled")}
+        parts.append(", ".join(str(names.get(status, status)) for status in statuses))
+    checked = filters.get("checked_in")
+    if checked == "yes":
+        parts.append(_("checked in only"))
+    elif checked == "no":
+        parts.append(_("not checked in only"))
+    if filters.get("consent_to_contact") == "yes":
+        parts.append(_("consented to contact only"))
+    return "; ".join(parts)

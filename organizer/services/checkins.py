@@ -130,8 +130,10 @@ def _at(entry: CheckIn | None) -> datetime | None:
     return entry.created_at if entry is not None else None
 
 
-def current_entries(event_ids: list[int]):
-    """A subquery: the latest log entry of every RSVP of these events that has one."""
+def current_entries(event_ids):
+    """A subquery: the latest log entry of every RSVP of these events that has one.
+
+    ``event_ids`` is a list of ids or a SELECT of them (e.g. a campaign's events)."""
     latest = (
         select(CheckIn.rsvp_id, func.max(CheckIn.sequence).label("sequence"))
         .where(CheckIn.event_id.in_(event_ids))

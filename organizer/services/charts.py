@@ -1,0 +1,169 @@
+"""Small SVG charts drawn on the server: no library, no script, no inline styles.
+
+Colours come from classes styled in app.css (with presentation attributes as a fallback for
+printing and feeds). Each chart is an <svg role="img"> with a <title> and a <desc> summarising the
+numbers; pages also show the same numbers in a table, so nothing depends on seeing the picture.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+_ids = itertools.count(1)
+
+WIDTH = 640
+HEIGHT = 280
+LEFT = 48
+RIGHT = 16
+TOP = 16
+BOTTOM = 56
+LABEL_MAX = 18
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: Sequence[int]
+    css_class: str  # chart__series--1, --2, --3
+    colour: str  # presentation attribute fallback
+
+
+PALETTE = (
+    ("chart__series--1", "#b3261e"),
+    ("chart__series--2", "#1f6f3f"),
+    ("chart__series--3", "#1a56db"),
+)
+
+
+def nice_ceiling(value: float) -> tuple[int, int]:
+    """A round axis maximum at or above ``value`` and the step between its ticks (about 4 ticks)."""
+    if value <= 0:
+        return 4, 1
+    raw_step = value / 4
+    magnitude = 10 ** math.floor(math.log10(raw_step))
+    for factor in (1, 2, 2.5, 5, 10):
+        step = factor * magnitude
+        if step >= raw_step and float(step).is_integer():
+            break
+    else:  # pragma: no cover - the loop always finds 10 * magnitude
+        step = 10 * magnitude
+    step = max(int(step), 1)
+    return int(math.ceil(value / step) * step), step
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1].rstrip() + "\u2026"
+
+
+def _open_svg(width: int, title: str, desc: str) -> tuple[list[str], str]:
+    uid = f"chart-{next(_ids)}"
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {HEIGHT}" role="img" '
+        f'aria-labelledby="{uid}-title {uid}-desc" xmlns="http://www.w3.org/2000/svg" '
+        f'preserveAspectRatio="xMinYMin meet">',
+        f'<title id="{uid}-title">{escape(title)}</title>',
+        f'<desc id="{uid}-desc">{escape(desc)}</desc>',
+    ]
+    return parts, uid
+
+
+def _y_axis(parts: list[str], width: int, top_value: int, step: int) -> None:
+    plot_height = HEIGHT - TOP - BOTTOM
+    parts.append('<g class="chart__grid" aria-hidden="true">')
+    for tick in range(0, top_value + 1, step):
+        y = TOP + plot_height - plot_height * tick / top_value
+        parts.append(f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d9d9e0"/>')
+        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" class="chart__tick" '
+                     f'fill="#55565e" font-size="12">{tick:,}</text>')
+    parts.append("</g>")
+
+
+def bar_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], *, title: str,
+              desc: str) -> Markup:
+    """Grouped bars: one group per category (e.g. an event), one bar per series."""
+    coloured = [Series(name, values, *PALETTE[index % len(PALETTE)]) for index, (name, values) in enumerate(series)]
+    group_width = max(28 * len(coloured) + 24, 72)
+    width = max(WIDTH, LEFT + RIGHT + group_width * len(categories))
+    parts, _uid = _open_svg(width, title, desc)
+    top_value, step = nice_ceiling(max([v for s in coloured for v in s.values] or [0]))
+    _y_axis(parts, width, top_value, step)
+    plot_height = HEIGHT - TOP - BOTTOM
+    plot_width = width - LEFT - RIGHT
+    slot = plot_width / max(len(categories), 1)
+    bar = min(28.0, (slot - 16) / max(len(coloured), 1))
+    for index, category in enumerate(categories):
+        x0 = LEFT + slot * index + (slot - bar * len(coloured)) / 2
+        parts.append(f'<g class="chart__group"><title>{escape(category)}</title>')
+        for position, item in enumerate(coloured):
+            value = item.values[index]
+            height = plot_height * value / top_value
+            x = x0 + position * bar
+            y = TOP + plot_height - height
+            parts.append(
+                f'<rect class="chart__bar {item.css_class}" x="{x:.1f}" y="{y:.1f}" width="{max(bar - 2, 1):.1f}" '
+                f'height="{height:.1f}" fill="{item.colour}"><title>{escape(category)}: '
+                f'{escape(item.name)} {value:,}</title></rect>'
+            )
+        label_x = LEFT + slot * index + slot / 2
+        parts.append(f'<text x="{label_x:.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" '
+                     f'class="chart__label" fill="#1b1b1f" font-size="12">{escape(_short(category))}</text>')
+        parts.append("</g>")
+    _legend(parts, coloured)
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], *, title: str,
+               desc: str, max_labels: int = 7) -> Markup:
+    """One or more lines over ordered labels (e.g. days)."""
+    coloured = [Series(name, values, *PALETTE[index % len(PALETTE)]) for index, (name, values) in enumerate(series)]
+    width = WIDTH
+    parts, _uid = _open_svg(width, title, desc)
+    top_value, step = nice_ceiling(max([v for s in coloured for v in s.values] or [0]))
+    _y_axis(parts, width, top_value, step)
+    plot_height = HEIGHT - TOP - BOTTOM
+    plot_width = width - LEFT - RIGHT
+    count = len(labels)
+
+    def x_at(i: int) -> float:
+        return LEFT + (plot_width * i / (count - 1) if count > 1 else plot_width / 2)
+
+    def y_at(v: int) -> float:
+        return TOP + plot_height - plot_height * v / top_value
+
+    for item in coloured:
+        points = " ".join(f"{x_at(i):.1f},{y_at(v):.1f}" for i, v in enumerate(item.values))
+        parts.append(f'<polyline class="chart__line {item.css_class}" points="{points}" fill="none" '
+                     f'stroke="{item.colour}" stroke-width="3" stroke-linejoin="round"/>')
+        if count <= 40:
+            for i, v in enumerate(item.values):
+                parts.append(f'<circle class="chart__dot {item.css_class}" cx="{x_at(i):.1f}" cy="{y_at(v):.1f}" '
+                             f'r="3.5" fill="{item.colour}"><title>{escape(labels[i])}: {escape(item.name)} '
+                             f'{v:,}</title></circle>')
+    if count:
+        every = max(1, math.ceil(count / max_labels))
+        shown = set(range(0, count, every)) | {count - 1}
+        for i in sorted(shown):
+            anchor = "start" if i == 0 and count > 1 else ("end" if i == count - 1 and count > 1 else "middle")
+            parts.append(f'<text x="{x_at(i):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="{anchor}" '
+                         f'class="chart__label" fill="#1b1b1f" font-size="12">{escape(labels[i])}</text>')
+    _legend(parts, coloured)
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _legend(parts: list[str], coloured: Sequence[Series]) -> None:
+    x = LEFT
+    y = HEIGHT - 14
+    parts.append('<g class="chart__legend">')
+    for item in coloured:
+        parts.append(f'<rect x="{x}" y="{y - 10}" width="12" height="12" class="{item.css_class}" fill="{item.colour}"/>')
+        parts.append(f'<text x="{x + 18}" y="{y}" class="chart__legend-text" fill="#1b1b1f" font-size="12">'
+                     f'{escape(item.name)}</text>')
+        x += 30 + 8 * len(item.name)
+    parts.append("</g>")

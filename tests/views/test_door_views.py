@@ -1,0 +1,370 @@
+"""Door pages: the list, check-in/undo/walk-in/crowd (HTML and JSON), door links, QR tickets."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from organizer.extensions import db
+from organizer.models import CheckIn, DoorLink, Role, Rsvp, RsvpSource, RsvpStatus
+from organizer.services import checkins, tickets
+from organizer.services.tokens import hash_token, new_token
+from organizer.timeutil import utcnow
+from tests import builders
+
+JSON = {"Accept": "application/json"}
+
+
+@pytest.fixture(autouse=True)
+def no_csrf(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    yield
+    app.config["WTF_CSRF_ENABLED"] = True
+
+
+@pytest.fixture
+def world():
+    owner = builders.make_user("owner@example.org", name="Olive Owner")
+    door = builders.make_user("door@example.org", name="Dora Door")
+    organizer = builders.make_user("org@example.org", name="Oren")
+    outsider = builders.make_user("outsider@example.org", name="Otto")
+    campaign = builders.make_campaign(owner=owner, slug="syria")
+    builders.make_membership(campaign, door, Role.DOOR)
+    builders.make_membership(campaign, organizer, Role.ORGANIZER)
+    event = builders.make_event(campaign, title="Homs meeting")
+    amina, amina_manage, amina_ticket = builders.make_rsvp(event, name="Amina Yusuf", email="amina@example.org",
+                                                           phone="07700 900123", guests=2)
+    bilal, _, _ = builders.make_rsvp(event, name="Bilal Haddad", email="bilal@example.org")
+    cancelled, _, cancelled_ticket = builders.make_rsvp(event, name="Carla Cancelled", email="carla@example.org",
+                                                        status=RsvpStatus.CANCELLED)
+    other_event = builders.make_event(campaign, title="Other meeting")
+    other_rsvp, _, other_ticket = builders.make_rsvp(other_event, name="Omar Other", email="omar@example.org")
+    return dict(owner=owner, door=door, organizer=organizer, outsider=outsider, campaign=campaign, event=event,
+                amina=amina, amina_manage=amina_manage, amina_ticket=amina_ticket, bilal=bilal,
+                cancelled=cancelled, cancelled_ticket=cancelled_ticket, other_event=other_event,
+                other_rsvp=other_rsvp, other_ticket=other_ticket)
+
+
+def make_link(event, **overrides) -> tuple[DoorLink, str]:
+    token = new_token()
+    values = dict(event_id=event.id, label="Front door", token_hash=hash_token(token),
+                  expires_at=utcnow() + timedelta(days=1))
+    values.update(overrides)
+    link = DoorLink(**values)
+    db.session.add(link)
+    db.session.commit()
+    return link, token
+
+
+def check_ins(rsvp) -> int:
+    return db.session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.rsvp_id == rsvp.id))
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+def test_door_list_shows_names_counts_and_no_contact_details(client, login, world):
+    checkins.check_in(world["amina"])
+    checkins.add(world["event"], 40)
+    db.session.commit()
+    login(world["door"])
+    response = client.get(f"/door/e/{world['event'].id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Amina Yusuf" in html and "Bilal Haddad" in html and "+ 2 guests" in html
+    assert "Carla Cancelled" not in html and "Omar Other" not in html
+    for secret in ("amina@example.org", "07700 900123", "bilal@example.org"):
+        assert secret not in html
+    assert 'data-count="checked_in">1<' in html and 'data-count="going">2<' in html
+    assert 'data-count="crowd">40<' in html
+    assert html.index("Amina Yusuf") < html.index("Bilal Haddad")
+    assert 'class="door-row is-in" id="rsvp-%d"' % world["amina"].id in html
+    assert "style=" not in html and "<script>" not in html and "onclick" not in html
+    assert 'class="site-nav"' not in html  # no menus at the door
+
+
+def test_search_without_javascript(client, login, world):
+    login(world["door"])
+    html = client.get(f"/door/e/{world['event'].id}?q=bil").get_data(as_text=True)
+    assert "Bilal Haddad" in html and "Amina Yusuf" not in html
+    html = client.get(f"/door/e/{world['event'].id}?q=zzz").get_data(as_text=True)
+    assert "No one matches" in html and "zzz" in html
+
+
+def test_check_in_and_undo_without_javascript(client, login, world):
+    login(world["door"])
+    amina = world["amina"]
+    base = f"/door/e/{world['event'].id}/rsvps/{amina.id}"
+    response = client.post(f"{base}/check-in", data={"idempotency_key": "tap-0000000001", "q": "ami"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/door/e/{world['event'].id}?q=ami#rsvp-{amina.id}")
+    assert checkins.is_checked_in(amina)
+    # The browser resubmits the same form (back button, double tap): nothing more is written.
+    client.post(f"{base}/check-in", data={"idempotency_key": "tap-0000000001"})
+    assert check_ins(amina) == 1
+    entry = db.session.scalar(select(CheckIn).where(CheckIn.rsvp_id == amina.id))
+    assert entry.actor_user_id == world["door"].id and entry.door_link_id is None
+    follow = client.get(response.headers["Location"])
+    assert "Amina Yusuf is checked in." in follow.get_data(as_text=True)
+    assert client.post(f"{base}/undo", data={"idempotency_key": "tap-0000000002"}).status_code == 303
+    assert not checkins.is_checked_in(amina)
+
+
+def test_check_in_json_for_the_script(client, login, world):
+    login(world["door"])
+    amina = world["amina"]
+    url = f"/door/e/{world['event'].id}/rsvps/{amina.id}/check-in"
+    response = client.post(url, data={"idempotency_key": "tap-json-0001"}, headers=JSON)
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["ok"] and data["checked_in"] and data["changed"]
+    assert data["counts"] == {"checked_in": 1, "going": 2, "walk_ins": 0, "crowd": 0}
+    retry = client.post(url, data={"idempotency_key": "tap-json-0001"}, headers=JSON).get_json()
+    assert retry["ok"] and retry["checked_in"] and not retry["changed"]
+    assert check_ins(amina) == 1
+
+
+def test_check_in_refusals_are_json_for_the_script(client, login, world):
+    login(world["door"])
+    url = f"/door/e/{world['event'].id}/rsvps/{world['cancelled'].id}/check-in"
+    response = client.post(url, data={"idempotency_key": "tap-json-0002"}, headers=JSON)
+    assert response.status_code == 409 and response.get_json()["ok"] is False
+    bad_key = client.post(f"/door/e/{world['event'].id}/rsvps/{world['amina'].id}/check-in",
+                          data={"idempotency_key": "bad key!"}, headers=JSON)
+    assert bad_key.status_code == 409 and "Reload" in bad_key.get_json()["message"]
+
+
+def test_rsvp_of_another_event_is_404(client, login, world):
+    login(world["door"])
+    url = f"/door/e/{world['event'].id}/rsvps/{world['other_rsvp'].id}/check-in"
+    assert client.post(url, data={"idempotency_key": "tap-0000000003"}).status_code == 404
+    assert check_ins(world["other_rsvp"]) == 0
+
+
+def test_walk_in(client, login, world):
+    login(world["door"])
+    url = f"/door/e/{world['event'].id}/walk-in"
+    response = client.post(url, data={"name": "Layla Walker", "email": "", "idempotency_key": "walk-00000001"})
+    assert response.status_code == 303
+    rsvp = db.session.scalar(select(Rsvp).where(Rsvp.name == "Layla Walker"))
+    assert rsvp.source is RsvpSource.WALK_IN and checkins.is_checked_in(rsvp)
+    client.post(url, data={"name": "Layla Walker", "idempotency_key": "walk-00000001"})  # resubmitted
+    assert db.session.scalar(select(func.count()).select_from(Rsvp).where(Rsvp.name == "Layla Walker")) == 1
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Walk-in added and checked in: Layla Walker." in html
+
+
+def test_walk_in_errors_keep_what_was_typed(client, login, world):
+    login(world["door"])
+    url = f"/door/e/{world['event'].id}/walk-in"
+    response = client.post(url, data={"name": "", "email": "x@", "idempotency_key": "walk-00000002"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Enter the person" in html and 'value="x@"' in html
+    assert '<details class="door-walkin" open>' in html
+    response = client.post(url, data={"name": "Sam", "email": "not-an-email", "idempotency_key": "walk-00000003"},
+                           headers=JSON)
+    assert response.status_code == 400 and response.get_json()["ok"] is False
+
+
+def test_crowd_counter(client, login, world):
+    login(world["door"])
+    url = f"/door/e/{world['event'].id}/crowd"
+    assert client.post(url, data={"change": "10", "idempotency_key": "crowd-0000001"}).status_code == 303
+    assert client.post(url, data={"change": "10", "idempotency_key": "crowd-0000001"}).status_code == 303  # retry
+    data = client.post(url, data={"change": "1", "idempotency_key": "crowd-0000002"}, headers=JSON).get_json()
+    assert data["crowd"] == 11 and data["counts"]["crowd"] == 11
+    data = client.post(url, data={"change": "set", "count": "400", "idempotency_key": "crowd-0000003"},
+                       headers=JSON).get_json()
+    assert data["crowd"] == 400
+    for key in ("crowd-0000004", "crowd-0000005"):
+        client.post(url, data={"change": "set", "count": "0", "idempotency_key": key})
+    data = client.post(url, data={"change": "-1", "idempotency_key": "crowd-0000006"}, headers=JSON).get_json()
+    assert data["crowd"] == 0
+    assert checkins.crowd_count(world["event"]) == 0
+
+
+@pytest.mark.parametrize("data", [{"change": "set"}, {"change": "set", "count": "-5"}, {"change": "1000"},
+                                  {"change": "set", "count": "lots"}])
+def test_crowd_counter_refuses_bad_input(client, login, world, data):
+    login(world["door"])
+    response = client.post(f"/door/e/{world['event'].id}/crowd", data={**data, "idempotency_key": "crowd-bad-01"})
+    assert response.status_code == 400
+    assert checkins.crowd_count(world["event"]) == 0
+
+
+def test_printable_list(client, login, world):
+    checkins.check_in(world["bilal"])
+    db.session.commit()
+    login(world["door"])
+    html = client.get(f"/door/e/{world['event'].id}/print").get_data(as_text=True)
+    assert "Amina Yusuf" in html and "Bilal Haddad" in html and "amina@example.org" not in html
+    assert "print-box--done" in html
+
+
+def test_anonymous_is_sent_to_sign_in_and_outsiders_get_404(client, login, world):
+    url = f"/door/e/{world['event'].id}"
+    response = client.get(url)
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    login(world["outsider"])
+    assert client.get(url).status_code == 404
+
+
+# --- door links -------------------------------------------------------------------------------
+
+def test_door_link_holder_sees_names_only_and_can_act(client, world):
+    link, token = make_link(world["event"])
+    response = client.get(f"/door/{token}")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/door/e/{world['event'].id}")
+    with client.session_transaction() as session:
+        assert session["door_link_id"] == link.id
+    html = client.get(f"/door/e/{world['event'].id}").get_data(as_text=True)
+    assert "Amina Yusuf" in html and "amina@example.org" not in html and "07700 900123" not in html
+    assert "Door link: Front door" in html and "Leave the door" not in html
+    client.post(f"/door/e/{world['event'].id}/rsvps/{world['amina'].id}/check-in",
+                data={"idempotency_key": "link-tap-0001"})
+    entry = db.session.scalar(select(CheckIn).where(CheckIn.rsvp_id == world["amina"].id))
+    assert entry.door_link_id == link.id and entry.actor_user_id is None
+    assert client.post(f"/door/e/{world['event'].id}/walk-in",
+                       data={"name": "Link Walker", "idempotency_key": "link-walk-001"}).status_code == 303
+    assert client.post(f"/door/e/{world['event'].id}/crowd",
+                       data={"change": "10", "idempotency_key": "link-crowd-01"}).status_code == 303
+
+
+def test_door_link_opens_nothing_else(client, world):
+    _link, token = make_link(world["event"])
+    client.get(f"/door/{token}")
+    assert client.get(f"/door/e/{world['other_event'].id}").status_code == 404
+    assert client.post(f"/door/e/{world['other_event'].id}/rsvps/{world['other_rsvp'].id}/check-in",
+                       data={"idempotency_key": "link-tap-0002"}).status_code == 404
+    for path in (f"/manage/e/{world['event'].id}", f"/manage/e/{world['event'].id}/door-links",
+                 f"/manage/e/{world['event'].id}/turnout", "/manage/c/syria/export"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/auth/login" in response.headers["Location"], path
+
+
+@pytest.mark.parametrize("state", ["expired", "revoked"])
+def test_expired_or_revoked_link_is_404_and_ends_the_session(client, world, state):
+    link, token = make_link(world["event"])
+    assert client.get(f"/door/{token}").status_code == 303
+    if state == "expired":
+        link.expires_at = utcnow() - timedelta(minutes=1)
+    else:
+        link.revoked_at = utcnow()
+    db.session.commit()
+    assert client.get(f"/door/{token}").status_code == 404
+    # The session opened earlier stops working at once too.
+    response = client.get(f"/door/e/{world['event'].id}")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    with client.session_transaction() as session:
+        assert "door_link_id" not in session
+
+
+def test_garbage_door_link_is_404(client, world):
+    assert client.get("/door/nope").status_code == 404
+    assert client.get("/door/" + "x" * 300).status_code == 404
+
+
+def test_organizer_makes_lists_and_revokes_links(client, login, world):
+    login(world["organizer"])
+    url = f"/manage/e/{world['event'].id}/door-links"
+    response = client.post(url, data={"label": "Side door, Sam"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    link = db.session.scalar(select(DoorLink).where(DoorLink.label == "Side door, Sam"))
+    assert link.expires_at == world["event"].ends_at + timedelta(hours=12)
+    assert link.created_by_id == world["organizer"].id
+    start = html.index("http://localhost/door/")
+    shown = html[start:html.index('"', start)]
+    assert hash_token(shown.rsplit("/", 1)[1]) == link.token_hash  # shown once, stored only hashed
+    assert '<svg role="img"' in html
+    listing = client.get(url).get_data(as_text=True)
+    assert "Side door, Sam" in listing and shown not in listing
+    response = client.post(f"{url}/{link.id}/revoke")
+    assert response.status_code == 303
+    db.session.refresh(link)
+    assert link.revoked_at is not None
+    assert "Revoked" in client.get(url).get_data(as_text=True)
+
+
+def test_no_door_links_after_the_event(client, login, world):
+    event = world["event"]
+    event.starts_at = utcnow() - timedelta(days=3)
+    event.ends_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    login(world["organizer"])
+    response = client.post(f"/manage/e/{event.id}/door-links", data={"label": "Late"})
+    assert response.status_code == 400
+    assert "over" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(DoorLink)) == 0
+
+
+def test_door_volunteers_cannot_make_links(client, login, world):
+    login(world["door"])
+    assert client.get(f"/manage/e/{world['event'].id}/door-links").status_code == 404
+    assert client.post(f"/manage/e/{world['event'].id}/door-links", data={"label": "x"}).status_code == 404
+
+
+def test_revoking_a_link_of_another_event_is_404(client, login, world):
+    link, _token = make_link(world["other_event"])
+    login(world["organizer"])
+    assert client.post(f"/manage/e/{world['event'].id}/door-links/{link.id}/revoke").status_code == 404
+    db.session.refresh(link)
+    assert link.revoked_at is None
+
+
+# --- QR tickets -------------------------------------------------------------------------------
+
+def test_ticket_url_and_qr(world):
+    url = tickets.ticket_url(world["amina_manage"])
+    assert url == f"http://localhost/t/{world['amina_ticket']}"
+    svg = str(tickets.qr_svg(url))
+    assert svg.startswith('<svg role="img" aria-label=') and "<title>" in svg
+    assert "<?xml" not in svg and "style=" not in svg
+
+
+def test_ticket_valid_for_door_staff(client, login, world):
+    login(world["door"])
+    url = f"/t/{world['amina_ticket']}"
+    html = client.get(url).get_data(as_text=True)
+    assert "Amina Yusuf" in html and "with 2 guests" in html and "Check in" in html
+    assert "amina@example.org" not in html
+    response = client.post(url, data={"idempotency_key": "ticket-tap-01"})
+    assert response.status_code == 303 and response.headers["Location"].endswith(url)
+    assert checkins.is_checked_in(world["amina"])
+    assert "Checked in at" in client.get(url).get_data(as_text=True)
+    client.post(url, data={"idempotency_key": "ticket-tap-02"})  # scanned twice
+    assert check_ins(world["amina"]) == 1
+
+
+def test_ticket_with_a_door_link(client, world):
+    _link, token = make_link(world["event"])
+    client.get(f"/door/{token}")
+    assert client.get(f"/t/{world['amina_ticket']}").status_code == 200
+    other = client.get(f"/t/{world['other_ticket']}")
+    assert other.status_code == 404 and "Not valid" in other.get_data(as_text=True)
+    assert "Omar" not in other.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("which", ["cancelled", "garbage", "other_campaign"])
+def test_ticket_not_valid(client, login, world, which):
+    if which == "other_campaign":
+        login(world["outsider"])
+        token = world["amina_ticket"]
+    else:
+        login(world["door"])
+        token = world["cancelled_ticket"] if which == "cancelled" else "garbage-token-" + "x" * 30
+    response = client.get(f"/t/{token}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404 and "Not valid" in html
+    assert "Amina" not in html and "Carla" not in html
+    assert client.post(f"/t/{token}", data={"idempotency_key": "ticket-tap-03"}).status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0
+
+
+def test_ticket_anonymous_signs_in_first(client, world):
+    response = client.get(f"/t/{world['amina_ticket']}")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    assert "Amina" not in response.get_data(as_text=True)
