@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from flask import Flask, Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from organizer.extensions import db, limiter, login_manager
@@ -82,6 +84,7 @@ def init_app(app: Flask) -> None:
     app.before_request(reject_malformed_input)
     app.after_request(set_security_headers)
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(SecurityError, handle_untrusted_host)
 
 
 @limiter.request_filter
@@ -121,32 +124,39 @@ def _json_has_nul(value: Any) -> bool:
     return False
 
 
+def _is_clean_urlencoded(raw: bytes) -> bool:
+    """Percent-decoded, the bytes must be UTF-8 without NUL (Werkzeug would keep or replace bad bytes)."""
+    decoded = unquote_to_bytes(raw.replace(b"+", b" "))
+    if b"\x00" in decoded:
+        return False
+    try:
+        text = decoded.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return "\ufffd" not in text
+
+
 def reject_malformed_input() -> None:
     """NUL bytes, broken UTF-8 and impossible ids are never legitimate: 400 (or 404) before any view runs."""
     raw_path = request.environ.get("PATH_INFO", "")
-    if "\x00" in raw_path:
-        abort(400)
     try:
-        raw_path.encode("latin-1").decode("utf-8")
+        path = raw_path.encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
+        abort(400)
+    if _has_bad_text(path):
         abort(400)
     for value in (request.view_args or {}).values():
         if isinstance(value, str) and _has_bad_text(value):
             abort(400)
         if isinstance(value, int) and not 0 <= value <= MAX_ROUTE_INT:
             abort(404)
-    raw_query = request.query_string
-    if b"\x00" in raw_query or b"%00" in raw_query.lower():
+    if not _is_clean_urlencoded(request.query_string):
         abort(400)
-    try:
-        raw_query.decode("utf-8")
-    except UnicodeDecodeError:
-        abort(400)
-    for key, values in request.args.lists():
-        if _has_bad_text(key) or any(_has_bad_text(value) for value in values):
-            abort(400)
     if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
-        if request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        if request.mimetype == "application/x-www-form-urlencoded":
+            if not _is_clean_urlencoded(request.get_data(cache=True)):
+                abort(400)
+        elif request.mimetype == "multipart/form-data":
             for key, values in request.form.lists():
                 if _has_bad_text(key) or any(_has_bad_text(value) for value in values):
                     abort(400)
@@ -180,6 +190,11 @@ DEFAULT_HEADERS = (
     ("Cache-Control", "no-store"),
 )
 HSTS_HEADER = ("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+
+
+def handle_untrusted_host(error: SecurityError):
+    """A Host outside TRUSTED_HOSTS: no URL can be built for it, so answer in plain text."""
+    return Response("Bad request: unknown host.\n", status=400, mimetype="text/plain")
 
 
 def set_security_headers(response: Response) -> Response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import abort, redirect, url_for
 from flask_login import current_user
@@ -20,11 +20,19 @@ class EmptyForm(FlaskForm):
 
 
 def is_safe_redirect(target: str | None) -> bool:
-    """Only same-site relative paths: '/manage', never '//evil', '/\\evil', 'https:evil'."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+    """Only same-site relative paths: '/manage', never '//evil', '/\\evil', 'https:evil', '/%2F%2Fevil'.
+
+    Browsers drop tabs and newlines inside URLs and treat '\\' like '/', so a target with any control
+    character or backslash is refused outright; so is one that becomes '//...' once percent-decoded,
+    in case something between here and the browser decodes it.
+    """
+    if not target or not isinstance(target, str):
         return False
-    if any(ord(ch) < 32 or ch == "\\" for ch in target):
-        return False
+    for candidate in (target, unquote(target)):
+        if not candidate.startswith("/") or candidate.startswith("//"):
+            return False
+        if any(ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in candidate):
+            return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
 

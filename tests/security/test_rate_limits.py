@@ -1,0 +1,73 @@
+"""Throttling: sign-in per client address and per account, reset and sign-up requests, 429 page."""
+
+from __future__ import annotations
+
+from tests import builders
+from tests.mailbox import messages_to
+
+
+def attempt(client, email, password="wrong password", ip="192.0.2.1"):
+    return client.post("/auth/login", data={"email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": ip})
+
+
+def test_failed_sign_ins_for_one_account_are_limited_from_any_address(limited_app):
+    builders.make_user("sam@example.org")
+    client = limited_app().test_client()
+    for n in range(3):
+        assert attempt(client, "sam@example.org", ip=f"198.51.100.{n}").status_code == 401
+    # The fourth attempt on the account is refused, whatever the address and even with the right password.
+    response = attempt(client, "SAM@example.org ", builders.DEFAULT_PASSWORD, ip="198.51.100.99")
+    assert response.status_code == 429
+    html = response.get_data(as_text=True)
+    assert "Slow down" in html and "Too many attempts" in html
+    assert response.headers["Content-Security-Policy"]
+    # Another account from the same address is not affected.
+    assert attempt(client, "other@example.org", ip="198.51.100.99").status_code == 401
+
+
+def test_failed_sign_ins_from_one_address_are_limited_across_accounts(limited_app):
+    client = limited_app().test_client()
+    for n in range(5):
+        assert attempt(client, f"person{n}@example.org").status_code == 401
+    assert attempt(client, "person9@example.org").status_code == 429
+    assert attempt(client, "person9@example.org", ip="192.0.2.200").status_code == 401
+
+
+def test_successful_sign_ins_do_not_count(limited_app):
+    builders.make_user("sam@example.org")
+    client = limited_app().test_client()
+    for _ in range(8):
+        assert attempt(client, "sam@example.org", builders.DEFAULT_PASSWORD).status_code == 303
+
+
+def test_reset_requests_are_limited_per_address_and_per_client(limited_app):
+    builders.make_user("sam@example.org")
+    client = limited_app().test_client()
+    for _ in range(2):
+        assert client.post("/auth/reset", data={"email": "sam@example.org"}).status_code == 303
+    assert client.post("/auth/reset", data={"email": "sam@example.org"}).status_code == 429
+    assert len(messages_to("sam@example.org")) == 2  # nobody gets mail-bombed
+    assert client.post("/auth/reset", data={"email": "x@example.org"}).status_code == 303
+    assert client.post("/auth/reset", data={"email": "y@example.org"}).status_code == 303
+    assert client.post("/auth/reset", data={"email": "z@example.org"}).status_code == 429  # 4 per minute per client
+
+
+def test_signup_requests_are_limited_per_address(limited_app):
+    client = limited_app().test_client()
+    data = {"name": "Noor", "email": "noor@example.org", "password": "a long passphrase", "confirm": "a long passphrase"}
+    assert client.post("/auth/signup", data=data).status_code == 303
+    assert client.post("/auth/signup", data=data).status_code == 303
+    assert client.post("/auth/signup", data=data).status_code == 429
+    assert len(messages_to("noor@example.org")) == 2
+
+
+def test_the_test_app_itself_is_never_limited(limited_app, app):
+    limited_app()  # building a limited app must not switch limits on for the others
+    client = app.test_client()
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        for _ in range(12):
+            assert attempt(client, "sam@example.org").status_code == 401
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
