@@ -64,9 +64,11 @@ def outbox_send_command(loop: bool, interval: float, limit: int) -> None:
     from organizer.services import mail
 
     backend = current_app.config.get("MAIL_BACKEND")
-    where = current_app.config.get("MAIL_FILE_DIR") if backend == "file" else current_app.config.get("MAIL_SERVER")
+    where = {"file": current_app.config.get("MAIL_FILE_DIR"),
+             "smtp": f"{current_app.config.get('MAIL_SERVER')}:{current_app.config.get('MAIL_PORT')}"}.get(backend)
     if loop:
-        click.echo(f"Outbox: sending every {interval:g}s through {backend} ({where}). Ctrl+C to stop.")
+        click.echo(f"Outbox: sending every {interval:g}s through {backend}{f' ({where})' if where else ''}. "
+                   "Ctrl+C to stop.")
     while True:
         try:
             report = mail.send_pending(current_app.config, limit=limit)

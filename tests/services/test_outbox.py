@@ -1,0 +1,268 @@
+"""The outbox against a real SMTP server (aiosmtpd on 127.0.0.1): a message leaves once, after
+commit; never for a rolled-back change; a failure is retried later without a duplicate."""
+
+from __future__ import annotations
+
+import email
+import socket
+from datetime import timedelta
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from organizer.extensions import db
+from organizer.models import OutboxMessage, OutboxStatus
+from organizer.services import mail, rsvps
+from organizer.timeutil import utcnow
+from tests import builders
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Mailbox:
+    """aiosmtpd handler: keeps what it accepts; can answer 4xx/5xx to the next DATA commands."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.refuse_next: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse_next:
+            return self.refuse_next.pop(0)
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+class SmtpServer:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.mailbox = Mailbox()
+        self.controller: Controller | None = None
+
+    def start(self) -> SmtpServer:
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_port():
+    return free_port()
+
+
+@pytest.fixture
+def smtp(smtp_port):
+    server = SmtpServer(smtp_port).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(app, smtp_port):
+    return {**app.config, "MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port,
+            "MAIL_USE_STARTTLS": False, "MAIL_USERNAME": None, "MAIL_MAX_ATTEMPTS": 3,
+            "MAIL_RETRY_SECONDS": 60}
+
+
+@pytest.fixture
+def event():
+    campaign = builders.make_campaign(owner=builders.make_user(), name="Syria Solidarity")
+    return builders.make_event(campaign, title="Solidarity with Homs", capacity=5)
+
+
+def rsvp_with_email(event, address="amina@example.org"):
+    return rsvps.create_rsvp(event, name="Amina", email=address)
+
+
+def outbox() -> list[OutboxMessage]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_sent_once_after_commit(smtp, settings, event):
+    rsvp_with_email(event)
+    db.session.commit()
+    report = mail.send_pending(settings)
+    assert (report.sent, report.retrying, report.failed) == (1, 0, 0)
+    assert mail.send_pending(settings).attempted == 0  # a second round finds nothing to do
+    assert len(smtp.mailbox.messages) == 1
+    message = smtp.mailbox.messages[0]
+    assert message["To"] == "amina@example.org"
+    assert message["Subject"] == "You're going: Solidarity with Homs"
+    assert message["Auto-Submitted"] == "auto-generated"
+    [row] = outbox()
+    assert message["Message-ID"] == mail.message_id(row, settings)
+    assert row.status is OutboxStatus.SENT and row.sent_at is not None and row.attempts == 1
+    # The private link is a credential: it doesn't stay in the database once the mail left.
+    assert row.body_text == row.body_html == row.ics_attachment == ""
+
+
+def test_the_confirmation_carries_the_link_the_ticket_and_the_calendar_file(smtp, settings, event):
+    rsvp_with_email(event)
+    db.session.commit()
+    mail.send_pending(settings)
+    message = smtp.mailbox.messages[0]
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "http://localhost/r/" in text and "http://localhost/r/" in html
+    assert "Your ticket: http://localhost/r/" in text
+    [calendar] = [part for part in message.iter_attachments() if part.get_content_type() == "text/calendar"]
+    assert calendar.get_filename() == "event.ics"
+    assert "SUMMARY:Solidarity with Homs" in calendar.get_content()
+
+
+def test_nothing_is_sent_for_a_rolled_back_change(smtp, settings, event):
+    rsvp_with_email(event)
+    db.session.flush()
+    db.session.rollback()
+    assert mail.send_pending(settings).attempted == 0
+    assert smtp.mailbox.messages == []
+
+
+def test_a_refused_delivery_is_retried_later_without_a_duplicate(smtp, settings, event):
+    rsvp_with_email(event)
+    db.session.commit()
+    smtp.mailbox.refuse_next = ["451 4.3.0 Try again later"]
+    now = utcnow()
+    report = mail.send_pending(settings, now=now)
+    assert (report.sent, report.retrying) == (0, 1)
+    [row] = outbox()
+    assert row.status is OutboxStatus.PENDING and row.attempts == 1 and "451" in row.last_error
+    assert row.next_attempt_at == now + timedelta(seconds=60)
+    assert mail.send_pending(settings, now=now + timedelta(seconds=30)).attempted == 0  # not due yet
+    report = mail.send_pending(settings, now=now + timedelta(seconds=61))
+    assert report.sent == 1
+    assert len(smtp.mailbox.messages) == 1
+    [row] = outbox()
+    assert row.status is OutboxStatus.SENT and row.attempts == 2
+    assert smtp.mailbox.messages[0]["Message-ID"] == mail.message_id(row, settings)
+
+
+def test_server_down_then_up_delivers_exactly_once(smtp_port, settings, event):
+    rsvp_with_email(event)
+    db.session.commit()
+    now = utcnow()
+    report = mail.send_pending(settings, now=now)  # nothing listens on the port yet
+    assert report.retrying == 1
+    assert "Connection" in outbox()[0].last_error or "refused" in outbox()[0].last_error.lower()
+    server = SmtpServer(smtp_port).start()
+    try:
+        assert mail.send_pending(settings, now=now + timedelta(seconds=61)).sent == 1
+        assert mail.send_pending(settings, now=now + timedelta(hours=1)).attempted == 0
+        assert len(server.mailbox.messages) == 1
+    finally:
+        server.stop()
+
+
+def test_backoff_doubles_and_gives_up_after_the_last_attempt(smtp_port, settings, event):
+    rsvp_with_email(event)
+    db.session.commit()
+    now = utcnow()
+    waits = []
+    for _attempt in range(3):
+        report = mail.send_pending(settings, now=now)
+        row = outbox()[0]
+        if row.status is OutboxStatus.FAILED:
+            break
+        assert report.retrying == 1
+        waits.append(row.next_attempt_at - now)
+        now = row.next_attempt_at
+    assert waits == [timedelta(seconds=60), timedelta(seconds=120)]
+    row = outbox()[0]
+    assert row.status is OutboxStatus.FAILED and row.attempts == 3 and row.body_text == ""
+    assert mail.send_pending(settings, now=now + timedelta(days=1)).attempted == 0
+
+
+def test_a_permanent_refusal_is_not_retried(smtp, settings, event):
+    rsvp_with_email(event)
+    db.session.commit()
+    smtp.mailbox.refuse_next = ["550 5.1.1 No such mailbox"]
+    report = mail.send_pending(settings)
+    assert report.failed == 1
+    assert outbox()[0].status is OutboxStatus.FAILED
+    assert mail.send_pending(settings, now=utcnow() + timedelta(days=1)).attempted == 0
+    assert smtp.mailbox.messages == []
+
+
+def test_a_claimed_message_is_not_taken_by_another_worker(smtp, settings, event):
+    rsvp_with_email(event)
+    db.session.commit()
+    claimed = mail.claim_due(settings)
+    assert len(claimed) == 1
+    assert mail.claim_due(settings) == []  # leased to the first worker
+    assert mail.send_pending(settings).attempted == 0
+    # The first worker died without sending: after the lease the message goes out, once.
+    later = utcnow() + timedelta(seconds=mail.DEFAULT_LEASE_SECONDS + 1)
+    assert mail.send_pending(settings, now=later).sent == 1
+    assert len(smtp.mailbox.messages) == 1
+
+
+def test_file_backend_writes_one_eml_per_message(tmp_path, settings, event):
+    rsvp_with_email(event)
+    db.session.commit()
+    file_settings = {**settings, "MAIL_BACKEND": "file", "MAIL_FILE_DIR": str(tmp_path / "mail")}
+    assert mail.send_pending(file_settings).sent == 1
+    [written] = list((tmp_path / "mail").glob("*.eml"))
+    parsed = email.message_from_bytes(written.read_bytes(), policy=policy.default)
+    assert parsed["To"] == "amina@example.org"
+    assert "http://localhost/r/" in parsed.get_body(("plain",)).get_content()
+
+
+def test_memory_backend_and_the_cli(app, event, monkeypatch):
+    mail.memory_outbox.clear()
+    rsvp_with_email(event)
+    db.session.commit()
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "memory")
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert result.exit_code == 0, result.output
+    assert "1 sent" in result.output
+    assert [m["To"] for m in mail.memory_outbox] == ["amina@example.org"]
+    mail.memory_outbox.clear()
+
+
+def test_links_come_from_base_url_not_the_request(app, event, monkeypatch):
+    monkeypatch.setitem(app.config, "BASE_URL", "https://organizer.example.org")
+    with app.test_request_context("/", headers={"Host": "evil.example"}):
+        rsvp_with_email(event)
+    db.session.commit()
+    body = outbox()[0].body_text
+    assert "https://organizer.example.org/r/" in body and "evil.example" not in body
+
+
+def test_the_loop_keeps_sending_until_stopped(app, event, monkeypatch):
+    import time
+
+    mail.memory_outbox.clear()
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "memory")
+    rounds = []
+    event_id = event.id
+
+    def sleep(seconds):
+        rounds.append(seconds)
+        if len(rounds) == 1:
+            from organizer.models import Event
+
+            rsvp_with_email(db.session.get(Event, event_id), "late@example.org")  # arrives between two rounds
+            db.session.commit()
+            return
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    rsvp_with_email(event)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["outbox", "send", "--loop", "--interval", "0.5"])
+    assert result.exit_code == 0, result.output
+    assert rounds == [0.5, 0.5]
+    assert sorted(m["To"] for m in mail.memory_outbox) == ["amina@example.org", "late@example.org"]
+    mail.memory_outbox.clear()

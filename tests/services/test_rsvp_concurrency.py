@@ -1,0 +1,120 @@
+"""Many supporters press RSVP at the same moment, each on their own database connection: exactly the
+capacity is going and the rest are waitlisted, in every round. With the lock switched off the same
+check sees the oversell, so it is known to detect one."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from organizer.extensions import db
+from organizer.models import Event, Rsvp, RsvpStatus
+from organizer.services import rsvps
+from tests import builders
+from tests.conftest import make_test_app
+
+ROUNDS = 20
+
+
+@pytest.fixture(scope="module")
+def wide_app(database_url):
+    """A second app on the same database whose pool holds a connection for every thread."""
+    app = make_test_app(database_url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 35, "max_overflow": 0,
+                                                                 "pool_timeout": 30})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def press_together(app, event_id: int, people: int) -> list[BaseException]:
+    """``people`` threads, each with its own app context, session and connection, RSVP at once."""
+    barrier = threading.Barrier(people, timeout=30)
+    errors: list[BaseException] = []
+
+    def supporter(index: int) -> None:
+        try:
+            with app.app_context():
+                try:
+                    db.session.connection()  # hold a connection before the start line
+                    event = db.session.get(Event, event_id)
+                    barrier.wait()
+                    rsvps.create_rsvp(event, name=f"Supporter {index}")
+                    db.session.commit()
+                finally:
+                    db.session.remove()
+        except BaseException as error:  # noqa: BLE001 - the test reports it
+            errors.append(error)
+
+    threads = [threading.Thread(target=supporter, args=(index,)) for index in range(people)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors
+
+
+def outcome(event_id: int) -> tuple[int, int]:
+    db.session.expire_all()
+    rows = db.session.execute(
+        select(Rsvp.status, func.count(Rsvp.id)).where(Rsvp.event_id == event_id).group_by(Rsvp.status)
+    ).all()
+    counts = {status: count for status, count in rows}
+    return counts.get(RsvpStatus.GOING, 0), counts.get(RsvpStatus.WAITLISTED, 0)
+
+
+def fresh_event(capacity: int) -> int:
+    campaign = builders.make_campaign(owner=builders.make_user())
+    event = builders.make_event(campaign, capacity=capacity, email_policy="not_asked")
+    event_id = event.id
+    db.session.remove()
+    return event_id
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize(("capacity", "people"), [(1, 20), (5, 30)])
+def test_exactly_the_capacity_goes_when_everyone_presses_at_once(wide_app, capacity, people):
+    for _round in range(ROUNDS):
+        event_id = fresh_event(capacity)
+        errors = press_together(wide_app, event_id, people)
+        assert not errors, errors
+        assert outcome(event_id) == (capacity, people - capacity), f"round {_round}"
+        positions = sorted(
+            rsvps.waitlist_position(r) for r in db.session.scalars(
+                select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.status == RsvpStatus.WAITLISTED))
+        )
+        assert positions == list(range(1, people - capacity + 1))  # one queue, no ties
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize(("capacity", "people"), [(1, 20), (5, 30)])
+def test_control_without_the_lock_the_same_check_sees_the_oversell(wide_app, monkeypatch, capacity, people):
+    """Switch the lock off and let every supporter count the places before anyone writes (the
+    interleaving the lock exists to prevent): the event is oversold, and the check above would fail."""
+    monkeypatch.setattr(rsvps, "lock_event", lambda event_id: db.session.get(Event, event_id))
+    counted = threading.Barrier(people, timeout=30)
+    real_summary = rsvps.summary
+
+    def summary_then_wait(event):
+        result = real_summary(event)
+        counted.wait()
+        return result
+
+    monkeypatch.setattr(rsvps, "summary", summary_then_wait)
+    event_id = fresh_event(capacity)
+    errors = press_together(wide_app, event_id, people)
+    assert not errors, errors
+    going, waitlisted = outcome(event_id)
+    assert going > capacity, "without the lock the event should have been oversold"
+    assert (going, waitlisted) != (capacity, people - capacity)
+
+
+def test_sqlite_and_postgres_both_serialize_a_small_rush(wide_app):
+    """The same rush on whichever database the suite runs (SQLite takes its write lock first)."""
+    for _round in range(3):
+        event_id = fresh_event(2)
+        errors = press_together(wide_app, event_id, 8)
+        assert not errors, errors
+        assert outcome(event_id) == (2, 6)
