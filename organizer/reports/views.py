@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Response, render_template, request, stream_with_context
+from babel.dates import format_date
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
@@ -46,7 +48,7 @@ def campaign_turnout(slug: str):
         chart = charts.bar_chart(
             [row.event.title for row in rows],
             [
-                (_("Going"), [row.rsvps.going_people for row in rows]),
+                (_("Going"), [row.attendance.going_people for row in rows]),
                 (_("Checked in"), [row.attendance.named_people for row in rows]),
                 (_("Crowd count"), [row.attendance.crowd for row in rows]),
             ],
@@ -59,9 +61,7 @@ def campaign_turnout(slug: str):
 
 
 def _short_day(day) -> str:
-    from organizer.templating import short_date
-
-    return short_date(day)
+    return format_date(day, format="d MMM", locale=get_locale())
 
 
 # --- exports ----------------------------------------------------------------------------------

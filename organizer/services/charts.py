@@ -16,12 +16,12 @@ from markupsafe import Markup, escape
 
 _ids = itertools.count(1)
 
-WIDTH = 640
-HEIGHT = 280
-LEFT = 48
+WIDTH = 480
+HEIGHT = 260
+LEFT = 44
 RIGHT = 16
 TOP = 16
-BOTTOM = 56
+BOTTOM = 60
 LABEL_MAX = 18
 
 
@@ -56,8 +56,8 @@ def nice_ceiling(value: float) -> tuple[int, int]:
     return int(math.ceil(value / step) * step), step
 
 
-def _short(label: str) -> str:
-    return label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1].rstrip() + "\u2026"
+def _short(label: str, limit: int = LABEL_MAX) -> str:
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "\u2026"
 
 
 def _open_svg(width: int, title: str, desc: str) -> tuple[list[str], str]:
@@ -79,7 +79,7 @@ def _y_axis(parts: list[str], width: int, top_value: int, step: int) -> None:
         y = TOP + plot_height - plot_height * tick / top_value
         parts.append(f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d9d9e0"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" class="chart__tick" '
-                     f'fill="#55565e" font-size="12">{tick:,}</text>')
+                     f'fill="#55565e" font-size="14">{tick:,}</text>')
     parts.append("</g>")
 
 
@@ -87,7 +87,7 @@ def bar_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[in
               desc: str) -> Markup:
     """Grouped bars: one group per category (e.g. an event), one bar per series."""
     coloured = [Series(name, values, *PALETTE[index % len(PALETTE)]) for index, (name, values) in enumerate(series)]
-    group_width = max(28 * len(coloured) + 24, 72)
+    group_width = max(28 * len(coloured) + 24, 96)
     width = max(WIDTH, LEFT + RIGHT + group_width * len(categories))
     parts, _uid = _open_svg(width, title, desc)
     top_value, step = nice_ceiling(max([v for s in coloured for v in s.values] or [0]))
@@ -96,6 +96,7 @@ def bar_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[in
     plot_width = width - LEFT - RIGHT
     slot = plot_width / max(len(categories), 1)
     bar = min(28.0, (slot - 16) / max(len(coloured), 1))
+    limit = max(6, min(LABEL_MAX, int(slot / 9)))  # characters that fit under a group at 14px
     for index, category in enumerate(categories):
         x0 = LEFT + slot * index + (slot - bar * len(coloured)) / 2
         parts.append(f'<g class="chart__group"><title>{escape(category)}</title>')
@@ -111,7 +112,7 @@ def bar_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[in
             )
         label_x = LEFT + slot * index + slot / 2
         parts.append(f'<text x="{label_x:.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" '
-                     f'class="chart__label" fill="#1b1b1f" font-size="12">{escape(_short(category))}</text>')
+                     f'class="chart__label" fill="#1b1b1f" font-size="14">{escape(_short(category, limit))}</text>')
         parts.append("</g>")
     _legend(parts, coloured)
     parts.append("</svg>")
@@ -147,11 +148,15 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]
                              f'{v:,}</title></circle>')
     if count:
         every = max(1, math.ceil(count / max_labels))
-        shown = set(range(0, count, every)) | {count - 1}
+        shown = set(range(0, count, every))
+        if count - 1 not in shown:
+            if count - 1 - max(shown) < every * 0.7:  # too close to the last label: it would overlap
+                shown.discard(max(shown))
+            shown.add(count - 1)
         for i in sorted(shown):
             anchor = "start" if i == 0 and count > 1 else ("end" if i == count - 1 and count > 1 else "middle")
             parts.append(f'<text x="{x_at(i):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="{anchor}" '
-                         f'class="chart__label" fill="#1b1b1f" font-size="12">{escape(labels[i])}</text>')
+                         f'class="chart__label" fill="#1b1b1f" font-size="14">{escape(labels[i])}</text>')
     _legend(parts, coloured)
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -163,7 +168,7 @@ def _legend(parts: list[str], coloured: Sequence[Series]) -> None:
     parts.append('<g class="chart__legend">')
     for item in coloured:
         parts.append(f'<rect x="{x}" y="{y - 10}" width="12" height="12" class="{item.css_class}" fill="{item.colour}"/>')
-        parts.append(f'<text x="{x + 18}" y="{y}" class="chart__legend-text" fill="#1b1b1f" font-size="12">'
+        parts.append(f'<text x="{x + 18}" y="{y}" class="chart__legend-text" fill="#1b1b1f" font-size="14">'
                      f'{escape(item.name)}</text>')
         x += 30 + 8 * len(item.name)
     parts.append("</g>")

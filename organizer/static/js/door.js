@@ -30,8 +30,28 @@
     return text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase().split(/\s+/).filter(Boolean).join(" ");
   }
 
+  var sayTimer = null;
   function say(message) {
-    if (live) { live.textContent = message; }
+    if (!live) { return; }
+    live.textContent = message;
+    window.clearTimeout(sayTimer);
+    sayTimer = window.setTimeout(function () { live.textContent = ""; }, 4000);
+  }
+
+  // Keep the confirmation just above the dock, whatever its height (walk-in form open or not).
+  var dock = root.querySelector(".door-dock");
+  function placeToast() {
+    if (dock) { document.documentElement.style.setProperty("--dock-height", dock.offsetHeight + "px"); }
+  }
+  placeToast();
+  if (dock && window.ResizeObserver) { new ResizeObserver(placeToast).observe(dock); }
+
+  // Opening the walk-in form puts the cursor in the name field.
+  var walkIn = root.querySelector(".door-walkin");
+  if (walkIn) {
+    walkIn.addEventListener("toggle", function () {
+      if (walkIn.open) { walkIn.querySelector("input[name=name]").focus(); }
+    });
   }
 
   // --- filter as you type ------------------------------------------------------------------
