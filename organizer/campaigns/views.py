@@ -1,1 +1,286 @@
-from organizer.campaigns import bp  # noqa: F401
+"""Organizer pages for campaigns: my campaigns, a campaign's dashboard, settings, members, coverage library."""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from organizer.campaigns import bp
+from organizer.campaigns.forms import ROLE_NAMES, CampaignForm, CoverageForm, MemberAddForm, MemberRoleForm, show_error
+from organizer.extensions import db
+from organizer.services import campaigns as campaign_rules
+from organizer.services import coverage as coverage_rules
+from organizer.services import events as event_rules
+from organizer.services import permissions, rsvps
+from organizer.services.campaigns import CampaignInput
+from organizer.services.errors import DomainError, NotFound
+from organizer.services.permissions import Action
+from organizer.views_common import EmptyForm, campaign_or_404
+
+
+@bp.app_template_global()
+def campaign_actions(campaign) -> set[str]:
+    """What the signed-in person may do in ``campaign`` (as strings), for navigation and buttons."""
+    return {action.value for action in permissions.allowed_actions(current_user, campaign)}
+
+
+def _campaign_input(form: CampaignForm) -> CampaignInput:
+    return CampaignInput(**{name: form[name].data or "" for name in CampaignInput.__dataclass_fields__})
+
+
+# --- My campaigns ------------------------------------------------------------------------------
+
+@bp.get("/")
+@login_required
+def dashboard():
+    rows = campaign_rules.campaigns_for(current_user)
+    counts = event_rules.event_counts([campaign.id for campaign, _role in rows])
+    return render_template("campaigns/dashboard.html", rows=rows, counts=counts, role_names=ROLE_NAMES)
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+@login_required
+def create():
+    form = CampaignForm()
+    if form.validate_on_submit():
+        try:
+            campaign = campaign_rules.create_campaign(current_user, _campaign_input(form))
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Campaign created. Now add its first event."), "success")
+            return redirect(url_for("campaigns.overview", slug=campaign.slug), code=303)
+    status = 400 if form.is_submitted() and form.errors else 200
+    return render_template("campaigns/form.html", form=form, campaign=None), status
+
+
+@bp.get("/c/<slug>")
+@login_required
+def overview(slug: str):
+    campaign = campaign_or_404(slug, Action.VIEW_DASHBOARD)
+    listing = event_rules.campaign_events(campaign)
+    return render_template(
+        "campaigns/overview.html",
+        campaign=campaign,
+        listing=listing,
+        summaries=rsvps.summaries(listing.all),
+        allowed=permissions.allowed_actions(current_user, campaign),
+        Action=Action,
+    )
+
+
+@bp.route("/c/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str):
+    campaign = campaign_or_404(slug, Action.EDIT_CAMPAIGN)
+    form = CampaignForm(obj=campaign)
+    if form.validate_on_submit():
+        try:
+            campaign_rules.update_campaign(current_user, campaign, _campaign_input(form))
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Campaign saved."), "success")
+            return redirect(url_for("campaigns.overview", slug=campaign.slug), code=303)
+    status = 400 if form.is_submitted() and form.errors else 200
+    return render_template("campaigns/form.html", form=form, campaign=campaign), status
+
+
+# --- Members -----------------------------------------------------------------------------------
+
+def _members_page(campaign, add_form=None, status=200):
+    memberships = campaign_rules.members(campaign)
+    role_forms = {}
+    for membership in memberships:
+        role_form = MemberRoleForm(prefix=f"m{membership.id}", formdata=None)
+        role_form.role.data = membership.role.value
+        role_forms[membership.id] = role_form
+    return render_template(
+        "campaigns/members.html", campaign=campaign, memberships=memberships, role_forms=role_forms,
+        add_form=add_form or MemberAddForm(formdata=None), role_names=ROLE_NAMES,
+    ), status
+
+
+@bp.get("/c/<slug>/members")
+@login_required
+def members(slug: str):
+    campaign = campaign_or_404(slug, Action.MANAGE_MEMBERS)
+    return _members_page(campaign)
+
+
+@bp.post("/c/<slug>/members")
+@login_required
+def member_add(slug: str):
+    campaign = campaign_or_404(slug, Action.MANAGE_MEMBERS)
+    form = MemberAddForm()
+    if form.validate_on_submit():
+        try:
+            membership = campaign_rules.add_member(current_user, campaign, form.email.data, form.role.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error, fallback_field="email")
+        else:
+            db.session.commit()
+            flash(_("%(name)s is now a member (%(role)s).", name=membership.user.name,
+                    role=ROLE_NAMES[membership.role]), "success")
+            return redirect(url_for("campaigns.members", slug=campaign.slug), code=303)
+    return _members_page(campaign, add_form=form, status=400)
+
+
+def _membership_or_404(campaign, membership_id):
+    try:
+        return campaign_rules.get_membership(campaign, membership_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.post("/c/<slug>/members/<int:membership_id>/role")
+@login_required
+def member_role(slug: str, membership_id: int):
+    campaign = campaign_or_404(slug, Action.MANAGE_MEMBERS)
+    membership = _membership_or_404(campaign, membership_id)
+    form = MemberRoleForm(prefix=f"m{membership.id}")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        campaign_rules.change_role(current_user, campaign, membership, form.role.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("campaigns.members", slug=campaign.slug), code=303)
+    db.session.commit()
+    flash(_("%(name)s is now: %(role)s.", name=membership.user.name, role=ROLE_NAMES[membership.role]), "success")
+    return redirect(url_for("campaigns.members", slug=campaign.slug), code=303)
+
+
+@bp.route("/c/<slug>/members/<int:membership_id>/remove", methods=["GET", "POST"])
+@login_required
+def member_remove(slug: str, membership_id: int):
+    campaign = campaign_or_404(slug, Action.MANAGE_MEMBERS)
+    membership = _membership_or_404(campaign, membership_id)
+    form = EmptyForm()
+    error = None
+    if form.validate_on_submit():
+        name = membership.user.name
+        is_self = membership.user_id == current_user.id
+        try:
+            campaign_rules.remove_member(current_user, campaign, membership)
+        except DomainError as caught:
+            db.session.rollback()
+            error = caught.message
+        else:
+            db.session.commit()
+            flash(_("%(name)s was removed from the campaign.", name=name), "success")
+            if is_self and not permissions.can(current_user, campaign, Action.VIEW_DASHBOARD):
+                return redirect(url_for("campaigns.dashboard"), code=303)
+            return redirect(url_for("campaigns.members", slug=campaign.slug), code=303)
+    elif form.is_submitted():
+        abort(400)
+    return render_template("campaigns/member_remove.html", campaign=campaign, membership=membership, form=form,
+                           error=error, role_names=ROLE_NAMES), (409 if error else 200)
+
+
+# --- Coverage library --------------------------------------------------------------------------
+
+@bp.get("/c/<slug>/coverage")
+@login_required
+def coverage(slug: str):
+    campaign = campaign_or_404(slug, Action.MANAGE_COVERAGE)
+    query = (request.args.get("q") or "").strip()[: coverage_rules.SEARCH_MAX]
+    items = coverage_rules.library(campaign, query)
+    return render_template("campaigns/coverage.html", campaign=campaign, items=items, query=query,
+                           link_counts=coverage_rules.link_counts(items))
+
+
+@bp.get("/c/<slug>/coverage/search")
+@login_required
+def coverage_search(slug: str):
+    """Search-as-you-type over the library, as JSON, for the library page and the event's coverage picker.
+
+    The path has no ".json" suffix on purpose: a denied request gets the same 404 page as any other."""
+    campaign = campaign_or_404(slug, Action.MANAGE_COVERAGE)
+    query = (request.args.get("q") or "")[: coverage_rules.SEARCH_MAX]
+    items = coverage_rules.search(campaign, query, limit=20)
+    return jsonify(
+        query=query,
+        results=[
+            {
+                "id": item.id,
+                "headline": item.headline,
+                "outlet": item.outlet,
+                "author": item.author,
+                "published_on": item.published_on.isoformat() if item.published_on else None,
+                "url": item.url,
+                "edit_url": url_for("campaigns.coverage_edit", slug=campaign.slug, coverage_id=item.id),
+            }
+            for item in items
+        ],
+    )
+
+
+@bp.route("/c/<slug>/coverage/new", methods=["GET", "POST"])
+@login_required
+def coverage_new(slug: str):
+    campaign = campaign_or_404(slug, Action.MANAGE_COVERAGE)
+    form = CoverageForm()
+    if form.validate_on_submit():
+        try:
+            coverage_rules.create_coverage(current_user, campaign, form.to_input())
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Article added to the library."), "success")
+            return redirect(url_for("campaigns.coverage", slug=campaign.slug), code=303)
+    status = 400 if form.is_submitted() and form.errors else 200
+    return render_template("campaigns/coverage_form.html", campaign=campaign, form=form, item=None), status
+
+
+def _coverage_or_404(campaign, coverage_id):
+    try:
+        return coverage_rules.get_coverage(campaign, coverage_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/c/<slug>/coverage/<int:coverage_id>/edit", methods=["GET", "POST"])
+@login_required
+def coverage_edit(slug: str, coverage_id: int):
+    campaign = campaign_or_404(slug, Action.MANAGE_COVERAGE)
+    item = _coverage_or_404(campaign, coverage_id)
+    form = CoverageForm(obj=item)
+    if form.validate_on_submit():
+        try:
+            coverage_rules.update_coverage(current_user, item, form.to_input())
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Article saved."), "success")
+            return redirect(url_for("campaigns.coverage", slug=campaign.slug), code=303)
+    status = 400 if form.is_submitted() and form.errors else 200
+    return render_template("campaigns/coverage_form.html", campaign=campaign, form=form, item=item), status
+
+
+@bp.route("/c/<slug>/coverage/<int:coverage_id>/delete", methods=["GET", "POST"])
+@login_required
+def coverage_delete(slug: str, coverage_id: int):
+    campaign = campaign_or_404(slug, Action.MANAGE_COVERAGE)
+    item = _coverage_or_404(campaign, coverage_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        coverage_rules.delete_coverage(current_user, item)
+        db.session.commit()
+        flash(_("Article deleted."), "success")
+        return redirect(url_for("campaigns.coverage", slug=campaign.slug), code=303)
+    if form.is_submitted():
+        abort(400)
+    return render_template("campaigns/coverage_delete.html", campaign=campaign, item=item, form=form,
+                           linked=coverage_rules.link_counts([item])[item.id])

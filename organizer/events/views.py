@@ -1,1 +1,307 @@
-from organizer.events import bp  # noqa: F401
+"""Organizer pages for one event: create, the event's page, edit, publish, cancel, duplicate,
+the coverage linked to it, and the questions it asks."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from organizer.campaigns.forms import show_error
+from organizer.events import bp
+from organizer.events.forms import EventForm, LinkCoverageForm, NewCoverageLinkForm, NewEventForm, QuestionForm
+from organizer.extensions import db
+from organizer.models import EventStatus
+from organizer.services import coverage as coverage_rules
+from organizer.services import events as event_rules
+from organizer.services import permissions, rsvps
+from organizer.services.errors import DomainError, NotFound
+from organizer.services.permissions import Action
+from organizer.views_common import EmptyForm, campaign_or_404, event_or_404
+
+
+def _form_status(form) -> int:
+    return 400 if form.is_submitted() and form.errors else 200
+
+
+# --- Create and edit ---------------------------------------------------------------------------
+
+@bp.route("/c/<slug>/events/new", methods=["GET", "POST"])
+@login_required
+def create(slug: str):
+    campaign = campaign_or_404(slug, Action.MANAGE_EVENTS)
+    form = NewEventForm()
+    library = coverage_rules.library(campaign)
+    form.prompted_by.choices = [SelectChoice(0, _("— None yet —"))] + [
+        SelectChoice(item.id, item.headline + (f" ({item.outlet})" if item.outlet else "")) for item in library
+    ]
+    if not form.is_submitted():
+        form.fill(event_rules.new_event_defaults(campaign))
+        form.prompted_by.data = 0
+    if form.validate_on_submit():
+        try:
+            event = event_rules.create_event(current_user, campaign, form.to_input())
+            if form.prompted_by.data:
+                item = coverage_rules.get_coverage(campaign, form.prompted_by.data)
+                coverage_rules.link(current_user, event, item, "prompted_by", form.prompted_by_note.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error, fallback_field="prompted_by" if isinstance(error, NotFound) else None)
+        else:
+            db.session.commit()
+            flash(_("Event saved as a draft. Check it, then publish it when you're ready."), "success")
+            return redirect(url_for("events.detail", event_id=event.id), code=303)
+    return render_template("events/form.html", form=form, campaign=campaign, event=None), _form_status(form)
+
+
+@bp.route("/e/<int:event_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(event_id: int):
+    event = event_or_404(event_id, Action.MANAGE_EVENTS)
+    form = EventForm()
+    if not form.is_submitted():
+        form.fill(event_rules.event_input_from(event))
+    if form.validate_on_submit():
+        try:
+            changes = event_rules.update_event(current_user, event, form.to_input())
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            if changes.notify_attendees and event.status is EventStatus.PUBLISHED:
+                flash(_("Event saved. People who RSVPed are being told about the new time or place."), "success")
+            else:
+                flash(_("Event saved."), "success")
+            return redirect(url_for("events.detail", event_id=event.id), code=303)
+    return render_template("events/form.html", form=form, campaign=event.campaign, event=event), _form_status(form)
+
+
+# --- The organizer's event page -----------------------------------------------------------------
+
+@bp.get("/e/<int:event_id>")
+@login_required
+def detail(event_id: int):
+    event = event_or_404(event_id, Action.VIEW_DASHBOARD)
+    return render_template(
+        "events/detail.html",
+        event=event,
+        campaign=event.campaign,
+        summary=rsvps.summary(event),
+        coverage=coverage_rules.for_event(event),
+        allowed=permissions.allowed_actions(current_user, event.campaign),
+        Action=Action,
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/e/<int:event_id>/publish")
+@login_required
+def publish(event_id: int):
+    event = event_or_404(event_id, Action.MANAGE_EVENTS)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        event_rules.publish_event(current_user, event)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Published. Share the link: people can RSVP now."), "success")
+    return redirect(url_for("events.detail", event_id=event.id), code=303)
+
+
+@bp.route("/e/<int:event_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(event_id: int):
+    event = event_or_404(event_id, Action.MANAGE_EVENTS)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            event_rules.cancel_event(current_user, event)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The event is cancelled. Its page now says so."), "success")
+        return redirect(url_for("events.detail", event_id=event.id), code=303)
+    if form.is_submitted():
+        abort(400)
+    if event.status is EventStatus.CANCELLED:
+        flash(_("This event is already cancelled."), "warning")
+        return redirect(url_for("events.detail", event_id=event.id))
+    notify = event_rules.people_to_notify(event) if event.status is EventStatus.PUBLISHED else 0
+    return render_template("events/cancel.html", event=event, campaign=event.campaign, form=form, notify=notify)
+
+
+@bp.post("/e/<int:event_id>/duplicate")
+@login_required
+def duplicate(event_id: int):
+    event = event_or_404(event_id, Action.MANAGE_EVENTS)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    copy = event_rules.duplicate_event(current_user, event)
+    db.session.commit()
+    flash(_("Copied to the same time next week, as a draft. Check the details, then publish it."), "success")
+    return redirect(url_for("events.edit", event_id=copy.id), code=303)
+
+
+# --- Coverage ----------------------------------------------------------------------------------
+
+def _coverage_page(event, link_form=None, new_form=None, status=200):
+    query = (request.args.get("q") or "").strip()[: coverage_rules.SEARCH_MAX]
+    return render_template(
+        "events/coverage.html",
+        event=event,
+        campaign=event.campaign,
+        coverage=coverage_rules.for_event(event),
+        results=coverage_rules.search(event.campaign, query, limit=20),
+        query=query,
+        link_form=link_form or LinkCoverageForm(formdata=None),
+        new_form=new_form or NewCoverageLinkForm(formdata=None, prefix="new"),
+        form=EmptyForm(),
+    ), status
+
+
+@bp.get("/e/<int:event_id>/coverage")
+@login_required
+def coverage(event_id: int):
+    event = event_or_404(event_id, Action.MANAGE_COVERAGE)
+    return _coverage_page(event)
+
+
+@bp.post("/e/<int:event_id>/coverage/link")
+@login_required
+def coverage_link(event_id: int):
+    event = event_or_404(event_id, Action.MANAGE_COVERAGE)
+    form = LinkCoverageForm()
+    if form.validate_on_submit():
+        try:
+            item = coverage_rules.get_coverage(event.campaign, form.coverage_id.data)
+            coverage_rules.link(current_user, event, item, form.relation.data, form.note.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error, fallback_field="coverage_id")
+        else:
+            db.session.commit()
+            flash(_("Linked “%(headline)s”.", headline=item.headline), "success")
+            return redirect(url_for("events.coverage", event_id=event.id), code=303)
+    return _coverage_page(event, link_form=form, status=400)
+
+
+@bp.post("/e/<int:event_id>/coverage/new")
+@login_required
+def coverage_new(event_id: int):
+    event = event_or_404(event_id, Action.MANAGE_COVERAGE)
+    form = NewCoverageLinkForm(prefix="new")
+    if form.validate_on_submit():
+        try:
+            item = coverage_rules.create_coverage(current_user, event.campaign, form.to_input())
+            coverage_rules.link(current_user, event, item, form.relation.data, form.note.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Added “%(headline)s” to the library and linked it.", headline=item.headline), "success")
+            return redirect(url_for("events.coverage", event_id=event.id), code=303)
+    return _coverage_page(event, new_form=form, status=400)
+
+
+@bp.post("/e/<int:event_id>/coverage/<int:link_id>/unlink")
+@login_required
+def coverage_unlink(event_id: int, link_id: int):
+    event = event_or_404(event_id, Action.MANAGE_COVERAGE)
+    try:
+        event_link = coverage_rules.get_link(event, link_id)
+    except NotFound:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    coverage_rules.unlink(current_user, event, event_link)
+    db.session.commit()
+    flash(_("Unlinked. The article is still in the library."), "success")
+    return redirect(url_for("events.coverage", event_id=event.id), code=303)
+
+
+# --- Questions ---------------------------------------------------------------------------------
+
+def _question_or_404(event, question_id):
+    try:
+        return event_rules.get_question(event, question_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/e/<int:event_id>/questions", methods=["GET", "POST"])
+@login_required
+def questions(event_id: int):
+    event = event_or_404(event_id, Action.MANAGE_EVENTS)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            event_rules.add_question(current_user, event, form.to_input())
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Question added."), "success")
+            return redirect(url_for("events.questions", event_id=event.id), code=303)
+    return render_template(
+        "events/questions.html", event=event, campaign=event.campaign, form=form, button_form=EmptyForm(),
+        max_questions=event_rules.MAX_QUESTIONS,
+    ), _form_status(form)
+
+
+@bp.route("/e/<int:event_id>/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@login_required
+def question_edit(event_id: int, question_id: int):
+    event = event_or_404(event_id, Action.MANAGE_EVENTS)
+    question = _question_or_404(event, question_id)
+    form = QuestionForm()
+    if not form.is_submitted():
+        form.fill(event_rules.question_input_from(question))
+    if form.validate_on_submit():
+        try:
+            event_rules.update_question(current_user, event, question, form.to_input())
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Question saved."), "success")
+            return redirect(url_for("events.questions", event_id=event.id), code=303)
+    return render_template("events/question_edit.html", event=event, campaign=event.campaign, form=form,
+                           question=question), _form_status(form)
+
+
+@bp.post("/e/<int:event_id>/questions/<int:question_id>/delete")
+@login_required
+def question_delete(event_id: int, question_id: int):
+    event = event_or_404(event_id, Action.MANAGE_EVENTS)
+    question = _question_or_404(event, question_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    event_rules.delete_question(current_user, event, question)
+    db.session.commit()
+    flash(_("Question removed."), "success")
+    return redirect(url_for("events.questions", event_id=event.id), code=303)
+
+
+@bp.post("/e/<int:event_id>/questions/<int:question_id>/move")
+@login_required
+def question_move(event_id: int, question_id: int):
+    event = event_or_404(event_id, Action.MANAGE_EVENTS)
+    question = _question_or_404(event, question_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    direction = request.form.get("direction")
+    if direction not in ("up", "down"):
+        abort(400)
+    event_rules.move_question(current_user, event, question, -1 if direction == "up" else 1)
+    db.session.commit()
+    return redirect(url_for("events.questions", event_id=event.id), code=303)

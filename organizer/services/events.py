@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from organizer.extensions import db
@@ -486,13 +486,42 @@ def campaign_events(campaign: Campaign, now: datetime | None = None) -> Campaign
     return CampaignEvents(upcoming=upcoming, drafts=drafts, past=past)
 
 
-def public_event_by_slug(slug: str) -> Event | None:
-    """The event a public link points at: drafts don't exist for the public."""
-    event = db.session.scalar(
+@dataclass(frozen=True)
+class EventCounts:
+    upcoming: int = 0  # published, not over
+    drafts: int = 0
+
+
+def event_counts(campaign_ids: list[int], now: datetime | None = None) -> dict[int, EventCounts]:
+    """Upcoming and draft events per campaign, in one query (for "my campaigns")."""
+    if not campaign_ids:
+        return {}
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(
+            Event.campaign_id,
+            func.sum(case((and_(Event.status == EventStatus.PUBLISHED, Event.ends_at > now), 1), else_=0)),
+            func.sum(case((Event.status == EventStatus.DRAFT, 1), else_=0)),
+        )
+        .where(Event.campaign_id.in_(campaign_ids))
+        .group_by(Event.campaign_id)
+    ).all()
+    found = {row[0]: EventCounts(int(row[1] or 0), int(row[2] or 0)) for row in rows}
+    return {campaign_id: found.get(campaign_id, EventCounts()) for campaign_id in campaign_ids}
+
+
+def event_by_slug(slug: str) -> Event | None:
+    """Any event by its slug, with what its page needs; callers decide who may see drafts."""
+    return db.session.scalar(
         select(Event)
         .options(joinedload(Event.campaign), selectinload(Event.questions))
         .where(Event.slug == slug)
     )
+
+
+def public_event_by_slug(slug: str) -> Event | None:
+    """The event a public link points at: drafts don't exist for the public."""
+    event = event_by_slug(slug)
     if event is None or event.status is EventStatus.DRAFT:
         return None
     return event

@@ -1,0 +1,123 @@
+"""Campaign, member and coverage-library forms. Limits mirror the services, which check again."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField, URLField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from organizer.models import Role
+from organizer.services import campaigns as campaign_rules
+from organizer.services import coverage as coverage_rules
+from organizer.services.errors import DomainError, ValidationFailed
+from organizer.timeutil import timezone_names
+
+ROLE_LABELS = {
+    Role.OWNER: _l("Owner — everything, including members"),
+    Role.ORGANIZER: _l("Organizer — events, coverage and RSVPs"),
+    Role.COORDINATOR: _l("Coordinator — sees attendees, exports"),
+    Role.DOOR: _l("Door volunteer — check-in only"),
+}
+ROLE_NAMES = {
+    Role.OWNER: _l("Owner"),
+    Role.ORGANIZER: _l("Organizer"),
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.DOOR: _l("Door volunteer"),
+}
+
+
+def role_choices():
+    return [SelectChoice(role.value, ROLE_LABELS[role]) for role in reversed(list(Role))]
+
+
+def short_role_choices():
+    return [SelectChoice(role.value, ROLE_NAMES[role]) for role in reversed(list(Role))]
+
+
+def timezone_choices():
+    return [SelectChoice(name, name.replace("_", " ")) for name in timezone_names()]
+
+
+def show_error(form: FlaskForm, error: DomainError, fallback_field: str | None = None) -> None:
+    """Put a service's message next to the field it names (or on the form as a whole)."""
+    field_name = error.field if isinstance(error, ValidationFailed) else None
+    field_name = field_name if field_name in form else fallback_field
+    if field_name and field_name in form:
+        form[field_name].errors = [*form[field_name].errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def _text(label, limit, *, required_message=None, **kwargs):
+    validators = [DataRequired(message=required_message)] if required_message else [Optional()]
+    validators.append(Length(max=limit, message=_l("Use at most %(max)d characters.", max=limit)))
+    return StringField(label, validators=validators, render_kw={"maxlength": limit}, **kwargs)
+
+
+class CampaignForm(FlaskForm):
+    name = _text(_l("Campaign name"), campaign_rules.NAME_MAX,
+                 required_message=_l("Enter a name for the campaign."))
+    summary = _text(_l("One-line summary"), campaign_rules.SUMMARY_MAX)
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Length(max=campaign_rules.DESCRIPTION_MAX,
+                           message=_l("Use at most %(max)d characters.", max=campaign_rules.DESCRIPTION_MAX))],
+        render_kw={"rows": 8},
+    )
+    default_venue_name = _text(_l("Usual venue"), campaign_rules.VENUE_MAX)
+    default_address = _text(_l("Street address"), campaign_rules.ADDRESS_MAX)
+    default_city = _text(_l("City"), campaign_rules.CITY_MAX)
+    default_country = _text(_l("Country"), campaign_rules.COUNTRY_MAX)
+    default_timezone = SelectField(_l("Usual timezone"), choices=timezone_choices, default="Europe/London",
+                                   validate_choice=False)
+
+
+class MemberAddForm(FlaskForm):
+    email = EmailField(
+        _l("Their account's email"),
+        validators=[DataRequired(message=_l("Enter the email address of their account.")),
+                    Length(max=254, message=_l("Use at most %(max)d characters.", max=254))],
+        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"},
+    )
+    role = SelectField(_l("Role"), choices=role_choices, default=Role.ORGANIZER.value, validate_choice=False)
+
+
+class MemberRoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=short_role_choices, validate_choice=False)
+
+
+class CoverageForm(FlaskForm):
+    url = URLField(
+        _l("Web address of the article"),
+        validators=[DataRequired(message=_l("Paste the article's web address.")),
+                    Length(max=coverage_rules.URL_MAX,
+                           message=_l("Use at most %(max)d characters.", max=coverage_rules.URL_MAX))],
+        render_kw={"maxlength": coverage_rules.URL_MAX, "placeholder": "https://", "spellcheck": "false",
+                   "autocapitalize": "none"},
+    )
+    headline = _text(_l("Headline"), coverage_rules.HEADLINE_MAX, required_message=_l("Enter the headline."))
+    outlet = _text(_l("Outlet"), coverage_rules.OUTLET_MAX)
+    author = _text(_l("Author"), coverage_rules.AUTHOR_MAX)
+    published_on = DateField(_l("Published on"), validators=[Optional()],
+                             render_kw={"max": "2100-12-31", "min": "1900-01-01"})
+    excerpt = TextAreaField(
+        _l("Excerpt"),
+        validators=[Length(max=coverage_rules.EXCERPT_MAX,
+                           message=_l("Use at most %(max)d characters.", max=coverage_rules.EXCERPT_MAX))],
+        render_kw={"rows": 4, "maxlength": coverage_rules.EXCERPT_MAX},
+    )
+    language = StringField(
+        _l("Language"),
+        default="en",
+        validators=[Optional(), Length(max=16, message=_l("Use at most %(max)d characters.", max=16))],
+        render_kw={"maxlength": 16, "spellcheck": "false", "autocapitalize": "none"},
+    )
+
+    def to_input(self) -> coverage_rules.CoverageInput:
+        return coverage_rules.CoverageInput(
+            url=self.url.data or "", headline=self.headline.data or "", outlet=self.outlet.data or "",
+            author=self.author.data or "", published_on=self.published_on.data, excerpt=self.excerpt.data or "",
+            language=self.language.data or "en",
+        )

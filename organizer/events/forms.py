@@ -1,0 +1,183 @@
+"""Event, question and coverage-link forms. Times are entered as the local wall clock of the event."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from organizer.campaigns.forms import CoverageForm, _text, timezone_choices
+from organizer.models import EmailPolicy, QuestionKind, Visibility
+from organizer.services import coverage as coverage_rules
+from organizer.services import events as event_rules
+from organizer.services.events import EventInput, QuestionInput
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _when(label, *, required_message=None):
+    validators = [InputRequired(message=required_message)] if required_message else [Optional()]
+    return DateTimeLocalField(label, format=DATETIME_FORMAT, validators=validators)
+
+
+class EventForm(FlaskForm):
+    # What
+    title = _text(_l("Title"), event_rules.TITLE_MAX, required_message=_l("Give the event a title."))
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Length(max=event_rules.DESCRIPTION_MAX,
+                           message=_l("Use at most %(max)d characters.", max=event_rules.DESCRIPTION_MAX))],
+        render_kw={"rows": 8},
+    )
+    # When
+    starts_local = _when(_l("Starts"), required_message=_l("Enter when the event starts."))
+    ends_local = _when(_l("Ends"), required_message=_l("Enter when the event ends."))
+    timezone = SelectField(_l("Timezone"), choices=timezone_choices, validate_choice=False)
+    # Where
+    venue_name = _text(_l("Venue"), event_rules.VENUE_MAX)
+    address = _text(_l("Street address"), event_rules.ADDRESS_MAX)
+    city = _text(_l("City"), event_rules.CITY_MAX)
+    country = _text(_l("Country"), event_rules.COUNTRY_MAX)
+    online_url = URLField(
+        _l("Online meeting link"),
+        validators=[Optional(), Length(max=event_rules.URL_MAX,
+                                       message=_l("Use at most %(max)d characters.", max=event_rules.URL_MAX))],
+        render_kw={"maxlength": event_rules.URL_MAX, "placeholder": "https://", "spellcheck": "false",
+                   "autocapitalize": "none"},
+    )
+    # Who may come
+    visibility = RadioField(
+        _l("Who can find it"),
+        choices=[
+            SelectChoice(Visibility.PUBLIC.value, _l("Public — listed on the home and campaign pages")),
+            SelectChoice(Visibility.UNLISTED.value, _l("Unlisted — only people with the link")),
+        ],
+        default=Visibility.PUBLIC.value,
+        validate_choice=False,
+    )
+    # RSVP settings
+    capacity = IntegerField(
+        _l("Places"),
+        validators=[Optional(), NumberRange(min=1, max=event_rules.CAPACITY_MAX,
+                                            message=_l("Enter a number from 1 to %(max)d, or leave it empty.",
+                                                       max=event_rules.CAPACITY_MAX))],
+        render_kw={"min": 1, "max": event_rules.CAPACITY_MAX, "inputmode": "numeric"},
+    )
+    rsvp_deadline_local = _when(_l("RSVPs close"))
+    email_policy = RadioField(
+        _l("Email address"),
+        choices=[
+            SelectChoice(EmailPolicy.REQUIRED.value, _l("Required")),
+            SelectChoice(EmailPolicy.OPTIONAL.value, _l("Optional")),
+            SelectChoice(EmailPolicy.NOT_ASKED.value, _l("Not asked")),
+        ],
+        default=EmailPolicy.OPTIONAL.value,
+        validate_choice=False,
+    )
+    ask_phone = BooleanField(_l("Ask for a phone number (optional for them)"))
+    max_guests = IntegerField(
+        _l("Guests each person may bring"),
+        default=0,
+        validators=[InputRequired(message=_l("Enter a number from 0 to %(max)d.", max=event_rules.MAX_GUESTS_LIMIT)),
+                    NumberRange(min=0, max=event_rules.MAX_GUESTS_LIMIT,
+                                message=_l("Enter a number from 0 to %(max)d.", max=event_rules.MAX_GUESTS_LIMIT))],
+        render_kw={"min": 0, "max": event_rules.MAX_GUESTS_LIMIT, "inputmode": "numeric"},
+    )
+
+    def to_input(self) -> EventInput:
+        return EventInput(
+            title=self.title.data or "",
+            description=self.description.data or "",
+            starts_local=self.starts_local.data,
+            ends_local=self.ends_local.data,
+            timezone=self.timezone.data or "",
+            venue_name=self.venue_name.data or "",
+            address=self.address.data or "",
+            city=self.city.data or "",
+            country=self.country.data or "",
+            online_url=self.online_url.data or "",
+            capacity=self.capacity.data,
+            rsvp_deadline_local=self.rsvp_deadline_local.data,
+            visibility=self.visibility.data or "",
+            email_policy=self.email_policy.data or "",
+            ask_phone=bool(self.ask_phone.data),
+            max_guests=self.max_guests.data if self.max_guests.data is not None else 0,
+        )
+
+    def fill(self, data: EventInput) -> None:
+        for name in ("title", "description", "starts_local", "ends_local", "timezone", "venue_name", "address",
+                     "city", "country", "online_url", "capacity", "rsvp_deadline_local", "ask_phone",
+                     "max_guests"):
+            self[name].data = getattr(data, name)
+        self.visibility.data = str(data.visibility)
+        self.email_policy.data = str(data.email_policy)
+
+
+class NewEventForm(EventForm):
+    """Creating an event can name the news that prompted it, from the campaign's library."""
+
+    prompted_by = SelectField(_l("The news that prompted this meeting"), coerce=int, validate_choice=False,
+                              default=0)
+    prompted_by_note = _text(_l("Why it matters (optional note)"), coverage_rules.NOTE_MAX)
+
+
+class QuestionForm(FlaskForm):
+    label = _text(_l("Question"), event_rules.QUESTION_LABEL_MAX, required_message=_l("Write the question."))
+    kind = RadioField(
+        _l("Kind of answer"),
+        choices=[
+            SelectChoice(QuestionKind.TEXT.value, _l("Short text")),
+            SelectChoice(QuestionKind.YES_NO.value, _l("Yes or no")),
+            SelectChoice(QuestionKind.CHOICE.value, _l("One of several choices")),
+        ],
+        default=QuestionKind.TEXT.value,
+        validate_choice=False,
+    )
+    choices = TextAreaField(
+        _l("Choices, one per line (for “one of several choices”)"),
+        validators=[Length(max=event_rules.CHOICES_MAX * (event_rules.CHOICE_MAX + 2),
+                           message=_l("That's too long."))],
+        render_kw={"rows": 4},
+    )
+    required = BooleanField(_l("An answer is required"))
+
+    def to_input(self) -> QuestionInput:
+        return QuestionInput(label=self.label.data or "", kind=self.kind.data or "", choices=self.choices.data or "",
+                             required=bool(self.required.data))
+
+    def fill(self, data: QuestionInput) -> None:
+        self.label.data = data.label
+        self.kind.data = str(data.kind)
+        self.choices.data = data.choices
+        self.required.data = data.required
+
+
+RELATION_CHOICES = [
+    SelectChoice("prompted_by", _l("Prompted this meeting (“Why we're meeting”)")),
+    SelectChoice("report", _l("Reports on this meeting")),
+]
+
+
+class LinkCoverageForm(FlaskForm):
+    coverage_id = IntegerField(_l("Article"), validators=[InputRequired(message=_l("Pick an article."))])
+    relation = RadioField(_l("How it relates to the event"), choices=RELATION_CHOICES, default="prompted_by",
+                          validate_choice=False)
+    note = _text(_l("Note (optional)"), coverage_rules.NOTE_MAX)
+
+
+class NewCoverageLinkForm(CoverageForm):
+    """Add an article to the library and link it to the event in one step."""
+
+    relation = RadioField(_l("How it relates to the event"), choices=RELATION_CHOICES, default="prompted_by",
+                          validate_choice=False)
+    note = _text(_l("Note (optional)"), coverage_rules.NOTE_MAX)

@@ -1,0 +1,22 @@
+/* "Copy link" on the public event page: shown only when the browser can copy (progressive enhancement).
+ * Without JavaScript the link sits in a read-only field people can select and copy themselves. */
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-copy-button]").forEach(function (button) {
+    var source = document.getElementById(button.getAttribute("data-copy-button"));
+    if (!source || !navigator.clipboard) return;
+    var label = button.textContent;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(source.value).then(function () {
+        button.textContent = button.getAttribute("data-copied-text") || label;
+        window.setTimeout(function () { button.textContent = label; }, 2000);
+      }, function () {
+        source.select();
+      });
+    });
+  });
+  document.querySelectorAll("[data-copy-source]").forEach(function (input) {
+    input.addEventListener("focus", function () { input.select(); });
+  });
+})();
