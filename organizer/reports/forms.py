@@ -34,7 +34,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class ExportForm(FlaskForm):
-    target = SelectField(_l("Who"), validators=[InputRequired()])
+    target = SelectField(_l("Which list"), validators=[InputRequired()])
     statuses = MultiCheckboxField(
         _l("People who are"),
         choices=[SelectChoice("going", _l("Going")), SelectChoice("waitlisted", _l("On the waiting list")), SelectChoice("cancelled", _l("Cancelled"))],

@@ -1,0 +1,197 @@
+"""At the door on a phone: search, check in, undo, a failed tap retried safely, a walk-in, the crowd
+counter; a door-link volunteer without an account; a coordinator downloading a CSV at a desk."""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import timedelta
+
+from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
+
+from organizer.extensions import db
+from organizer.models import CheckIn, DoorLink, ExportRecord, Role, Rsvp, RsvpSource
+from organizer.services import checkins
+from organizer.services.tokens import hash_token, new_token
+from organizer.timeutil import utcnow
+from tests import builders
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/auth/login")
+    page.locator("main input[name=email]").fill(email)
+    page.locator("main input[name=password]").fill(builders.DEFAULT_PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+
+
+def door_world():
+    owner = builders.make_user("owner@example.org", name="Olive Owner")
+    volunteer = builders.make_user("door@example.org", name="Dora Door")
+    coordinator = builders.make_user("coord@example.org", name="Cora Coordinator")
+    campaign = builders.make_campaign(owner=owner, slug="syria")
+    builders.make_membership(campaign, volunteer, Role.DOOR)
+    builders.make_membership(campaign, coordinator, Role.COORDINATOR)
+    event = builders.make_event(campaign, title="Homs meeting", starts_at=utcnow() + timedelta(hours=1))
+    people = {}
+    for name in ("Amina Yusuf", "Bilal Haddad", "Carla Mendes", "Dana Cohen", "محمد الأحمد"):
+        people[name], _, _ = builders.make_rsvp(event, name=name, email=None, guests=1 if name == "Amina Yusuf" else 0)
+    return campaign, event, people
+
+
+def fresh() -> None:
+    """Forget what this test's session has read: the browser wrote through the live server."""
+    db.session.rollback()
+    db.session.expire_all()
+
+
+def entries_for(rsvp) -> int:
+    fresh()
+    return db.session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.rsvp_id == rsvp.id))
+
+
+def test_door_volunteer_searches_checks_in_undoes_adds_walk_in_and_counts(phone: Page):
+    _campaign, event, people = door_world()
+    bilal = people["Bilal Haddad"]
+    sign_in(phone, "door@example.org")
+    phone.goto(f"/door/e/{event.id}")
+
+    # Counts on top, the big search box, names only.
+    expect(phone.locator("[data-count=checked_in]").first).to_have_text("0")
+    expect(phone.locator("[data-count=going]").first).to_have_text("5")
+    search = phone.get_by_label("Find a name")
+    expect(search).to_be_in_viewport()
+    expect(phone.get_by_role("button", name="Crowd plus 1", exact=True)).to_be_in_viewport()  # thumb reach
+    expect(phone.get_by_text("+ Add a walk-in")).to_be_in_viewport()
+
+    # Filter as you type (accents and case don't matter).
+    search.fill("haddad")
+    bilal_row = phone.locator(f"#rsvp-{bilal.id}")
+    expect(bilal_row).to_be_visible()
+    expect(phone.locator(f"#rsvp-{people['Amina Yusuf'].id}")).to_be_hidden()
+    search.fill("محمد")
+    expect(phone.locator(f"#rsvp-{people['محمد الأحمد'].id}")).to_be_visible()
+    expect(bilal_row).to_be_hidden()
+    search.fill("bil")
+
+    # One tap checks in: the row turns green with Undo, the count goes up, the server agrees.
+    bilal_row.get_by_role("button", name="Check in").click()
+    expect(bilal_row).to_have_class(re.compile(r"\bis-in\b"))
+    expect(bilal_row.get_by_role("button", name="Undo")).to_be_visible()
+    expect(bilal_row.get_by_text("Checked in")).to_be_visible()
+    expect(phone.locator("[data-count=checked_in]").first).to_have_text("1")
+    expect(phone.locator("[data-door-live]")).to_contain_text("Bilal Haddad is checked in.")
+    assert checkins.is_checked_in(bilal) and entries_for(bilal) == 1
+
+    # Undo.
+    bilal_row.get_by_role("button", name="Undo").click()
+    expect(bilal_row).not_to_have_class(re.compile(r"\bis-in\b"))
+    expect(bilal_row.get_by_role("button", name="Check in")).to_be_visible()
+    expect(phone.locator("[data-count=checked_in]").first).to_have_text("0")
+    fresh()
+    assert not checkins.is_checked_in(bilal)
+
+    # A flaky connection: the check-in reaches the server but the answer is lost. The tap says it
+    # failed; tapping again is safe (same idempotency key) and the log holds one check-in more.
+    lost = {"count": 0}
+
+    def lose_the_answer(route):
+        lost["count"] += 1
+        route.fetch()  # the server does the work...
+        route.abort()  # ...but the phone never hears back
+
+    keys: list[str] = []
+
+    def remember_key(request):
+        if request.url.endswith("/check-in"):
+            keys.append(re.search(r'name="idempotency_key"\r\n\r\n([^\r]+)', request.post_data).group(1))
+
+    phone.on("request", remember_key)
+    phone.route(re.compile(r".*/check-in$"), lose_the_answer)
+    bilal_row.get_by_role("button", name="Check in").click()
+    expect(bilal_row.locator("[data-error]")).to_contain_text("Tap again to retry")
+    phone.unroute(re.compile(r".*/check-in$"))
+    bilal_row.get_by_role("button", name="Check in").click()
+    expect(bilal_row).to_have_class(re.compile(r"\bis-in\b"))
+    expect(bilal_row.locator("[data-error]")).to_have_text("")
+    assert lost["count"] == 1
+    assert len(keys) == 2 and keys[0] == keys[1]  # the retry carried the same idempotency key
+    assert entries_for(bilal) == 3  # check-in, undo, check-in: the retry added nothing
+
+    # A walk-in, added and checked in from the dock.
+    search.fill("")
+    phone.get_by_text("+ Add a walk-in").click()
+    phone.get_by_role("textbox", name="Name").fill("Layla Walker")
+    phone.get_by_role("button", name="Add and check in").click()
+    walker_row = phone.locator(".door-row", has_text="Layla Walker")
+    expect(walker_row).to_have_class(re.compile(r"\bis-in\b"))
+    expect(phone.locator("[data-count=walk_ins]").first).to_have_text("1")
+    expect(phone.get_by_text("Walk-in added and checked in: Layla Walker.")).to_be_visible()
+    fresh()
+    walker = db.session.scalar(select(Rsvp).where(Rsvp.name == "Layla Walker"))
+    assert walker.source is RsvpSource.WALK_IN and checkins.is_checked_in(walker)
+
+    # The crowd counter: +10, +1, −1, then set to what was counted.
+    crowd = phone.locator("output[data-count=crowd]")
+    phone.get_by_role("button", name="Crowd plus 10").click()
+    expect(crowd).to_have_text("10")
+    phone.get_by_role("button", name="Crowd plus 1", exact=True).click()
+    expect(crowd).to_have_text("11")
+    phone.get_by_role("button", name="Crowd minus 1").click()
+    expect(crowd).to_have_text("10")
+    phone.get_by_text("Set the count").click()
+    phone.get_by_role("spinbutton", name="Crowd count").fill("250")
+    phone.get_by_role("button", name="Set", exact=True).click()
+    expect(crowd).to_have_text("250")
+    expect(phone.locator("dd[data-count=crowd]")).to_have_text("250")
+    fresh()
+    assert checkins.crowd_count(event) == 250
+
+
+def test_door_link_volunteer_without_an_account(phone: Page):
+    _campaign, event, people = door_world()
+    token = new_token()
+    db.session.add(DoorLink(event_id=event.id, label="Side door", token_hash=hash_token(token),
+                            expires_at=utcnow() + timedelta(days=1)))
+    db.session.commit()
+    phone.goto(f"/door/{token}")
+    expect(phone).to_have_url(re.compile(rf"/door/e/{event.id}$"))
+    expect(phone.get_by_text("Door link: Side door")).to_be_visible()
+    row = phone.locator(f"#rsvp-{people['Dana Cohen'].id}")
+    row.get_by_role("button", name="Check in").click()
+    expect(row).to_have_class(re.compile(r"\bis-in\b"))
+    fresh()
+    entry = db.session.scalar(select(CheckIn).where(CheckIn.rsvp_id == people["Dana Cohen"].id))
+    assert entry.door_link_id is not None and entry.actor_user_id is None
+    # Nothing else of the campaign opens.
+    phone.goto("/manage/c/syria/export")
+    expect(phone).to_have_url(re.compile(r"/auth/login"))
+
+
+def test_coordinator_downloads_a_csv(desktop: Page):
+    _campaign, event, people = door_world()
+    checkins.check_in(people["Amina Yusuf"])
+    checkins.check_in(people["Carla Mendes"])
+    db.session.commit()
+    sign_in(desktop, "coord@example.org")
+    desktop.goto(f"/manage/e/{event.id}/turnout")
+    expect(desktop.get_by_role("img", name=re.compile("RSVPs over time"))).to_be_visible()
+    desktop.get_by_role("link", name="Export this event's list").click()
+
+    expect(desktop.get_by_label("Which list")).to_have_value(str(event.id))
+    desktop.get_by_label("Only people checked in").check()
+    desktop.get_by_label("Let me choose").check()
+    desktop.get_by_text("Choose columns").click()
+    desktop.get_by_label("Guests (one event)").check()
+    desktop.get_by_label("Checked in (one event)").check()
+    with desktop.expect_download() as download_info:
+        desktop.get_by_role("button", name="Download").click()
+    download = download_info.value
+    assert re.fullmatch(r"[a-z0-9-]+-\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename)
+    with open(download.path(), encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows == [["Name", "Guests", "Checked in"], ["Amina Yusuf", "1", "yes"], ["Carla Mendes", "0", "yes"]]
+    fresh()
+    record = db.session.scalar(select(ExportRecord))
+    assert record.row_count == 2 and record.user_email == "coord@example.org" and record.columns == "name,guests,checked_in"
