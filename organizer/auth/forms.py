@@ -5,17 +5,21 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from organizer.services.accounts import MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 EMAIL_MAX = 254
 
 
-def _email_field(label=None):
+def _email_field(label=None, check_format=True):
+    validators = [DataRequired(message=_l("Enter your email address.")), Length(max=EMAIL_MAX)]
+    if check_format:
+        validators.append(Email(message=_l("Enter a valid email address, like name@example.org."),
+                                check_deliverability=False))
     return EmailField(
         label or _l("Email"),
-        validators=[DataRequired(message=_l("Enter your email address.")), Length(max=EMAIL_MAX)],
+        validators=validators,
         render_kw={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"},
     )
 
@@ -60,7 +64,7 @@ class ConfirmSignupForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = _email_field()
+    email = _email_field(check_format=False)  # any typo gets the one generic sign-in error
     password = PasswordField(
         _l("Password"),
         validators=[InputRequired(message=_l("Enter your password."))],
