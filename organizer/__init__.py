@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from organizer import cli, database, errors, models, security, templating  # noqa: F401 (database: SQLite pragmas; models: complete metadata)
+from organizer import cli, database, errors, models, security, sessions, templating  # noqa: F401 (database: SQLite pragmas; models: complete metadata)
 from organizer.config import Config, config_from_environment
 from organizer.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -30,6 +30,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     templating.init_app(app)
     security.init_app(app)
+    sessions.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
 
