@@ -24,7 +24,7 @@ from organizer.models import (
     User,
     Visibility,
 )
-from organizer.services import permissions
+from organizer.services import permissions, rsvps
 from organizer.services.campaigns import unique_slug
 from organizer.services.errors import Conflict, NotFound, ValidationFailed
 from organizer.services.permissions import Action
@@ -240,11 +240,9 @@ def update_event(actor: User, event: Event, data: EventInput) -> EventChanges:
 
 def _after_update(event: Event, changes: EventChanges) -> None:
     """Hand-over to the RSVP rules: promote the waitlist into new places, tell people of changes."""
-    from organizer.services import rsvps
-
-    if changes.capacity_raised and hasattr(rsvps, "promote_waitlisted"):
+    if changes.capacity_raised:
         rsvps.promote_waitlisted(event)
-    if event.status is EventStatus.PUBLISHED and changes.notify_attendees and hasattr(rsvps, "notify_event_changed"):
+    if event.status is EventStatus.PUBLISHED and changes.notify_attendees:
         rsvps.notify_event_changed(event, "time" if changes.time_changed else "place")
 
 
@@ -265,9 +263,7 @@ def cancel_event(actor: User, event: Event) -> Event:
     was_published = event.status is EventStatus.PUBLISHED
     event.status = EventStatus.CANCELLED
     db.session.flush()
-    from organizer.services import rsvps
-
-    if was_published and hasattr(rsvps, "notify_event_changed"):
+    if was_published:  # a draft was never seen, so nobody can have RSVPed
         rsvps.notify_event_changed(event, "cancelled")
     return event
 

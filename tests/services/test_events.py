@@ -351,3 +351,58 @@ def test_public_event_by_slug(campaign):
     assert events.public_event_by_slug("unlisted") is not None
     assert events.public_event_by_slug("cancelled") is not None
     assert events.public_event_by_slug("nothing") is None
+
+
+# --- Hand-over to the RSVP rules ---------------------------------------------------------------
+
+def _outbox_count() -> int:
+    from organizer.models import OutboxMessage
+
+    return db.session.scalar(db.select(db.func.count(OutboxMessage.id)))
+
+
+def test_raising_capacity_lets_the_waitlist_in(owner, campaign):
+    event = builders.make_event(campaign, capacity=1, starts_at=utcnow() + timedelta(days=3))
+    builders.make_rsvp(event)
+    waiting, _, _ = builders.make_rsvp(event, status=RsvpStatus.WAITLISTED)
+    data = events.event_input_from(event)
+    events.update_event(owner, event, replace(data, capacity=2))
+    db.session.commit()
+    db.session.refresh(waiting)
+    assert waiting.status is RsvpStatus.GOING
+
+
+def test_moving_a_published_event_tells_people_and_retitling_does_not(owner, campaign):
+    event = builders.make_event(campaign, starts_at=utcnow() + timedelta(days=3))
+    builders.make_rsvp(event)
+    builders.make_rsvp(event, status=RsvpStatus.WAITLISTED)
+    builders.make_rsvp(event, email=None)
+    data = events.event_input_from(event)
+    events.update_event(owner, event, replace(data, title="New title"))
+    assert _outbox_count() == 0
+    events.update_event(owner, event, replace(data, title="New title", venue_name="Another hall"))
+    assert _outbox_count() == 2
+    events.update_event(owner, event, replace(data, title="New title", venue_name="Another hall",
+                                              starts_local=data.starts_local + timedelta(hours=1),
+                                              ends_local=data.ends_local + timedelta(hours=1)))
+    assert _outbox_count() == 4
+
+
+def test_cancelling_emails_exactly_the_people_the_confirmation_counted(owner, campaign):
+    event = builders.make_event(campaign, starts_at=utcnow() + timedelta(days=3))
+    builders.make_rsvp(event)
+    builders.make_rsvp(event, status=RsvpStatus.WAITLISTED)
+    builders.make_rsvp(event, status=RsvpStatus.CANCELLED)
+    builders.make_rsvp(event, email=None)
+    expected = events.people_to_notify(event)
+    events.cancel_event(owner, event)
+    assert expected == 2 and _outbox_count() == expected
+
+
+def test_cancelling_or_editing_a_draft_emails_nobody(owner, campaign):
+    event = builders.make_event(campaign, status=EventStatus.DRAFT)
+    builders.make_rsvp(event)
+    data = events.event_input_from(event)
+    events.update_event(owner, event, replace(data, city="Leeds"))
+    events.cancel_event(owner, event)
+    assert _outbox_count() == 0
