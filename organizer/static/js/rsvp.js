@@ -25,8 +25,4 @@
       });
     });
   });
-  var url = document.getElementById("manage-url");
-  if (url) {
-    url.addEventListener("focus", function () { url.select(); });
-  }
 })();

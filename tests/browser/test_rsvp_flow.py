@@ -1,0 +1,107 @@
+"""A supporter on a phone: RSVP from the event page, open the private link, cancel; and a waitlisted
+supporter who is promoted when someone cancels, with a working link in the promotion email."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from organizer.extensions import db
+from organizer.models import OutboxMessage, QuestionKind, Rsvp, RsvpStatus
+from tests import builders
+
+
+def open_event(page: Page, slug: str) -> None:
+    page.goto(f"/e/{slug}")
+    expect(page.get_by_role("heading", name="RSVP")).to_be_visible()
+
+
+def fill_rsvp(page: Page, name: str, email: str = "") -> None:
+    page.get_by_label("Your name").fill(name)
+    if email:
+        page.get_by_label("Email (optional)").fill(email)
+
+
+def test_rsvp_open_the_private_link_and_cancel(phone: Page, base_url):
+    campaign = builders.make_campaign(owner=builders.make_user())
+    event = builders.make_event(campaign, slug="homs-vigil", title="Vigil for Homs", capacity=40, max_guests=2)
+    builders.make_question(event, label="Do you need step-free access?", kind=QuestionKind.YES_NO)
+
+    open_event(phone, "homs-vigil")
+    # Above the fold on a phone: title, time with its zone, place, places left, the form.
+    for text in ("Vigil for Homs", "GMT", "London Muslim Centre", "40 places left"):
+        expect(phone.get_by_text(text, exact=False).first).to_be_in_viewport()
+    expect(phone.get_by_label("Your name")).to_be_visible()
+
+    # A mistake first: the error sits next to the field and what was typed stays.
+    fill_rsvp(phone, "", "amina@")
+    phone.get_by_role("button", name="RSVP").click()
+    expect(phone.locator("#name-error")).to_contain_text("Tell us your name")
+    expect(phone.locator("#email-error")).to_contain_text("Enter an email address like")
+    expect(phone.get_by_label("Email (optional)")).to_have_value("amina@")
+
+    fill_rsvp(phone, "Amina", "")
+    phone.get_by_label("Email (optional)").fill("")
+    phone.get_by_label("Are you bringing anyone?").select_option("1")
+    phone.get_by_text("Yes", exact=True).click()
+    phone.get_by_role("button", name="RSVP").click()
+
+    expect(phone.get_by_text("You're going!")).to_be_visible()
+    expect(phone.locator(".rsvp-status")).to_have_text(re.compile(r"Going, with 1 guest"))
+    private_link = phone.locator("#manage-url").input_value()
+    assert re.fullmatch(rf"{re.escape('http://localhost')}/r/[A-Za-z0-9_-]{{43}}", private_link)
+    expect(phone.locator("#ticket svg")).to_be_visible()
+
+    # Later, from the saved link (the test server listens on another port than BASE_URL).
+    phone.goto(private_link.replace("http://localhost", base_url))
+    expect(phone.get_by_text("Keep this link:")).to_be_visible()
+    phone.get_by_role("link", name="Cancel my RSVP").click()
+    expect(phone.get_by_role("heading", name="Cancel your RSVP?")).to_be_visible()
+    assert db.session.scalar(select(Rsvp.status)) is RsvpStatus.GOING  # looking at the page changes nothing
+    phone.get_by_role("button", name="Yes, cancel my RSVP").click()
+    expect(phone.locator(".rsvp-status")).to_have_text(re.compile("Cancelled"))
+    db.session.expire_all()
+    assert db.session.scalar(select(Rsvp.status)) is RsvpStatus.CANCELLED
+
+
+def test_waitlisted_supporter_is_promoted_when_someone_cancels(phone: Page, browser, base_url):
+    campaign = builders.make_campaign(owner=builders.make_user())
+    builders.make_event(campaign, slug="one-seat", title="Briefing", capacity=1)
+
+    # Amina takes the only place (no email: she keeps the link shown to her).
+    open_event(phone, "one-seat")
+    fill_rsvp(phone, "Amina")
+    phone.get_by_role("button", name="RSVP").click()
+    expect(phone.locator(".rsvp-status")).to_have_text(re.compile("Going"))
+    amina_link = phone.locator("#manage-url").input_value().replace("http://localhost", base_url)
+
+    # Bilal, on his own phone, finds it full and joins the waitlist with his email.
+    context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 844}, is_mobile=True)
+    bilal = context.new_page()
+    try:
+        open_event(bilal, "one-seat")
+        expect(bilal.get_by_text("Full — waiting list open")).to_be_visible()
+        fill_rsvp(bilal, "Bilal", "bilal@example.org")
+        bilal.get_by_role("button", name="Join the waitlist").click()
+        expect(bilal.get_by_text("You're on the waitlist — position 1.")).to_be_visible()
+        expect(bilal.get_by_text("We've emailed your private link to bilal@example.org")).to_be_visible()
+
+        # Amina can't come after all.
+        phone.goto(amina_link + "/cancel")
+        phone.get_by_role("button", name="Yes, cancel my RSVP").click()
+        expect(phone.locator(".rsvp-status")).to_have_text(re.compile("Cancelled"))
+
+        # Bilal's promotion email, read from the outbox, holds a link that works.
+        db.session.expire_all()
+        promotion = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.to_address == "bilal@example.org").order_by(OutboxMessage.id)
+        ).all()[-1]
+        assert promotion.subject == "A place opened up — you're going: Briefing"
+        link = re.search(r"http://localhost/r/[A-Za-z0-9_-]+", promotion.body_text).group(0)
+        bilal.goto(link.replace("http://localhost", base_url))
+        expect(bilal.locator(".rsvp-status")).to_have_text(re.compile("Going"))
+        expect(bilal.locator("#ticket svg")).to_be_visible()
+    finally:
+        context.close()
