@@ -1,7 +1,9 @@
 """Every route from app.url_map, for every persona, gets exactly the status its area declared.
 
-One test per rule walks all personas, so a failure shows the whole row at once. GET rules share
-one world (a GET must not change anything); POST rules get a fresh world for every persona.
+One test per rule walks all personas, so a failure shows the whole row at once. The world is built
+once and snapshotted; every rule starts from it restored (much faster than building it again).
+GET rules share that world across personas (a GET must not change anything); POST rules get it
+back, as built, for every persona.
 Beyond the status code, every response is checked for leaks:
 - a denied response (404, or 302 to sign-in) never contains a supporter's name or address;
 - a 404 for a route without a secret token looks exactly like any other 404;
@@ -11,6 +13,8 @@ Beyond the status code, every response is checked for leaks:
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import importlib
 import pkgutil
 import re
@@ -19,9 +23,9 @@ import pytest
 
 import tests.authorization as authorization_package
 from organizer import create_app  # noqa: F401  (keeps the import graph honest)
+from organizer.extensions import db
 from tests.authorization.rules import Rule
 from tests.authorization.world import PERSONAS, World, build_world
-from tests.conftest import empty_all_tables
 
 IGNORED_ENDPOINTS = {"static"}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -128,16 +132,90 @@ def _check(client, world: World, rule: Rule, persona: str) -> list[str]:
     return problems
 
 
+@dataclasses.dataclass
+class Snapshot:
+    rows: list[tuple]  # (table, [row dicts]) in dependency order
+    world: World  # with every model instance replaced by (class, id)
+
+
+def _identity(value):
+    if hasattr(value, "__table__"):
+        return (type(value), value.id)
+    if isinstance(value, dict):
+        return {key: _identity(item) for key, item in value.items()}
+    return value
+
+
+def _reload(value):
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], type):
+        return db.session.get(*value)
+    if isinstance(value, dict):
+        return {key: _reload(item) for key, item in value.items()}
+    return value
+
+
+def take_snapshot(world: World) -> Snapshot:
+    db.session.commit()
+    with db.engine.connect() as connection:
+        rows = [(table, [dict(row._mapping) for row in connection.execute(table.select())])
+                for table in db.metadata.sorted_tables]
+    ids = copy.copy(world)
+    for field in dataclasses.fields(World):
+        setattr(ids, field.name, _identity(getattr(world, field.name)))
+    return Snapshot(rows, ids)
+
+
+def restore(snapshot: Snapshot) -> World:
+    """Put every table back as it was when the world was built; fresh instances, same ids and tokens."""
+    db.session.remove()
+    with db.engine.begin() as connection:
+        for table, _rows in reversed(snapshot.rows):
+            connection.execute(table.delete())
+        for table, rows in snapshot.rows:
+            if rows:
+                connection.execute(table.insert(), rows)
+    world = copy.copy(snapshot.world)
+    for field in dataclasses.fields(World):
+        setattr(world, field.name, _reload(getattr(snapshot.world, field.name)))
+    return world
+
+
+_built: list[Snapshot] = []
+
+
+def fresh_world() -> tuple[World, Snapshot]:
+    """The world as built, restored from the snapshot taken the first time (building takes longer)."""
+    if not _built:
+        world = build_world()
+        _built.append(take_snapshot(world))
+        return world, _built[0]
+    return restore(_built[0]), _built[0]
+
+
+@pytest.fixture
+def cheap_password_hashing(monkeypatch):
+    """The matrix tests who may do what, not Argon2's cost: hash with tiny parameters here only
+    (tests/services/test_accounts.py checks the real ones)."""
+    from argon2 import PasswordHasher
+
+    from organizer.services import accounts
+    from tests import builders
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    monkeypatch.setattr(accounts, "_hasher", cheap)
+    monkeypatch.setattr(accounts, "_DUMMY_HASH", cheap.hash("organizer-dummy-password"))
+    monkeypatch.setattr(builders, "_hash_cache", {})
+
+
 @pytest.mark.parametrize("rule", RULES, ids=[_rule_id(r) for r in RULES])
-def test_matrix(app, rule: Rule):
+def test_matrix(app, rule: Rule, cheap_password_hashing):
     app.config["WTF_CSRF_ENABLED"] = False
     problems: list[str] = []
     try:
-        world = build_world()
+        world, snapshot = fresh_world()
         for index, persona in enumerate(PERSONAS):
             if rule.method != "GET" and index > 0:
-                empty_all_tables()  # a POST may have changed the world: start the next persona afresh
-                world = build_world()
+                world = restore(snapshot)  # a POST may have changed the world: start the next persona afresh
             try:
                 client = _client_for(app, world, persona)
             except AssertionError as error:
