@@ -37,7 +37,8 @@ class ExportForm(FlaskForm):
     target = SelectField(_l("Which list"), validators=[InputRequired()])
     statuses = MultiCheckboxField(
         _l("People who are"),
-        choices=[SelectChoice("going", _l("Going")), SelectChoice("waitlisted", _l("On the waiting list")), SelectChoice("cancelled", _l("Cancelled"))],
+        choices=[SelectChoice("going", _l("Going")), SelectChoice("waitlisted", _l("On the waiting list")),
+                 SelectChoice("cancelled", _l("Cancelled"))],
         default=["going"],
     )
     checked_in = RadioField(
@@ -53,9 +54,14 @@ class ExportForm(FlaskForm):
                  SelectChoice("all", _l("Everything")), SelectChoice("custom", _l("Let me choose"))],
         default="names",
     )
-    columns = MultiCheckboxField(_l("Choose columns"), choices=[SelectChoice(value, label) for value, label in COLUMN_LABELS.items()], default=["name"])
+    columns = MultiCheckboxField(
+        _l("Choose columns"),
+        choices=[SelectChoice(value, label) for value, label in COLUMN_LABELS.items()],
+        default=["name"],
+    )
     file_format = RadioField(
         _l("File"),
-        choices=[SelectChoice("csv", _l("CSV (any spreadsheet or mail tool)")), SelectChoice("xlsx", _l("Excel spreadsheet (.xlsx)"))],
+        choices=[SelectChoice("csv", _l("CSV (any spreadsheet or mail tool)")),
+                 SelectChoice("xlsx", _l("Excel spreadsheet (.xlsx)"))],
         default="csv",
     )

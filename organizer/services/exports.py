@@ -258,9 +258,40 @@ def _when(value: datetime | None, timezone: str) -> str:
     return f"{local:%Y-%m-%d %H:%M} {zone_abbreviation(local)}"
 
 
+def _event_getters(export: PreparedExport, timezone: str) -> list:
+    """One function per output column (answers expand to one per question), so each row only
+    computes what was asked for."""
+
+    def checked(row) -> bool:
+        return row.action == CheckInAction.CHECK_IN
+
+    simple = {
+        "name": lambda row, answers: row.name,
+        "email": lambda row, answers: row.email,
+        "phone": lambda row, answers: row.phone,
+        "guests": lambda row, answers: row.guests,
+        "status": lambda row, answers: RsvpStatus(row.status).value,
+        "source": lambda row, answers: RsvpSource(row.source).value,
+        "consent_contact": lambda row, answers: bool(row.consent_contact),
+        "rsvp_at": lambda row, answers: _when(row.created_at, timezone),
+        "checked_in": lambda row, answers: checked(row),
+        "checked_in_at": lambda row, answers: _when(row.checked_at, timezone) if checked(row) else "",
+    }
+    getters = []
+    for column in export.spec.columns:
+        if column == "answers":
+            getters += [
+                (lambda question_id: lambda row, answers: answers.get((row.id, question_id), ""))(question.id)
+                for question in export.questions
+            ]
+        else:
+            getters.append(simple[column])
+    return getters
+
+
 def _event_rows(export: PreparedExport) -> Iterator[list[Any]]:
     spec = export.spec
-    timezone = spec.event.timezone
+    getters = _event_getters(export, spec.event.timezone)
     stmt = _event_query(spec).order_by(Rsvp.name, Rsvp.id)
     result = db.session.execute(stmt, execution_options={"yield_per": BATCH})
     try:
@@ -275,26 +306,7 @@ def _event_rows(export: PreparedExport) -> Iterator[list[Any]]:
                     )
                 }
             for row in batch:
-                is_in = row.action == CheckInAction.CHECK_IN
-                values = {
-                    "name": row.name,
-                    "email": row.email,
-                    "phone": row.phone,
-                    "guests": row.guests,
-                    "status": RsvpStatus(row.status).value,
-                    "source": RsvpSource(row.source).value,
-                    "consent_contact": bool(row.consent_contact),
-                    "rsvp_at": _when(row.created_at, timezone),
-                    "checked_in": is_in,
-                    "checked_in_at": _when(row.checked_at, timezone) if is_in else "",
-                }
-                cells: list[Any] = []
-                for column in spec.columns:
-                    if column == "answers":
-                        cells += [answers.get((row.id, question.id), "") for question in export.questions]
-                    else:
-                        cells.append(values[column])
-                yield cells
+                yield [getter(row, answers) for getter in getters]
     finally:
         result.close()
 
@@ -302,22 +314,23 @@ def _event_rows(export: PreparedExport) -> Iterator[list[Any]]:
 def _campaign_rows(export: PreparedExport) -> Iterator[list[Any]]:
     spec = export.spec
     timezone = export.campaign.default_timezone
+    simple = {
+        "name": lambda row: row.name,
+        "email": lambda row: row.email,
+        "phone": lambda row: row.phone,
+        "consent_contact": lambda row: bool(row.consent_contact),
+        "events_rsvped": lambda row: int(row.events_rsvped or 0),
+        "events_attended": lambda row: int(row.events_attended or 0),
+        "first_rsvp_at": lambda row: _when(row.first_rsvp_at, timezone),
+        "last_rsvp_at": lambda row: _when(row.last_rsvp_at, timezone),
+    }
+    getters = [simple[column] for column in spec.columns]
     stmt, inner = _campaign_query(export.campaign, spec)
     stmt = stmt.order_by(inner.c.name, inner.c.person)
     result = db.session.execute(stmt, execution_options={"yield_per": BATCH})
     try:
         for row in result:
-            values = {
-                "name": row.name,
-                "email": row.email,
-                "phone": row.phone,
-                "consent_contact": bool(row.consent_contact),
-                "events_rsvped": int(row.events_rsvped or 0),
-                "events_attended": int(row.events_attended or 0),
-                "first_rsvp_at": _when(row.first_rsvp_at, timezone),
-                "last_rsvp_at": _when(row.last_rsvp_at, timezone),
-            }
-            yield [values[column] for column in spec.columns]
+            yield [getter(row) for getter in getters]
     finally:
         result.close()
 
