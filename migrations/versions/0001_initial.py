@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 22:56:14.898100
+Create Date: 2026-11-25 23:18:53.002793
 
 """
 from alembic import op
@@ -225,6 +225,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('search_name', sa.String(length=480), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('email_normalized', sa.String(length=254), nullable=True),
     sa.Column('phone', sa.String(length=40), nullable=True),

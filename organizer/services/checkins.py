@@ -12,7 +12,6 @@ Check-in is per RSVP: guests arrive with the person who RSVPed, so "people" figu
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,6 +32,7 @@ from organizer.models import (
 )
 from organizer.services import accounts
 from organizer.services.errors import Conflict, ValidationFailed
+from organizer.services.text import fold_for_search
 from organizer.services.tokens import hash_token, new_token, ticket_token_for
 from organizer.timeutil import utcnow
 
@@ -143,6 +143,8 @@ def current_entries(event_ids):
     return (
         select(CheckIn.rsvp_id, CheckIn.event_id, CheckIn.action, CheckIn.created_at)
         .join(latest, and_(CheckIn.rsvp_id == latest.c.rsvp_id, CheckIn.sequence == latest.c.sequence))
+        # Same filter outside: without it PostgreSQL reads every check-in of every event to join.
+        .where(CheckIn.event_id.in_(event_ids))
         .subquery("current_check_in")
     )
 
@@ -366,27 +368,25 @@ class DoorRow:
     search_key: str
 
 
-def search_key(text: str) -> str:
-    """Case- and accent-insensitive form of a name, the same rule as static/js/door.js."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.casefold().split())
+search_key = fold_for_search  # case- and accent-insensitive form of a name, as static/js/door.js folds it
 
 
 def door_rows(event: Event, query: str = "") -> list[DoorRow]:
     """Going RSVPs (walk-ins included) sorted by name, with their check-in state; names only."""
     current = current_entries([event.id])
-    rows = db.session.execute(
-        select(Rsvp.id, Rsvp.name, Rsvp.guests, Rsvp.source, current.c.action, current.c.created_at)
+    stmt = (
+        select(Rsvp.id, Rsvp.name, Rsvp.guests, Rsvp.source, current.c.action, current.c.created_at,
+               Rsvp.search_name)
         .outerjoin(current, current.c.rsvp_id == Rsvp.id)
         .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.GOING)
-    ).all()
+    )
     needle = search_key(query or "")
+    if needle:
+        # Filtered in SQL on the stored folded name: a search in 10,000 RSVPs reads only the matches.
+        stmt = stmt.where(Rsvp.search_name.contains(needle, autoescape=True))
     result = []
-    for rsvp_id, name, guests, source, action, at in rows:
-        key = search_key(name)
-        if needle and needle not in key:
-            continue
+    for rsvp_id, name, guests, source, action, at, stored_key in db.session.execute(stmt):
+        key = stored_key or search_key(name)
         checked = action is CheckInAction.CHECK_IN or action == CheckInAction.CHECK_IN.value
         result.append(DoorRow(rsvp_id, name, guests, source is RsvpSource.WALK_IN, checked,
                               at if checked else None, key))

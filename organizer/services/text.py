@@ -1,4 +1,4 @@
-"""Markdown, sanitizing and slugs."""
+"""Markdown, sanitizing, slugs and the folded form of names that search compares."""
 
 from __future__ import annotations
 
@@ -58,3 +58,12 @@ def excerpt(value: str, length: int = 180) -> str:
     if len(value) <= length:
         return value
     return value[: length - 1].rsplit(" ", 1)[0] + "…"
+
+
+def fold_for_search(text: str) -> str:
+    """Case- and accent-insensitive form of a name ("José  Núñez" -> "jose nunez"): what the door
+    list searches, stored with each RSVP (Rsvp.search_name) so the search runs in SQL. The same rule
+    as static/js/door.js."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
