@@ -17,22 +17,29 @@ class Form:
     fields: list[tuple[str, str]] = field(default_factory=list)
     text_inputs: list[str] = field(default_factory=list)  # names of visible text-like inputs
 
-    def values(self, **overrides: str) -> list[tuple[str, str]]:
+    def values(self, **overrides: str | list[str]) -> list[tuple[str, str]]:
+        """The fields as submitted, with some replaced (a list value sends the name once per item)."""
         seen = set()
         result = []
+
+        def put(name):
+            value = overrides[name]
+            for item in value if isinstance(value, list) else [value]:
+                result.append((name, item))
+
         for name, value in self.fields:
             if name in overrides:
                 if name not in seen:
-                    result.append((name, overrides[name]))
+                    put(name)
                 seen.add(name)
             else:
                 result.append((name, value))
-        for name, value in overrides.items():
+        for name in overrides:
             if name not in seen:
-                result.append((name, value))
+                put(name)
         return result
 
-    def encode(self, **overrides: str) -> str:
+    def encode(self, **overrides: str | list[str]) -> str:
         return urlencode(self.values(**overrides))
 
 
@@ -94,9 +101,11 @@ def forms(html: str) -> list[Form]:
     return parser.forms
 
 
-def find_form(html: str, action_contains: str, method: str = "post") -> Form:
+def find_form(html: str, action_contains: str, method: str = "post", *, same_page: bool = False) -> Form:
+    """The first form posting to an action containing ``action_contains`` (or, with ``same_page``,
+    one without an action: it posts to the page it is on)."""
     for form in forms(html):
-        if form.method == method and action_contains in form.action:
+        if form.method == method and (action_contains in form.action or (same_page and not form.action)):
             return form
     raise LookupError(f"no {method.upper()} form with an action containing {action_contains!r} on the page")
 

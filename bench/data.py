@@ -12,12 +12,13 @@ from datetime import timedelta
 
 import psycopg
 
+from organizer.services.text import fold_for_search
 from organizer.services.tokens import hash_token
 from organizer.timeutil import utcnow
 
 CAMPAIGN_SLUG = "bench-campaign"
 POPULAR_SLUG = "national-demonstration"
-OWNER_EMAIL = "owner@bench.invalid"
+OWNER_EMAIL = "owner@bench.example.org"
 OWNER_PASSWORD = "bench-owner-password-2012"
 DOOR_LINK_TOKEN = "bench-door-link-token-not-a-secret-0123456789"
 
@@ -146,11 +147,13 @@ def load(conninfo: str, scale: Scale) -> Loaded:
         # RSVPs: the popular event's rows first (so their ids are contiguous), then the rest spread
         # round-robin over the other events. Every row a distinct supporter with a distinct email.
         rsvp_sql = """
-            INSERT INTO rsvp (event_id, name, email, email_normalized, phone, guests, consent_contact, status,
-                              source, manage_token_hash, ticket_token_hash, created_at, status_changed_at)
+            INSERT INTO rsvp (event_id, name, search_name, email, email_normalized, phone, guests, consent_contact,
+                              status, source, manage_token_hash, ticket_token_hash, created_at, status_changed_at)
             SELECT {event_expr},
                    (%(first_names)s::text[])[1 + i %% %(n_first)s::int] || ' '
                      || (%(last_names)s::text[])[1 + (i / 7) %% %(n_last)s::int],
+                   (%(first_keys)s::text[])[1 + i %% %(n_first)s::int] || ' '
+                     || (%(last_keys)s::text[])[1 + (i / 7) %% %(n_last)s::int],
                    'supporter' || i || '@example.org',
                    'supporter' || i || '@example.org',
                    CASE WHEN i %% 3 = 0 THEN '07700 ' || lpad((i %% 1000000)::text, 6, '0') END,
@@ -312,4 +315,12 @@ LAST_NAMES = [
     "Nasrallah", "Hughes", "Said", "Edwards", "Mahmoud", "Patel", "Okafor", "Nowak", "Müller", "Ó Briain",
     "Zayed", "Lewis", "Hussein",
 ]
-NAMES = {"first_names": FIRST_NAMES, "last_names": LAST_NAMES, "n_first": len(FIRST_NAMES), "n_last": len(LAST_NAMES)}
+NAMES = {
+    "first_names": FIRST_NAMES,
+    "last_names": LAST_NAMES,
+    # what the app stores beside each name for the door search (Rsvp.search_name)
+    "first_keys": [fold_for_search(name) for name in FIRST_NAMES],
+    "last_keys": [fold_for_search(name) for name in LAST_NAMES],
+    "n_first": len(FIRST_NAMES),
+    "n_last": len(LAST_NAMES),
+}
