@@ -163,7 +163,7 @@ def _manage_page(rsvp, token: str, form, editable: bool):
             **{f"q_{question_id}": value for question_id, value in rsvps.answers_by_question(rsvp).items()},
         })
     ticket = None
-    if rsvp.status is RsvpStatus.GOING:
+    if rsvp.status is RsvpStatus.GOING and not event.is_cancelled:
         ticket = tickets.qr_svg(tickets.ticket_url(token), title=_("Your ticket for %(title)s", title=event.title))
     questions = {question.id: question for question in event.questions}
     answers = [(questions[a.question_id], a.value) for a in rsvp.answers if a.question_id in questions]

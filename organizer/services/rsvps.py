@@ -521,6 +521,8 @@ def promote_by_hand(actor: User, rsvp: Rsvp) -> int:
     """An organizer lets a waitlisted party in, even beyond capacity. Returns places over capacity (0 if none)."""
     permissions.require(actor, rsvp.event.campaign, Action.MANAGE_RSVPS)
     event, rsvp = _relock(rsvp)
+    if event.is_cancelled or event.has_ended:
+        raise Conflict(_("This event is cancelled or over: nobody can be promoted any more."))
     if rsvp.status is not RsvpStatus.WAITLISTED:
         raise Conflict(_("Only someone on the waitlist can be promoted."))
     rsvp.status = RsvpStatus.GOING

@@ -525,6 +525,16 @@ def test_promote_by_hand_may_go_over_capacity(campaign, owner):
         rsvps.promote_by_hand(owner, row("Bilal"))
 
 
+def test_nobody_is_promoted_by_hand_into_a_cancelled_event(campaign, owner):
+    event = builders.make_event(campaign, capacity=1)
+    rsvp(event, "Amina")
+    rsvp(event, "Bilal")
+    event_service.cancel_event(owner, event)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        rsvps.promote_by_hand(owner, row("Bilal"))
+
+
 def test_list_for_organizers_filters_and_counts(campaign):
     event = builders.make_event(campaign, capacity=1)
     for name in ("Amina", "Bilal", "Carla"):

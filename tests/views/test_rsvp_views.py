@@ -532,3 +532,16 @@ def test_the_list_takes_a_fixed_number_of_queries(client, login, campaign, owner
         db.session.add(Answer(rsvp_id=rsvp.id, question_id=question.id, value="vegan"))
     db.session.commit()
     assert queries_for_page() == few
+
+
+def test_a_cancelled_event_shows_no_ticket_and_no_cancel_button(client, event, owner):
+    from organizer.services import events as event_service
+
+    _, token, _ = builders.make_rsvp(event)
+    event_service.cancel_event(owner, event)
+    db.session.commit()
+    response, html = page(client, f"/r/{token}")
+    assert response.status_code == 200
+    assert "RSVPs are closed: this event was cancelled." in html
+    assert 'class="qr-code"' not in html and "Cancel my RSVP" not in html
+    assert "Delete my data" in html
