@@ -339,3 +339,13 @@ def test_articles_of_another_campaign_are_404(client, login, owner, campaign):
     login(owner)
     assert client.get(f"/manage/c/syria/coverage/{foreign.id}/edit").status_code == 404
     assert client.get(f"/manage/c/syria/coverage/{foreign.id}/delete").status_code == 404
+
+
+def test_overview_links_door_volunteers_to_the_door_list(client, login, app, campaign):
+    event = builders.make_event(campaign)
+    door = builders.make_user()
+    builders.make_membership(campaign, door, Role.DOOR)
+    login(door)
+    html = body(client.get("/manage/c/syria"))
+    if "door.door_list" in app.view_functions:
+        assert f'href="/door/e/{event.id}"' in html
