@@ -40,6 +40,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Bidi embedding/override/isolate controls: invisible, and able to reorder the text around them
+# ("Amina\u202egnp.exe" shows as "Aminaexe.png"). Nobody needs them to write a name in Arabic or
+# Hebrew (the marks U+200E/U+200F stay), so they never reach a page or an email.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
 class InsecureConfigError(RuntimeError):
     pass
 
@@ -81,6 +87,7 @@ def init_app(app: Flask) -> None:
     if proxies > 0:
         # Behind a reverse proxy, the client address (rate limits) and scheme come from its headers.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+    app.jinja_env.finalize = strip_bidi_controls
     app.before_request(reject_malformed_input)
     app.after_request(set_security_headers)
     app.register_error_handler(CSRFError, handle_csrf_error)
@@ -92,6 +99,13 @@ def _rate_limits_off_for_this_app() -> bool:
     """The limiter object is shared by every app built in one process (tests build several):
     each app's own RATELIMIT_ENABLED decides, not whichever app was built last."""
     return not current_app.config.get("RATELIMIT_ENABLED", True)
+
+
+def strip_bidi_controls(value: Any) -> Any:
+    """Jinja's finalize: applied to every {{ expression }} in every template (pages and emails)."""
+    if isinstance(value, str) and not value.isascii():
+        return value.translate(BIDI_CONTROLS)
+    return value
 
 
 def load_user(user_id: str):

@@ -64,10 +64,19 @@ _memory_lock = threading.Lock()
 
 def enqueue(to_address: str, subject: str, body_text: str, *, body_html: str = "",
             ics_attachment: str = "") -> OutboxMessage:
+    subject = clean_subject(subject)
     message = OutboxMessage(to_address=to_address, subject=subject, body_text=body_text,
                             body_html=body_html, ics_attachment=ics_attachment)
     db.session.add(message)
     return message
+
+
+def clean_subject(subject: str) -> str:
+    """A subject is one line, shown as typed: line breaks (header injection) and bidi overrides
+    (which reorder what a mail client shows, e.g. in an event title) become spaces / disappear."""
+    from organizer.security import BIDI_CONTROLS
+
+    return " ".join(str(subject).translate(BIDI_CONTROLS).split())
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:
