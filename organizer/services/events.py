@@ -45,6 +45,8 @@ MAX_QUESTIONS = 10
 QUESTION_LABEL_MAX = 200
 CHOICE_MAX = 100
 CHOICES_MAX = 20
+MIN_YEAR = 1900  # far-off years would overflow when converted between zones or moved a week
+MAX_YEAR = 2200
 
 
 # --- Input -------------------------------------------------------------------------------------
@@ -146,6 +148,10 @@ def _validated(data: EventInput) -> dict:
         raise ValidationFailed("Enter when the event starts.", field="starts_local")
     if data.ends_local is None:
         raise ValidationFailed("Enter when the event ends.", field="ends_local")
+    for name in ("starts_local", "ends_local", "rsvp_deadline_local"):
+        value = getattr(data, name)
+        if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise ValidationFailed(f"Enter a date between {MIN_YEAR} and {MAX_YEAR}.", field=name)
     starts_at = to_utc(data.starts_local, timezone)
     ends_at = to_utc(data.ends_local, timezone)
     if ends_at <= starts_at:

@@ -113,6 +113,9 @@ def test_other_zones(owner, campaign):
         ({"venue_name": "x" * 161}, "venue_name"),
         ({"address": "x" * 301}, "address"),
         ({"description": "x" * 20_001}, "description"),
+        ({"starts_local": datetime(1, 1, 1, 0, 0), "timezone": "Pacific/Kiritimati"}, "starts_local"),
+        ({"ends_local": datetime(9999, 12, 31, 23, 0)}, "ends_local"),
+        ({"rsvp_deadline_local": datetime(1850, 1, 1)}, "rsvp_deadline_local"),
     ],
 )
 def test_invalid_input_is_refused_with_the_field(owner, campaign, overrides, field):

@@ -120,6 +120,8 @@ def test_create_event_stores_utc_as_a_draft_and_links_the_news(signed_in, campai
         ({"email_policy": "maybe"}, "Choose one of the options."),
         ({"prompted_by_note": "x" * 301}, "Use at most 300 characters."),
         ({"prompted_by": "999999"}, "No such article"),
+        ({"starts_local": "0001-01-01T00:00", "timezone": "Pacific/Kiritimati"}, "Enter a date between 1900 and 2200."),
+        ({"ends_local": "9999-12-31T23:59"}, "Enter a date between 1900 and 2200."),
     ],
 )
 def test_bad_event_input_is_a_form_error_and_saves_nothing(signed_in, campaign, overrides, message):
