@@ -57,37 +57,66 @@ outbox_cli = AppGroup("outbox", help="The email outbox.")
               help="At most this many messages per round.")
 def outbox_send_command(loop: bool, interval: float, limit: int) -> None:
     """Send the emails that are due (once, or in a loop with --loop)."""
-    import time
+    import signal
 
+    from flask import current_app
+
+    config = current_app.config
+    if not loop:
+        try:
+            report = _send_round(limit)
+        except Exception as error:
+            raise click.ClickException(f"Outbox: {error}") from error
+        click.echo(f"Outbox: {report.sent} sent, {report.retrying} to retry, {report.failed} failed.")
+        return
+
+    backend = config.get("MAIL_BACKEND")
+    where = {"file": config.get("MAIL_FILE_DIR"),
+             "smtp": f"{config.get('MAIL_SERVER')}:{config.get('MAIL_PORT')}"}.get(backend)
+    click.echo(f"Outbox: sending every {interval:g}s through {backend}{f' ({where})' if where else ''}. "
+               "Ctrl+C to stop.")
+    # SIGTERM (make run's Ctrl+C, a service manager) lets the current round finish marking what it
+    # sent, so stopping never lands between the mail server's "OK" and the mark-sent commit.
+    stopping: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stopping.append(signum))
+    try:
+        while not stopping:
+            try:
+                report = _send_round(limit)
+            except Exception as error:  # the database briefly away: say so, keep going
+                current_app.logger.warning("outbox round failed: %s", error)
+            else:
+                if report.attempted:
+                    click.echo(f"Outbox: {report.sent} sent, {report.retrying} to retry, {report.failed} failed.")
+            _sleep_unless_stopped(interval, stopping)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _send_round(limit: int):
     from flask import current_app
 
     from organizer.services import mail
 
-    backend = current_app.config.get("MAIL_BACKEND")
-    where = {"file": current_app.config.get("MAIL_FILE_DIR"),
-             "smtp": f"{current_app.config.get('MAIL_SERVER')}:{current_app.config.get('MAIL_PORT')}"}.get(backend)
-    if loop:
-        click.echo(f"Outbox: sending every {interval:g}s through {backend}{f' ({where})' if where else ''}. "
-                   "Ctrl+C to stop.")
-    while True:
-        try:
-            report = mail.send_pending(current_app.config, limit=limit)
-        except Exception as error:  # database briefly away: log it, keep the loop alive
-            db.session.rollback()
-            if not loop:
-                raise click.ClickException(f"Outbox: {error}") from error
-            current_app.logger.warning("outbox round failed: %s", error)
-        else:
-            if report.attempted or not loop:
-                click.echo(f"Outbox: {report.sent} sent, {report.retrying} to retry, {report.failed} failed.")
-            if not loop:
-                return
-        finally:
-            db.session.remove()
-        try:
-            time.sleep(interval)
-        except KeyboardInterrupt:
-            return
+    try:
+        return mail.send_pending(current_app.config, limit=limit)
+    except Exception:
+        db.session.rollback()
+        raise
+    finally:
+        db.session.remove()
+
+
+def _sleep_unless_stopped(seconds: float, stopping: list[int]) -> None:
+    import time
+
+    waited = 0.0
+    while waited < seconds and not stopping:
+        step = min(0.2, seconds - waited)
+        time.sleep(step)
+        waited += step
 
 
 def init_app(app: Flask) -> None:

@@ -250,7 +250,9 @@ def test_the_loop_keeps_sending_until_stopped(app, event, monkeypatch):
 
     def sleep(seconds):
         rounds.append(seconds)
-        if len(rounds) == 1:
+        if len(rounds) < 3:
+            return
+        if len(rounds) == 3:
             from organizer.models import Event
 
             rsvp_with_email(db.session.get(Event, event_id), "late@example.org")  # arrives between two rounds
@@ -263,6 +265,6 @@ def test_the_loop_keeps_sending_until_stopped(app, event, monkeypatch):
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["outbox", "send", "--loop", "--interval", "0.5"])
     assert result.exit_code == 0, result.output
-    assert rounds == [0.5, 0.5]
+    assert rounds == pytest.approx([0.2, 0.2, 0.1, 0.2])  # short steps, so SIGTERM is noticed quickly
     assert sorted(m["To"] for m in mail.memory_outbox) == ["amina@example.org", "late@example.org"]
     mail.memory_outbox.clear()
