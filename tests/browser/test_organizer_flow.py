@@ -118,7 +118,7 @@ def test_search_as_you_type_in_the_library_and_the_picker(desktop: Page, base_ur
 
     # On an event's coverage page the same search fills the picker with radio buttons.
     page.goto("/manage/c/syria-solidarity")
-    page.get_by_role("link", name="Glasgow solidarity meeting: Syria's revolution").click()
+    page.get_by_role("link", name="Glasgow solidarity meeting: Syria's revolution", exact=True).click()
     page.get_by_role("link", name="Link coverage").click()
     picker = page.locator("#pick-results")
     expect(picker.locator("input[type=radio]")).to_have_count(2)
