@@ -88,7 +88,9 @@ def init_app(app: Flask) -> None:
         # Behind a reverse proxy, the client address (rate limits) and scheme come from its headers.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.jinja_env.finalize = strip_bidi_controls
-    app.before_request(reject_malformed_input)
+    # First of all before_request hooks: the raw body is checked (and cached) before CSRF protection
+    # or anything else parses the form, which would keep broken bytes as literal text.
+    app.before_request_funcs.setdefault(None, []).insert(0, reject_malformed_input)
     app.after_request(set_security_headers)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(SecurityError, handle_untrusted_host)
@@ -168,8 +170,11 @@ def reject_malformed_input() -> None:
         abort(400)
     if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
         if request.mimetype == "application/x-www-form-urlencoded":
-            if not _is_clean_urlencoded(request.get_data(cache=True)):
+            if "form" not in request.__dict__ and not _is_clean_urlencoded(request.get_data(cache=True)):
                 abort(400)
+            for key, values in request.form.lists():
+                if _has_bad_text(key) or any(_has_bad_text(value) for value in values):
+                    abort(400)
         elif request.mimetype == "multipart/form-data":
             for key, values in request.form.lists():
                 if _has_bad_text(key) or any(_has_bad_text(value) for value in values):

@@ -47,6 +47,17 @@ def test_broken_form_bodies_are_400(client, no_csrf, body):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize("body", [b"email=%FF%FE&password=x", b"email=a%00b&password=x"])
+def test_broken_form_bodies_are_400_with_csrf_protection_on(client, body):
+    """CSRF protection parses the form too; the raw bytes are still checked first."""
+    from tests.security.helpers import csrf
+
+    token = csrf(client).encode()
+    response = client.post("/auth/login", data=b"csrf_token=" + token + b"&" + body,
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+
+
 def test_nul_in_multipart_form_is_400(client, no_csrf):
     response = client.post("/auth/login", data={"email": "a\x00b", "password": "x"}, content_type="multipart/form-data")
     assert response.status_code == 400
