@@ -83,6 +83,8 @@ class Config:
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
 
     PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "5"))
+    # Door counts (going, checked in, crowd) are reused by a worker for this long; its own taps refresh them.
+    DOOR_COUNTS_SECONDS = int(os.environ.get("DOOR_COUNTS_SECONDS", "2"))
     PASSWORD_RESET_HOURS = 2
     SIGNUP_LINK_HOURS = 24
     DOOR_LINK_GRACE_HOURS = 12
@@ -101,6 +103,7 @@ class TestConfig(Config):
     BASE_URL = "http://localhost"
     SERVER_NAME = None
     PUBLIC_CACHE_SECONDS = 0
+    DOOR_COUNTS_SECONDS = 0
 
 
 class ProductionConfig(Config):

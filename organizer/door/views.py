@@ -95,7 +95,7 @@ def _wants_json() -> bool:
 
 
 def _counts(event: Event) -> dict:
-    figures = checkins.attendance(event)
+    figures = checkins.attendance(event, max_age=current_app.config["DOOR_COUNTS_SECONDS"])
     return {
         "checked_in": figures.checked_in_rsvps,
         "going": figures.going_rsvps,
@@ -124,7 +124,7 @@ def _render_door_list(access: DoorAccess, *, walk_in_form: WalkInForm | None = N
                       crowd_form: CrowdForm | None = None, status: int = 200):
     q = (request.args.get("q") or "").strip()[:120]
     rows = checkins.door_rows(access.event, q)
-    figures = checkins.attendance(access.event)
+    figures = checkins.attendance(access.event, max_age=current_app.config["DOOR_COUNTS_SECONDS"])
     html = render_template(
         "door/list.html",
         access=access,

@@ -12,6 +12,7 @@ Check-in is per RSVP: guests arrive with the person who RSVPed, so "people" figu
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -118,6 +119,7 @@ def _record(rsvp: Rsvp, action: CheckInAction, actor_user: User | None, door_lin
         except IntegrityError:
             # Another phone wrote this sequence number (or this key) first: read again.
             continue
+        _forget_attendance(rsvp.event_id)
         return CheckInResult(rsvp, wanted, changed=True, at=entry.created_at)
     raise Conflict("Too many people are changing this entry at once. Try again.")
 
@@ -276,6 +278,7 @@ def _change_crowd(event: Event, delta_for, actor_user, door_link, idempotency_ke
     delta = delta_for(current)
     if delta == 0:
         return CrowdResult(current, changed=False)
+    _forget_attendance(event.id)
     db.session.add(CrowdCountEntry(
         event_id=event.id,
         delta=delta,
@@ -350,8 +353,28 @@ def attendances(events: list[Event]) -> dict[int, Attendance]:
     }
 
 
-def attendance(event: Event) -> Attendance:
-    return attendances([event])[event.id]
+_recent: dict[int, tuple[float, Attendance]] = {}
+
+
+def attendance(event: Event, max_age: float = 0) -> Attendance:
+    """One event's attendance. With ``max_age`` (seconds), figures this process computed at most that
+    long ago are reused: the door list and the answer to every tap show them, and counting 10,000
+    RSVPs on each was most of their cost (bench/README.md). This process's own check-ins, undos,
+    walk-ins and crowd changes drop them at once; others' show within ``max_age``."""
+    if max_age > 0:
+        recent = _recent.get(event.id)
+        if recent is not None and recent[0] > time.monotonic():
+            return recent[1]
+    figures = attendances([event])[event.id]
+    if max_age > 0:
+        if len(_recent) > 1000:
+            _recent.clear()
+        _recent[event.id] = (time.monotonic() + max_age, figures)
+    return figures
+
+
+def _forget_attendance(event_id: int) -> None:
+    _recent.pop(event_id, None)
 
 
 # --- the door list ------------------------------------------------------------------------------

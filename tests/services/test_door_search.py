@@ -56,3 +56,26 @@ def test_a_search_reads_only_the_matching_rows(event):
     assert rows[0].search_key == "rosa smith"
     door_queries = [statement for statement in fetched if "FROM rsvp" in statement]
     assert len(door_queries) == 1 and "search_name LIKE" in door_queries[0]
+
+
+def test_attendance_reused_for_max_age_and_dropped_by_this_process_writes(event, monkeypatch):
+    from organizer.services import checkins as service
+
+    now = [100.0]
+    monkeypatch.setattr(service.time, "monotonic", lambda: now[0])
+    first, _m, _t = builders.make_rsvp(event, name="First Person", email=None)
+    second, _m, _t = builders.make_rsvp(event, name="Second Person", email=None)
+    assert service.attendance(event, max_age=2).going_rsvps == 2
+
+    builders.make_rsvp(event, name="Late Arrival", email=None)  # written elsewhere: not seen yet
+    assert service.attendance(event, max_age=2).going_rsvps == 2
+    assert service.attendance(event).going_rsvps == 3  # without max_age: always counted
+    now[0] += 2.5
+    assert service.attendance(event, max_age=2).going_rsvps == 3
+
+    service.check_in(first)  # this process's own tap: figures counted again at once
+    db.session.commit()
+    assert service.attendance(event, max_age=2).checked_in_rsvps == 1
+    service.add(event, 5)
+    db.session.commit()
+    assert service.attendance(event, max_age=2).crowd == 5
