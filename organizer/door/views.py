@@ -26,7 +26,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from organizer.door import bp
-from organizer.door.forms import CheckInForm, CrowdForm, DoorLinkForm, KeyedForm, WalkInForm
+from organizer.door.forms import CheckInForm, CrowdForm, DoorLinkForm, KeyedForm, WalkInForm, new_key
 from organizer.extensions import db
 from organizer.models import DoorLink, Event, Rsvp, RsvpStatus, User
 from organizer.services import checkins, door_links, permissions, tickets
@@ -134,7 +134,7 @@ def _render_door_list(access: DoorAccess, *, walk_in_form: WalkInForm | None = N
         figures=figures,
         walk_in_form=walk_in_form or WalkInForm(formdata=None),
         crowd_form=crowd_form or CrowdForm(formdata=None),
-        new_key_form=lambda: CheckInForm(formdata=None),
+        new_key=new_key,  # one per button, so a resubmitted form is recognised
     )
     return html, status
 

@@ -139,8 +139,10 @@ def _attachment(prepared: exports.PreparedExport) -> Response:
 @login_required
 def audit(slug: str):
     campaign = campaign_or_404(slug, Action.VIEW_AUDIT)
-    return render_template("reports/audit.html", campaign=campaign, records=exports.records(campaign),
-                           column_labels={**exports.EVENT_COLUMNS, **exports.CAMPAIGN_COLUMNS})
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
+    records, has_older = exports.records(campaign, page, per_page=exports.AUDIT_PAGE)
+    return render_template("reports/audit.html", campaign=campaign, records=records, page=page,
+                           has_older=has_older, column_labels={**exports.EVENT_COLUMNS, **exports.CAMPAIGN_COLUMNS})
 
 
 @bp.app_template_filter("export_filters")

@@ -291,4 +291,9 @@ def test_audit_records_newest_first(world):
     first = exports.start(campaign, owner, spec_for(campaign, event))
     second = exports.start(campaign, owner, spec_for(campaign))
     db.session.commit()
-    assert [r.id for r in exports.records(campaign)] == [second.record.id, first.record.id]
+    records, has_older = exports.records(campaign)
+    assert [r.id for r in records] == [second.record.id, first.record.id] and not has_older
+    newest, has_older = exports.records(campaign, page=1, per_page=1)
+    assert [r.id for r in newest] == [second.record.id] and has_older
+    older, has_older = exports.records(campaign, page=2, per_page=1)
+    assert [r.id for r in older] == [first.record.id] and not has_older

@@ -181,3 +181,19 @@ def test_audit_page_owners_only_newest_first(client, login, world):
 def test_audit_page_empty_state(client, login, world):
     login(world["owner"])
     assert "No exports yet" in client.get("/manage/c/syria/audit").get_data(as_text=True)
+
+
+def test_audit_page_pages_through_older_exports(client, login, world, monkeypatch):
+    from organizer.services import exports
+
+    monkeypatch.setattr(exports, "AUDIT_PAGE", 2)
+    login(world["owner"])
+    for preset in ("names", "contact", "all"):
+        client.post("/manage/c/syria/export", data=export_form(preset=preset))
+    first = client.get("/manage/c/syria/audit").get_data(as_text=True)
+    assert "Older exports" in first and "Newer exports" not in first
+    second = client.get("/manage/c/syria/audit?page=2").get_data(as_text=True)
+    assert "Newer exports" in second and "Older exports" not in second
+    assert second.count("<tr>") == 2  # header row and the oldest export
+    assert client.get("/manage/c/syria/audit?page=99").status_code == 200
+    assert client.get("/manage/c/syria/audit?page=-3").status_code == 200
