@@ -33,6 +33,7 @@ from organizer.services import checkins, door_links, permissions, tickets
 from organizer.services.errors import DomainError, ValidationFailed
 from organizer.services.permissions import Action
 from organizer.services.tokens import hash_token
+from organizer.templating import event_time
 from organizer.timeutil import utcnow
 from organizer.views_common import event_or_404
 
@@ -179,8 +180,9 @@ def _check_in_or_undo(event_id: int, rsvp_id: int, undo: bool):
         message = _("Check-in of %(name)s undone.", name=rsvp.name) if result.changed else \
             _("%(name)s is not checked in.", name=rsvp.name)
     if _wants_json():
+        at = event_time(result.at, access.event.timezone) if result.checked_in and result.at else ""
         return jsonify(ok=True, rsvp_id=rsvp.id, checked_in=result.checked_in, changed=result.changed,
-                       message=message, counts=_counts(access.event))
+                       at=at, message=message, counts=_counts(access.event))
     flash(message, "success")
     return _back_to_list(access.event, form.q.data, f"rsvp-{rsvp.id}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -119,6 +120,7 @@ def test_check_in_json_for_the_script(client, login, world):
     assert response.status_code == 200
     data = response.get_json()
     assert data["ok"] and data["checked_in"] and data["changed"]
+    assert re.fullmatch(r"\d\d:\d\d [A-Z]{3,4}", data["at"])  # e.g. "19:05 GMT", in the event's zone
     assert data["counts"] == {"checked_in": 1, "going": 2, "walk_ins": 0, "crowd": 0}
     retry = client.post(url, data={"idempotency_key": "tap-json-0001"}, headers=JSON).get_json()
     assert retry["ok"] and retry["checked_in"] and not retry["changed"]

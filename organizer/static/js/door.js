@@ -107,10 +107,12 @@
     holder.classList.toggle("has-error", Boolean(message));
   }
 
-  function showRowState(row, checkedIn) {
+  function showRowState(row, checkedIn, at) {
     row.classList.toggle("is-in", checkedIn);
     var state = row.querySelector("[data-state]");
-    if (state) { state.textContent = checkedIn ? "\u2713 " + (root.getAttribute("data-text-in") || "Checked in") : ""; }
+    if (state) {
+      state.textContent = checkedIn ? "\u2713 " + (root.getAttribute("data-text-in") || "Checked in") + (at ? " " + at : "") : "";
+    }
     row.querySelector("[data-door-action='check-in']").hidden = checkedIn;
     row.querySelector("[data-door-action='undo']").hidden = !checkedIn;
     var visible = row.querySelector("form:not([hidden]) button");
@@ -160,7 +162,7 @@
         setCounts(data.counts);
         say(data.message);
         if (kind === "check-in" || kind === "undo") {
-          showRowState(form.closest("li"), data.checked_in);
+          showRowState(form.closest("li"), data.checked_in, data.at);
         } else if (kind === "crowd") {
           var count = form.querySelector("input[name=count]");
           if (count) { count.value = ""; }
