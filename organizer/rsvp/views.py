@@ -79,6 +79,7 @@ def submit(slug: str):
     except rsvps.RsvpsClosed:
         db.session.rollback()
         return _form_page(event, None, 409)  # the panel says why
+    slug = event.slug  # read before the commit expires it: reloading cost two queries
     db.session.commit()
     status_line = _status_line(receipt.status, receipt.waitlist_position)
     if receipt.manage_token:
@@ -88,7 +89,7 @@ def submit(slug: str):
     flash(status_line, "success" if receipt.status is RsvpStatus.GOING else "warning")
     flash(_("We've emailed your private link to %(email)s. Keep that email: the link lets you see your "
             "ticket, change your RSVP or cancel.", email=form.email.data.strip()), "info")
-    return redirect(url_for("rsvp.thanks", slug=event.slug), code=303)
+    return redirect(url_for("rsvp.thanks", slug=slug), code=303)
 
 
 def _form_page(event, form, status: int):

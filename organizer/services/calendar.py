@@ -7,6 +7,7 @@ UID and says ``STATUS:CANCELLED`` with a higher SEQUENCE, so a calendar that imp
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import UTC, date, timedelta
 from urllib.parse import urlsplit
@@ -94,9 +95,27 @@ def _calendar(events: list[Event], name: str | None = None) -> bytes:
     return calendar.to_ical()
 
 
+ICS_REUSE_SECONDS = 60
+_recent_ics: dict[tuple, tuple[float, bytes]] = {}
+
+
 def event_ics(event: Event) -> bytes:
-    """One event, for "Add to calendar" and the confirmation email."""
-    return _calendar([event])
+    """One event, for "Add to calendar" and the confirmation email.
+
+    Each process reuses the file it built for the same version of the event for up to a minute:
+    every RSVP's confirmation attaches it, and building it with icalendar took ~4 ms of each RSVP
+    (bench/README.md). Any edit changes ``updated_at`` and so makes a new one at once."""
+    key = (event.id, event.updated_at, event.status, event.slug,
+           event.campaign.name if event.campaign is not None else "", current_app.config["BASE_URL"])
+    now = time.monotonic()
+    recent = _recent_ics.get(key)
+    if recent is not None and recent[0] > now:
+        return recent[1]
+    data = _calendar([event])
+    if len(_recent_ics) > 256:
+        _recent_ics.clear()
+    _recent_ics[key] = (now + ICS_REUSE_SECONDS, data)
+    return data
 
 
 def campaign_feed_events(campaign: Campaign, now=None) -> list[Event]:
