@@ -192,6 +192,7 @@ def measure_wrk(scenarios: Scenarios, hello: servers.Gunicorn, *, runs: int, dur
                 scenarios.reset(marks)
             results[name].append(result.as_dict())
             errors = f", {result.errors} errors" if result.errors else ""
+            errors += f", {result.timeouts} timeouts" if result.timeouts else ""
             log(f"round {round_number}/{runs} {name}: {result.rps:.0f} req/s, p50 {result.p50_ms:.1f} ms, "
                 f"p99 {result.p99_ms:.1f} ms{errors}")
     return results
@@ -348,6 +349,7 @@ def summarize(wrk_results: dict[str, list[dict]]) -> dict[str, dict]:
             "p50_ms": median(run["p50_ms"] for run in runs),
             "p99_ms": median(run["p99_ms"] for run in runs),
             "errors": sum(run["errors"] for run in runs),
+            "timeouts": sum(run.get("timeouts", 0) for run in runs),
             "runs": len(runs),
         }
     # Ratios per round (each round has its own hello-world run), then the median of those.
@@ -395,6 +397,8 @@ def render_table(summary: dict, export: dict | None, queries: dict, meta: dict) 
         elif key == "door_search":
             ok = figures["p99_ms"] < DOOR_SEARCH_P99_MS
         errors = f" ({figures['errors']} errors)" if figures["errors"] else ""
+        if figures.get("timeouts"):
+            errors += f" ({figures['timeouts']} timeouts)"
         lines.append(
             f"| {label} | {fmt(figures['rps'])}{errors} | {fmt(ratio * 100 if ratio is not None else None, '{:.0f}%')} | "
             f"{fmt(figures['p50_ms'], '{:.1f} ms')} | {fmt(figures['p99_ms'], '{:.1f} ms')} | {target or ''} | "
@@ -481,7 +485,8 @@ def main(argv: list[str] | None = None) -> int:
         print("wrk is not installed: apt-get install -y wrk (make bench installs it)", file=sys.stderr)
         return 2
 
-    prefix = "organizer_bench_quick" if args.quick else "organizer_bench"
+    # Quick runs (the smoke test) may run side by side: each gets databases of its own, dropped after.
+    prefix = f"organizer_bench_quick_{os.getpid()}" if args.quick else "organizer_bench"
     databases = {"template": f"{prefix}_template", "big": prefix, "small": f"{prefix}_small"}
     pg.ensure_running()
     log(f"migrating {databases['template']} (flask db upgrade)")
@@ -523,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
                 export = measure_export(app, databases["big"], loaded, runs)
     finally:
         if not args.keep:
-            for name in (databases["small"], databases["template"]):
+            for name in (databases["small"], databases["template"]) + ((databases["big"],) if args.quick else ()):
                 pg.drop(name)
 
     summary = summarize(wrk_results)

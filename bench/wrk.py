@@ -26,8 +26,9 @@ class WrkResult:
     p90_ms: float
     p99_ms: float
     max_ms: float
-    errors: int  # connect/read/write/timeout errors plus non-2xx/3xx responses
+    errors: int  # connect/read/write errors plus non-2xx/3xx responses
     status_errors: int
+    timeouts: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -69,7 +70,7 @@ def run(url: str, *, script: str = "get.lua", args: list[str] | None = None, dur
         raise RuntimeError(f"wrk failed ({completed.returncode}):\n{completed.stdout}\n{completed.stderr}")
     data = json.loads(line.removeprefix("BENCH_JSON "))
     seconds = data["duration_us"] / 1e6
-    errors = sum(data[key] for key in ("errors_connect", "errors_read", "errors_write", "errors_status", "errors_timeout"))
+    errors = sum(data[key] for key in ("errors_connect", "errors_read", "errors_write", "errors_status"))
     return WrkResult(
         requests=data["requests"],
         seconds=seconds,
@@ -80,4 +81,5 @@ def run(url: str, *, script: str = "get.lua", args: list[str] | None = None, dur
         max_ms=data["max_us"] / 1000,
         errors=errors,
         status_errors=data["errors_status"],
+        timeouts=data["errors_timeout"],
     )
