@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -88,3 +88,24 @@ def test_every_redirect_in_the_auth_flow_stays_on_site(client):
     builders.make_user("sam@example.org")
     response = sign_in(client, "sam@example.org", builders.DEFAULT_PASSWORD)
     assert response.headers["Location"].startswith("/")
+
+
+@pytest.mark.parametrize("path", ["//evil.example", "//evil.example/auth//login", "///evil.example/auth//login",
+                                  "//auth//login", "/auth//login", "/\\evil.example/auth//login",
+                                  "/manage//c/syria"])
+def test_odd_request_paths_never_redirect_off_site(client, path):
+    """Werkzeug answers a path with doubled slashes with a redirect to the merged path; that redirect
+    (built from the Host header, which TRUSTED_HOSTS pins in production) must stay on this site."""
+    response = client.get("/", environ_overrides={"PATH_INFO": path})  # the raw path, as a server passes it
+    location = response.headers.get("Location")
+    if location is not None:
+        parts = urlsplit(location)
+        assert parts.netloc in ("", "localhost") and parts.path.startswith("/") \
+            and not parts.path.startswith("//"), f"{path} -> {location}"
+
+
+def test_doubled_slashes_really_are_redirected(client):
+    """(So the test above does look at redirects.)"""
+    response = client.get("/", environ_overrides={"PATH_INFO": "/auth//login"})
+    assert response.status_code == 308
+    assert urlsplit(response.headers["Location"]).path == "/auth/login"
