@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -13,6 +14,7 @@ from organizer.services import accounts, permissions
 from organizer.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from organizer.services.permissions import Action
 from organizer.services.text import slugify
+from organizer.services.validation import clean_text, one_of
 from organizer.timeutil import is_valid_timezone
 
 NAME_MAX = 160
@@ -37,37 +39,19 @@ class CampaignInput:
     default_timezone: str = "Europe/London"
 
 
-def _clean(value: str | None) -> str:
-    return (value or "").strip()
-
-
-def _check_length(value: str, limit: int, field: str) -> None:
-    if len(value) > limit:
-        raise ValidationFailed(f"Use at most {limit} characters.", field=field)
-
-
 def _validated(data: CampaignInput) -> dict[str, str]:
     values = {
-        "name": _clean(data.name),
-        "summary": _clean(data.summary),
-        "description": (data.description or "").strip(),
-        "default_venue_name": _clean(data.default_venue_name),
-        "default_address": _clean(data.default_address),
-        "default_city": _clean(data.default_city),
-        "default_country": _clean(data.default_country),
-        "default_timezone": _clean(data.default_timezone),
+        "name": clean_text(data.name, NAME_MAX, "name", required_message=_("Enter a name for the campaign.")),
+        "summary": clean_text(data.summary, SUMMARY_MAX, "summary"),
+        "description": clean_text(data.description, DESCRIPTION_MAX, "description"),
+        "default_venue_name": clean_text(data.default_venue_name, VENUE_MAX, "default_venue_name"),
+        "default_address": clean_text(data.default_address, ADDRESS_MAX, "default_address"),
+        "default_city": clean_text(data.default_city, CITY_MAX, "default_city"),
+        "default_country": clean_text(data.default_country, COUNTRY_MAX, "default_country"),
+        "default_timezone": (data.default_timezone or "").strip(),
     }
-    if not values["name"]:
-        raise ValidationFailed("Enter a name for the campaign.", field="name")
-    limits = {
-        "name": NAME_MAX, "summary": SUMMARY_MAX, "description": DESCRIPTION_MAX,
-        "default_venue_name": VENUE_MAX, "default_address": ADDRESS_MAX, "default_city": CITY_MAX,
-        "default_country": COUNTRY_MAX,
-    }
-    for field, limit in limits.items():
-        _check_length(values[field], limit, field)
     if not is_valid_timezone(values["default_timezone"]):
-        raise ValidationFailed("Choose a timezone from the list.", field="default_timezone")
+        raise ValidationFailed(_("Choose a timezone from the list."), field="default_timezone")
     return values
 
 
@@ -138,15 +122,12 @@ def members(campaign: Campaign) -> list[Membership]:
 def get_membership(campaign: Campaign, membership_id: int) -> Membership:
     membership = db.session.get(Membership, membership_id)
     if membership is None or membership.campaign_id != campaign.id:
-        raise NotFound("No such member.")
+        raise NotFound(_("No such member."))
     return membership
 
 
 def _parse_role(role: Role | str) -> Role:
-    try:
-        return Role(role)
-    except ValueError as error:
-        raise ValidationFailed("Choose a role from the list.", field="role") from error
+    return one_of(Role, role, "role", _("Choose a role from the list."))
 
 
 def add_member(actor: User, campaign: Campaign, email: str, role: Role | str) -> Membership:
@@ -158,13 +139,13 @@ def add_member(actor: User, campaign: Campaign, email: str, role: Role | str) ->
     user = db.session.scalar(select(User).where(User.email == normalized))
     if user is None:
         raise NotFound(
-            "There is no account with this email. Ask them to create one first, then add them here."
+            _("There is no account with this email. Ask them to create one first, then add them here.")
         )
     exists = db.session.scalar(
         select(Membership.id).where(Membership.campaign_id == campaign.id, Membership.user_id == user.id)
     )
     if exists is not None:
-        raise Conflict(f"{user.name} is already a member of this campaign.")
+        raise Conflict(_("%(name)s is already a member of this campaign.", name=user.name))
     membership = Membership(campaign_id=campaign.id, user_id=user.id, role=role)
     db.session.add(membership)
     db.session.flush()
@@ -192,12 +173,12 @@ def _lock_owners(campaign: Campaign) -> None:
 def change_role(actor: User, campaign: Campaign, membership: Membership, role: Role | str) -> Membership:
     permissions.require(actor, campaign, Action.MANAGE_MEMBERS)
     if membership.campaign_id != campaign.id:
-        raise NotFound("No such member.")
+        raise NotFound(_("No such member."))
     role = _parse_role(role)
     if membership.role is Role.OWNER and role is not Role.OWNER:
         _lock_owners(campaign)
         if _owner_count(campaign) <= 1:
-            raise Conflict("A campaign needs at least one owner. Make someone else an owner first.")
+            raise Conflict(_("A campaign needs at least one owner. Make someone else an owner first."))
     membership.role = role
     db.session.flush()
     return membership
@@ -206,10 +187,10 @@ def change_role(actor: User, campaign: Campaign, membership: Membership, role: R
 def remove_member(actor: User, campaign: Campaign, membership: Membership) -> None:
     permissions.require(actor, campaign, Action.MANAGE_MEMBERS)
     if membership.campaign_id != campaign.id:
-        raise NotFound("No such member.")
+        raise NotFound(_("No such member."))
     if membership.role is Role.OWNER:
         _lock_owners(campaign)
         if _owner_count(campaign) <= 1:
-            raise Conflict("The last owner can't be removed. Make someone else an owner first.")
+            raise Conflict(_("The last owner can't be removed. Make someone else an owner first."))
     db.session.delete(membership)
     db.session.flush()

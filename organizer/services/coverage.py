@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -16,6 +17,7 @@ from organizer.services import permissions
 from organizer.services.errors import Conflict, NotFound, ValidationFailed
 from organizer.services.permissions import Action
 from organizer.services.text import is_http_url
+from organizer.services.validation import clean_text, is_valid_id, one_of
 
 URL_MAX = 500
 HEADLINE_MAX = 300
@@ -24,6 +26,8 @@ AUTHOR_MAX = 160
 EXCERPT_MAX = 2_000
 NOTE_MAX = 300
 SEARCH_MAX = 100
+MIN_YEAR = 1900  # as for event dates: a year-1 article would open the campaign's timeline
+MAX_YEAR = 2200
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -43,32 +47,24 @@ def coverage_input_from(item: Coverage) -> CoverageInput:
                          published_on=item.published_on, excerpt=item.excerpt, language=item.language)
 
 
-def _text(value: str | None, limit: int, field: str) -> str:
-    value = (value or "").strip()
-    if len(value) > limit:
-        raise ValidationFailed(f"Use at most {limit} characters.", field=field)
-    return value
-
-
 def _validated(data: CoverageInput) -> dict:
-    url = _text(data.url, URL_MAX, "url")
-    if not url:
-        raise ValidationFailed("Paste the article's web address.", field="url")
+    url = clean_text(data.url, URL_MAX, "url", required_message=_("Paste the article's web address."))
     if not is_http_url(url):
-        raise ValidationFailed("Enter a full web address starting with https:// or http://.", field="url")
-    headline = _text(data.headline, HEADLINE_MAX, "headline")
-    if not headline:
-        raise ValidationFailed("Enter the headline.", field="headline")
-    language = _text(data.language, 16, "language") or "en"
+        raise ValidationFailed(_("Enter a full web address starting with https:// or http://."), field="url")
+    headline = clean_text(data.headline, HEADLINE_MAX, "headline", required_message=_("Enter the headline."))
+    language = clean_text(data.language, 16, "language") or "en"
     if not _LANGUAGE.match(language):
-        raise ValidationFailed("Use a language code such as en, ar or pt-BR.", field="language")
+        raise ValidationFailed(_("Use a language code such as en, ar or pt-BR."), field="language")
+    if data.published_on is not None and not MIN_YEAR <= data.published_on.year <= MAX_YEAR:
+        raise ValidationFailed(
+            _("Enter a date between %(first)s and %(last)s.", first=MIN_YEAR, last=MAX_YEAR), field="published_on")
     return {
         "url": url,
         "headline": headline,
-        "outlet": _text(data.outlet, OUTLET_MAX, "outlet"),
-        "author": _text(data.author, AUTHOR_MAX, "author"),
+        "outlet": clean_text(data.outlet, OUTLET_MAX, "outlet"),
+        "author": clean_text(data.author, AUTHOR_MAX, "author"),
         "published_on": data.published_on,
-        "excerpt": _text(data.excerpt, EXCERPT_MAX, "excerpt"),
+        "excerpt": clean_text(data.excerpt, EXCERPT_MAX, "excerpt"),
         "language": language,
     }
 
@@ -105,9 +101,10 @@ def _campaign_of(item: Coverage) -> Campaign:
 
 
 def get_coverage(campaign: Campaign, coverage_id: int) -> Coverage:
-    item = db.session.get(Coverage, coverage_id)
+    """An article of the campaign's library. The id may come from a form, so any number is safe here."""
+    item = db.session.get(Coverage, coverage_id) if is_valid_id(coverage_id) else None
     if item is None or item.campaign_id != campaign.id:
-        raise NotFound("No such article in this campaign's library.")
+        raise NotFound(_("No such article in this campaign's library."))
     return item
 
 
@@ -154,12 +151,9 @@ def link(actor: User, event: Event, item: Coverage, relation: CoverageRelation |
          note: str = "") -> EventCoverage:
     permissions.require(actor, event.campaign, Action.MANAGE_COVERAGE)
     if item.campaign_id != event.campaign_id:
-        raise NotFound("No such article in this campaign's library.")
-    try:
-        relation = CoverageRelation(relation)
-    except ValueError as error:
-        raise ValidationFailed("Choose how the article relates to the event.", field="relation") from error
-    note = _text(note, NOTE_MAX, "note")
+        raise NotFound(_("No such article in this campaign's library."))
+    relation = one_of(CoverageRelation, relation, "relation", _("Choose how the article relates to the event."))
+    note = clean_text(note, NOTE_MAX, "note")
     exists = db.session.scalar(
         select(EventCoverage.id).where(
             EventCoverage.event_id == event.id,
@@ -168,7 +162,7 @@ def link(actor: User, event: Event, item: Coverage, relation: CoverageRelation |
         )
     )
     if exists is not None:
-        raise Conflict("This article is already linked to the event that way.")
+        raise Conflict(_("This article is already linked to the event that way."))
     event_link = EventCoverage(event_id=event.id, coverage_id=item.id, relation=relation, note=note)
     db.session.add(event_link)
     db.session.flush()
@@ -178,7 +172,7 @@ def link(actor: User, event: Event, item: Coverage, relation: CoverageRelation |
 def get_link(event: Event, link_id: int) -> EventCoverage:
     event_link = db.session.get(EventCoverage, link_id)
     if event_link is None or event_link.event_id != event.id:
-        raise NotFound("No such link.")
+        raise NotFound(_("No such link."))
     return event_link
 
 
@@ -186,7 +180,7 @@ def unlink(actor: User, event: Event, event_link: EventCoverage) -> None:
     """Takes the article off this event; it stays in the library."""
     permissions.require(actor, event.campaign, Action.MANAGE_COVERAGE)
     if event_link.event_id != event.id:
-        raise NotFound("No such link.")
+        raise NotFound(_("No such link."))
     db.session.delete(event_link)
     db.session.flush()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -29,6 +30,7 @@ from organizer.services.campaigns import unique_slug
 from organizer.services.errors import Conflict, NotFound, ValidationFailed
 from organizer.services.permissions import Action
 from organizer.services.text import is_http_url
+from organizer.services.validation import clean_text, one_of
 from organizer.timeutil import is_valid_timezone, to_local, to_utc, utcnow
 
 TITLE_MAX = 200
@@ -114,71 +116,57 @@ def event_input_from(event: Event) -> EventInput:
     )
 
 
-def _text(value: str | None, limit: int, field: str, *, required_message: str | None = None) -> str:
-    value = (value or "").strip()
-    if required_message and not value:
-        raise ValidationFailed(required_message, field=field)
-    if len(value) > limit:
-        raise ValidationFailed(f"Use at most {limit} characters.", field=field)
-    return value
-
-
-def _enum(enum_class, value, field: str):
-    try:
-        return enum_class(value)
-    except ValueError as error:
-        raise ValidationFailed("Choose one of the options.", field=field) from error
-
-
 def _validated(data: EventInput) -> dict:
     values: dict = {
-        "title": _text(data.title, TITLE_MAX, "title", required_message="Give the event a title."),
-        "description": _text(data.description, DESCRIPTION_MAX, "description"),
-        "venue_name": _text(data.venue_name, VENUE_MAX, "venue_name"),
-        "address": _text(data.address, ADDRESS_MAX, "address"),
-        "city": _text(data.city, CITY_MAX, "city"),
-        "country": _text(data.country, COUNTRY_MAX, "country"),
-        "online_url": _text(data.online_url, URL_MAX, "online_url"),
+        "title": clean_text(data.title, TITLE_MAX, "title", required_message=_("Give the event a title.")),
+        "description": clean_text(data.description, DESCRIPTION_MAX, "description"),
+        "venue_name": clean_text(data.venue_name, VENUE_MAX, "venue_name"),
+        "address": clean_text(data.address, ADDRESS_MAX, "address"),
+        "city": clean_text(data.city, CITY_MAX, "city"),
+        "country": clean_text(data.country, COUNTRY_MAX, "country"),
+        "online_url": clean_text(data.online_url, URL_MAX, "online_url"),
     }
     timezone = (data.timezone or "").strip()
     if not is_valid_timezone(timezone):
-        raise ValidationFailed("Choose a timezone from the list.", field="timezone")
+        raise ValidationFailed(_("Choose a timezone from the list."), field="timezone")
     values["timezone"] = timezone
     if data.starts_local is None:
-        raise ValidationFailed("Enter when the event starts.", field="starts_local")
+        raise ValidationFailed(_("Enter when the event starts."), field="starts_local")
     if data.ends_local is None:
-        raise ValidationFailed("Enter when the event ends.", field="ends_local")
+        raise ValidationFailed(_("Enter when the event ends."), field="ends_local")
     for name in ("starts_local", "ends_local", "rsvp_deadline_local"):
         value = getattr(data, name)
         if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
-            raise ValidationFailed(f"Enter a date between {MIN_YEAR} and {MAX_YEAR}.", field=name)
+            raise ValidationFailed(
+                _("Enter a date between %(first)s and %(last)s.", first=MIN_YEAR, last=MAX_YEAR), field=name)
     starts_at = to_utc(data.starts_local, timezone)
     ends_at = to_utc(data.ends_local, timezone)
     if ends_at <= starts_at:
-        raise ValidationFailed("The end must be after the start.", field="ends_local")
+        raise ValidationFailed(_("The end must be after the start."), field="ends_local")
     values["starts_at"], values["ends_at"] = starts_at, ends_at
     if values["online_url"] and not is_http_url(values["online_url"]):
         raise ValidationFailed(
-            "Enter a full web address starting with https:// or http://.", field="online_url"
+            _("Enter a full web address starting with https:// or http://."), field="online_url"
         )
     if data.capacity is not None and not 1 <= data.capacity <= CAPACITY_MAX:
         raise ValidationFailed(
-            f"Enter a number of places from 1 to {CAPACITY_MAX}, or leave it empty for no limit.",
+            _("Enter a number of places from 1 to %(max)s, or leave it empty for no limit.", max=CAPACITY_MAX),
             field="capacity",
         )
     values["capacity"] = data.capacity
     max_guests = data.max_guests or 0
     if not 0 <= max_guests <= MAX_GUESTS_LIMIT:
-        raise ValidationFailed(f"Enter a number from 0 to {MAX_GUESTS_LIMIT}.", field="max_guests")
+        raise ValidationFailed(_("Enter a number from 0 to %(max)s.", max=MAX_GUESTS_LIMIT), field="max_guests")
     values["max_guests"] = max_guests
     deadline = None
     if data.rsvp_deadline_local is not None:
         deadline = to_utc(data.rsvp_deadline_local, timezone)
         if deadline >= ends_at:
-            raise ValidationFailed("The RSVP deadline must be before the event ends.", field="rsvp_deadline_local")
+            raise ValidationFailed(_("The RSVP deadline must be before the event ends."),
+                                   field="rsvp_deadline_local")
     values["rsvp_deadline"] = deadline
-    values["visibility"] = _enum(Visibility, data.visibility, "visibility")
-    values["email_policy"] = _enum(EmailPolicy, data.email_policy, "email_policy")
+    values["visibility"] = one_of(Visibility, data.visibility, "visibility")
+    values["email_policy"] = one_of(EmailPolicy, data.email_policy, "email_policy")
     values["ask_phone"] = bool(data.ask_phone)
     return values
 
@@ -255,7 +243,7 @@ def _after_update(event: Event, changes: EventChanges) -> None:
 def publish_event(actor: User, event: Event) -> Event:
     permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
     if event.status is EventStatus.CANCELLED:
-        raise Conflict("A cancelled event can't be published again. Duplicate it to plan a new one.")
+        raise Conflict(_("A cancelled event can't be published again. Duplicate it to plan a new one."))
     event.status = EventStatus.PUBLISHED
     db.session.flush()
     return event
@@ -265,7 +253,7 @@ def cancel_event(actor: User, event: Event) -> Event:
     """Cancelled events stay reachable by their link, with a clear banner; everyone with an email is told."""
     permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
     if event.status is EventStatus.CANCELLED:
-        raise Conflict("This event is already cancelled.")
+        raise Conflict(_("This event is already cancelled."))
     was_published = event.status is EventStatus.PUBLISHED
     event.status = EventStatus.CANCELLED
     db.session.flush()
@@ -353,8 +341,8 @@ def question_input_from(question: Question) -> QuestionInput:
 
 
 def _validated_question(data: QuestionInput) -> dict:
-    label = _text(data.label, QUESTION_LABEL_MAX, "label", required_message="Write the question.")
-    kind = _enum(QuestionKind, data.kind, "kind")
+    label = clean_text(data.label, QUESTION_LABEL_MAX, "label", required_message=_("Write the question."))
+    kind = one_of(QuestionKind, data.kind, "kind")
     choices = ""
     if kind is QuestionKind.CHOICE:
         lines = []
@@ -363,11 +351,11 @@ def _validated_question(data: QuestionInput) -> dict:
             if line and line not in lines:
                 lines.append(line)
         if len(lines) < 2:
-            raise ValidationFailed("Give at least two choices, one per line.", field="choices")
+            raise ValidationFailed(_("Give at least two choices, one per line."), field="choices")
         if len(lines) > CHOICES_MAX:
-            raise ValidationFailed(f"Give at most {CHOICES_MAX} choices.", field="choices")
+            raise ValidationFailed(_("Give at most %(max)s choices.", max=CHOICES_MAX), field="choices")
         if any(len(line) > CHOICE_MAX for line in lines):
-            raise ValidationFailed(f"Keep each choice to {CHOICE_MAX} characters.", field="choices")
+            raise ValidationFailed(_("Keep each choice to %(max)s characters.", max=CHOICE_MAX), field="choices")
         choices = "\n".join(lines)
     return {"label": label, "kind": kind, "choices": choices, "required": bool(data.required)}
 
@@ -375,7 +363,7 @@ def _validated_question(data: QuestionInput) -> dict:
 def get_question(event: Event, question_id: int) -> Question:
     question = db.session.get(Question, question_id)
     if question is None or question.event_id != event.id:
-        raise NotFound("No such question.")
+        raise NotFound(_("No such question."))
     return question
 
 
@@ -384,7 +372,7 @@ def add_question(actor: User, event: Event, data: QuestionInput) -> Question:
     values = _validated_question(data)
     questions = list(event.questions)
     if len(questions) >= MAX_QUESTIONS:
-        raise Conflict(f"An event can ask at most {MAX_QUESTIONS} questions. Remove one to add another.")
+        raise Conflict(_("An event can ask at most %(max)s questions. Remove one to add another.", max=MAX_QUESTIONS))
     position = max((q.position for q in questions), default=-1) + 1
     question = Question(event_id=event.id, position=position, **values)
     db.session.add(question)
@@ -396,7 +384,7 @@ def add_question(actor: User, event: Event, data: QuestionInput) -> Question:
 def update_question(actor: User, event: Event, question: Question, data: QuestionInput) -> Question:
     permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
     if question.event_id != event.id:
-        raise NotFound("No such question.")
+        raise NotFound(_("No such question."))
     for name, value in _validated_question(data).items():
         setattr(question, name, value)
     db.session.flush()
@@ -407,7 +395,7 @@ def delete_question(actor: User, event: Event, question: Question) -> None:
     """Removes the question and the answers people gave to it."""
     permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
     if question.event_id != event.id:
-        raise NotFound("No such question.")
+        raise NotFound(_("No such question."))
     db.session.delete(question)
     db.session.flush()
     db.session.expire(event, ["questions"])
@@ -417,7 +405,7 @@ def move_question(actor: User, event: Event, question: Question, offset: int) ->
     """Move a question one place up (-1) or down (+1)."""
     permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
     if question.event_id != event.id:
-        raise NotFound("No such question.")
+        raise NotFound(_("No such question."))
     ordered = sorted(event.questions, key=lambda q: (q.position, q.id))
     index = ordered.index(question)
     target = index + (1 if offset > 0 else -1)

@@ -61,6 +61,8 @@ def test_create_update_delete(owner, campaign):
         ({"excerpt": "x" * 2001}, "excerpt"),
         ({"language": "english!"}, "language"),
         ({"language": "x" * 17}, "language"),
+        ({"published_on": date(1, 1, 1)}, "published_on"),
+        ({"published_on": date(9999, 12, 31)}, "published_on"),
     ],
 )
 def test_invalid_coverage_is_refused(owner, campaign, overrides, field):
@@ -156,6 +158,14 @@ def test_links_of_another_event_are_not_found(owner, campaign):
         coverage.unlink(owner, event, link)
     with pytest.raises(NotFound):
         coverage.get_coverage(builders.make_campaign(), link.coverage_id)
+
+
+@pytest.mark.parametrize("coverage_id", [0, -1, 2**31, 2**63, 10**20, None, "1", True])
+def test_ids_typed_into_a_form_are_looked_up_only_when_they_could_exist(campaign, coverage_id):
+    """The id comes from a form: an impossible one is simply not found, never a database error."""
+    builders.make_coverage(campaign)
+    with pytest.raises(NotFound):
+        coverage.get_coverage(campaign, coverage_id)
 
 
 def test_link_counts(campaign):

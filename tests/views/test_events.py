@@ -120,6 +120,8 @@ def test_create_event_stores_utc_as_a_draft_and_links_the_news(signed_in, campai
         ({"email_policy": "maybe"}, "Choose one of the options."),
         ({"prompted_by_note": "x" * 301}, "Use at most 300 characters."),
         ({"prompted_by": "999999"}, "No such article"),
+        ({"prompted_by": "2147483648"}, "No such article"),  # past a 32-bit key: never a database error
+        ({"prompted_by": "99999999999999999999"}, "No such article"),
         ({"starts_local": "0001-01-01T00:00", "timezone": "Pacific/Kiritimati"}, "Enter a date between 1900 and 2200."),
         ({"ends_local": "9999-12-31T23:59"}, "Enter a date between 1900 and 2200."),
     ],
@@ -282,6 +284,9 @@ def test_link_from_the_library_and_unlink(signed_in, campaign):
         ({}, "Pick an article."),
         ({"coverage_id": "abc"}, "Not a valid integer value."),
         ({"coverage_id": "999999"}, "No such article"),
+        ({"coverage_id": "2147483648"}, "No such article"),  # past a 32-bit key: never a database error
+        ({"coverage_id": "99999999999999999999"}, "No such article"),
+        ({"coverage_id": "-1"}, "No such article"),
         ({"relation": "inspired"}, "Choose how the article relates to the event."),
         ({"note": "x" * 301}, "Use at most 300 characters."),
     ],
