@@ -15,13 +15,17 @@ Counts on a cached page (places left, people going) are at most ``PUBLIC_CACHE_S
 
 from __future__ import annotations
 
+import hashlib
+import os
 import secrets
 import time
 from collections.abc import Callable, Hashable
 
 from flask import current_app, g, request, session
-from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
+
+from organizer.signing import compact_json, django_concat_derived_key, timed_sign
+from organizer.templating import select_locale
 
 # What the session of an anonymous visitor may hold for their page to come from the cache.
 ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_permanent"})
@@ -80,7 +84,7 @@ def cached_page(key: Hashable, render: Callable[[], str]) -> str:
     seconds = current_app.config.get("PUBLIC_CACHE_SECONDS", 0)
     if not seconds or seconds <= 0 or not is_cacheable_visit():
         return render()
-    full_key = (key, str(get_locale()))
+    full_key = (key, select_locale())  # what get_locale() would pick, without parsing a Locale (~25 µs)
     now = time.monotonic()
     hit = _cache.get(full_key, now)
     if hit is None:
@@ -89,8 +93,35 @@ def cached_page(key: Hashable, render: Callable[[], str]) -> str:
         _cache.put(full_key, hit[0], hit[1], now + seconds)
     html, has_token = hit
     if has_token:
-        html = html.replace(_PLACEHOLDER, generate_csrf())
+        html = html.replace(_PLACEHOLDER, csrf_token())
     return html
+
+
+_csrf_keys: dict[str | bytes, bytes] = {}
+
+
+def csrf_token() -> str:
+    """The visitor's signed CSRF token: what ``flask_wtf.csrf.generate_csrf`` returns, made the same
+    way (raw token in the session, signed one in ``g``) and signed by organizer.signing to the same
+    format, so Flask-WTF's own ``validate_csrf`` checks it on POST."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    token = g.get(field)
+    if token is not None:
+        return token
+    if field not in session:
+        session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
+    raw = session[field]
+    if type(raw) is not str:
+        return generate_csrf()
+    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    key = _csrf_keys.get(secret)
+    if key is None:
+        if len(_csrf_keys) > 8:
+            _csrf_keys.clear()
+        key = _csrf_keys[secret] = django_concat_derived_key(secret, "wtf-csrf-token")
+    token = timed_sign(key, compact_json(raw))
+    setattr(g, field, token)
+    return token
 
 
 def _render_with_placeholder(render: Callable[[], str]) -> str:
