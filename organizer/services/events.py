@@ -205,6 +205,13 @@ class EventChanges:
     def notify_attendees(self) -> bool:
         return self.time_changed or self.place_changed
 
+    @property
+    def change(self) -> str:
+        """What the attendees' email says changed: "time", "place" or "time_and_place"."""
+        if self.time_changed and self.place_changed:
+            return "time_and_place"
+        return "time" if self.time_changed else "place"
+
 
 TIME_FIELDS = {"starts_at", "ends_at", "timezone"}
 PLACE_FIELDS = {"venue_name", "address", "city", "country", "online_url"}
@@ -237,7 +244,7 @@ def _after_update(event: Event, changes: EventChanges) -> None:
     if changes.capacity_raised:
         rsvps.promote_waitlisted(event)
     if event.status is EventStatus.PUBLISHED and changes.notify_attendees:
-        rsvps.notify_event_changed(event, "time" if changes.time_changed else "place")
+        rsvps.notify_event_changed(event, changes.change)
 
 
 def publish_event(actor: User, event: Event) -> Event:

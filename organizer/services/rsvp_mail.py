@@ -78,6 +78,11 @@ def event_changed(rsvp: Rsvp, change: str) -> None:
         mail.enqueue_template(rsvp.email, _("Cancelled: %(title)s", title=rsvp.event.title),
                               "event_cancelled", ics_attachment=_ics(rsvp), **context)
         return
-    mail.enqueue_template(rsvp.email, _("Changed: %(title)s", title=rsvp.event.title), "event_changed",
-                          change=change,
+    if change == "time":
+        subject = _("New time: %(title)s", title=rsvp.event.title)
+    elif change == "place":
+        subject = _("New place: %(title)s", title=rsvp.event.title)
+    else:
+        subject = _("New time and place: %(title)s", title=rsvp.event.title)
+    mail.enqueue_template(rsvp.email, subject, "event_changed", change=change,
                           ics_attachment=_ics(rsvp) if rsvp.status is RsvpStatus.GOING else "", **context)

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import case, delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -461,11 +462,17 @@ def update_rsvp(rsvp: Rsvp, *, guests: int | None = None, answers: dict | None =
         counts = summary(event)
         if counts.capacity is not None and growth > counts.capacity - counts.going_people:
             left = max(counts.capacity - counts.going_people, 0)
-            raise ValidationFailed(
-                _("Only %(left)s more place(s) left, so you can bring at most %(most)s guest(s) now.",
-                  left=left, most=rsvp.guests + left),
-                field="guests",
-            )
+            most = rsvp.guests + left
+            if left == 0:
+                first = _("No more places are left.")
+            else:
+                first = ngettext("Only %(num)s more place is left.", "Only %(num)s more places are left.", left)
+            if most == 0:
+                second = _("You can't bring guests now.")
+            else:
+                second = ngettext("You can bring at most %(num)s guest now.",
+                                  "You can bring at most %(num)s guests now.", most)
+            raise ValidationFailed(" ".join((first, second)), field="guests")
     rsvp.guests = new_guests
     if cleaned_answers is not None:
         db.session.execute(delete(Answer).where(Answer.rsvp_id == rsvp.id))
@@ -605,7 +612,7 @@ def _promote_locked(event: Event) -> list[Rsvp]:
 
 def notify_event_changed(event: Event, change: str) -> int:
     """Email everyone going or waiting (with an address) that the event was cancelled (``change ==
-    "cancelled"``) or moved in time or place (anything else). Returns how many emails were queued."""
+    "cancelled"``) or moved: ``"time"``, ``"place"`` or ``"time_and_place"``. Returns how many emails were queued."""
     rsvps = db.session.scalars(
         select(Rsvp)
         .where(

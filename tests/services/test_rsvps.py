@@ -408,7 +408,7 @@ def test_growing_a_going_party_beyond_the_free_places_is_refused(campaign):
     with pytest.raises(ValidationFailed) as caught:
         rsvps.update_rsvp(row("Amina"), guests=3)
     assert caught.value.field == "guests"
-    assert "at most 2 guest" in caught.value.message
+    assert caught.value.message == "Only 1 more place is left. You can bring at most 2 guests now."
     db.session.rollback()
     assert row("Amina").guests == 1
     rsvps.update_rsvp(row("Amina"), guests=2)  # exactly fills the last place
@@ -573,10 +573,42 @@ def test_moving_the_event_emails_the_new_time(campaign, owner):
     event_service.update_event(owner, event, data)
     db.session.commit()
     message = outbox_to("amina@example.org")[-1]
-    assert message.subject.startswith("Changed:")
+    assert message.subject == f"New time: {event.title}"
+    assert f"changed the time of {event.title}" in message.body_text
     from organizer.templating import event_datetime
 
     assert event_datetime(event.starts_at, event.timezone) in message.body_text
+
+
+@pytest.mark.parametrize(
+    ("moves", "subject", "sentence"),
+    [
+        ({"venue_name": "Another hall"}, "New place", "changed the place of"),
+        ({"venue_name": "Another hall", "hours": 1}, "New time and place", "changed the time and place of"),
+    ],
+)
+def test_the_change_email_says_what_changed(campaign, owner, moves, subject, sentence):
+    event = builders.make_event(campaign, title="Meeting")
+    rsvp(event, "Amina", email="amina@example.org")
+    data = event_service.event_input_from(event)
+    data.venue_name = moves["venue_name"]
+    data.starts_local += timedelta(hours=moves.get("hours", 0))
+    data.ends_local += timedelta(hours=moves.get("hours", 0))
+    event_service.update_event(owner, event, data)
+    db.session.commit()
+    message = outbox_to("amina@example.org")[-1]
+    assert message.subject == f"{subject}: Meeting"
+    assert f"{sentence} Meeting" in message.body_text and "Another hall" in message.body_text
+
+
+@pytest.mark.parametrize(("guests", "sentence"), [(1, "with 1 guest."), (2, "with 2 guests.")])
+def test_the_confirmation_counts_guests_in_words(campaign, guests, sentence):
+    event = builders.make_event(campaign, title="Meeting", max_guests=3)
+    rsvp(event, "Amina", email="amina@example.org", guests=guests)
+    [message] = outbox_to("amina@example.org")
+    assert f"You're going to Meeting {sentence}" in message.body_text
+    assert f"You're going to Meeting {sentence}" in message.body_html
+    assert "(s)" not in message.body_text + message.body_html
 
 
 def test_notify_event_changed_counts_and_skips_people_without_email(campaign):

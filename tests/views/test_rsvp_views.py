@@ -318,7 +318,7 @@ def test_growing_beyond_the_free_places_is_refused_with_a_clear_message(client, 
     response = client.post(path, data={"csrf_token": token_for(client, path), "guests": "3"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Only 1 more place(s) left, so you can bring at most 1 guest(s) now." in html
+    assert "Only 1 more place is left. You can bring at most 1 guest now." in html
     assert db.session.scalar(select(Rsvp).where(Rsvp.name == "Amina")).guests == 0
 
 
