@@ -1,0 +1,29 @@
+"""The locale is negotiated from Accept-Language as werkzeug does it, each header parsed once."""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from organizer import templating
+
+
+@pytest.mark.parametrize("header", ["", "fr-CH, fr;q=0.9, en;q=0.8", "ar", "ar-EG;q=0.1, en;q=0.2", "*", "de"])
+def test_same_choice_as_werkzeug(app, header):
+    app.config["LANGUAGES"] = ["en", "ar"]
+    try:
+        headers = {"Accept-Language": header} if header else {}
+        expected = Request(EnvironBuilder(headers=headers).get_environ()).accept_languages.best_match(["en", "ar"])
+        with app.test_request_context("/", headers=headers):
+            assert templating.select_locale() == expected
+    finally:
+        app.config["LANGUAGES"] = ["en"]
+
+
+def test_each_header_is_parsed_once(app):
+    templating._best_locale.cache_clear()  # noqa: SLF001
+    for _ in range(3):
+        with app.test_request_context("/", headers={"Accept-Language": "en-GB,en;q=0.9"}):
+            assert templating.select_locale() == "en"
+    assert templating._best_locale.cache_info().misses == 1  # noqa: SLF001
