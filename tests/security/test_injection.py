@@ -422,3 +422,30 @@ def test_line_breaks_in_a_title_inject_no_header_and_no_calendar_property(client
     for attachment in [message.ics_attachment]:
         props = [line.split(":", 1)[0] for line in attachment.splitlines() if line and line[0] != " "]
         assert "X-INJECTED" not in props and "ATTENDEE" not in props
+
+
+def test_names_typed_into_forms_stay_inert_in_what_follows(client, login, stage):
+    """An RSVP without email (the result page shows the private link and the name) and a walk-in added at
+    the door (the flash message names them): the typed name comes back escaped."""
+    from tests.security.helpers import csrf
+
+    problems = []
+    event = builders.make_event(stage.campaign, slug="open-event", capacity=None, email_policy=EmailPolicy.NOT_ASKED)
+    token = csrf(client, "/e/open-event")
+    response = client.post("/e/open-event/rsvp", data={"csrf_token": token, "name": evil("W01")[:100], "guests": "0"},
+                           follow_redirects=True)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "W01" in body, "the result page names the person"
+    problems += inert_html_problems("after an RSVP", body)
+
+    login(stage.owner)
+    token = csrf(client, f"/door/e/{event.id}")
+    response = client.post(f"/door/e/{event.id}/walk-in", data={
+        "csrf_token": token, "name": evil("W02")[:100], "idempotency_key": "walk-in-injection-1"},
+        follow_redirects=True)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "W02" in body
+    problems += inert_html_problems("door list after a walk-in", body)
+    assert not problems, "\n".join(problems)
