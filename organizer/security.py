@@ -14,6 +14,7 @@ from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from organizer.extensions import db, limiter, login_manager
+from organizer.services.text import without_bidi_controls
 
 WEAK_SECRET_KEYS = {
     "", "dev", "secret", "changeme", "change-me", "dev-only-secret-key-change-me",
@@ -40,10 +41,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-# Bidi embedding/override/isolate controls: invisible, and able to reorder the text around them
-# ("Amina\u202egnp.exe" shows as "Aminaexe.png"). Nobody needs them to write a name in Arabic or
-# Hebrew (the marks U+200E/U+200F stay), so they never reach a page or an email.
-BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 
 class InsecureConfigError(RuntimeError):
@@ -105,8 +102,8 @@ def _rate_limits_off_for_this_app() -> bool:
 
 def strip_bidi_controls(value: Any) -> Any:
     """Jinja's finalize: applied to every {{ expression }} in every template (pages and emails)."""
-    if isinstance(value, str) and not value.isascii():
-        return value.translate(BIDI_CONTROLS)
+    if isinstance(value, str):
+        return without_bidi_controls(value)
     return value
 
 

@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
-from organizer.services.text import render_markdown
+from organizer.services.text import is_http_url, render_markdown
 from organizer.timeutil import to_local
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
@@ -74,7 +74,14 @@ def utc_datetime(value: datetime | None) -> str:
     return format_datetime(value.replace(tzinfo=ZoneInfo("UTC")), format="medium", locale=get_locale()) + " UTC"
 
 
+def http_url(value: str | None) -> str:
+    """A stored link as an href only if it is http(s): forms refuse others, and this holds for rows
+    written any other way (imports, the shell, an old bug)."""
+    return value if value and is_http_url(value) else "#"
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["http_url"] = http_url
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["event_datetime"] = event_datetime
     app.jinja_env.filters["event_time"] = event_time

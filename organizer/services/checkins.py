@@ -33,7 +33,7 @@ from organizer.models import (
 )
 from organizer.services import accounts
 from organizer.services.errors import Conflict, ValidationFailed
-from organizer.services.text import fold_for_search
+from organizer.services.text import fold_for_search, without_bidi_controls
 from organizer.services.tokens import hash_token, new_token, ticket_token_for
 from organizer.timeutil import utcnow
 
@@ -183,7 +183,7 @@ def walk_in(event: Event, name: str, email: str | None = None, actor_user: User 
             latest = latest_entry(rsvp)
             return WalkInResult(rsvp, False, CheckInResult(rsvp, _is_in(latest), False, _at(latest)))
 
-    name = " ".join((name or "").split())
+    name = " ".join(without_bidi_controls(name or "").split())
     if not name:
         raise ValidationFailed("Enter the person's name.", field="name")
     if len(name) > NAME_MAX:

@@ -74,9 +74,9 @@ def enqueue(to_address: str, subject: str, body_text: str, *, body_html: str = "
 def clean_subject(subject: str) -> str:
     """A subject is one line, shown as typed: line breaks (header injection) and bidi overrides
     (which reorder what a mail client shows, e.g. in an event title) become spaces / disappear."""
-    from organizer.security import BIDI_CONTROLS
+    from organizer.services.text import without_bidi_controls
 
-    return " ".join(str(subject).translate(BIDI_CONTROLS).split())
+    return " ".join(without_bidi_controls(str(subject)).split())
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:

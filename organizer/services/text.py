@@ -10,6 +10,17 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+# Bidi embedding/override/isolate controls: invisible, and able to reorder the text around them
+# ("Amina\u202egnp.exe" shows as "Aminaexe.png"). Nobody needs them to write a name in Arabic or
+# Hebrew (the marks U+200E/U+200F stay), so they are dropped from what people type and, as a second
+# line, from everything rendered.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def without_bidi_controls(value: str) -> str:
+    return value if value.isascii() else value.translate(BIDI_CONTROLS)
+
+
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
 
 ALLOWED_TAGS = {

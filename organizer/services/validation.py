@@ -7,6 +7,7 @@ import enum
 from flask_babel import gettext as _
 
 from organizer.services.errors import ValidationFailed
+from organizer.services.text import without_bidi_controls
 
 # Primary keys are 32-bit integers: a larger id typed into a form can't name a row, and would
 # overflow the database driver (a 500) if it reached a query.
@@ -15,7 +16,7 @@ MAX_ID = 2**31 - 1
 
 def clean_text(value: str | None, limit: int, field: str, *, required_message: str | None = None) -> str:
     """``value`` stripped; refused when longer than ``limit`` (or empty, when ``required_message`` is given)."""
-    value = (value or "").strip()
+    value = without_bidi_controls((value or "").strip())
     if required_message and not value:
         raise ValidationFailed(required_message, field=field)
     if len(value) > limit:
