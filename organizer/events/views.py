@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -70,10 +71,15 @@ def edit(event_id: int):
             show_error(form, error)
         else:
             db.session.commit()
-            if changes.notify_attendees and event.status is EventStatus.PUBLISHED:
-                flash(_("Event saved. People who RSVPed are being told about the new time or place."), "success")
-            else:
-                flash(_("Event saved."), "success")
+            flash(_("Event saved."), "success")
+            if changes.notified:
+                flash(ngettext("%(num)s person who RSVPed is being emailed the new details.",
+                               "%(num)s people who RSVPed are being emailed the new details.", changes.notified),
+                      "info")
+            if changes.promoted:
+                flash(ngettext("%(num)s RSVP on the waitlist got one of the new places and is being emailed.",
+                               "%(num)s RSVPs on the waitlist got the new places and are being emailed.",
+                               changes.promoted), "info")
             return redirect(url_for("events.detail", event_id=event.id), code=303)
     return render_template("events/form.html", form=form, campaign=event.campaign, event=event), _form_status(form)
 
@@ -133,7 +139,7 @@ def cancel(event_id: int):
     if event.status is EventStatus.CANCELLED:
         flash(_("This event is already cancelled."), "warning")
         return redirect(url_for("events.detail", event_id=event.id))
-    notify = event_rules.people_to_notify(event) if event.status is EventStatus.PUBLISHED else 0
+    notify = event_rules.people_to_notify(event)
     return render_template("events/cancel.html", event=event, campaign=event.campaign, form=form, notify=notify)
 
 

@@ -24,9 +24,9 @@ from organizer.rsvp.panel import rsvp_panel_context
 from organizer.services import coverage as coverage_rules
 from organizer.services import events as event_rules
 from organizer.services import permissions, rsvps
+from organizer.services.mail import absolute_url
 from organizer.services.permissions import Action
 from organizer.templating import event_datetime
-from organizer.timeutil import utcnow
 
 
 @bp.app_template_global()
@@ -36,11 +36,6 @@ def optional_url(endpoint: str, **values) -> str | None:
         return url_for(endpoint, **values)
     except BuildError:
         return None
-
-
-def absolute_url(path: str) -> str:
-    """Links people share or receive by email use the configured public address, not the request's host."""
-    return current_app.config["BASE_URL"] + path
 
 
 def place_query(event: Event) -> str:
@@ -56,7 +51,7 @@ def maps_url(event: Event) -> str | None:
 
 
 def share_links(event: Event) -> dict[str, str]:
-    url = absolute_url(url_for("public.event", slug=event.slug))
+    url = absolute_url("public.event", slug=event.slug)  # from BASE_URL, never the request's Host
     when = event_datetime(event.starts_at, event.timezone)
     message = f"{event.title} — {when}"
     if event.city:
@@ -85,8 +80,7 @@ def campaign(slug: str):
         if found is None:
             abort(404)
         listed = event_rules.public_campaign_events(found)
-        now = utcnow()
-        upcoming = [event for event in listed if event.ends_at > now and event.is_published]
+        upcoming = event_rules.still_to_come(listed)
         return render_template(
             "public/campaign.html",
             campaign=found,

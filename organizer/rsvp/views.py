@@ -9,10 +9,10 @@ from __future__ import annotations
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
+from organizer.campaigns.forms import show_error
 from organizer.extensions import db, limiter
-from organizer.models import Campaign, RsvpStatus
+from organizer.models import RsvpStatus
 from organizer.rsvp import bp
 from organizer.rsvp.forms import ConfirmForm, answers_from, manage_form_for, rsvp_form_for
 from organizer.services import calendar, permissions, rsvps
@@ -20,7 +20,7 @@ from organizer.services.errors import Conflict, DomainError, NotFound, Permissio
 from organizer.services.events import public_event_by_slug
 from organizer.services.mail import absolute_url
 from organizer.services.permissions import Action
-from organizer.views_common import EmptyForm, event_or_404
+from organizer.views_common import EmptyForm, campaign_or_404, event_or_404
 
 
 def _public_event_or_404(slug: str):
@@ -36,14 +36,6 @@ def _status_line(status: RsvpStatus, position: int | None) -> str:
     if status is RsvpStatus.WAITLISTED:
         return _("You're on the waitlist — position %(position)s.", position=position)
     return _("Your RSVP is cancelled.")
-
-
-def _attach_error(form, error: ValidationFailed) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 # --- Supporters: RSVP ----------------------------------------------------------------------------
@@ -74,7 +66,7 @@ def submit(slug: str):
         )
     except ValidationFailed as error:
         db.session.rollback()
-        _attach_error(form, error)
+        show_error(form, error)
         return _form_page(event, form, 400)
     except rsvps.RsvpsClosed:
         db.session.rollback()
@@ -107,25 +99,18 @@ def thanks(slug: str):
 
 # --- Supporters: the private link ----------------------------------------------------------------
 
-def _rsvp_or_404(token: str):
-    rsvp = rsvps.find_by_token(token)
-    if rsvp is None:
-        return None
-    return rsvp
-
-
 def _link_not_found():
     return render_template("rsvp/link_not_found.html"), 404
 
 
 @bp.route("/r/<token>", methods=["GET", "POST"])
 def manage(token: str):
-    rsvp = _rsvp_or_404(token)
+    rsvp = rsvps.find_by_token(token)
     if rsvp is None:
         return _link_not_found()
     event = rsvp.event
     form = None
-    editable = rsvp.status is not RsvpStatus.CANCELLED and rsvps.closed_reason(event) is None
+    editable = rsvps.can_change(rsvp)
     if request.method == "POST":
         form = manage_form_for(event)
         if not editable:
@@ -140,8 +125,8 @@ def manage(token: str):
                                   answers=answers_from(form, event))
             except ValidationFailed as error:
                 db.session.rollback()
-                rsvp = _rsvp_or_404(token)
-                _attach_error(form, error)
+                rsvp = rsvps.find_by_token(token)
+                show_error(form, error)
             except DomainError as error:
                 db.session.rollback()
                 flash(error.message, "error")
@@ -164,7 +149,7 @@ def _manage_page(rsvp, token: str, form, editable: bool):
             **{f"q_{question_id}": value for question_id, value in rsvps.answers_by_question(rsvp).items()},
         })
     ticket = None
-    if rsvp.status is RsvpStatus.GOING and not event.is_cancelled:
+    if rsvps.has_ticket(rsvp):
         ticket = tickets.qr_svg(tickets.ticket_url(token), title=_("Your ticket for %(title)s", title=event.title))
     questions = {question.id: question for question in event.questions}
     answers = [(questions[a.question_id], a.value) for a in rsvp.answers if a.question_id in questions]
@@ -186,7 +171,7 @@ def _manage_page(rsvp, token: str, form, editable: bool):
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
 def cancel(token: str):
-    rsvp = _rsvp_or_404(token)
+    rsvp = rsvps.find_by_token(token)
     if rsvp is None:
         return _link_not_found()
     form = EmptyForm()
@@ -207,7 +192,7 @@ def cancel(token: str):
 
 @bp.route("/r/<token>/delete", methods=["GET", "POST"])
 def delete(token: str):
-    rsvp = _rsvp_or_404(token)
+    rsvp = rsvps.find_by_token(token)
     if rsvp is None:
         return _link_not_found()
     event = rsvp.event
@@ -243,9 +228,7 @@ def event_ics(slug: str):
 
 @bp.route("/c/<slug>/calendar.ics")
 def campaign_ics(slug: str):
-    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
-    if campaign is None:
-        abort(404)
+    campaign = campaign_or_404(slug)
     return _ics_response(calendar.campaign_ics(campaign), f"{campaign.slug}.ics")
 
 
@@ -261,22 +244,15 @@ def admin_list(event_id: int):
     status_name = request.args.get("status", "")
     status = STATUS_FILTERS.get(status_name)
     listing = rsvps.list_for_organizers(event, status)
-    counts = listing.counts
-    positions: dict[int, int] = {}
-    for rsvp in listing.rsvps:
-        if rsvp.status is RsvpStatus.WAITLISTED:
-            positions[rsvp.id] = len(positions) + 1
-    questions = list(event.questions)
-    answers = {rsvp.id: {a.question_id: a.value for a in rsvp.answers} for rsvp in listing.rsvps}
+    answers = {rsvp.id: rsvps.answers_by_question(rsvp) for rsvp in listing.rsvps}
     return render_template(
         "rsvp/admin_list.html",
         event=event,
         campaign=event.campaign,
         listing=listing,
-        counts=counts,
+        counts=listing.counts,
         status_name=status_name if status else "",
-        positions=positions,
-        questions=questions,
+        questions=list(event.questions),
         answers=answers,
         can_manage=permissions.can(current_user, event.campaign, Action.MANAGE_RSVPS),
         form=EmptyForm(),

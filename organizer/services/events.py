@@ -3,7 +3,7 @@ their life (draft → published → cancelled), "same meeting next week", and th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
@@ -20,8 +20,6 @@ from organizer.models import (
     EventStatus,
     Question,
     QuestionKind,
-    Rsvp,
-    RsvpStatus,
     User,
     Visibility,
 )
@@ -29,7 +27,7 @@ from organizer.services import permissions, rsvps
 from organizer.services.campaigns import unique_slug
 from organizer.services.errors import Conflict, NotFound, ValidationFailed
 from organizer.services.permissions import Action
-from organizer.services.text import is_http_url
+from organizer.services.text import is_http_url, without_bidi_controls
 from organizer.services.validation import clean_text, one_of
 from organizer.timeutil import is_valid_timezone, to_local, to_utc, utcnow
 
@@ -200,6 +198,8 @@ class EventChanges:
     time_changed: bool = False
     place_changed: bool = False
     capacity_raised: bool = False
+    promoted: int = 0  # waitlisted RSVPs let into the new places (each emailed)
+    notified: int = 0  # people emailed about the new time or place
 
     @property
     def notify_attendees(self) -> bool:
@@ -235,16 +235,16 @@ def update_event(actor: User, event: Event, data: EventInput) -> EventChanges:
             and (event.capacity is None or event.capacity > old_capacity)
         ),
     )
-    _after_update(event, changes)
-    return changes
+    return _after_update(event, changes)
 
 
-def _after_update(event: Event, changes: EventChanges) -> None:
+def _after_update(event: Event, changes: EventChanges) -> EventChanges:
     """Hand-over to the RSVP rules: promote the waitlist into new places, tell people of changes."""
-    if changes.capacity_raised:
-        rsvps.promote_waitlisted(event)
+    promoted = len(rsvps.promote_waitlisted(event)) if changes.capacity_raised else 0
+    notified = 0
     if event.status is EventStatus.PUBLISHED and changes.notify_attendees:
-        rsvps.notify_event_changed(event, changes.change)
+        notified = rsvps.notify_event_changed(event, changes.change)
+    return replace(changes, promoted=promoted, notified=notified)
 
 
 def publish_event(actor: User, event: Event) -> Event:
@@ -270,15 +270,11 @@ def cancel_event(actor: User, event: Event) -> Event:
 
 
 def people_to_notify(event: Event) -> int:
-    """How many people (going or waiting, with an email address) a cancellation would email."""
-    return db.session.scalar(
-        select(func.count(Rsvp.id)).where(
-            Rsvp.event_id == event.id,
-            Rsvp.status.in_([RsvpStatus.GOING, RsvpStatus.WAITLISTED]),
-            Rsvp.email.is_not(None),
-            Rsvp.email != "",
-        )
-    ) or 0
+    """How many people a cancellation would email now: those going or waiting with an email address,
+    and nobody for a draft (it was never public) or an event already cancelled."""
+    if event.status is not EventStatus.PUBLISHED:
+        return 0
+    return rsvps.count_to_notify(event)
 
 
 def duplicate_event(actor: User, event: Event, *, days: int = 7) -> Event:
@@ -354,7 +350,7 @@ def _validated_question(data: QuestionInput) -> dict:
     if kind is QuestionKind.CHOICE:
         lines = []
         for line in (data.choices or "").splitlines():
-            line = line.strip()
+            line = without_bidi_controls(line).strip()
             if line and line not in lines:
                 lines.append(line)
         if len(lines) < 2:
@@ -457,6 +453,12 @@ def public_campaign_events(campaign: Campaign) -> list[Event]:
             .order_by(Event.starts_at, Event.id)
         )
     )
+
+
+def still_to_come(events: list[Event], now: datetime | None = None) -> list[Event]:
+    """Of a campaign's listed events, the ones people can still go to: published and not over."""
+    now = now or utcnow()
+    return [event for event in events if event.status is EventStatus.PUBLISHED and event.ends_at > now]
 
 
 @dataclass

@@ -47,6 +47,7 @@ from organizer.models import Answer, EmailPolicy, Event, EventStatus, QuestionKi
 from organizer.services import permissions, rsvp_mail
 from organizer.services.errors import Conflict, DomainError, NotFound, ValidationFailed
 from organizer.services.permissions import Action
+from organizer.services.text import without_bidi_controls
 from organizer.services.tokens import hash_token, new_token, ticket_token_for
 from organizer.timeutil import utcnow
 
@@ -186,7 +187,7 @@ def lock_event(event_id: int) -> Event:
 # --- Input -------------------------------------------------------------------------------------
 
 def _clean_name(name: str | None) -> str:
-    name = _CONTROL_CHARS.sub(" ", name or "").strip()
+    name = without_bidi_controls(_CONTROL_CHARS.sub(" ", name or "")).strip()
     name = re.sub(r"\s+", " ", name)
     if not name:
         raise ValidationFailed(_("Tell us your name — a first name or nickname is fine."), field="name")
@@ -265,7 +266,10 @@ def clean_answers(event: Event, answers: dict | None) -> dict[int, str]:
     cleaned: dict[int, str] = {}
     for question in event.questions:
         raw = keys.get(question.id)
+        # A choice must equal one the organizer wrote, so it is matched as sent; typed text is cleaned.
         value = _CONTROL_CHARS.sub(" ", str(raw if raw is not None else "")).strip()
+        if question.kind is not QuestionKind.CHOICE:
+            value = without_bidi_controls(value).strip()
         field = question_field(question.id)
         if question.kind is QuestionKind.YES_NO:
             value = value.lower()
@@ -432,6 +436,16 @@ def answers_by_question(rsvp: Rsvp) -> dict[int, str]:
     return {answer.question_id: answer.value for answer in rsvp.answers}
 
 
+def can_change(rsvp: Rsvp, now: datetime | None = None) -> bool:
+    """Whether its supporter may still change guests and answers (what ``update_rsvp`` allows)."""
+    return rsvp.status is not RsvpStatus.CANCELLED and closed_reason(rsvp.event, now) is None
+
+
+def has_ticket(rsvp: Rsvp) -> bool:
+    """A ticket (the QR code the door scans) exists only for someone going to an event that is on."""
+    return rsvp.status is RsvpStatus.GOING and not rsvp.event.is_cancelled
+
+
 # --- Changing, cancelling, deleting ------------------------------------------------------------
 
 def _relock(rsvp: Rsvp) -> tuple[Event, Rsvp]:
@@ -548,6 +562,13 @@ def promote_by_hand(actor: User, rsvp: Rsvp) -> int:
 class RsvpListing:
     rsvps: list[Rsvp]
     counts: RsvpSummary
+    positions: dict[int, int]  # waitlisted RSVP id -> place in the queue (1 is next)
+
+    def over_capacity_if_promoted(self, rsvp: Rsvp) -> int:
+        """How many places over capacity promoting ``rsvp`` by hand would take the event (0 if it fits)."""
+        if self.counts.capacity is None:
+            return 0
+        return max(rsvp.party_size - (self.counts.places_left or 0), 0)
 
 
 def list_for_organizers(event: Event, status: RsvpStatus | None = None) -> RsvpListing:
@@ -560,7 +581,11 @@ def list_for_organizers(event: Event, status: RsvpStatus | None = None) -> RsvpL
     )
     if status is not None:
         query = query.where(Rsvp.status == status)
-    return RsvpListing(list(db.session.scalars(query)), summary(event))
+    listed = list(db.session.scalars(query))
+    # Listed oldest first, so the waitlisted ones come in queue order (as waitlist_position counts).
+    waiting = [rsvp.id for rsvp in listed if rsvp.status is RsvpStatus.WAITLISTED]
+    positions = {rsvp_id: place for place, rsvp_id in enumerate(waiting, start=1)}
+    return RsvpListing(listed, summary(event), positions)
 
 
 # --- Promotion ---------------------------------------------------------------------------------
@@ -610,19 +635,24 @@ def _promote_locked(event: Event) -> list[Rsvp]:
 
 # --- Telling people about changes --------------------------------------------------------------
 
+def _to_notify(event: Event):
+    """Who hears about a change or a cancellation: going or waiting, with an email address."""
+    return (
+        Rsvp.event_id == event.id,
+        Rsvp.status.in_([RsvpStatus.GOING, RsvpStatus.WAITLISTED]),
+        Rsvp.email.is_not(None),
+        Rsvp.email != "",
+    )
+
+
+def count_to_notify(event: Event) -> int:
+    return int(db.session.scalar(select(func.count(Rsvp.id)).where(*_to_notify(event))) or 0)
+
+
 def notify_event_changed(event: Event, change: str) -> int:
     """Email everyone going or waiting (with an address) that the event was cancelled (``change ==
     "cancelled"``) or moved: ``"time"``, ``"place"`` or ``"time_and_place"``. Returns how many emails were queued."""
-    rsvps = db.session.scalars(
-        select(Rsvp)
-        .where(
-            Rsvp.event_id == event.id,
-            Rsvp.status.in_([RsvpStatus.GOING, RsvpStatus.WAITLISTED]),
-            Rsvp.email.is_not(None),
-            Rsvp.email != "",
-        )
-        .order_by(Rsvp.id)
-    ).all()
+    rsvps = db.session.scalars(select(Rsvp).where(*_to_notify(event)).order_by(Rsvp.id)).all()
     for rsvp in rsvps:
         rsvp_mail.event_changed(rsvp, change)
     return len(rsvps)
@@ -635,14 +665,17 @@ __all__ = [
     "RsvpSummary",
     "RsvpsClosed",
     "answers_by_question",
+    "can_change",
     "cancel_rsvp",
     "check_open",
     "clean_answers",
+    "count_to_notify",
     "closed_message",
     "closed_reason",
     "create_rsvp",
     "delete_rsvp",
     "find_by_token",
+    "has_ticket",
     "list_for_organizers",
     "lock_event",
     "notify_event_changed",

@@ -224,6 +224,13 @@ def test_people_to_notify_counts_going_and_waiting_with_an_email(campaign):
     assert events.people_to_notify(event) == 2
 
 
+@pytest.mark.parametrize("status", [EventStatus.DRAFT, EventStatus.CANCELLED])
+def test_people_to_notify_is_nobody_when_cancelling_would_email_nobody(campaign, status):
+    event = builders.make_event(campaign, status=status)
+    builders.make_rsvp(event)
+    assert events.people_to_notify(event) == 0
+
+
 def test_duplicate_is_next_week_at_the_same_local_time(owner, campaign):
     # 28 March 2030, 19:00 GMT; a week later London is on BST (from 31 March), still 19:00 local.
     event = builders.make_event(campaign, starts_at=datetime(2030, 3, 28, 19, 0),
@@ -344,6 +351,14 @@ def test_public_campaign_events_never_lists_drafts_or_unlisted(campaign):
     assert set(events.public_campaign_events(campaign)) == {published, cancelled}
 
 
+def test_still_to_come_keeps_published_events_not_over(campaign):
+    coming = builders.make_event(campaign, starts_at=utcnow() + timedelta(days=1))
+    on_now = builders.make_event(campaign, starts_at=utcnow() - timedelta(hours=1), ends_at=utcnow() + timedelta(hours=1))
+    over = builders.make_event(campaign, starts_at=utcnow() - timedelta(days=1))
+    called_off = builders.make_event(campaign, status=EventStatus.CANCELLED, starts_at=utcnow() + timedelta(days=1))
+    assert events.still_to_come([coming, on_now, over, called_off]) == [coming, on_now]
+
+
 def test_public_event_by_slug(campaign):
     published = builders.make_event(campaign, slug="published")
     builders.make_event(campaign, slug="draft", status=EventStatus.DRAFT)
@@ -369,10 +384,11 @@ def test_raising_capacity_lets_the_waitlist_in(owner, campaign):
     builders.make_rsvp(event)
     waiting, _, _ = builders.make_rsvp(event, status=RsvpStatus.WAITLISTED)
     data = events.event_input_from(event)
-    events.update_event(owner, event, replace(data, capacity=2))
+    changes = events.update_event(owner, event, replace(data, capacity=2))
     db.session.commit()
     db.session.refresh(waiting)
     assert waiting.status is RsvpStatus.GOING
+    assert (changes.promoted, changes.notified) == (1, 0)  # what the organizer is told
 
 
 def test_moving_a_published_event_tells_people_and_retitling_does_not(owner, campaign):
@@ -383,8 +399,8 @@ def test_moving_a_published_event_tells_people_and_retitling_does_not(owner, cam
     data = events.event_input_from(event)
     events.update_event(owner, event, replace(data, title="New title"))
     assert _outbox_count() == 0
-    events.update_event(owner, event, replace(data, title="New title", venue_name="Another hall"))
-    assert _outbox_count() == 2
+    changes = events.update_event(owner, event, replace(data, title="New title", venue_name="Another hall"))
+    assert _outbox_count() == 2 and changes.notified == 2 and changes.change == "place"
     events.update_event(owner, event, replace(data, title="New title", venue_name="Another hall",
                                               starts_local=data.starts_local + timedelta(hours=1),
                                               ends_local=data.ends_local + timedelta(hours=1)))

@@ -543,6 +543,37 @@ def test_list_for_organizers_filters_and_counts(campaign):
     assert [r.name for r in listing.rsvps] == ["Bilal", "Carla"]
     assert listing.counts.going_people == 1
     assert len(rsvps.list_for_organizers(event).rsvps) == 3
+    for shown in (listing, rsvps.list_for_organizers(event)):
+        assert {row(name).id: place for name, place in (("Bilal", 1), ("Carla", 2))} == shown.positions
+        assert shown.positions[row("Bilal").id] == rsvps.waitlist_position(row("Bilal"))
+
+
+def test_the_list_says_how_far_over_capacity_a_hand_promotion_goes(campaign):
+    event = builders.make_event(campaign, capacity=3, max_guests=3)
+    rsvp(event, "Amina")
+    rsvp(event, "Bilal", guests=2)  # waits: 2 places left for a party of 3
+    rsvp(event, "Carla")
+    listing = rsvps.list_for_organizers(event)
+    assert listing.over_capacity_if_promoted(row("Bilal")) == 2  # 1 place left after Carla
+    unlimited = rsvps.list_for_organizers(builders.make_event(campaign, capacity=None))
+    assert unlimited.over_capacity_if_promoted(row("Bilal")) == 0
+
+
+def test_who_may_change_and_who_has_a_ticket(campaign, owner):
+    event = builders.make_event(campaign, capacity=1)
+    rsvp(event, "Amina")
+    rsvp(event, "Bilal")
+    rsvp(event, "Carla")
+    rsvps.cancel_rsvp(row("Carla"))
+    db.session.commit()
+    assert (rsvps.can_change(row("Amina")), rsvps.can_change(row("Bilal")), rsvps.can_change(row("Carla"))) == (
+        True, True, False)
+    assert (rsvps.has_ticket(row("Amina")), rsvps.has_ticket(row("Bilal")), rsvps.has_ticket(row("Carla"))) == (
+        True, False, False)
+    assert not rsvps.can_change(row("Amina"), now=event.ends_at)
+    event_service.cancel_event(owner, event)
+    db.session.commit()
+    assert not rsvps.can_change(row("Amina")) and not rsvps.has_ticket(row("Amina"))
 
 
 # --- Telling people ------------------------------------------------------------------------------

@@ -195,6 +195,24 @@ def test_a_failed_edit_keeps_the_saved_event(signed_in, campaign):
     assert event.title == "Original"
 
 
+def test_an_edit_says_who_is_emailed_and_who_got_a_place(signed_in, campaign):
+    event = builders.make_event(campaign, capacity=1, starts_at=datetime(2030, 7, 4, 18, 0),
+                                ends_at=datetime(2030, 7, 4, 20, 0), timezone="Europe/London",
+                                venue_name="Friends Meeting House", address="6 Mount Street", city="Manchester",
+                                country="United Kingdom", online_url="")  # where and when event_data() says
+    builders.make_rsvp(event)
+    builders.make_rsvp(event, status=RsvpStatus.WAITLISTED)
+    builders.make_rsvp(event, status=RsvpStatus.WAITLISTED)
+    response = signed_in.post(f"/manage/e/{event.id}/edit", data=event_data(capacity="3"), follow_redirects=True)
+    html = body(response)
+    assert "2 RSVPs on the waitlist got the new places and are being emailed." in html
+    assert "who RSVPed are being emailed" not in html  # same time, same place
+    response = signed_in.post(f"/manage/e/{event.id}/edit", data=event_data(capacity="3", venue_name="Another hall"),
+                              follow_redirects=True)
+    html = body(response)
+    assert "3 people who RSVPed are being emailed the new details." in html and "waitlist" not in html
+
+
 def test_publish_puts_it_on_the_home_page(signed_in, campaign):
     event = builders.make_event(campaign, status=EventStatus.DRAFT, title="Brand new meeting")
     assert "Brand new meeting" not in body(signed_in.get("/"))
