@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import and_, case, func, select
@@ -119,7 +119,7 @@ def _record(rsvp: Rsvp, action: CheckInAction, actor_user: User | None, door_lin
         except IntegrityError:
             # Another phone wrote this sequence number (or this key) first: read again.
             continue
-        _forget_attendance(rsvp.event_id)
+        _count_tap(rsvp, wanted)
         return CheckInResult(rsvp, wanted, changed=True, at=entry.created_at)
     raise Conflict("Too many people are changing this entry at once. Try again.")
 
@@ -226,6 +226,7 @@ def walk_in(event: Event, name: str, email: str | None = None, actor_user: User 
         rsvp.status = RsvpStatus.GOING
         rsvp.status_changed_at = utcnow()
         db.session.flush()
+        _forget_attendance(event.id)  # one more person going: count again
     result = check_in(rsvp, actor_user=actor_user, door_link=door_link, idempotency_key=key)
     return WalkInResult(rsvp, created, result)
 
@@ -278,7 +279,7 @@ def _change_crowd(event: Event, delta_for, actor_user, door_link, idempotency_ke
     delta = delta_for(current)
     if delta == 0:
         return CrowdResult(current, changed=False)
-    _forget_attendance(event.id)
+    _count_crowd(event.id, delta)
     db.session.add(CrowdCountEntry(
         event_id=event.id,
         delta=delta,
@@ -360,7 +361,8 @@ def attendance(event: Event, max_age: float = 0) -> Attendance:
     """One event's attendance. With ``max_age`` (seconds), figures this process computed at most that
     long ago are reused: the door list and the answer to every tap show them, and counting 10,000
     RSVPs on each was most of their cost (bench/README.md). This process's own check-ins, undos,
-    walk-ins and crowd changes drop them at once; others' show within ``max_age``."""
+    walk-ins and crowd changes are applied to them as they happen; other processes' show within
+    ``max_age``, as do RSVPs taken or cancelled meanwhile."""
     if max_age > 0:
         recent = _recent.get(event.id)
         if recent is not None and recent[0] > time.monotonic():
@@ -375,6 +377,30 @@ def attendance(event: Event, max_age: float = 0) -> Attendance:
 
 def _forget_attendance(event_id: int) -> None:
     _recent.pop(event_id, None)
+
+
+def _count_tap(rsvp: Rsvp, checked_in: bool) -> None:
+    """Apply this process's own check-in or undo to its recent figures (no recount on every tap)."""
+    recent = _recent.get(rsvp.event_id)
+    if recent is None:
+        return
+    if rsvp.status is not RsvpStatus.GOING:  # not counted by attendances() either way
+        return
+    sign = 1 if checked_in else -1
+    people = 1 + (rsvp.guests or 0)
+    figures = recent[1]
+    if rsvp.source is RsvpSource.WALK_IN:
+        figures = replace(figures, walk_ins=figures.walk_ins + sign * people)
+    else:
+        figures = replace(figures, checked_in_rsvps=figures.checked_in_rsvps + sign,
+                          checked_in_people=figures.checked_in_people + sign * people)
+    _recent[rsvp.event_id] = (recent[0], figures)
+
+
+def _count_crowd(event_id: int, delta: int) -> None:
+    recent = _recent.get(event_id)
+    if recent is not None:
+        _recent[event_id] = (recent[0], replace(recent[1], crowd=recent[1].crowd + delta))
 
 
 # --- the door list ------------------------------------------------------------------------------

@@ -12,6 +12,14 @@ from organizer.services.text import fold_for_search
 from tests import builders
 
 
+@pytest.fixture(autouse=True)
+def no_recent_figures():
+    """Figures kept by this process are per event id; ids come back after tables are emptied."""
+    checkins._recent.clear()  # noqa: SLF001
+    yield
+    checkins._recent.clear()  # noqa: SLF001
+
+
 @pytest.fixture
 def event():
     return builders.make_event(builders.make_campaign(owner=builders.make_user()))
@@ -79,3 +87,29 @@ def test_attendance_reused_for_max_age_and_dropped_by_this_process_writes(event,
     service.add(event, 5)
     db.session.commit()
     assert service.attendance(event, max_age=2).crowd == 5
+
+
+def test_own_taps_are_applied_to_recent_figures_and_agree_with_a_recount(event, monkeypatch):
+    from organizer.services import checkins as service
+
+    now = [100.0]
+    monkeypatch.setattr(service.time, "monotonic", lambda: now[0])
+    alone, _m, _t = builders.make_rsvp(event, name="Alone", email=None)
+    party, _m, _t = builders.make_rsvp(event, name="With Guests", email=None, guests=2)
+    assert service.attendance(event, max_age=60).checked_in_people == 0
+
+    counted = []
+    real = service.attendances
+    monkeypatch.setattr(service, "attendances", lambda events: counted.append(1) or real(events))
+    service.check_in(alone)
+    service.check_in(party)
+    service.undo(alone)
+    service.check_in(alone)
+    service.walk_in(event, "Walked In")
+    service.add(event, 7)
+    service.add(event, -2)
+    db.session.commit()
+    recent = service.attendance(event, max_age=60)
+    assert counted == []  # no recount on any of those taps
+    assert recent == service.attendance(event)  # ...and the figures are what a recount finds
+    assert (recent.checked_in_rsvps, recent.checked_in_people, recent.walk_ins, recent.crowd) == (2, 4, 1, 5)
