@@ -91,6 +91,7 @@ def make_app(database_url: str) -> Flask:
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
             "PUBLIC_CACHE_SECONDS": 0,
+            "DOOR_COUNTS_SECONDS": 0,
             "MAIL_BACKEND": "memory",
             "TESTING": False,
             "SESSION_COOKIE_SECURE": False,

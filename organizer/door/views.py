@@ -172,19 +172,25 @@ def _check_in_or_undo(event_id: int, rsvp_id: int, undo: bool):
             return _json_error(error.message, 409)
         flash(error.message, "error")
         return _back_to_list(access.event, form.q.data, f"rsvp-{rsvp.id}")
+    # What the answer shows is read before the commit expires the objects (reloading took two queries).
+    name, answered_id, wants_json = rsvp.name, rsvp.id, _wants_json()
+    if wants_json:
+        at = event_time(result.at, access.event.timezone) if result.checked_in and result.at else ""
+        counts = _counts(access.event)
+    else:
+        back = _back_to_list(access.event, form.q.data, f"rsvp-{answered_id}")
     db.session.commit()
     if result.checked_in:
-        message = _("%(name)s is checked in.", name=rsvp.name) if result.changed else \
-            _("%(name)s was already checked in.", name=rsvp.name)
+        message = _("%(name)s is checked in.", name=name) if result.changed else \
+            _("%(name)s was already checked in.", name=name)
     else:
-        message = _("Check-in of %(name)s undone.", name=rsvp.name) if result.changed else \
-            _("%(name)s is not checked in.", name=rsvp.name)
-    if _wants_json():
-        at = event_time(result.at, access.event.timezone) if result.checked_in and result.at else ""
-        return jsonify(ok=True, rsvp_id=rsvp.id, checked_in=result.checked_in, changed=result.changed,
-                       at=at, message=message, counts=_counts(access.event))
+        message = _("Check-in of %(name)s undone.", name=name) if result.changed else \
+            _("%(name)s is not checked in.", name=name)
+    if wants_json:
+        return jsonify(ok=True, rsvp_id=answered_id, checked_in=result.checked_in, changed=result.changed,
+                       at=at, message=message, counts=counts)
     flash(message, "success")
-    return _back_to_list(access.event, form.q.data, f"rsvp-{rsvp.id}")
+    return back
 
 
 @bp.post("/door/e/<int:event_id>/rsvps/<int:rsvp_id>/check-in")
