@@ -1,7 +1,8 @@
 -- Check-in POSTs at the door: a door-link session (cookie and CSRF token fetched by the runner),
 -- each request checks in a different RSVP that is not checked in yet.
 -- args: path template (with __ID__), cookie, body template (with __KEY__ for an idempotency key),
---       file with one RSVP id a line, run tag
+--       file with one RSVP id a line, run tag, number of threads, content type
+-- Like static/js/door.js: multipart form data, asking for JSON (the answer carries the door counts).
 local ids = {}
 local position = 0
 local nthreads = 1
@@ -16,6 +17,7 @@ end
 function init(args)
   path, cookie, template, idfile, tag = args[1], args[2], args[3], args[4], args[5]
   nthreads = tonumber(args[6]) or 1
+  content_type = args[7] or "application/x-www-form-urlencoded"
   for line in io.lines(idfile) do
     ids[#ids + 1] = line
   end
@@ -33,6 +35,7 @@ function request()
   local body = template:gsub("__KEY__", tag .. "-" .. tid .. "-" .. position)
   return wrk.format("POST", path:gsub("__ID__", id), {
     ["Cookie"] = cookie,
-    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Content-Type"] = content_type,
+    ["Accept"] = "application/json",
   }, body)
 end

@@ -102,13 +102,30 @@ class Scenarios:
             if page.status != 200:
                 raise RuntimeError(f"the door list answered {page.status}")
             form = find_form(page.text, "/check-in")
-            body = form.encode(idempotency_key="__KEY__")
-            self._door = (door.cookie_header, body)
+            # As static/js/door.js sends a tap: FormData (multipart) asking for JSON.
+            boundary = "----benchFormBoundary7MA4YWxkTrZu0gW"
+            parts = [
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+                for name, value in form.values(idempotency_key="__KEY__")
+            ]
+            body = "".join(parts) + f"--{boundary}--\r\n"
+            self._door = (door.cookie_header, body, f"multipart/form-data; boundary={boundary}")
         return self._door[0]
 
     def check_in_args(self, expected_requests: int) -> list[str]:
         cookie = self.door_cookie()
         body = self._door[1]
+        if not getattr(self, "_check_in_checked", False):
+            # One tap by hand first: a bench of refused requests would measure nothing.
+            door = Browser(self.app.url)
+            door.cookies = dict(part.split("=", 1) for part in cookie.split("; "))
+            target = self.open_rsvp_ids()[-1]
+            answer = door.post(f"{self.door_path}/rsvps/{target}/check-in",
+                               body.replace("__KEY__", f"benchcheck{self.tag}"),
+                               headers={"Content-Type": self._door[2], "Accept": "application/json"})
+            if answer.status != 200 or b'"ok":true' not in answer.body.replace(b" ", b""):
+                raise RuntimeError(f"a single check-in answered {answer.status}: {answer.text[:500]}")
+            self._check_in_checked = True
         # The RSVPs of the popular event that nobody has checked in yet (the runner removes the
         # check-ins each run made, so every run finds them all open again).
         ids = self.open_rsvp_ids()
@@ -120,7 +137,7 @@ class Scenarios:
         self._ids_file = handle.name
         self.round += 1
         path = f"{self.door_path}/rsvps/__ID__/check-in"
-        return [path, cookie, body, handle.name, f"{self.tag}c{self.round}", str(self.threads)]
+        return [path, cookie, body, handle.name, f"{self.tag}c{self.round}", str(self.threads), self._door[2]]
 
     def open_rsvp_ids(self) -> list[int]:
         with psycopg.connect(self.conninfo) as conn:
