@@ -54,6 +54,8 @@ def test_home_lists_upcoming_public_events_by_date_with_city(client, campaign):
     for hidden in ("A draft meeting", "An unlisted meeting", "A cancelled meeting", "A past meeting"):
         assert hidden not in html
     assert 'href="/e/manchester"' in html
+    # The campaign behind each meeting is one click away (its page tells the story so far).
+    assert f'href="/c/{campaign.slug}">Syria Solidarity</a>' in html
 
 
 def test_home_empty_state(client):
@@ -160,6 +162,7 @@ def test_reports_appear_once_linked(client, campaign):
     html = body(client.get("/e/lmc"))
     assert "Report</h2>" in html and "pledges support" in html
     assert "already taken place" in html
+    assert "calendar.ics" not in html  # nothing to add to a calendar once it's over
 
 
 def test_drafts_are_404_for_the_public_and_a_preview_for_the_team(client, login, campaign, owner):
