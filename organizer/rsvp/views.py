@@ -169,6 +169,24 @@ def _manage_page(rsvp, token: str, form, editable: bool):
     )
 
 
+@bp.route("/r/new-link/<signed>", methods=["GET", "POST"])
+def new_link(signed: str):
+    """From the email sent when an address that already has an RSVP is used again: a new private link,
+    issued only when its owner presses the button (mail scanners that open links change nothing)."""
+    rsvp = rsvps.find_by_new_link_token(signed)
+    if rsvp is None:
+        return _link_not_found()
+    form = EmptyForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        token = rsvps.issue_new_link(rsvp)
+        db.session.commit()
+        flash(_("This is your new private link. Keep it: the one in earlier emails no longer works."), "success")
+        return redirect(url_for("rsvp.manage", token=token), code=303)
+    return render_template("rsvp/new_link.html", rsvp=rsvp, event=rsvp.event, form=form, signed=signed)
+
+
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
 def cancel(token: str):
     rsvp = rsvps.find_by_token(token)

@@ -59,14 +59,16 @@ def promoted(rsvp: Rsvp, token: str) -> None:
                           "rsvp_promoted", ics_attachment=_ics(rsvp), **_context(rsvp, token))
 
 
-def link_again(rsvp: Rsvp, token: str) -> None:
-    """Someone RSVP'd again with an address that already has an RSVP: its owner gets a fresh link."""
+def link_again(rsvp: Rsvp, new_link_token: str) -> None:
+    """Someone RSVP'd again with an address that already has an RSVP: its owner is told, and gets the
+    way to a new private link should they have lost theirs (their current link keeps working)."""
     if not rsvp.email:
         return
     from organizer.services.rsvps import waitlist_position
 
     mail.enqueue_template(rsvp.email, _("Your RSVP: %(title)s", title=rsvp.event.title), "rsvp_link_again",
-                          position=waitlist_position(rsvp), **_context(rsvp, token))
+                          position=waitlist_position(rsvp),
+                          new_link_url=mail.absolute_url("rsvp.new_link", signed=new_link_token), **_context(rsvp))
 
 
 def event_changed(rsvp: Rsvp, change: str) -> None:

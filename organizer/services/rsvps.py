@@ -22,21 +22,28 @@ Duplicates
 ----------
 One RSVP per normalized email per event (unique index). A second RSVP with an address that already
 has one gets exactly the response a first one would get (``RsvpReceipt`` never carries the link when
-an email was given), and the private link is emailed to that address instead: no "already registered"
-oracle. Manage tokens are only stored hashed, so resending a link means issuing a new one; the old
-link stops working and the email says so. The same happens when a waitlisted RSVP is promoted, so the
-promotion email holds a working link.
+an email was given), and that address is emailed instead: no "already registered" oracle.
+
+Manage tokens are only stored hashed, so the link can't be sent again as it was. The email says the
+earlier link still works and carries a signed "new link" address (``new_link_token``): opening it and
+pressing the button issues a new private link, and only then does the old one stop working. So
+whoever types someone else's address into the form changes nothing for them: their saved link and
+their ticket keep working. (A promotion, in contrast, issues the new link itself, so the promotion
+email holds a working one.)
 """
 
 from __future__ import annotations
 
 import enum
+import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import case, delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -49,6 +56,7 @@ from organizer.services.errors import Conflict, DomainError, NotFound, Validatio
 from organizer.services.permissions import Action
 from organizer.services.text import without_bidi_controls
 from organizer.services.tokens import hash_token, new_token, ticket_token_for
+from organizer.services.validation import is_valid_id
 from organizer.timeutil import utcnow
 
 NAME_MAX = 120
@@ -349,9 +357,8 @@ def _rsvp_with_email(event: Event, email_normalized: str | None) -> Rsvp | None:
 
 def _neutral_duplicate(event: Event, existing: Rsvp, would_be: RsvpStatus) -> RsvpReceipt:
     """The address already has an RSVP: answer exactly as for a new one (the status a new RSVP would
-    get), change nothing, and email the owner of the address a fresh private link."""
-    token = _issue_tokens(existing)
-    rsvp_mail.link_again(existing, token)
+    get), change nothing, and email the owner of the address the way to a new private link."""
+    rsvp_mail.link_again(existing, new_link_token(existing))
     db.session.flush()
     position = _waitlist_length(event) + 1 if would_be is RsvpStatus.WAITLISTED else None
     return RsvpReceipt(would_be, position, None, True)
@@ -420,6 +427,48 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
 
 
 # --- Finding by link ---------------------------------------------------------------------------
+
+NEW_LINK_MAX_AGE = 30 * 24 * 3600  # seconds a "get a new link" address from an email stays valid
+_NEW_LINK_SALT = "rsvp-new-link"
+
+
+def _new_link_serializer() -> URLSafeTimedSerializer:
+    keys = [*(current_app.config.get("SECRET_KEY_FALLBACKS") or []), current_app.config["SECRET_KEY"]]
+    return URLSafeTimedSerializer(keys, salt=_NEW_LINK_SALT)
+
+
+def _link_fingerprint(rsvp: Rsvp) -> str:
+    """Changes whenever a new private link is issued, so a "new link" address works once."""
+    return hash_token(rsvp.manage_token_hash)[:16]
+
+
+def new_link_token(rsvp: Rsvp) -> str:
+    """A signed value for the "get a new private link" address emailed to the owner of the RSVP's address."""
+    return _new_link_serializer().dumps([rsvp.id, _link_fingerprint(rsvp)])
+
+
+def find_by_new_link_token(signed: str | None, max_age: int = NEW_LINK_MAX_AGE) -> Rsvp | None:
+    """The RSVP a "new link" address was made for, while it is unexpired and unused; otherwise None."""
+    if not signed or len(signed) > 300:
+        return None
+    try:
+        rsvp_id, fingerprint = _new_link_serializer().loads(signed, max_age=max_age)
+    except (BadData, TypeError, ValueError):
+        return None
+    if not is_valid_id(rsvp_id) or not isinstance(fingerprint, str):
+        return None
+    rsvp = db.session.get(Rsvp, rsvp_id)
+    if rsvp is None or not hmac.compare_digest(_link_fingerprint(rsvp), fingerprint):
+        return None
+    return rsvp
+
+
+def issue_new_link(rsvp: Rsvp) -> str:
+    """Give the RSVP a new private link (and ticket); the previous ones stop working. Returns the token."""
+    token = _issue_tokens(rsvp)
+    db.session.flush()
+    return token
+
 
 def find_by_token(token: str | None) -> Rsvp | None:
     """The RSVP whose private manage link carries ``token``, or None."""
@@ -674,10 +723,13 @@ __all__ = [
     "closed_reason",
     "create_rsvp",
     "delete_rsvp",
+    "find_by_new_link_token",
     "find_by_token",
     "has_ticket",
+    "issue_new_link",
     "list_for_organizers",
     "lock_event",
+    "new_link_token",
     "notify_event_changed",
     "promote_by_hand",
     "promote_waitlisted",

@@ -15,6 +15,12 @@ def _manage(w):
     return f"/r/{w.manage_token}"
 
 
+def _new_link(w):
+    from organizer.services import rsvps
+
+    return f"/r/new-link/{rsvps.new_link_token(w.rsvp)}"
+
+
 def _rsvp(w):
     return {"name": "Zainab", "email": "zainab@example.org", "guests": "1"}
 
@@ -32,6 +38,10 @@ ROUTES: list[Rule] = [
     Rule("rsvp.manage", "GET", lambda w: f"/r/{BAD_TOKEN}", {}, id_suffix=" bad token"),
     Rule("rsvp.manage", "POST", lambda w: f"/r/{BAD_TOKEN}", {}, data=lambda w: {"guests": "2"},
          id_suffix=" bad token"),
+    Rule("rsvp.new_link", "GET", _new_link, {}, default=200),
+    Rule("rsvp.new_link", "POST", _new_link, {}, default=303),
+    Rule("rsvp.new_link", "GET", lambda w: f"/r/new-link/{BAD_TOKEN}", {}, id_suffix=" bad link"),
+    Rule("rsvp.new_link", "POST", lambda w: f"/r/new-link/{BAD_TOKEN}", {}, id_suffix=" bad link"),
     Rule("rsvp.cancel", "GET", lambda w: f"{_manage(w)}/cancel", {}, default=200),
     Rule("rsvp.cancel", "POST", lambda w: f"{_manage(w)}/cancel", {}, default=303),
     Rule("rsvp.cancel", "GET", lambda w: f"/r/{BAD_TOKEN}/cancel", {}, id_suffix=" bad token"),

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from organizer.extensions import db
 from organizer.models import OutboxMessage, QuestionKind, Rsvp, RsvpStatus
 from tests import builders
+from tests.mailbox import last_link
 
 
 def open_event(page: Page, slug: str) -> None:
@@ -105,3 +106,33 @@ def test_waitlisted_supporter_is_promoted_when_someone_cancels(phone: Page, brow
         expect(bilal.locator("#ticket svg")).to_be_visible()
     finally:
         context.close()
+
+
+def test_someone_else_using_my_address_leaves_my_link_working(phone: Page, base_url):
+    campaign = builders.make_campaign(owner=builders.make_user())
+    builders.make_event(campaign, slug="teach-in", title="Teach-in", capacity=40)
+
+    open_event(phone, "teach-in")
+    fill_rsvp(phone, "Amina", "amina@example.org")
+    phone.get_by_role("button", name="RSVP").click()
+    expect(phone.get_by_text("We've emailed your private link to amina@example.org")).to_be_visible()
+    db.session.expire_all()
+    amina_link = last_link("amina@example.org", "/r/").split("#")[0].replace("http://localhost", base_url)
+
+    # Someone types Amina's address: they get the same neutral answer, Amina an email.
+    open_event(phone, "teach-in")
+    fill_rsvp(phone, "Not Amina", "amina@example.org")
+    phone.get_by_role("button", name="RSVP").click()
+    expect(phone.get_by_text("We've emailed your private link to amina@example.org")).to_be_visible()
+    phone.goto(amina_link)
+    expect(phone.locator(".rsvp-status")).to_have_text(re.compile("Going"))  # her saved link still works
+
+    # Amina, who had lost her link, uses the email: a button press gives her a new one.
+    db.session.expire_all()
+    phone.goto(last_link("amina@example.org", "/r/new-link/").replace("http://localhost", base_url))
+    expect(phone.get_by_role("heading", name="Get a new private link?")).to_be_visible()
+    phone.get_by_role("button", name="Yes, give me a new link").click()
+    expect(phone.get_by_text("This is your new private link.")).to_be_visible()
+    expect(phone.locator("#ticket svg")).to_be_visible()
+    phone.goto(amina_link)
+    expect(phone.get_by_role("heading", name="This link doesn't work")).to_be_visible()

@@ -3,6 +3,7 @@ duplicates answered neutrally, changes, cancellations and deletions."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import timedelta
 
@@ -352,9 +353,50 @@ def test_a_second_rsvp_with_the_same_address_gets_the_same_response(campaign):
     mails = outbox_to("amina@example.org")
     assert [m.subject.split(":")[0] for m in mails] == ["You're going", "Your RSVP"]
     assert "already has an RSVP" in mails[1].body_text
-    token = manage_link_in(mails[1]).rsplit("/", 1)[1]
-    assert rsvps.find_by_token(token).id == kept.id
-    assert rsvps.find_by_token(manage_link_in(mails[0]).rsplit("/", 1)[1]) is None  # replaced
+    assert "/r/new-link/" in mails[1].body_text
+
+
+def test_someone_typing_my_address_changes_nothing_for_me(campaign):
+    """The duplicate email offers a new link; only its owner pressing the button replaces the old one,
+    so nobody can break someone else's link or ticket by typing their address into the form."""
+    event = builders.make_event(campaign, capacity=10)
+    rsvp(event, "Amina", email="amina@example.org")
+    first_link = manage_link_in(outbox_to("amina@example.org")[0])
+    token = first_link.rsplit("/", 1)[1]
+    ticket_hash = row("Amina").ticket_token_hash
+    for _ in range(3):
+        rsvp(event, "Not Amina", email="amina@example.org")
+    assert rsvps.find_by_token(token).id == row("Amina").id and row("Amina").ticket_token_hash == ticket_hash
+
+    signed = re.search(r"/r/new-link/(\S+)", outbox_to("amina@example.org")[-1].body_text).group(1)
+    assert rsvps.find_by_new_link_token(signed).id == row("Amina").id  # looking changes nothing
+    assert rsvps.find_by_token(token) is not None
+    new_token = rsvps.issue_new_link(rsvps.find_by_new_link_token(signed))
+    db.session.commit()
+    assert rsvps.find_by_token(token) is None and rsvps.find_by_token(new_token).id == row("Amina").id
+    assert row("Amina").ticket_token_hash != ticket_hash
+    assert rsvps.find_by_new_link_token(signed) is None  # works once
+
+
+def test_new_link_addresses_expire_and_cannot_be_forged(campaign, app):
+    event = builders.make_event(campaign)
+    rsvp(event, "Amina", email="amina@example.org")
+    signed = rsvps.new_link_token(row("Amina"))
+    assert rsvps.find_by_new_link_token(signed) is not None
+    assert rsvps.find_by_new_link_token(signed, max_age=-1) is None
+    for forged in ("", "x" * 400, signed[:-2] + "xx", signed.replace(".", "", 1), "not.a.token"):
+        assert rsvps.find_by_new_link_token(forged) is None
+    from itsdangerous import URLSafeTimedSerializer
+
+    other_key = URLSafeTimedSerializer("another-secret-key-of-enough-length", salt="rsvp-new-link")
+    assert rsvps.find_by_new_link_token(other_key.dumps([row("Amina").id, "0" * 16])) is None
+    rotated = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY_FALLBACKS"] = [rotated]
+    app.config["SECRET_KEY"] = "a-new-secret-key-after-rotation-0123456789"
+    try:
+        assert rsvps.find_by_new_link_token(signed) is not None  # still valid after a key rotation
+    finally:
+        app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"] = rotated, []
 
 
 def test_duplicate_when_full_answers_like_a_newcomer_would_be_answered(campaign):

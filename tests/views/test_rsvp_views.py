@@ -155,6 +155,29 @@ def test_a_duplicate_address_gets_exactly_the_same_response(client, event):
     assert [m.to_address for m in messages] == ["amina@example.org", "amina@example.org"]
 
 
+def test_the_duplicate_email_leads_to_a_new_link_only_when_its_owner_asks(client, event):
+    submit(client, event, email="amina@example.org")
+    old_path = path_of(last_link("amina@example.org", "/r/"))
+    submit(client, event, email="amina@example.org", name="Someone else")
+    new_link_path = path_of(last_link("amina@example.org", "/r/new-link/"))
+    assert client.get(old_path).status_code == 200  # the saved link still works
+
+    response, html = page(client, new_link_path)
+    assert response.status_code == 200 and "Get a new private link?" in html and "Solidarity with Homs" in html
+    assert client.get(old_path).status_code == 200  # opening the email's address (a mail scanner) changes nothing
+    assert client.post(new_link_path, data={}).status_code == 400  # no CSRF token
+
+    response = client.post(new_link_path, data={"csrf_token": token_for(client, new_link_path)})
+    assert response.status_code == 303 and response.headers["Location"].startswith("/r/")
+    assert "This is your new private link." in flashes(client)[0]
+    assert client.get(response.headers["Location"]).status_code == 200
+    assert client.get(old_path).status_code == 404
+    # Used once: the address now says the link doesn't work, like any replaced link.
+    response, html = page(client, new_link_path)
+    assert response.status_code == 404 and "This link doesn't work" in html
+    assert client.get("/r/new-link/forged.value").status_code == 404
+
+
 def test_waitlisted_result_says_the_position(client, campaign):
     full = builders.make_event(campaign, slug="tiny", capacity=1)
     builders.make_rsvp(full)
