@@ -24,7 +24,7 @@ from organizer.models import Campaign, Event, EventStatus, Visibility
 from organizer.timeutil import utcnow
 
 PRODUCT_ID = "-//Organizer//Organizer events//EN"
-FEED_DAYS_AHEAD = 366
+FEED_MAX_EVENTS = 500  # a subscribed calendar needs the coming meetings, not an unbounded file
 
 
 def _uid(event: Event) -> str:
@@ -130,9 +130,9 @@ def campaign_feed_events(campaign: Campaign, now=None) -> list[Event]:
                 Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]),
                 Event.visibility == Visibility.PUBLIC,
                 Event.ends_at > now,
-                Event.starts_at < now + timedelta(days=FEED_DAYS_AHEAD),
             )
             .order_by(Event.starts_at, Event.id)
+            .limit(FEED_MAX_EVENTS)
         )
     )
 

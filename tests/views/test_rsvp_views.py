@@ -412,14 +412,17 @@ def test_campaign_feed_lists_upcoming_public_events_only(client, campaign):
     builders.make_event(campaign, slug="secret", title="Unlisted one", visibility=Visibility.UNLISTED)
     builders.make_event(campaign, slug="draft", title="Draft one", status=EventStatus.DRAFT)
     builders.make_event(campaign, slug="old", title="Past one", starts_at=utcnow() - timedelta(days=30))
+    # Announced well ahead: on the campaign page, so in the feed too.
+    builders.make_event(campaign, slug="next-year", title="Anniversary", starts_at=utcnow() + timedelta(days=500))
     other = builders.make_campaign(owner=builders.make_user())
     builders.make_event(other, slug="elsewhere", title="Other campaign")
     response = client.get("/c/syria-solidarity/calendar.ics")
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "X-WR-CALNAME:Syria Solidarity" in body
-    assert body.count("BEGIN:VEVENT") == 2
-    assert "SUMMARY:Soon" in body and "SUMMARY:Called off" in body
+    assert body.count("BEGIN:VEVENT") == 3
+    assert "SUMMARY:Soon" in body and "SUMMARY:Called off" in body and "SUMMARY:Anniversary" in body
+    assert "Anniversary" in client.get("/c/syria-solidarity").get_data(as_text=True)
     assert client.get("/c/nope/calendar.ics").status_code == 404
 
 
