@@ -285,17 +285,22 @@ def question_edit(event_id: int, question_id: int):
                            question=question), _form_status(form)
 
 
-@bp.post("/e/<int:event_id>/questions/<int:question_id>/delete")
+@bp.route("/e/<int:event_id>/questions/<int:question_id>/delete", methods=["GET", "POST"])
 @login_required
 def question_delete(event_id: int, question_id: int):
+    """Asks first, saying how many answers go with the question."""
     event = event_or_404(event_id, Action.MANAGE_EVENTS)
     question = _question_or_404(event, question_id)
-    if not EmptyForm().validate_on_submit():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        event_rules.delete_question(current_user, event, question)
+        db.session.commit()
+        flash(_("Question removed."), "success")
+        return redirect(url_for("events.questions", event_id=event.id), code=303)
+    if form.is_submitted():
         abort(400)
-    event_rules.delete_question(current_user, event, question)
-    db.session.commit()
-    flash(_("Question removed."), "success")
-    return redirect(url_for("events.questions", event_id=event.id), code=303)
+    return render_template("events/question_delete.html", event=event, campaign=event.campaign, question=question,
+                           form=form, answers=event_rules.answer_count(question))
 
 
 @bp.post("/e/<int:event_id>/questions/<int:question_id>/move")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from organizer.extensions import db
 from organizer.models import (
+    Answer,
     Campaign,
     CoverageRelation,
     EmailPolicy,
@@ -392,6 +393,11 @@ def update_question(actor: User, event: Event, question: Question, data: Questio
         setattr(question, name, value)
     db.session.flush()
     return question
+
+
+def answer_count(question: Question) -> int:
+    """How many people answered ``question`` (what removing it deletes)."""
+    return int(db.session.scalar(select(func.count(Answer.id)).where(Answer.question_id == question.id)) or 0)
 
 
 def delete_question(actor: User, event: Event, question: Question) -> None:

@@ -7,6 +7,7 @@ import pytest
 
 from organizer.extensions import db
 from organizer.models import (
+    Answer,
     CoverageRelation,
     EmailPolicy,
     EventCoverage,
@@ -278,6 +279,20 @@ def test_questions_add_edit_move_delete(owner, campaign):
     assert (first.label, first.kind, first.required) == ("Anything else?", QuestionKind.TEXT, False)
     events.delete_question(owner, event, second)
     assert [q.id for q in event.questions] == [first.id]
+
+
+def test_answer_count_is_what_removing_a_question_deletes(owner, campaign):
+    event = builders.make_event(campaign)
+    asked = builders.make_question(event, label="Branch?", kind=QuestionKind.TEXT)
+    other = builders.make_question(event, label="Diet?", kind=QuestionKind.TEXT)
+    for value in ("Leeds", "York"):
+        rsvp, _, _ = builders.make_rsvp(event)
+        db.session.add(Answer(rsvp_id=rsvp.id, question_id=asked.id, value=value))
+    db.session.commit()
+    assert (events.answer_count(asked), events.answer_count(other)) == (2, 0)
+    events.delete_question(owner, event, asked)
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count(Answer.id))) == 0
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from organizer.extensions import db
 from organizer.models import (
+    Answer,
     Coverage,
     CoverageRelation,
     Event,
@@ -395,6 +396,23 @@ def test_questions_add_edit_move_delete(signed_in, campaign):
     assert (first.label, first.kind) == ("Access needs", QuestionKind.TEXT)
     assert signed_in.post(f"{path}/{first.id}/delete").status_code == 303
     assert count(Question) == 1
+
+
+def test_removing_a_question_asks_first_and_says_how_many_answers_go(signed_in, campaign):
+    event = builders.make_event(campaign, max_guests=0)
+    question = builders.make_question(event, label="Which branch?", kind=QuestionKind.TEXT)
+    for name in ("Amina", "Bilal"):
+        from organizer.services import rsvps
+
+        rsvps.create_rsvp(event, name=name, answers={question.id: "Tower Hamlets"})
+    db.session.commit()
+    path = f"/manage/e/{event.id}/questions"
+    assert f'href="{path}/{question.id}/delete"' in body(signed_in.get(path))  # a link to the question, not a button
+    html = body(signed_in.get(f"{path}/{question.id}/delete"))
+    assert "Remove “Which branch?”?" in html and "2 people answered it: their answers are deleted with it." in html
+    assert count(Question) == 1  # looking changes nothing
+    assert signed_in.post(f"{path}/{question.id}/delete").status_code == 303
+    assert count(Question) == 0 and count(Answer) == 0
 
 
 @pytest.mark.parametrize(
