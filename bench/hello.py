@@ -1,10 +1,30 @@
-"""The ceiling: a hello-world Flask app, served exactly like the real one (gunicorn, 2 sync workers)."""
+"""The ceilings, served exactly like the real app (gunicorn, 2 sync workers).
 
-from flask import Flask
+``/`` is a hello-world Flask route: what this stack can do at best for a read. ``POST /write`` is
+the least a write can cost on it: one INSERT and a COMMIT on PostgreSQL through a SQLAlchemy
+connection pool (no ORM, no form, no CSRF), to show what the app's POSTs are made of.
+"""
+
+import os
+
+from flask import Flask, request
+from sqlalchemy import create_engine, text
 
 app = Flask(__name__)
+_engine = None
 
 
 @app.get("/")
 def hello() -> str:
     return "Hello, World!"
+
+
+@app.post("/write")
+def write() -> tuple[str, int]:
+    global _engine
+    if _engine is None:
+        _engine = create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
+    with _engine.begin() as connection:
+        connection.execute(text("INSERT INTO bench_write (note) VALUES (:note)"),
+                           {"note": request.form.get("note", "")})
+    return "", 204

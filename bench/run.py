@@ -156,6 +156,7 @@ class Scenarios:
             conn.execute("DELETE FROM check_in WHERE id > %s", (marks["check_in"],))
             conn.execute("DELETE FROM rsvp WHERE id > %s", (marks["rsvp"],))
             conn.execute("DELETE FROM outbox_message WHERE id > %s", (marks["outbox_message"],))
+            conn.execute("TRUNCATE bench_write")
             conn.execute("VACUUM ANALYZE rsvp, check_in, outbox_message, answer")
         if self._ids_file:
             Path(self._ids_file).unlink(missing_ok=True)
@@ -174,6 +175,7 @@ def measure_wrk(scenarios: Scenarios, hello: servers.Gunicorn, *, runs: int, dur
     app_url = scenarios.app.url
     plan = [
         ("hello", lambda: (hello.url + "/", "get.lua", [])),
+        ("write", lambda: (hello.url + "/write", "write.lua", [])),
         ("event", lambda: (app_url + scenarios.event_path, "get.lua", [])),
         ("home", lambda: (app_url + "/", "get.lua", [])),
         ("rsvp", lambda: (app_url + "/", "rsvp.lua", scenarios.rsvp_args())),
@@ -181,9 +183,10 @@ def measure_wrk(scenarios: Scenarios, hello: servers.Gunicorn, *, runs: int, dur
         ("door_search", lambda: (app_url + scenarios.door_path + "?q=" + DOOR_QUERY.replace(" ", "+"), "get.lua",
                                  [scenarios.door_cookie()])),
     ]
-    plan = [item for item in plan if only is None or item[0] in only or item[0] == "hello"]
+    plan = [item for item in plan if only is None or item[0] in only or item[0] == "hello"
+            or (item[0] == "write" and only & {"rsvp", "check_in"})]
     results: dict[str, list[dict]] = {name: [] for name, _ in plan}
-    writes = {"rsvp", "check_in"}
+    writes = {"rsvp", "check_in", "write"}
     # Warm-up: every path once for a short while (imports, template compilation, connections).
     for name, make in plan:
         try:
@@ -396,6 +399,7 @@ def render_table(summary: dict, export: dict | None, queries: dict, meta: dict) 
     lines.append("|---|---:|---:|---:|---:|---|---|")
     rows = [
         ("hello", "hello-world Flask (ceiling)", None),
+        ("write", "minimal write: INSERT + COMMIT (ceiling for POSTs)", None),
         ("event", f"public event page ({meta['popular_rsvps']:,} RSVPs)", "≥ 70%"),
         ("home", "home page", "≥ 50%"),
         ("rsvp", "RSVP POST (CSRF, distinct emails)", "≥ 30%"),
@@ -514,6 +518,8 @@ def main(argv: list[str] | None = None) -> int:
     loaded = data.load(pg.conninfo(databases["big"]), scale)
     log(f"loaded {describe(scale)} ({loaded.rsvp_rows:,} RSVP rows, {loaded.checkin_rows:,} check-ins) "
         f"in {time.perf_counter() - started:.1f} s")
+    with psycopg.connect(pg.conninfo(databases["big"]), autocommit=True) as conn:
+        conn.execute("CREATE TABLE bench_write (id serial PRIMARY KEY, note text, at timestamptz DEFAULT now())")
     pg.recreate(databases["small"], template=databases["template"])
     small = data.load(pg.conninfo(databases["small"]), small_scale)
 
