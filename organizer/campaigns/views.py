@@ -182,7 +182,8 @@ def member_remove(slug: str, membership_id: int):
     elif form.is_submitted():
         abort(400)
     return render_template("campaigns/member_remove.html", campaign=campaign, membership=membership, form=form,
-                           error=error, role_names=ROLE_NAMES), (409 if error else 200)
+                           error=error, role_names=ROLE_NAMES,
+                           last_owner=campaign_rules.is_last_owner(campaign, membership)), (409 if error else 200)
 
 
 # --- Coverage library --------------------------------------------------------------------------

@@ -160,6 +160,11 @@ def _owner_count(campaign: Campaign) -> int:
     ) or 0
 
 
+def is_last_owner(campaign: Campaign, membership: Membership) -> bool:
+    """Whether ``membership`` is the campaign's only owner (who can be neither demoted nor removed)."""
+    return membership.role is Role.OWNER and _owner_count(campaign) <= 1
+
+
 def _lock_owners(campaign: Campaign) -> None:
     """On PostgreSQL, lock the owner rows so two owners demoting each other at once can't leave none."""
     if db.session.get_bind().dialect.name == "postgresql":
@@ -177,7 +182,7 @@ def change_role(actor: User, campaign: Campaign, membership: Membership, role: R
     role = _parse_role(role)
     if membership.role is Role.OWNER and role is not Role.OWNER:
         _lock_owners(campaign)
-        if _owner_count(campaign) <= 1:
+        if is_last_owner(campaign, membership):
             raise Conflict(_("A campaign needs at least one owner. Make someone else an owner first."))
     membership.role = role
     db.session.flush()
@@ -190,7 +195,7 @@ def remove_member(actor: User, campaign: Campaign, membership: Membership) -> No
         raise NotFound(_("No such member."))
     if membership.role is Role.OWNER:
         _lock_owners(campaign)
-        if _owner_count(campaign) <= 1:
+        if is_last_owner(campaign, membership):
             raise Conflict(_("The last owner can't be removed. Make someone else an owner first."))
     db.session.delete(membership)
     db.session.flush()

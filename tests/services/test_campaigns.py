@@ -180,9 +180,11 @@ def test_with_two_owners_one_may_step_down():
     campaign = builders.make_campaign(owner=owner)
     second = builders.make_membership(campaign, builders.make_user(), Role.OWNER)
     own = db.session.scalar(db.select(Membership).where(Membership.user_id == owner.id))
+    assert not campaigns.is_last_owner(campaign, own) and not campaigns.is_last_owner(campaign, second)
     campaigns.change_role(owner, campaign, own, Role.ORGANIZER)
     assert own.role is Role.ORGANIZER
     # Now `second` is the last owner.
+    assert campaigns.is_last_owner(campaign, second) and not campaigns.is_last_owner(campaign, own)
     with pytest.raises(PermissionDenied):
         campaigns.remove_member(owner, campaign, second)
     with pytest.raises(Conflict):

@@ -215,6 +215,8 @@ def test_the_last_owner_cannot_be_demoted_or_removed(client, login, no_csrf, own
     assert "A campaign needs at least one owner" in body(response)
     db.session.refresh(own)
     assert own.role is Role.OWNER
+    html = body(client.get(f"/manage/c/syria/members/{own.id}/remove"))
+    assert "is the campaign's only owner, so they can't be removed" in html and "Yes, remove them" not in html
     response = client.post(f"/manage/c/syria/members/{own.id}/remove")
     assert response.status_code == 409 and "The last owner can" in body(response)
     assert membership_of(owner, campaign) is not None
