@@ -78,21 +78,24 @@ def _email_field(event: Event):
                       render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX})
 
 
-def rsvp_form_for(event: Event, **kwargs) -> RsvpForm:
-    """The form for this event; pass formdata=None for a fresh one (the public page's GET)."""
-    attrs: dict = {"email": _email_field(event)}
-    if not event.ask_phone:
-        attrs["phone"] = None
-    attrs["guests"] = guests_field(event.max_guests) if event.max_guests > 0 else None
+def _per_event_fields(event: Event) -> dict:
+    """Guests (only when the event takes them) and one field per question, named q_<id>."""
+    attrs: dict = {"guests": guests_field(event.max_guests) if event.max_guests > 0 else None}
     names = []
     for question in event.questions:
         name = question_field(question.id)
         attrs[name] = question_form_field(question)
         names.append(name)
     attrs["_question_names"] = names
-    form_class = type("EventRsvpForm", (RsvpForm,), attrs)
-    form = form_class(**kwargs)
-    return form
+    return attrs
+
+
+def rsvp_form_for(event: Event, **kwargs) -> RsvpForm:
+    """The form for this event; pass formdata=None for a fresh one (the public page's GET)."""
+    attrs: dict = {"email": _email_field(event), **_per_event_fields(event)}
+    if not event.ask_phone:
+        attrs["phone"] = None
+    return type("EventRsvpForm", (RsvpForm,), attrs)(**kwargs)
 
 
 class ManageForm(FlaskForm):
@@ -105,16 +108,7 @@ class ManageForm(FlaskForm):
 
 
 def manage_form_for(event: Event, **kwargs) -> ManageForm:
-    attrs: dict = {}
-    attrs["guests"] = guests_field(event.max_guests) if event.max_guests > 0 else None
-    names = []
-    for question in event.questions:
-        name = question_field(question.id)
-        attrs[name] = question_form_field(question)
-        names.append(name)
-    attrs["_question_names"] = names
-    form = type("EventManageForm", (ManageForm,), attrs)(**kwargs)
-    return form
+    return type("EventManageForm", (ManageForm,), _per_event_fields(event))(**kwargs)
 
 
 def answers_from(form, event: Event) -> dict[int, str]:

@@ -273,6 +273,7 @@ def admin_list(event_id: int):
         questions=list(event.questions),
         answers=answers,
         can_manage=permissions.can(current_user, event.campaign, Action.MANAGE_RSVPS),
+        can_promote_by_hand=rsvps.can_promote_by_hand,
         form=EmptyForm(),
     )
 

@@ -587,6 +587,12 @@ def remove_rsvp(actor: User, rsvp: Rsvp) -> None:
     delete_rsvp(rsvp)
 
 
+def can_promote_by_hand(rsvp: Rsvp) -> bool:
+    """Whether an organizer may let this RSVP in from the waitlist (not into a cancelled or finished event)."""
+    event = rsvp.event
+    return rsvp.status is RsvpStatus.WAITLISTED and not event.is_cancelled and not event.has_ended
+
+
 def promote_by_hand(actor: User, rsvp: Rsvp) -> int:
     """An organizer lets a waitlisted party in, even beyond capacity. Returns places over capacity (0 if none)."""
     permissions.require(actor, rsvp.event.campaign, Action.MANAGE_RSVPS)
@@ -715,6 +721,7 @@ __all__ = [
     "RsvpsClosed",
     "answers_by_question",
     "can_change",
+    "can_promote_by_hand",
     "cancel_rsvp",
     "check_open",
     "clean_answers",

@@ -571,8 +571,10 @@ def test_nobody_is_promoted_by_hand_into_a_cancelled_event(campaign, owner):
     event = builders.make_event(campaign, capacity=1)
     rsvp(event, "Amina")
     rsvp(event, "Bilal")
+    assert rsvps.can_promote_by_hand(row("Bilal")) and not rsvps.can_promote_by_hand(row("Amina"))
     event_service.cancel_event(owner, event)
     db.session.commit()
+    assert not rsvps.can_promote_by_hand(row("Bilal"))  # the list shows no button
     with pytest.raises(Conflict):
         rsvps.promote_by_hand(owner, row("Bilal"))
 
