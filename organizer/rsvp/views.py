@@ -262,7 +262,7 @@ def admin_list(event_id: int):
     status_name = request.args.get("status", "")
     status = STATUS_FILTERS.get(status_name)
     listing = rsvps.list_for_organizers(event, status)
-    answers = {rsvp.id: rsvps.answers_by_question(rsvp) for rsvp in listing.rsvps}
+    answers = listing.answers
     return render_template(
         "rsvp/admin_list.html",
         event=event,

@@ -37,7 +37,7 @@ from __future__ import annotations
 import enum
 import hmac
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
@@ -618,6 +618,7 @@ class RsvpListing:
     rsvps: list[Rsvp]
     counts: RsvpSummary
     positions: dict[int, int]  # waitlisted RSVP id -> place in the queue (1 is next)
+    answers: dict[int, dict[int, str]] = field(default_factory=dict)  # RSVP id -> question id -> answer
 
     def over_capacity_if_promoted(self, rsvp: Rsvp) -> int:
         """How many places over capacity promoting ``rsvp`` by hand would take the event (0 if it fits)."""
@@ -628,19 +629,25 @@ class RsvpListing:
 
 def list_for_organizers(event: Event, status: RsvpStatus | None = None) -> RsvpListing:
     """Everyone who answered, oldest first (the waitlist in queue order), with their answers: two queries."""
-    query = (
-        select(Rsvp)
-        .options(selectinload(Rsvp.answers))
+    query = select(Rsvp).where(Rsvp.event_id == event.id).order_by(Rsvp.created_at, Rsvp.id)
+    # The answers in one query too (selectinload asks 500 RSVPs at a time: 21 queries for 10,000).
+    answer_query = (
+        select(Answer.rsvp_id, Answer.question_id, Answer.value)
+        .join(Rsvp, Rsvp.id == Answer.rsvp_id)
         .where(Rsvp.event_id == event.id)
-        .order_by(Rsvp.created_at, Rsvp.id)
     )
     if status is not None:
         query = query.where(Rsvp.status == status)
+        answer_query = answer_query.where(Rsvp.status == status)
     listed = list(db.session.scalars(query))
+    answers: dict[int, dict[int, str]] = {rsvp.id: {} for rsvp in listed}
+    for rsvp_id, question_id, value in db.session.execute(answer_query):
+        if rsvp_id in answers:
+            answers[rsvp_id][question_id] = value
     # Listed oldest first, so the waitlisted ones come in queue order (as waitlist_position counts).
     waiting = [rsvp.id for rsvp in listed if rsvp.status is RsvpStatus.WAITLISTED]
     positions = {rsvp_id: place for place, rsvp_id in enumerate(waiting, start=1)}
-    return RsvpListing(listed, summary(event), positions)
+    return RsvpListing(listed, summary(event), positions, answers)
 
 
 # --- Promotion ---------------------------------------------------------------------------------
