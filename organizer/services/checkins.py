@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from flask_babel import format_number
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -59,7 +61,7 @@ def clean_idempotency_key(key: str | None) -> str | None:
     if key is None or key == "":
         return None
     if not _KEY_PATTERN.match(key):
-        raise ValidationFailed("That request could not be matched. Reload the page and try again.",
+        raise ValidationFailed(_("That request could not be matched. Reload the page and try again."),
                                field="idempotency_key")
     return key
 
@@ -79,7 +81,7 @@ def check_in(rsvp: Rsvp, actor_user: User | None = None, door_link: DoorLink | N
              idempotency_key: str | None = None) -> CheckInResult:
     """Check a going RSVP in. Checking in someone already in, or retrying a key, changes nothing."""
     if rsvp.status is not RsvpStatus.GOING:
-        raise Conflict(f"{rsvp.name} is not on the list of people going.")
+        raise Conflict(_("%(name)s is not on the list of people going.", name=rsvp.name))
     return _record(rsvp, CheckInAction.CHECK_IN, actor_user, door_link, idempotency_key)
 
 
@@ -98,7 +100,7 @@ def _record(rsvp: Rsvp, action: CheckInAction, actor_user: User | None, door_lin
             earlier = db.session.scalar(select(CheckIn).where(CheckIn.idempotency_key == key))
             if earlier is not None:
                 if earlier.rsvp_id != rsvp.id:
-                    raise Conflict("That request was already used for someone else. Reload the page.")
+                    raise Conflict(_("That request was already used for someone else. Reload the page."))
                 latest = latest_entry(rsvp)
                 return CheckInResult(rsvp, _is_in(latest), changed=False, at=_at(latest))
         latest = latest_entry(rsvp)
@@ -121,7 +123,7 @@ def _record(rsvp: Rsvp, action: CheckInAction, actor_user: User | None, door_lin
             continue
         _count_tap(rsvp, wanted)
         return CheckInResult(rsvp, wanted, changed=True, at=entry.created_at)
-    raise Conflict("Too many people are changing this entry at once. Try again.")
+    raise Conflict(_("Too many people are changing this entry at once. Try again."))
 
 
 def _is_in(entry: CheckIn | None) -> bool:
@@ -179,15 +181,15 @@ def walk_in(event: Event, name: str, email: str | None = None, actor_user: User 
         if earlier is not None:
             rsvp = db.session.get(Rsvp, earlier.rsvp_id)
             if rsvp is None or rsvp.event_id != event.id:
-                raise Conflict("That request was already used. Reload the page.")
+                raise Conflict(_("That request was already used. Reload the page."))
             latest = latest_entry(rsvp)
             return WalkInResult(rsvp, False, CheckInResult(rsvp, _is_in(latest), False, _at(latest)))
 
     name = " ".join(without_bidi_controls(name or "").split())
     if not name:
-        raise ValidationFailed("Enter the person's name.", field="name")
+        raise ValidationFailed(_("Enter the person's name."), field="name")
     if len(name) > NAME_MAX:
-        raise ValidationFailed(f"Use at most {NAME_MAX} characters.", field="name")
+        raise ValidationFailed(_("Use at most %(n)s characters.", n=NAME_MAX), field="name")
     email = (email or "").strip()
     normalized = accounts.normalize_email(email) if email else None
 
@@ -251,7 +253,7 @@ def add(event: Event, delta: int, actor_user: User | None = None, door_link: Doo
         idempotency_key: str | None = None) -> CrowdResult:
     """Add to (or, with a negative delta, take from) the crowd count; it never goes below zero."""
     if not isinstance(delta, int) or abs(delta) > CROWD_MAX:
-        raise ValidationFailed("Enter a whole number.", field="delta")
+        raise ValidationFailed(_("Enter a whole number."), field="delta")
     return _change_crowd(event, lambda current: max(current + delta, 0) - current,
                          actor_user, door_link, idempotency_key)
 
@@ -260,7 +262,7 @@ def set_to(event: Event, count: int, actor_user: User | None = None, door_link: 
            idempotency_key: str | None = None) -> CrowdResult:
     """Set the crowd count to a number someone counted; recorded as the difference."""
     if not isinstance(count, int) or count < 0 or count > CROWD_MAX:
-        raise ValidationFailed(f"Enter a number from 0 to {CROWD_MAX:,}.", field="count")
+        raise ValidationFailed(_("Enter a number from 0 to %(max)s.", max=format_number(CROWD_MAX)), field="count")
     return _change_crowd(event, lambda current: count - current, actor_user, door_link, idempotency_key)
 
 
@@ -273,7 +275,7 @@ def _change_crowd(event: Event, delta_for, actor_user, door_link, idempotency_ke
         earlier = db.session.scalar(select(CrowdCountEntry).where(CrowdCountEntry.idempotency_key == key))
         if earlier is not None:
             if earlier.event_id != event.id:
-                raise Conflict("That request was already used. Reload the page.")
+                raise Conflict(_("That request was already used. Reload the page."))
             return CrowdResult(crowd_count(event), changed=False)
     current = crowd_count(event)
     delta = delta_for(current)

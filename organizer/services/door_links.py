@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from organizer.extensions import db
@@ -28,12 +29,12 @@ def create(event: Event, label: str, actor_user: User | None) -> tuple[DoorLink,
     """A new link for ``event``; returns (link, token). The token is never stored."""
     label = " ".join((label or "").split())
     if len(label) > LABEL_MAX:
-        raise ValidationFailed(f"Use at most {LABEL_MAX} characters.", field="label")
+        raise ValidationFailed(_("Use at most %(n)s characters.", n=LABEL_MAX), field="label")
     if event.is_cancelled:
-        raise ValidationFailed("This event is cancelled: there is no door to keep.", field="label")
+        raise ValidationFailed(_("This event is cancelled: there is no door to keep."), field="label")
     expires_at = expiry_for(event)
     if expires_at <= utcnow():
-        raise ValidationFailed("This event is over: a door link would already have expired.", field="label")
+        raise ValidationFailed(_("This event is over: a door link would already have expired."), field="label")
     token = new_token()
     link = DoorLink(
         event_id=event.id,

@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import IO, Any
 
 import xlsxwriter
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, func, literal, or_, select
 from sqlalchemy.orm import selectinload
@@ -156,23 +157,23 @@ class PreparedExport:
 def make_spec(campaign: Campaign, *, event: Event | None, statuses, checked_in: str, consent_only: bool,
               columns, file_format: str) -> ExportSpec:
     if event is not None and event.campaign_id != campaign.id:
-        raise ValidationFailed("Choose an event of this campaign.", field="target")
+        raise ValidationFailed(_("Choose an event of this campaign."), field="target")
     scope = "event" if event is not None else "campaign"
     try:
         status_set = tuple(sorted({RsvpStatus(value) for value in statuses}, key=list(RsvpStatus).index))
     except ValueError as error:
-        raise ValidationFailed("Choose which people to include.", field="statuses") from error
+        raise ValidationFailed(_("Choose which people to include."), field="statuses") from error
     if not status_set:
-        raise ValidationFailed("Choose at least one: going, waitlisted or cancelled.", field="statuses")
+        raise ValidationFailed(_("Choose at least one: going, waitlisted or cancelled."), field="statuses")
     if checked_in not in CHECKED_IN_CHOICES:
-        raise ValidationFailed("Choose whether to include people checked in.", field="checked_in")
+        raise ValidationFailed(_("Choose whether to include people checked in."), field="checked_in")
     if file_format not in FORMATS:
-        raise ValidationFailed("Choose CSV or spreadsheet.", field="file_format")
+        raise ValidationFailed(_("Choose CSV or spreadsheet."), field="file_format")
     allowed = EVENT_COLUMNS if scope == "event" else CAMPAIGN_COLUMNS
     chosen = [column for column in columns if column in allowed]
     chosen = list(dict.fromkeys(chosen))  # keep order, drop repeats
     if not chosen:
-        raise ValidationFailed("Choose at least one column that this export has.", field="columns")
+        raise ValidationFailed(_("Choose at least one column that this export has."), field="columns")
     return ExportSpec(scope, event, status_set, checked_in, bool(consent_only), tuple(chosen), file_format)
 
 
