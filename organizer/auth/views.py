@@ -26,17 +26,13 @@ from organizer.auth.forms import (
 from organizer.extensions import db, limiter
 from organizer.services import accounts
 from organizer.services.errors import Conflict, NotFound, ValidationFailed
+from organizer.services.mail import absolute_url  # from BASE_URL, never the request's Host
 from organizer.views_common import is_safe_redirect
 
 HOME_ENDPOINT = "campaigns.dashboard"
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-def absolute_url(endpoint: str, **values) -> str:
-    """A link for an email: always from BASE_URL, never from the request's Host header."""
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
-
 
 def _email_rate_key() -> str:
     # Limits per address; the storage only ever sees a digest of it.
