@@ -214,7 +214,6 @@ class EventChanges:
         return "time" if self.time_changed else "place"
 
 
-TIME_FIELDS = {"starts_at", "ends_at", "timezone"}
 PLACE_FIELDS = {"venue_name", "address", "city", "country", "online_url"}
 
 
