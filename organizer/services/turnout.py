@@ -78,6 +78,14 @@ def event_turnout(event: Event) -> EventTurnout:
     return EventTurnout(event, rsvps.summary(event), checkins.attendance(event), rsvp_timeline(event))
 
 
+def people_who_came(event: Event) -> int:
+    """The most people we know came, for the public page of a meeting that is over: the crowd count or
+    everyone checked in by name (guests and walk-ins included), whichever is larger. Never their sum:
+    a crowd count can include people who were also checked in. 0 when nobody counted."""
+    figures = checkins.attendance(event)
+    return max(figures.crowd, figures.named_people)
+
+
 def campaign_events(campaign: Campaign) -> list[Event]:
     """The campaign's events that have (or had) an audience: published and cancelled, oldest first."""
     return list(

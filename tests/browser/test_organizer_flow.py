@@ -147,6 +147,7 @@ def test_a_supporter_on_a_phone_sees_the_essentials_first(phone: Page):
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], path
     page.goto("/e/london-muslim-centre-solidarity-meeting-2012-02-29")
-    expect(page.get_by_role("heading", name="Why we're meeting")).to_be_visible()
+    expect(page.get_by_role("heading", name="Why we met")).to_be_visible()
+    expect(page.get_by_text("At least 400 people came.")).to_be_visible()
     expect(page.get_by_role("heading", name="Report")).to_be_visible()
     expect(page.get_by_text("This meeting has already taken place.")).to_be_visible()

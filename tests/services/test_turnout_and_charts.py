@@ -67,6 +67,21 @@ def test_campaign_turnout_leaves_drafts_out_and_keeps_order(campaign):
     assert rows[1].attendance.crowd == 30 and rows[1].attendance.turnout_rate is None
 
 
+def test_people_who_came_is_the_larger_of_crowd_and_named_never_their_sum(campaign):
+    event = builders.make_event(campaign, starts_at=datetime(2012, 2, 29, 19))
+    assert turnout.people_who_came(event) == 0
+    rsvp, _, _ = builders.make_rsvp(event, guests=2)
+    builders.make_rsvp(event)  # going, never checked in: not counted
+    checkins.check_in(rsvp)
+    checkins.walk_in(event, "Walk-in")
+    db.session.commit()
+    assert turnout.people_who_came(event) == 4  # the RSVP, its two guests and the walk-in
+    checkins.add(event, 3)
+    assert turnout.people_who_came(event) == 4  # a smaller crowd count adds nothing
+    checkins.set_to(event, 400)
+    assert turnout.people_who_came(event) == 400
+
+
 def test_report_queries_do_not_grow_with_events(campaign):
     for index in range(3):
         event = builders.make_event(campaign)

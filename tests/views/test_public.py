@@ -173,6 +173,53 @@ def test_reports_appear_once_linked(client, campaign):
     assert "calendar.ics" not in html  # nothing to add to a calendar once it's over
 
 
+def test_the_news_behind_a_meeting_is_headed_in_the_right_tense(client, campaign):
+    article = builders.make_coverage(campaign, headline="Syrians defy assault on Homs")
+    for slug, starts_at, status in (("coming", soon(3), EventStatus.PUBLISHED), ("over", soon(-3), EventStatus.PUBLISHED),
+                                    ("off", soon(-3), EventStatus.CANCELLED)):
+        builders.link_coverage(builders.make_event(campaign, slug=slug, starts_at=starts_at, status=status), article)
+    coming, over, off = (body(client.get(f"/e/{slug}")) for slug in ("coming", "over", "off"))
+    assert "Why we're meeting" in coming and "Why we met" not in coming
+    assert "Why we met" in over and "Why we're meeting" not in over
+    assert "Why we met" not in off  # a cancelled meeting never met
+
+
+def test_a_meeting_that_is_over_says_how_many_came_instead_of_an_rsvp_form(client, campaign):
+    from organizer.services import checkins
+
+    event = builders.make_event(campaign, slug="lmc", starts_at=datetime(2012, 2, 29, 19))
+    builders.make_rsvp(event, name="Amina Secret", email="amina.secret@example.org")
+    html = body(client.get("/e/lmc"))
+    assert "came" not in html  # nobody counted: nothing to claim
+    assert "RSVPs are closed: this event is over." in html and 'action="/e/lmc/rsvp' not in html
+
+    checkins.set_to(event, 400)
+    db.session.commit()
+    html = body(client.get("/e/lmc"))
+    panel = html[html.index('id="rsvp"'):html.index("</section>", html.index('id="rsvp"'))]
+    assert "<h2 id=\"rsvp-panel-title\" class=\"rsvp-panel__title\">Who came</h2>" in panel
+    assert "At least 400 people came." in panel and "RSVPs are closed" not in panel
+    assert "<form" not in panel and "Amina Secret" not in html and "amina.secret" not in html
+
+    rsvp, _, _ = builders.make_rsvp(event, guests=1)
+    checkins.check_in(rsvp)
+    checkins.set_to(event, 0)
+    db.session.commit()
+    assert "At least 2 people came." in body(client.get("/e/lmc"))  # check-ins count when nobody counted the crowd
+
+
+def test_an_upcoming_or_cancelled_meeting_never_claims_who_came(client, campaign):
+    from organizer.services import checkins
+
+    coming = builders.make_event(campaign, slug="coming", starts_at=soon(3))
+    off = builders.make_event(campaign, slug="off", starts_at=soon(-3), status=EventStatus.CANCELLED)
+    for event in (coming, off):
+        checkins.set_to(event, 12)
+    db.session.commit()
+    assert "came" not in body(client.get("/e/coming")) and "came" not in body(client.get("/e/off"))
+    assert 'action="/e/coming/rsvp' in body(client.get("/e/coming"))
+
+
 def test_drafts_are_404_for_the_public_and_a_preview_for_the_team(client, login, campaign, owner):
     builders.make_event(campaign, slug="draft", status=EventStatus.DRAFT, title="Secret plans")
     response = client.get("/e/draft")
