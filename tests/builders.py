@@ -71,6 +71,28 @@ def make_membership(campaign: Campaign, user: User, role: Role) -> Membership:
     return membership
 
 
+# The same people in every test that needs a campaign team: door, report and browser tests.
+TEAM = {
+    "owner": ("owner@example.org", "Olive Owner", Role.OWNER),
+    "organizer": ("org@example.org", "Oren Organizer", Role.ORGANIZER),
+    "coordinator": ("coord@example.org", "Cora Coordinator", Role.COORDINATOR),
+    "door": ("door@example.org", "Dora Door", Role.DOOR),
+}
+
+
+def make_team(*roles: str, slug: str = "syria") -> dict:
+    """A campaign (``slug``) owned by owner@example.org, with one member for each role named:
+    ``make_team("door", "coordinator")`` -> {"campaign", "owner", "door", "coordinator"}."""
+    email, name, _role = TEAM["owner"]
+    team = {"owner": make_user(email, name=name)}
+    team["campaign"] = make_campaign(owner=team["owner"], slug=slug)
+    for key in roles:
+        email, name, role = TEAM[key]
+        team[key] = make_user(email, name=name)
+        make_membership(team["campaign"], team[key], role)
+    return team
+
+
 def make_event(campaign: Campaign, **overrides) -> Event:
     starts_at = overrides.pop("starts_at", None) or (utcnow() + timedelta(days=7)).replace(
         minute=0, second=0, microsecond=0

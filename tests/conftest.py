@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 from organizer import create_app
 from organizer.config import TestConfig
 from organizer.extensions import db
+from tests import builders
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -91,6 +92,23 @@ def app_context(request, app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def no_csrf(app, monkeypatch):
+    """Forms posted without a CSRF token (tests/security and the tests named *needs_csrf check the token)."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+
+
+@pytest.fixture
+def owner():
+    return builders.make_user()
+
+
+@pytest.fixture
+def campaign(owner):
+    """A campaign of ``owner`` with the builder's defaults; a test file overrides it for a slug of its own."""
+    return builders.make_campaign(owner=owner)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from organizer.extensions import db
-from organizer.models import CheckIn, DoorLink, ExportRecord, Role, Rsvp, RsvpSource
+from organizer.models import CheckIn, DoorLink, ExportRecord, Rsvp, RsvpSource
 from organizer.services import checkins
 from organizer.services.tokens import hash_token, new_token
 from organizer.timeutil import utcnow
@@ -27,12 +27,7 @@ def sign_in(page: Page, email: str) -> None:
 
 
 def door_world():
-    owner = builders.make_user("owner@example.org", name="Olive Owner")
-    volunteer = builders.make_user("door@example.org", name="Dora Door")
-    coordinator = builders.make_user("coord@example.org", name="Cora Coordinator")
-    campaign = builders.make_campaign(owner=owner, slug="syria")
-    builders.make_membership(campaign, volunteer, Role.DOOR)
-    builders.make_membership(campaign, coordinator, Role.COORDINATOR)
+    campaign = builders.make_team("door", "coordinator")["campaign"]
     event = builders.make_event(campaign, title="Homs meeting", starts_at=utcnow() + timedelta(hours=1))
     people = {}
     for name in ("Amina Yusuf", "Bilal Haddad", "Carla Mendes", "Dana Cohen", "محمد الأحمد"):

@@ -12,16 +12,6 @@ from organizer.services.errors import Conflict, NotFound, PermissionDenied, Vali
 from tests import builders
 
 
-@pytest.fixture
-def owner():
-    return builders.make_user()
-
-
-@pytest.fixture
-def campaign(owner):
-    return builders.make_campaign(owner=owner)
-
-
 def article(**overrides) -> CoverageInput:
     values = dict(url="https://socialistworker.co.uk/art/27271/Syrians+defy+assault+on+Homs",
                   headline="Syrians defy assault on Homs", outlet="Socialist Worker", author="Simon Assaf",

@@ -25,11 +25,6 @@ from tests import builders
 
 
 @pytest.fixture
-def owner():
-    return builders.make_user()
-
-
-@pytest.fixture
 def campaign(owner):
     return builders.make_campaign(owner=owner, default_venue_name="London Muslim Centre",
                                   default_address="46-92 Whitechapel Road", default_city="London",

@@ -31,16 +31,6 @@ from tests import builders
 from tests.mailbox import path_of
 
 
-@pytest.fixture
-def owner():
-    return builders.make_user()
-
-
-@pytest.fixture
-def campaign(owner):
-    return builders.make_campaign(owner=owner)
-
-
 def rsvp(event, name, guests=0, email=None, **extra):
     """Take an RSVP through the rules and commit; returns the receipt."""
     receipt = rsvps.create_rsvp(event, name=name, guests=guests, email=email, **extra)

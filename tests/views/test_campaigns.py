@@ -18,13 +18,6 @@ NASTY = '<script>alert(1)</script><img src=x onerror=alert(2)>'
 
 
 @pytest.fixture
-def no_csrf(app):
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield
-    app.config["WTF_CSRF_ENABLED"] = True
-
-
-@pytest.fixture
 def owner():
     return builders.make_user(name="Olive Owner")
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from organizer.extensions import db
-from organizer.models import CheckIn, DoorLink, Role, Rsvp, RsvpSource, RsvpStatus
+from organizer.models import CheckIn, DoorLink, Rsvp, RsvpSource, RsvpStatus
 from organizer.services import checkins, tickets
 from organizer.services.tokens import hash_token, new_token
 from organizer.timeutil import utcnow
@@ -17,23 +17,14 @@ from tests import builders
 
 JSON = {"Accept": "application/json"}
 
-
-@pytest.fixture(autouse=True)
-def no_csrf(app):
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield
-    app.config["WTF_CSRF_ENABLED"] = True
+pytestmark = pytest.mark.usefixtures("no_csrf")
 
 
 @pytest.fixture
 def world():
-    owner = builders.make_user("owner@example.org", name="Olive Owner")
-    door = builders.make_user("door@example.org", name="Dora Door")
-    organizer = builders.make_user("org@example.org", name="Oren")
+    team = builders.make_team("door", "organizer")
     outsider = builders.make_user("outsider@example.org", name="Otto")
-    campaign = builders.make_campaign(owner=owner, slug="syria")
-    builders.make_membership(campaign, door, Role.DOOR)
-    builders.make_membership(campaign, organizer, Role.ORGANIZER)
+    campaign = team["campaign"]
     event = builders.make_event(campaign, title="Homs meeting")
     amina, amina_manage, amina_ticket = builders.make_rsvp(event, name="Amina Yusuf", email="amina@example.org",
                                                            phone="07700 900123", guests=2)
@@ -42,7 +33,7 @@ def world():
                                                         status=RsvpStatus.CANCELLED)
     other_event = builders.make_event(campaign, title="Other meeting")
     other_rsvp, _, other_ticket = builders.make_rsvp(other_event, name="Omar Other", email="omar@example.org")
-    return dict(owner=owner, door=door, organizer=organizer, outsider=outsider, campaign=campaign, event=event,
+    return dict(**team, outsider=outsider, event=event,
                 amina=amina, amina_manage=amina_manage, amina_ticket=amina_ticket, bilal=bilal,
                 cancelled=cancelled, cancelled_ticket=cancelled_ticket, other_event=other_event,
                 other_rsvp=other_rsvp, other_ticket=other_ticket)

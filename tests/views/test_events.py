@@ -27,17 +27,7 @@ from tests import builders
 
 NASTY = '<script>alert(1)</script><img src=x onerror=alert(2)>'
 
-
-@pytest.fixture(autouse=True)
-def no_csrf(app):
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield
-    app.config["WTF_CSRF_ENABLED"] = True
-
-
-@pytest.fixture
-def owner():
-    return builders.make_user()
+pytestmark = pytest.mark.usefixtures("no_csrf")
 
 
 @pytest.fixture

@@ -16,11 +16,6 @@ from tests import builders
 
 
 @pytest.fixture
-def owner():
-    return builders.make_user()
-
-
-@pytest.fixture
 def campaign(owner):
     return builders.make_campaign(owner=owner, slug="syria-solidarity", name="Syria Solidarity",
                                   summary="Standing with Syria's revolution.")

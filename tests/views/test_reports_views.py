@@ -12,30 +12,21 @@ import pytest
 from sqlalchemy import select
 
 from organizer.extensions import db
-from organizer.models import ExportRecord, Role, RsvpStatus
+from organizer.models import ExportRecord, RsvpStatus
 from organizer.services import checkins
 from tests import builders
 
 
-@pytest.fixture(autouse=True)
-def no_csrf(app):
-    """Forms are posted without a token here; test_export_needs_csrf turns the check back on."""
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield
-    app.config["WTF_CSRF_ENABLED"] = True
+# Forms are posted without a token here; test_export_needs_csrf turns the check back on.
+pytestmark = pytest.mark.usefixtures("no_csrf")
 
 
 @pytest.fixture
 def world():
-    owner = builders.make_user("owner@example.org", name="Olive Owner")
-    coordinator = builders.make_user("coord@example.org", name="Cora")
-    door = builders.make_user("door@example.org", name="Dora")
-    campaign = builders.make_campaign(owner=owner, slug="syria")
-    builders.make_membership(campaign, coordinator, Role.COORDINATOR)
-    builders.make_membership(campaign, door, Role.DOOR)
-    event = builders.make_event(campaign, title="Homs solidarity meeting", slug="homs",
+    team = builders.make_team("coordinator", "door")
+    event = builders.make_event(team["campaign"], title="Homs solidarity meeting", slug="homs",
                                 starts_at=datetime(2030, 3, 1, 19, 0))
-    return dict(owner=owner, coordinator=coordinator, door=door, campaign=campaign, event=event)
+    return dict(**team, event=event)
 
 
 def export_form(target="campaign", **overrides):

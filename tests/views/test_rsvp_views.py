@@ -31,11 +31,6 @@ from tests.security.helpers import csrf_from
 
 
 @pytest.fixture
-def owner():
-    return builders.make_user()
-
-
-@pytest.fixture
 def campaign(owner):
     return builders.make_campaign(owner=owner, slug="syria-solidarity", name="Syria Solidarity")
 
