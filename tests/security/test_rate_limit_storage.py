@@ -39,7 +39,7 @@ def test_rsvp_limit_is_counted_in_redis_and_shared_by_two_app_instances(database
             assert codes == [303, 303]
             assert "Redis" in type(limiter.storage).__name__
             stored = redis.Redis.from_url(REDIS_URI)
-            assert stored.keys("LIMITER*"), "the counts live in Redis, not in this process"
+            assert stored.keys("LIMITS:LIMITER/*/rsvp.submit/*"), "the counts live in Redis, not in this process"
             stored.close()
             db.session.remove()
             db.engine.dispose()
