@@ -527,7 +527,8 @@ def parse_args(argv):
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--only", help="comma-separated: event,home,rsvp,check_in,door_search,export,queries")
-    parser.add_argument("--keep", action="store_true", help="leave the databases in place afterwards")
+    parser.add_argument("--keep", action="store_true",
+                        help="leave the databases in place afterwards (organizer_bench for bench.profile)")
     return parser.parse_args(argv)
 
 
@@ -588,7 +589,7 @@ def main(argv: list[str] | None = None) -> int:
                 export = measure_export(app, databases["big"], loaded, runs)
     finally:
         if not args.keep:
-            for name in (databases["small"], databases["template"]) + ((databases["big"],) if args.quick else ()):
+            for name in (databases["small"], databases["template"], databases["big"]):
                 pg.drop(name)
 
     summary = summarize(wrk_results)
