@@ -85,6 +85,8 @@ class Config:
     PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "5"))
     # Door counts (going, checked in, crowd) are reused by a worker for this long; its own taps refresh them.
     DOOR_COUNTS_SECONDS = int(os.environ.get("DOOR_COUNTS_SECONDS", "2"))
+    # The door list shows at most this many names (a search too): the rest are found by searching.
+    DOOR_LIST_LIMIT = 100
     PASSWORD_RESET_HOURS = 2
     SIGNUP_LINK_HOURS = 24
     DOOR_LINK_GRACE_HOURS = 12

@@ -21,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -124,13 +125,15 @@ def _back_to_list(event: Event, q: str | None = None, anchor: str | None = None)
 def _render_door_list(access: DoorAccess, *, walk_in_form: WalkInForm | None = None,
                       crowd_form: CrowdForm | None = None, status: int = 200):
     q = (request.args.get("q") or "").strip()[:120]
-    rows = checkins.door_rows(access.event, q)
+    page = checkins.door_page(access.event, q, limit=current_app.config["DOOR_LIST_LIMIT"])
     figures = checkins.attendance(access.event, max_age=current_app.config["DOOR_COUNTS_SECONDS"])
     html = render_template(
         "door/list.html",
         access=access,
         event=access.event,
-        rows=rows,
+        rows=page.rows,
+        total=format_number(page.total),
+        capped=page.capped,
         q=q,
         figures=figures,
         walk_in_form=walk_in_form or WalkInForm(formdata=None),

@@ -144,6 +144,47 @@ def test_door_volunteer_searches_checks_in_undoes_adds_walk_in_and_counts(phone:
     assert checkins.crowd_count(event) == 250
 
 
+def test_a_long_list_is_searched_on_the_server_as_you_type(app, monkeypatch, phone: Page):
+    monkeypatch.setitem(app.config, "DOOR_LIST_LIMIT", 2)
+    _campaign, event, people = door_world()
+    dana = people["Dana Cohen"]
+    sign_in(phone, "door@example.org")
+    phone.goto(f"/door/e/{event.id}")
+
+    # Only the first names, and what to do to find the others.
+    rows = phone.locator("[data-door-list] > li")
+    expect(rows).to_have_count(2)
+    expect(phone.locator(f"#rsvp-{people['Amina Yusuf'].id}")).to_be_visible()
+    expect(phone.locator("[data-door-capped]")).to_have_text("Showing 2 of 5. Type a name to find someone.")
+    expect(phone.locator(f"#rsvp-{dana.id}")).to_have_count(0)
+
+    # Typing asks the server: someone who was not on the page appears, accents and case aside.
+    search = phone.get_by_label("Find a name")
+    search.press_sequentially("COH")
+    dana_row = phone.locator(f"#rsvp-{dana.id}")
+    expect(dana_row).to_be_visible()
+    expect(rows).to_have_count(1)
+    expect(phone.locator("[data-door-capped]")).to_have_count(0)
+    expect(phone).to_have_url(re.compile(r"\?q=COH$"))
+    search.fill("zzz")
+    expect(phone.get_by_text("No one matches “zzz”.", exact=False)).to_be_visible()
+    expect(rows).to_have_count(0)
+    search.fill("dana")
+    expect(dana_row).to_be_visible()
+
+    # A tap on a row the search brought in works like any other, without a reload.
+    dana_row.get_by_role("button", name="Check in").click()
+    expect(dana_row).to_have_class(re.compile(r"\bis-in\b"))
+    expect(phone.locator("[data-count=checked_in]").first).to_have_text("1")
+    assert checkins.is_checked_in(dana) and entries_for(dana) == 1
+
+    # Clearing the search brings back the first names and the note.
+    search.fill("")
+    expect(phone.locator("[data-door-capped]")).to_have_text("Showing 2 of 5. Type a name to find someone.")
+    expect(rows).to_have_count(2)
+    expect(dana_row).to_have_count(0)
+
+
 def test_door_link_volunteer_without_an_account(phone: Page):
     _campaign, event, people = door_world()
     token = new_token()

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event as sa_event
 
 from organizer.extensions import db
-from organizer.models import Rsvp
+from organizer.models import Rsvp, RsvpStatus
 from organizer.services import checkins
 from organizer.services.text import fold_for_search
 from tests import builders
@@ -64,6 +64,29 @@ def test_a_search_reads_only_the_matching_rows(event):
     assert rows[0].search_key == "rosa smith"
     door_queries = [statement for statement in fetched if "FROM rsvp" in statement]
     assert len(door_queries) == 1 and "search_name LIKE" in door_queries[0]
+
+
+def test_door_page_is_the_first_rows_of_the_sorted_list_and_their_count(event):
+    names = ["zoë Adams", "Élodie Martin", "Amina Yusuf", "amina Ahmed", "Bilal Haddad", "李小龙",
+             "محمد علي", "Ölaf Berg", "Zack Young"]
+    for name in names:
+        builders.make_rsvp(event, name=name, email=None)
+    builders.make_rsvp(event, name="Amina Twice", email=None)
+    builders.make_rsvp(event, name="Amina Twice", email=None)
+    builders.make_rsvp(event, name="Carla Cancelled", email=None, status=RsvpStatus.CANCELLED)
+    everyone = checkins.door_rows(event)
+    assert len(everyone) == 11
+    for limit in (1, 3, 4, 11, 50):
+        page = checkins.door_page(event, limit=limit)
+        # The same order as the whole list (code points, then id), sorted by the database.
+        assert page.rows == everyone[:limit]
+        assert page.total == 11
+        assert page.capped is (limit < 11)
+    matches = checkins.door_rows(event, "amina")
+    assert [row.name for row in matches] == ["amina Ahmed", "Amina Twice", "Amina Twice", "Amina Yusuf"]
+    page = checkins.door_page(event, "AMINA", limit=2)
+    assert page.rows == matches[:2] and page.total == 4 and page.capped
+    assert checkins.door_page(event, "nobody", limit=2) == checkins.DoorPage([], 0)
 
 
 def test_attendance_reused_for_max_age_and_dropped_by_this_process_writes(event, monkeypatch):

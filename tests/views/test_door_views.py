@@ -84,6 +84,34 @@ def test_search_without_javascript(client, login, world):
     assert "No one matches" in html and "zzz" in html
 
 
+def test_a_long_list_shows_the_first_names_and_a_search_finds_the_rest(app, client, login, world, monkeypatch):
+    monkeypatch.setitem(app.config, "DOOR_LIST_LIMIT", 1)
+    extra, _, _ = builders.make_rsvp(world["event"], name="Zaid Zayed", email=None)
+    login(world["door"])
+    url = f"/door/e/{world['event'].id}"
+    html = client.get(url).get_data(as_text=True)
+    assert "Amina Yusuf" in html and "Bilal Haddad" not in html and "Zaid Zayed" not in html
+    assert "Showing 1 of 3. Type a name to find someone." in html
+    assert "data-door-server-search" in html  # door.js asks the server as you type
+    assert 'data-count="going">3<' in html  # the counts still count everyone
+    html = client.get(f"{url}?q=zay").get_data(as_text=True)
+    assert "Zaid Zayed" in html and f'id="rsvp-{extra.id}"' in html and "Amina Yusuf" not in html
+    assert "Showing" not in html
+    html = client.get(f"{url}?q=a").get_data(as_text=True)  # all three have an "a"
+    assert "Amina Yusuf" in html and "Bilal Haddad" not in html
+    assert "Showing the first 1 of 3 matches. Type more of the name to narrow it down." in html
+    # The printable list is for a hall without signal: it is never cut short.
+    html = client.get(f"{url}/print").get_data(as_text=True)
+    assert "Amina Yusuf" in html and "Bilal Haddad" in html and "Zaid Zayed" in html
+
+
+def test_a_short_list_is_filtered_in_the_page(client, login, world):
+    login(world["door"])
+    html = client.get(f"/door/e/{world['event'].id}").get_data(as_text=True)
+    assert "Amina Yusuf" in html and "Bilal Haddad" in html
+    assert "Showing" not in html and "data-door-server-search" not in html
+
+
 def test_check_in_and_undo_without_javascript(client, login, world):
     login(world["door"])
     amina = world["amina"]

@@ -55,9 +55,26 @@
   }
 
   // --- filter as you type ------------------------------------------------------------------
+  // A short list is filtered in the page. A long one is capped by the server (the first names and
+  // "Showing 100 of 10,000"), and so is a list loaded for a search: then each search asks the
+  // server for the list again and puts its answer in place of the results.
   var search = root.querySelector("[data-door-search]");
+  var results = root.querySelector("[data-door-results]");
+  var serverSearch = Boolean(results && results.hasAttribute("data-door-server-search"));
   var list = root.querySelector("[data-door-list]");
   var noMatch = root.querySelector("[data-door-nomatch]");
+
+  function rememberQuery() {
+    Array.prototype.forEach.call(root.querySelectorAll("input[name=q]"), function (input) {
+      if (input !== search) { input.value = search.value; }
+    });
+    if (window.history && window.history.replaceState) {
+      var url = new URL(window.location.href);
+      if (search.value) { url.searchParams.set("q", search.value); } else { url.searchParams.delete("q"); }
+      url.searchParams.delete("added");
+      window.history.replaceState(null, "", url.pathname + url.search);
+    }
+  }
 
   function filter() {
     if (!list) { return; }
@@ -69,23 +86,47 @@
       if (match) { shown++; }
     });
     if (noMatch) { noMatch.hidden = shown !== 0; }
-    Array.prototype.forEach.call(root.querySelectorAll("input[name=q]"), function (input) {
-      if (input !== search) { input.value = search.value; }
-    });
-    if (window.history && window.history.replaceState) {
-      var url = new URL(window.location.href);
-      if (search.value) { url.searchParams.set("q", search.value); } else { url.searchParams.delete("q"); }
-      window.history.replaceState(null, "", url.pathname + url.search);
-    }
+    rememberQuery();
   }
 
-  if (search && list) {
+  var asked = 0;
+  var askTimer = null;
+  function askServer() {
+    window.clearTimeout(askTimer);
+    var mine = ++asked;
+    var url = new URL(root.getAttribute("data-list-url"), window.location.href);
+    if (search.value.trim()) { url.searchParams.set("q", search.value.trim()); }
+    results.setAttribute("aria-busy", "true");
+    fetch(url.pathname + url.search, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.text();
+      }).then(function (html) {
+        if (mine !== asked) { return; }  // a later search has been typed since
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-door-results]");
+        if (!fresh) { throw new Error("no results in the answer"); }
+        results.replaceChildren.apply(results, Array.prototype.slice.call(fresh.childNodes));
+        list = results.querySelector("[data-door-list]");
+        noMatch = results.querySelector("[data-door-nomatch]");
+      }).catch(function () {
+        if (mine === asked) { say(root.getAttribute("data-text-search-failed")); }
+      }).then(function () {
+        if (mine === asked) { results.removeAttribute("aria-busy"); }
+      });
+    rememberQuery();
+  }
+
+  if (search && results && (list || serverSearch)) {
     var button = root.querySelector("[data-door-search-button]");
     if (button) { button.hidden = true; }
-    search.addEventListener("input", filter);
+    search.addEventListener("input", function () {
+      if (!serverSearch) { filter(); return; }
+      window.clearTimeout(askTimer);
+      askTimer = window.setTimeout(askServer, 250);
+    });
     search.form.addEventListener("submit", function (event) {
       event.preventDefault();
-      filter();
+      if (serverSearch) { askServer(); } else { filter(); }
       search.blur();
     });
   }
