@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from organizer.database import include_object_for
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -92,6 +94,8 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # Indexes made for one database only (organizer.database.only_on) exist nowhere else.
+        conf_args["include_object"] = include_object_for(connection.dialect.name)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
