@@ -67,3 +67,31 @@ def test_remembered_timestamps_equal_fresh_ones(timezone):
     for moment in moments * 2:
         assert when(moment) == exports._when(moment, timezone)  # noqa: SLF001
     assert when(None) == ""
+
+
+def test_campaign_csv_cells_equal_safe_cells_of_the_rows(campaign_world):
+    """The CSV writer's own per-column conversion writes exactly what safe_cell makes of each row."""
+    owner, campaign = campaign_world
+    event = builders.make_event(campaign, starts_at=datetime(2030, 5, 1, 19, 0))
+    for name, phone in [("=HYPERLINK(\"http://x\")", "+44 7700 900123"), ("-minus", None), ("@at", "\t1"),
+                        ("", "-1"), ("plain", "")]:
+        builders.make_rsvp(event, name=name, email=None, phone=phone)
+    spec = exports.make_spec(campaign, event=None, statuses=["going", "waitlisted", "cancelled"], checked_in="any",
+                             consent_only=False, columns=exports.PRESETS["all"], file_format="csv")
+    assert set(spec.columns) == set(exports.CAMPAIGN_COLUMNS)
+    export = exports.start(campaign, owner, spec)
+    expected = [[exports.safe_cell(value) for value in row] for row in export.rows()]
+    fast = [row for batch in exports._campaign_csv_batches(export, 3) for row in batch]  # noqa: SLF001
+    assert fast == expected and len(fast) == 10
+    assert [type(cell) for cell in fast[0]] == [type(cell) for cell in expected[0]]
+    names = [row[0] for row in fast]
+    assert "'=HYPERLINK(\"http://x\")" in names and "'-minus" in names and "'@at" in names
+    for text in ("@at\x00nul", "plain\x00", "\x00=1", "", None, "=1", "+1", "\r"):  # NUL: PostgreSQL stores none
+        assert exports._safe_text(text) == exports.safe_cell(text)  # noqa: SLF001
+    # Reordered columns too.
+    spec = exports.make_spec(campaign, event=None, statuses=["going"], checked_in="any", consent_only=False,
+                             columns=["last_rsvp_at", "events_attended", "consent_contact", "phone"],
+                             file_format="csv")
+    export = exports.start(campaign, owner, spec)
+    assert [row for batch in exports._campaign_csv_batches(export, 500) for row in batch] == [  # noqa: SLF001
+        [exports.safe_cell(value) for value in row] for row in export.rows()]
