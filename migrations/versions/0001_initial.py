@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 23:18:53.002793
+Create Date: 2026-11-26 00:31:35.183973
 
 """
 from alembic import op
@@ -244,7 +244,7 @@ def upgrade():
     sa.UniqueConstraint('ticket_token_hash', name=op.f('uq_rsvp_ticket_token_hash'))
     )
     with op.batch_alter_table('rsvp', schema=None) as batch_op:
-        batch_op.create_index('ix_rsvp_event_status_created', ['event_id', 'status', 'created_at'], unique=False)
+        batch_op.create_index('ix_rsvp_event_status_created', ['event_id', 'status', 'created_at'], unique=False, postgresql_include=['guests'])
 
     op.create_table('answer',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -317,7 +317,7 @@ def downgrade():
 
     op.drop_table('answer')
     with op.batch_alter_table('rsvp', schema=None) as batch_op:
-        batch_op.drop_index('ix_rsvp_event_status_created')
+        batch_op.drop_index('ix_rsvp_event_status_created', postgresql_include=['guests'])
 
     op.drop_table('rsvp')
     with op.batch_alter_table('question', schema=None) as batch_op:
