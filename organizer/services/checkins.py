@@ -19,8 +19,11 @@ from datetime import datetime
 from flask_babel import format_number
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from organizer.database import is_sqlite
 from organizer.extensions import db
 from organizer.models import (
     CheckIn,
@@ -106,24 +109,33 @@ def _record(rsvp: Rsvp, action: CheckInAction, actor_user: User | None, door_lin
         latest = latest_entry(rsvp)
         if _is_in(latest) == wanted:
             return CheckInResult(rsvp, wanted, changed=False, at=_at(latest))
-        entry = CheckIn(
-            event_id=rsvp.event_id,
-            rsvp_id=rsvp.id,
-            sequence=(latest.sequence if latest is not None else 0) + 1,
-            action=action,
-            actor_user_id=actor_user.id if actor_user is not None else None,
-            door_link_id=door_link.id if door_link is not None else None,
-            idempotency_key=key,
+        # One statement: if another phone wrote this sequence number (or this key) first, the
+        # unique index makes it insert nothing (no savepoint to roll back) and we read again.
+        created_at = db.session.scalar(
+            _insert_unless_taken(CheckIn)
+            .values(
+                event_id=rsvp.event_id,
+                rsvp_id=rsvp.id,
+                sequence=(latest.sequence if latest is not None else 0) + 1,
+                action=action,
+                actor_user_id=actor_user.id if actor_user is not None else None,
+                door_link_id=door_link.id if door_link is not None else None,
+                idempotency_key=key,
+                created_at=utcnow(),
+            )
+            .returning(CheckIn.created_at)
         )
-        try:
-            with db.session.begin_nested():
-                db.session.add(entry)
-        except IntegrityError:
-            # Another phone wrote this sequence number (or this key) first: read again.
+        if created_at is None:
             continue
         _count_tap(rsvp, wanted)
-        return CheckInResult(rsvp, wanted, changed=True, at=entry.created_at)
+        return CheckInResult(rsvp, wanted, changed=True, at=created_at)
     raise Conflict(_("Too many people are changing this entry at once. Try again."))
+
+
+def _insert_unless_taken(model):
+    """INSERT ... ON CONFLICT DO NOTHING (PostgreSQL and SQLite spell it alike)."""
+    dialect = sqlite_insert if is_sqlite(db.session) else postgresql_insert
+    return dialect(model).on_conflict_do_nothing()
 
 
 def _is_in(entry: CheckIn | None) -> bool:
