@@ -20,8 +20,8 @@ class CheckIn(db.Model):
     """Append-only log of check-ins and undos.
 
     ``sequence`` numbers the entries of one RSVP; the unique index on (rsvp, sequence) means
-    two phones acting on the same state at once cannot both write: the second gets an
-    integrity error and re-reads. The idempotency key makes a retried tap a no-op.
+    two phones acting on the same state at once cannot both write: the second's insert does
+    nothing (ON CONFLICT DO NOTHING in services.checkins) and it re-reads. The idempotency key makes a retried tap a no-op.
     """
 
     __table_args__ = (
