@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import xlsxwriter
 from flask_babel import gettext as _
@@ -37,7 +37,6 @@ from organizer.models import (
     CheckInAction,
     Event,
     ExportRecord,
-    Question,
     Rsvp,
     RsvpSource,
     RsvpStatus,
@@ -120,12 +119,20 @@ class ExportSpec:
         }
 
 
+class QuestionColumn(NamedTuple):
+    """A question's id and label copied out of the ORM: the CSV is streamed after the request's
+    session is gone, and an expired Question instance could not be read there."""
+
+    id: int
+    label: str
+
+
 @dataclass
 class PreparedExport:
     campaign: Campaign
     spec: ExportSpec
     record: ExportRecord
-    questions: list[Question] = field(default_factory=list)
+    questions: list[QuestionColumn] = field(default_factory=list)
 
     @property
     def header(self) -> list[str]:
@@ -269,7 +276,8 @@ def start(campaign: Campaign, user: User, spec: ExportSpec) -> PreparedExport:
     )
     db.session.add(record)
     db.session.flush()
-    questions = list(spec.event.questions) if spec.event is not None and "answers" in spec.columns else []
+    questions = ([QuestionColumn(question.id, question.label) for question in spec.event.questions]
+                 if spec.event is not None and "answers" in spec.columns else [])
     return PreparedExport(campaign, spec, record, questions)
 
 

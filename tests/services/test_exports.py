@@ -297,3 +297,20 @@ def test_audit_records_newest_first(world):
     assert [r.id for r in newest] == [second.record.id] and has_older
     older, has_older = exports.records(campaign, page=2, per_page=1)
     assert [r.id for r in older] == [first.record.id] and not has_older
+
+
+def test_answers_stream_after_the_request_session_is_closed(world):
+    """The view commits the audit record and streams the CSV after the request's session is gone:
+    the question columns must not need that session (an event export with answers gave a 500)."""
+    owner, campaign, event = world
+    question = builders.make_question(event, label="Dietary needs?")
+    rsvp, _, _ = builders.make_rsvp(event, name="Amina", email="amina@example.org")
+    db.session.add(Answer(rsvp_id=rsvp.id, question_id=question.id, value="Halal"))
+    db.session.commit()
+    export = exports.start(campaign, owner, spec_for(campaign, event, columns=["name", "answers"]))
+    db.session.commit()
+    assert export.filename  # the view reads it after the commit, with the session still open
+    db.session.close()
+    header, row = csv_rows(export)
+    assert header == ["Name", "Dietary needs?"]
+    assert row == ["Amina", "Halal"]
