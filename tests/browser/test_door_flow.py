@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from organizer.extensions import db
-from organizer.models import CheckIn, DoorLink, ExportRecord, Rsvp, RsvpSource
+from organizer.models import Answer, CheckIn, DoorLink, ExportRecord, Rsvp, RsvpSource
 from organizer.services import checkins
 from organizer.services.tokens import hash_token, new_token
 from organizer.timeutil import utcnow
@@ -231,3 +231,24 @@ def test_coordinator_downloads_a_csv(desktop: Page):
     fresh()
     record = db.session.scalar(select(ExportRecord))
     assert record.row_count == 2 and record.user_email == "coord@example.org" and record.columns == "name,guests,checked_in"
+
+
+def test_coordinator_downloads_an_event_list_with_answers(desktop: Page):
+    """The answers columns are written while the CSV streams, after the request's session is gone
+    (this download used to end in a 500)."""
+    _campaign, event, people = door_world()
+    question = builders.make_question(event, label="Step-free access?")
+    db.session.add(Answer(rsvp_id=people["Bilal Haddad"].id, question_id=question.id, value="Yes"))
+    db.session.commit()
+    sign_in(desktop, "coord@example.org")
+    desktop.goto("/manage/c/syria/export")
+    desktop.get_by_label("Which list").select_option(str(event.id))
+    desktop.get_by_label("Let me choose").check()
+    desktop.get_by_text("Choose columns").click()
+    desktop.get_by_label("Answers to the event's questions (one event)").check()
+    with desktop.expect_download() as download_info:
+        desktop.get_by_role("button", name="Download").click()
+    with open(download_info.value.path(), encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["Name", "Step-free access?"]
+    assert ["Bilal Haddad", "Yes"] in rows and ["Carla Mendes", ""] in rows
