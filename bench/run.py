@@ -67,7 +67,8 @@ class Scenarios:
         self._door: tuple[str, str] | None = None
         self._ids_file: str | None = None
 
-    # RSVP: a visitor opens the event page (session cookie + CSRF token), then submits the form.
+    # RSVP: a visitor opens the event page, starts filling in the form (static/js/rsvp.js fetches a
+    # CSRF token and with it a session cookie, since the shared page has none), then submits it.
     def rsvp_args(self) -> list[str]:
         if self._rsvp is None:
             visitor = Browser(self.app.url)
@@ -77,6 +78,11 @@ class Scenarios:
             form = find_form(page.text, "/rsvp")
             names = {name for name, _ in form.fields}
             overrides = {"name": "__NAME__", "email": "__EMAIL__"}
+            if not dict(form.fields).get("csrf_token"):
+                token = visitor.get("/csrf-token")
+                if token.status != 200:
+                    raise RuntimeError(f"GET /csrf-token answered {token.status}")
+                overrides["csrf_token"] = json.loads(token.text)["csrf_token"]
             body = form.encode(**{key: value for key, value in overrides.items() if key in names})
             check = visitor.post(form.action or self.event_path + "/rsvp",
                                  body.replace("__NAME__", "Bench+Check").replace("__EMAIL__", f"bench-check-{self.tag}%40example.org"))

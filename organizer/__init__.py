@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from organizer import cli, database, errors, models, security, sessions, templating  # noqa: F401 (database: SQLite pragmas; models: complete metadata)
+from organizer import cli, database, errors, models, security, sessions, sharedcache, templating  # noqa: F401 (database: SQLite pragmas; models: complete metadata)
 from organizer.config import Config, config_from_environment
 from organizer.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -29,6 +29,14 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=templating.select_locale)
     limiter.init_app(app)
     templating.init_app(app)
+
+    if app.config.get("PUBLIC_CACHE_SECONDS", 0) > 0:
+        # Wrapped before security.init_app adds ProxyFix around it: the cache keys on the fixed Host and scheme.
+        shared_cache = sharedcache.SharedCache(
+            app.wsgi_app,
+            private_cookies=(app.config["SESSION_COOKIE_NAME"], app.config.get("REMEMBER_COOKIE_NAME", "remember_token")),
+        )
+        app.wsgi_app = app.extensions["shared_cache"] = shared_cache  # type: ignore[method-assign]
     security.init_app(app)
     sessions.init_app(app)
     errors.init_app(app)
@@ -49,4 +57,5 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(rsvp_bp)
     app.register_blueprint(door_bp)
     app.register_blueprint(reports_bp, url_prefix="/manage")
+
     return app

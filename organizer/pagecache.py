@@ -1,16 +1,22 @@
 """Short-lived caching of public pages, per worker process, that never caches anything personal.
 
 A public page (home, campaign, event) is the same for every anonymous visitor but for one thing:
-the CSRF token in its forms, which is bound to the visitor's own session. So the page is rendered
-at most once per ``PUBLIC_CACHE_SECONDS`` per process, with a placeholder where the token goes, and
-every response puts the visitor's own token in its place. CSRF protection is unchanged: each
-visitor still gets a token signed for their session, and checked against it on POST.
+the CSRF token in its forms, which is bound to the visitor's own session. Visitors fall in three kinds:
 
-Only visitors whose session holds nothing but a CSRF token are served from the cache. Anyone
-signed in (or with a remember-me cookie), with a flash message waiting, a door link opened or
-anything else in their session, gets a page rendered for them alone, and it is not stored.
+* **No session yet** (most of the crowd a shared link brings): the page carries no token at all, so
+  it is the same bytes for all of them and says so with ``Cache-Control: public, max-age=N`` and an
+  ETag; organizer.sharedcache then answers repeats before Flask runs, and any proxy in front may too.
+  Readers get no cookie. Someone who starts filling in the RSVP form gets a token from
+  ``/csrf-token`` (static/js/rsvp.js); without JavaScript the RSVP view asks them to press again,
+  the second page carrying a token (rsvp/views.py).
+* **A session holding nothing but a CSRF token**: the page comes from this process's cache with the
+  visitor's own token put in place of a placeholder; ``Cache-Control: no-store``.
+* **Anyone else** (signed in, remember-me cookie, a flash message waiting, a door link opened):
+  a page rendered for them alone, never stored.
 
-Counts on a cached page (places left, people going) are at most ``PUBLIC_CACHE_SECONDS`` stale.
+Pages are rendered at most once per ``PUBLIC_CACHE_SECONDS`` per process, so counts on them (places
+left, people going) are at most that stale. With ``PUBLIC_CACHE_SECONDS = 0`` nothing is stored
+and nothing is public, but a visitor without a session still gets a page without a token.
 """
 
 from __future__ import annotations
@@ -21,14 +27,15 @@ import secrets
 import time
 from collections.abc import Callable, Hashable
 
-from flask import current_app, g, request, session
+from flask import Response, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 
 from organizer.signing import compact_json, django_concat_derived_key, timed_sign
 from organizer.templating import select_locale
 
-# What the session of an anonymous visitor may hold for their page to come from the cache.
-ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_permanent"})
+# What the session of an anonymous visitor may hold for their page to come from the cache. Flask-Login's
+# session protection marks any session without a sign-in "_fresh": False on the visitor's next request.
+ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_permanent", "_fresh"})
 MAX_ENTRIES = 512
 
 # Random per process: no text a user can write ends up equal to it.
@@ -75,15 +82,24 @@ def is_cacheable_visit() -> bool:
     return remember_cookie not in request.cookies
 
 
-def cached_page(key: Hashable, render: Callable[[], str]) -> str:
+def is_shared_visit() -> bool:
+    """True for a visitor with no session at all: their page is the same as everyone else's."""
+    return not session and is_cacheable_visit()
+
+
+def cached_page(key: Hashable, render: Callable[[], str]) -> Response:
     """The page ``render()`` makes, from this process's cache when the visit allows it.
 
     ``render`` must return the page's HTML and may raise (abort(404)...): nothing is cached then.
     ``key`` names the page (e.g. ``("public.event", slug)``); the locale is added to it.
     """
-    seconds = current_app.config.get("PUBLIC_CACHE_SECONDS", 0)
-    if not seconds or seconds <= 0 or not is_cacheable_visit():
-        return render()
+    seconds = current_app.config.get("PUBLIC_CACHE_SECONDS", 0) or 0
+    if not is_cacheable_visit():
+        return Response(render(), mimetype="text/html")
+    shared = is_shared_visit()
+    if seconds <= 0:
+        html = _render_with_placeholder(render)
+        return _page(html, shared, seconds)
     full_key = (key, select_locale())  # what get_locale() would pick, without parsing a Locale (~25 µs)
     now = time.monotonic()
     hit = _cache.get(full_key, now)
@@ -91,10 +107,20 @@ def cached_page(key: Hashable, render: Callable[[], str]) -> str:
         html = _render_with_placeholder(render)
         hit = (html, _PLACEHOLDER in html)
         _cache.put(full_key, hit[0], hit[1], now + seconds)
-    html, has_token = hit
+    return _page(hit[0], shared, seconds, has_token=hit[1])
+
+
+def _page(html: str, shared: bool, seconds: int, has_token: bool = True) -> Response:
     if has_token:
-        html = html.replace(_PLACEHOLDER, csrf_token())
-    return html
+        html = html.replace(_PLACEHOLDER, "" if shared else csrf_token())
+    response = Response(html, mimetype="text/html")
+    if shared and seconds > 0:
+        response.cache_control.public = True
+        response.cache_control.max_age = seconds
+        response.vary.update(("Cookie", "Accept-Language"))
+        response.add_etag()
+        response.make_conditional(request)
+    return response
 
 
 _csrf_keys: dict[str | bytes, bytes] = {}

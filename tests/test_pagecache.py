@@ -1,5 +1,6 @@
-"""Public-page caching: rendered once per PUBLIC_CACHE_SECONDS per process for anonymous visitors,
-each of whom still gets a CSRF token of their own; nothing personal is ever stored or served."""
+"""Public-page caching: rendered once per PUBLIC_CACHE_SECONDS per process for anonymous visitors;
+those without a session all get the same public page with no token in it, those with one get a
+CSRF token of their own; nothing personal is ever stored or served."""
 
 from __future__ import annotations
 
@@ -59,6 +60,7 @@ def dispose(app) -> None:
 @pytest.fixture(autouse=True)
 def empty_cache(cache_app):
     pagecache.clear()
+    cache_app.extensions["shared_cache"].clear()
     cache_app.renders.clear()
     yield
     pagecache.clear()
@@ -71,15 +73,45 @@ def token_of(response) -> str:
     return match.group(1) or match.group(2)
 
 
-def test_anonymous_visitors_share_one_render_but_each_gets_their_own_valid_token(cache_app):
+def with_session(app):
+    """A visitor who has a session: what rsvp.js's token request gives them."""
+    client = app.test_client()
+    token = client.get("/csrf-token").get_json()["csrf_token"]
+    return client, token
+
+
+def test_visitors_without_a_session_share_one_public_page_with_no_token_and_no_cookie(cache_app):
     first, second = cache_app.test_client(), cache_app.test_client()
     page_one = first.get("/_cache/event")
-    page_two = second.get("/_cache/event")
+    page_two = second.get("/_cache/event", headers={"Cookie": "unrelated=1"})
     assert page_one.status_code == page_two.status_code == 200
     assert cache_app.renders == ["event"]
-    assert "render 1" in page_two.get_data(as_text=True)
-    token_one, token_two = token_of(page_one), token_of(page_two)
+    assert page_one.get_data() == page_two.get_data()
+    assert 'name="csrf_token" type="hidden" value=""' in page_one.get_data(as_text=True)
+    assert "placeholder" not in page_one.get_data(as_text=True)
+    assert "Set-Cookie" not in page_one.headers
+    assert page_one.cache_control.public and page_one.cache_control.max_age == 60
+    assert {"Cookie", "Accept-Language"} <= set(page_one.vary)
+    assert page_one.headers["ETag"]
+    # A form sent from that page is refused: the token still has to come from a session.
+    assert first.post("/_cache/post", data={"csrf_token": ""}).status_code == 400
+
+
+def test_a_conditional_request_for_the_public_page_gets_304(cache_app):
+    etag = cache_app.test_client().get("/_cache/event").headers["ETag"]
+    again = cache_app.test_client().get("/_cache/event", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+
+
+def test_visitors_with_a_session_each_get_their_own_valid_token_and_no_store(cache_app):
+    (first, token_one), (second, token_two) = with_session(cache_app), with_session(cache_app)
+    page_one = first.get("/_cache/event")
+    page_two = second.get("/_cache/event")
+    assert cache_app.renders == ["event"]
+    assert token_of(page_one) == token_one and token_of(page_two) == token_two
     assert token_one != token_two
+    assert page_two.headers["Cache-Control"] == "no-store"
     assert "placeholder" not in page_two.get_data(as_text=True)
     # Each token works in its own session only: CSRF is as strict as without the cache.
     assert second.post("/_cache/post", data={"csrf_token": token_one}).status_code == 400
@@ -88,11 +120,9 @@ def test_anonymous_visitors_share_one_render_but_each_gets_their_own_valid_token
 
 
 def test_a_returning_visitor_keeps_the_token_of_their_session(cache_app):
-    visitor = cache_app.test_client()
-    token = token_of(visitor.get("/_cache/event"))
+    visitor, token = with_session(cache_app)
     again = visitor.get("/_cache/event")
-    assert cache_app.renders == ["event"]
-    assert visitor.post("/_cache/post", data={"csrf_token": token_of(again)}).status_code == 200
+    assert token_of(again) == token
     assert visitor.post("/_cache/post", data={"csrf_token": token}).status_code == 200
 
 
@@ -132,7 +162,7 @@ def test_a_flash_message_is_shown_to_its_visitor_only(cache_app):
 def test_pages_expire_after_public_cache_seconds(cache_app, monkeypatch):
     now = [1000.0]
     monkeypatch.setattr(pagecache.time, "monotonic", lambda: now[0])
-    client = cache_app.test_client()
+    client, _ = with_session(cache_app)  # past organizer.sharedcache, which keeps its own clock
     client.get("/_cache/event")
     now[0] += 59
     client.get("/_cache/event")

@@ -1,8 +1,8 @@
 """What everyone sees: upcoming meetings, a campaign's story, an event's page; and the health check.
 
-The pages keep the default ``Cache-Control: no-store`` (the header shows who is signed in and the
-event page carries a session-bound CSRF token in its RSVP form); for anonymous visitors they are
-rendered at most once per PUBLIC_CACHE_SECONDS per process (organizer.pagecache).
+For anonymous visitors the pages are rendered at most once per PUBLIC_CACHE_SECONDS per process, and
+visitors without a session all get the same bytes, which may be kept by shared caches
+(organizer.pagecache, organizer.sharedcache); everyone else gets ``Cache-Control: no-store``.
 """
 
 from __future__ import annotations
@@ -122,6 +122,14 @@ def event(slug: str):
         return render_template("public/event.html", **event_page_context(found))
 
     return pagecache.cached_page(("public.event", slug), render)
+
+
+@bp.get("/csrf-token")
+def csrf_token():
+    """The visitor's CSRF token, for a form on a page served the same to every visitor without a
+    session (the RSVP form: static/js/rsvp.js asks when someone starts filling it in). Starts the
+    session that the token is bound to; never cached (the default ``no-store``)."""
+    return jsonify(csrf_token=pagecache.csrf_token())
 
 
 @bp.get("/healthz")

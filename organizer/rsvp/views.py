@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from organizer.campaigns.forms import show_error
-from organizer.extensions import db, limiter
+from organizer.extensions import csrf, db, limiter
 from organizer.models import RsvpStatus
 from organizer.rsvp import bp
 from organizer.rsvp.forms import ConfirmForm, answers_from, manage_form_for, rsvp_form_for
@@ -42,6 +42,7 @@ def _status_line(status: RsvpStatus, position: int | None) -> str:
 
 @bp.route("/e/<slug>/rsvp", methods=["POST"])
 @limiter.limit(lambda: current_app.config["RSVP_RATE_LIMIT"])
+@csrf.exempt  # the form checks its own token (FlaskForm), so that a missing one keeps what was typed
 def submit(slug: str):
     event = _public_event_or_404(slug)
     form = rsvp_form_for(event)
@@ -49,6 +50,11 @@ def submit(slug: str):
     if posted_questions - set(form._question_names):
         abort(400)  # answers to questions this event doesn't ask: a stale or forged form
     if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            # The page came without a token (served the same to everyone, and no JavaScript fetched
+            # one) or the session ended. Nothing is kept; the form comes back filled in, with a token.
+            form.form_errors.append(_("Nearly there: press the button again to send your RSVP. "
+                                      "(We check that every RSVP is sent from this page.)"))
         return _form_page(event, form, 400)
     if form.website.data:
         # The honeypot was filled in: answer like a success, keep nothing.

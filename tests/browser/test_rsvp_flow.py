@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from organizer.extensions import db
 from organizer.models import OutboxMessage, QuestionKind, Rsvp, RsvpStatus
@@ -136,3 +136,26 @@ def test_someone_else_using_my_address_leaves_my_link_working(phone: Page, base_
     expect(phone.locator("#ticket svg")).to_be_visible()
     phone.goto(amina_link)
     expect(phone.get_by_role("heading", name="This link doesn't work")).to_be_visible()
+
+
+def test_a_phone_without_javascript_rsvps_with_one_more_press(browser, base_url):
+    """The event page is the same for every visitor without a session, so it holds no CSRF token;
+    without JavaScript to fetch one, the server keeps what was typed and asks for one more press."""
+    campaign = builders.make_campaign(owner=builders.make_user())
+    builders.make_event(campaign, slug="no-js", title="Vigil for Homs", capacity=40)
+    context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 844},
+                                  java_script_enabled=False)
+    page = context.new_page()
+    try:
+        open_event(page, "no-js")
+        fill_rsvp(page, "Amina Haddad", "amina@example.org")
+        page.get_by_role("button", name="RSVP").click()
+        expect(page.get_by_text("press the button again to send your RSVP")).to_be_visible()
+        expect(page.get_by_label("Your name")).to_have_value("Amina Haddad")
+        assert db.session.scalar(select(func.count(Rsvp.id))) == 0
+        page.get_by_role("button", name="RSVP").click()
+        expect(page.get_by_text("You're going!")).to_be_visible()
+        db.session.expire_all()
+        assert db.session.scalar(select(Rsvp.name)) == "Amina Haddad"
+    finally:
+        context.close()

@@ -14,7 +14,12 @@ def csrf_from(html: str) -> str:
 
 
 def csrf(client, path: str = "/auth/login") -> str:
-    return csrf_from(client.get(path).get_data(as_text=True))
+    """The token a browser would send from the form on ``path``. A public page served to a visitor
+    without a session has an empty token field, which rsvp.js fills in from /csrf-token."""
+    html = client.get(path).get_data(as_text=True)
+    if 'name="csrf_token" type="hidden" value=""' in html:
+        return client.get("/csrf-token").get_json()["csrf_token"]
+    return csrf_from(html)
 
 
 def sign_in(client, email: str, password: str, next_url: str | None = None):

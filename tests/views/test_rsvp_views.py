@@ -49,8 +49,26 @@ def token_for(client, path):
     return csrf_from(client.get(path).get_data(as_text=True))
 
 
+def event_page_token(client, event) -> str:
+    """What a browser does: the event page carries the token of the visitor's session; without a
+    session it carries none and rsvp.js asks /csrf-token for one."""
+    html = client.get(f"/e/{event.slug}").get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]*)"', html)
+    if match and match.group(1):
+        return match.group(1)
+    return client.get("/csrf-token").get_json()["csrf_token"]
+
+
+def test_the_event_page_has_no_token_until_the_visitor_has_a_session(client, event):
+    first = client.get("/e/lmc")
+    assert 'name="csrf_token" type="hidden" value=""' in first.get_data(as_text=True)
+    assert "Set-Cookie" not in first.headers
+    token = client.get("/csrf-token").get_json()["csrf_token"]
+    assert f'name="csrf_token" type="hidden" value="{token}"' in client.get("/e/lmc").get_data(as_text=True)
+
+
 def submit(client, event, **fields):
-    data = {"csrf_token": token_for(client, f"/e/{event.slug}"), "name": "Amina", **fields}
+    data = {"csrf_token": event_page_token(client, event), "name": "Amina", **fields}
     return client.post(f"/e/{event.slug}/rsvp", data=data)
 
 
@@ -224,6 +242,31 @@ def test_missing_csrf_token_is_refused(client, event):
     assert rsvp_count() == 0
 
 
+@pytest.mark.parametrize("token", ["", "forged-token"])
+def test_without_a_valid_token_the_form_comes_back_filled_in_with_a_token_and_one_more_press_sends_it(
+        client, event, token):
+    """A phone without JavaScript got the shared event page, which has no token."""
+    fields = {"name": "Amina Haddad", "email": "amina@example.org", "guests": "1"}
+    response = client.post("/e/lmc/rsvp", data={"csrf_token": token, **fields})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert rsvp_count() == 0
+    assert "press the button again to send your RSVP" in html
+    assert 'value="Amina Haddad"' in html and 'value="amina@example.org"' in html
+    again = client.post("/e/lmc/rsvp", data={"csrf_token": csrf_from(html), **fields})
+    assert again.status_code == 303
+    assert rsvp_count() == 1
+
+
+def test_a_token_from_another_session_is_refused(client, app, event):
+    stranger = app.test_client()
+    stolen = stranger.get("/csrf-token").get_json()["csrf_token"]
+    client.get("/csrf-token")
+    response = client.post("/e/lmc/rsvp", data={"csrf_token": stolen, "name": "Amina"})
+    assert response.status_code == 400
+    assert rsvp_count() == 0
+
+
 def test_answers_to_questions_that_dont_exist_are_refused(client, event, campaign):
     other = builders.make_event(campaign)
     foreign = builders.make_question(other)
@@ -257,7 +300,7 @@ def test_honeypot_looks_like_success_and_keeps_nothing(client, event):
 
 def test_closed_rsvps_answer_with_the_reason(client, campaign):
     late = builders.make_event(campaign, slug="late")
-    token = token_for(client, "/e/late")
+    token = event_page_token(client, late)
     late.rsvp_deadline = utcnow() - timedelta(minutes=1)
     db.session.commit()
     response = client.post("/e/late/rsvp", data={"csrf_token": token, "name": "Amina"})

@@ -1,18 +1,65 @@
-// RSVP form: one press sends once. A double tap on a phone would otherwise post twice
-// (harmless, but the second post emails a fresh private link). Works without this file too.
+// RSVP form.
+// 1. The event page is served the same to every visitor who has no session yet, so its form has no
+//    CSRF token: it is fetched from data-csrf-url once someone starts filling the form in (or at
+//    the latest when they send it). Without this file the server asks them to press again.
+// 2. One press sends once. A double tap on a phone would otherwise post twice (harmless, but the
+//    second post emails a fresh private link).
 (function () {
   "use strict";
+
+  function tokenInput(form) {
+    return form.querySelector("input[name=csrf_token]");
+  }
+
+  function ensureToken(form) {
+    var input = tokenInput(form);
+    if (!input || input.value || !form.dataset.csrfUrl) {
+      return Promise.resolve();
+    }
+    if (!form._tokenRequest) {
+      form._tokenRequest = fetch(form.dataset.csrfUrl, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      })
+        .then(function (response) {
+          if (!response.ok) throw new Error(response.status);
+          return response.json();
+        })
+        .then(function (data) {
+          input.value = data.csrf_token;
+        })
+        .catch(function () {
+          form._tokenRequest = null; // offline for a moment: try again later, or the server asks to press again
+        });
+    }
+    return form._tokenRequest;
+  }
+
+  function markSending(form) {
+    form.dataset.sent = "1";
+    form.querySelectorAll("button[type=submit]").forEach(function (button) {
+      button.setAttribute("aria-disabled", "true");
+      button.classList.add("is-sending");
+    });
+  }
+
   document.querySelectorAll("form[data-once]").forEach(function (form) {
+    form.addEventListener("focusin", function () {
+      ensureToken(form);
+    });
     form.addEventListener("submit", function (event) {
       if (form.dataset.sent === "1") {
         event.preventDefault();
         return;
       }
-      form.dataset.sent = "1";
-      form.querySelectorAll("button[type=submit]").forEach(function (button) {
-        button.setAttribute("aria-disabled", "true");
-        button.classList.add("is-sending");
-      });
+      markSending(form);
+      var input = tokenInput(form);
+      if (input && !input.value && form.dataset.csrfUrl) {
+        event.preventDefault();
+        ensureToken(form).then(function () {
+          HTMLFormElement.prototype.submit.call(form);
+        });
+      }
     });
   });
   // Back to the page from the browser's cache: the form may be sent again.
