@@ -7,14 +7,29 @@ these functions take it as an argument: the database keeps hashes only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import current_app
 from flask_babel import gettext as _
 
-from organizer.models import Rsvp, RsvpStatus
+from organizer.models import Event, Rsvp, RsvpStatus
 from organizer.services import calendar, mail
 
 
-def _context(rsvp: Rsvp, token: str | None = None) -> dict:
+@dataclass(frozen=True)
+class NewRsvp:
+    """What the emails read of an RSVP just written with a plain INSERT (services.rsvps.create_rsvp),
+    so that no ORM object has to be built, flushed or reloaded for them."""
+
+    id: int
+    event: Event
+    name: str
+    email: str
+    guests: int
+    status: RsvpStatus
+
+
+def _context(rsvp: Rsvp | NewRsvp, token: str | None = None) -> dict:
     from organizer.templating import event_datetime
 
     event = rsvp.event
@@ -34,11 +49,11 @@ def _context(rsvp: Rsvp, token: str | None = None) -> dict:
     return context
 
 
-def _ics(rsvp: Rsvp) -> str:
+def _ics(rsvp: Rsvp | NewRsvp) -> str:
     return calendar.event_ics(rsvp.event).decode("utf-8")
 
 
-def rsvp_received(rsvp: Rsvp, token: str, position: int | None) -> None:
+def rsvp_received(rsvp: Rsvp | NewRsvp, token: str, position: int | None) -> None:
     """Confirmation (going, with the calendar file) or "you're on the waitlist"."""
     if not rsvp.email:
         return

@@ -44,17 +44,30 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from organizer.database import is_sqlite
 from organizer.extensions import db
-from organizer.models import Answer, EmailPolicy, Event, EventStatus, QuestionKind, Rsvp, RsvpStatus, User
+from organizer.models import (
+    Answer,
+    EmailPolicy,
+    Event,
+    EventStatus,
+    QuestionKind,
+    Rsvp,
+    RsvpSource,
+    RsvpStatus,
+    User,
+)
 from organizer.services import permissions, rsvp_mail
 from organizer.services.errors import Conflict, DomainError, NotFound, ValidationFailed
 from organizer.services.permissions import Action
-from organizer.services.text import without_bidi_controls
+from organizer.services.text import fold_for_search, without_bidi_controls
 from organizer.services.tokens import hash_token, new_token, ticket_token_for
 from organizer.services.validation import is_valid_id
 from organizer.timeutil import utcnow
@@ -371,6 +384,53 @@ def _neutral_duplicate(event: Event, existing: Rsvp, would_be: RsvpStatus) -> Rs
     return RsvpReceipt(would_be, position, None, True)
 
 
+def _lock_for_new_rsvp(event: Event) -> None:
+    """``lock_event`` for ``create_rsvp``: the same row lock, but only what can have changed while we
+    waited for it (status, end, deadline, capacity) is read back, as plain columns into ``event``.
+
+    The event was loaded moments ago by the request; its questions, email policy and guest limit had
+    already checked the input before the lock, as they always did. A full ORM reload with
+    ``populate_existing`` cost more CPU than any other statement of an RSVP."""
+    columns = (Event.status, Event.ends_at, Event.rsvp_deadline, Event.capacity)
+    query = select(*columns).where(Event.id == event.id)
+    if is_sqlite(db.session):
+        result = db.session.execute(text("UPDATE event SET id = id WHERE id = :id"), {"id": event.id})
+        if result.rowcount == 0:
+            raise NotFound(_("No such event."))
+    else:
+        query = query.with_for_update(of=Event)
+    row = db.session.execute(query).one_or_none()
+    if row is None:
+        raise NotFound(_("No such event."))
+    for column, value in zip(columns, row, strict=True):
+        set_committed_value(event, column.key, value)
+
+
+def _insert_new_rsvp(values: dict) -> int | None:
+    """INSERT ... ON CONFLICT (event, address) DO NOTHING RETURNING id: None when the address already
+    has an RSVP for this event. One statement where a duplicate check, a savepoint, the insert and its
+    release were four; the conflict also covers a row written without the event lock (a walk-in added
+    at the door with the same address at this very moment)."""
+    dialect = sqlite_insert if is_sqlite(db.session) else postgresql_insert
+    return db.session.scalar(
+        dialect(Rsvp)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[Rsvp.event_id, Rsvp.email_normalized])
+        .returning(Rsvp.id)
+    )
+
+
+def _position_of_new(event_id: int, rsvp_id: int, created_at: datetime) -> int:
+    ahead = db.session.scalar(
+        select(func.count(Rsvp.id)).where(
+            Rsvp.event_id == event_id,
+            Rsvp.status == RsvpStatus.WAITLISTED,
+            (Rsvp.created_at < created_at) | ((Rsvp.created_at == created_at) & (Rsvp.id < rsvp_id)),
+        )
+    )
+    return int(ahead or 0) + 1
+
+
 def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str | None = None,
                 guests: int = 0, consent: bool = False, answers: dict | None = None,
                 now: datetime | None = None) -> RsvpReceipt:
@@ -378,6 +438,9 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
 
     Runs under the event lock; the caller commits. Emails (confirmation, waitlisted, or the link again
     for an address that already has an RSVP) are written to the outbox in the same transaction.
+
+    A new RSVP is written with plain INSERTs (the RSVP, its answers, its email), not ORM objects: the
+    unit of work's flushes were a fifth of an RSVP's CPU, and nothing here needs the object afterwards.
     """
     check_open(event, now)
     name = _clean_name(name)
@@ -386,10 +449,7 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
     guests = _clean_guests(event, guests)
     cleaned_answers = clean_answers(event, answers)
 
-    # Held across the lock: reloading the event drops its link to the campaign, and the email needs it;
-    # while this reference lives the campaign stays in the session and costs no query.
-    campaign = event.campaign
-    event = lock_event(event.id)
+    _lock_for_new_rsvp(event)
     check_open(event, now)  # the organizer may have cancelled while we waited for the lock
     counts = summary(event)
     if counts.waitlisted_rsvps and counts.places_left:
@@ -398,43 +458,35 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
 
     party = 1 + guests
     status = RsvpStatus.GOING if _fits(party, counts) else RsvpStatus.WAITLISTED
-    existing = _rsvp_with_email(event, email_normalized)
-    if existing is not None and existing.status is not RsvpStatus.CANCELLED:
-        return _neutral_duplicate(event, existing, status)
-
     moment = utcnow()
-    if existing is not None:
-        # They cancelled earlier and are coming back: the old row becomes a new arrival.
-        rsvp = existing
-        rsvp.name, rsvp.email, rsvp.phone = name, email, phone
-        rsvp.guests, rsvp.consent_contact, rsvp.status = guests, bool(consent), status
-        rsvp.created_at = rsvp.status_changed_at = moment
-        db.session.execute(delete(Answer).where(Answer.rsvp_id == rsvp.id))
-        db.session.expire(rsvp, ["answers"])
-    else:
-        rsvp = Rsvp(event_id=event.id, name=name, email=email, email_normalized=email_normalized,
-                    phone=phone, guests=guests, consent_contact=bool(consent), status=status,
-                    created_at=moment, status_changed_at=moment)
-    token = _issue_tokens(rsvp)
-    try:
-        # The lock already serializes RSVPs; the savepoint covers rows written without it
-        # (a walk-in added at the door with the same address at this very moment).
-        with db.session.begin_nested():
-            db.session.add(rsvp)
-            db.session.flush()
-    except IntegrityError:
+    token = new_token()
+    values = dict(event_id=event.id, name=name, search_name=fold_for_search(name), email=email,
+                  email_normalized=email_normalized, phone=phone, guests=guests, consent_contact=bool(consent),
+                  status=status, source=RsvpSource.ONLINE, manage_token_hash=hash_token(token),
+                  ticket_token_hash=hash_token(ticket_token_for(token)), created_at=moment,
+                  status_changed_at=moment)
+    rsvp_id = _insert_new_rsvp(values)
+    if rsvp_id is None:
         existing = _rsvp_with_email(event, email_normalized)
         if existing is None:
-            raise
-        return _neutral_duplicate(event, existing, status)
-    for question_id, value in cleaned_answers.items():
-        db.session.add(Answer(rsvp_id=rsvp.id, question_id=question_id, value=value))
-    db.session.flush()
-    position = waitlist_position(rsvp)
-    if rsvp.email:
-        rsvp_mail.rsvp_received(rsvp, token, position)
-    del campaign
-    return RsvpReceipt(status, position, None if rsvp.email else token, bool(rsvp.email))
+            raise Conflict(_("Something changed while we saved your RSVP. Try again."))
+        if existing.status is not RsvpStatus.CANCELLED:
+            return _neutral_duplicate(event, existing, status)
+        # They cancelled earlier and are coming back: the old row becomes a new arrival.
+        rsvp_id = existing.id
+        db.session.execute(delete(Answer).where(Answer.rsvp_id == rsvp_id))
+        db.session.execute(
+            update(Rsvp).where(Rsvp.id == rsvp_id)
+            .values(**{key: value for key, value in values.items() if key not in {"event_id", "email_normalized", "source"}})
+        )
+        db.session.expire(existing)
+    if cleaned_answers:
+        db.session.execute(insert(Answer), [{"rsvp_id": rsvp_id, "question_id": question_id, "value": value}
+                                            for question_id, value in cleaned_answers.items()])
+    position = _position_of_new(event.id, rsvp_id, moment) if status is RsvpStatus.WAITLISTED else None
+    if email:
+        rsvp_mail.rsvp_received(rsvp_mail.NewRsvp(rsvp_id, event, name, email, guests, status), token, position)
+    return RsvpReceipt(status, position, None if email else token, bool(email))
 
 
 # --- Finding by link ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from organizer.models import (
     RsvpStatus,
 )
 from organizer.services import events as event_service
-from organizer.services import rsvps
+from organizer.services import checkins, rsvps
 from organizer.services.errors import Conflict, PermissionDenied, ValidationFailed
 from organizer.services.rsvps import ClosedReason, RsvpsClosed
 from organizer.services.tokens import hash_token, ticket_token_for
@@ -414,23 +414,32 @@ def test_rsvp_again_after_cancelling_rejoins_as_a_new_arrival(campaign):
     assert outbox_to("amina@example.org")[-1].subject.startswith("You're on the waitlist")
 
 
-def test_a_duplicate_written_without_the_lock_still_gets_the_neutral_answer(campaign, monkeypatch):
-    """The savepoint catches the unique index when a row appeared outside the lock (e.g. a walk-in)."""
+def test_a_duplicate_written_without_the_lock_still_gets_the_neutral_answer(campaign):
+    """The duplicate check is the INSERT's ON CONFLICT on the unique index, not a look beforehand, so a
+    row written without the event lock (a walk-in at the door) is caught the same way."""
     event = builders.make_event(campaign)
-    rsvp(event, "Amina", email="amina@example.org")
-    calls = []
-
-    def first_misses(event_, email):
-        calls.append(email)
-        if len(calls) == 1:
-            return None  # as if the other row were not committed yet when we looked
-        return db.session.scalar(select(Rsvp).where(Rsvp.email_normalized == email))
-
-    monkeypatch.setattr(rsvps, "_rsvp_with_email", first_misses)
+    walk_in = checkins.walk_in(event, "Amina", "amina@example.org", actor_user=None, door_link=None,
+                               idempotency_key="walk-in-amina")
+    assert walk_in.created
+    db.session.commit()
     receipt = rsvp(event, "Amina twice", email="amina@example.org")
-    assert receipt.manage_token is None and receipt.status is RsvpStatus.GOING
+    assert receipt.manage_token is None and receipt.status is RsvpStatus.GOING and receipt.emailed
     assert db.session.scalar(select(func.count(Rsvp.id))) == 1
-    assert len(outbox_to("amina@example.org")) == 2
+    assert row("Amina").name == "Amina"  # untouched
+    assert len(outbox_to("amina@example.org")) == 1  # the "you already have an RSVP" email
+
+
+def test_coming_back_after_cancelling_reuses_the_row_as_a_new_arrival(campaign):
+    event = builders.make_event(campaign, capacity=10)
+    first = rsvp(event, "Amina", email="amina@example.org", answers=None)
+    assert first.status is RsvpStatus.GOING
+    rsvps.cancel_rsvp(row("Amina"))
+    db.session.commit()
+    again = rsvp(event, "Amina Back", email="amina@example.org", guests=0)
+    assert again.status is RsvpStatus.GOING and again.manage_token is None
+    rows = db.session.scalars(select(Rsvp)).all()
+    assert [(r.name, r.status, r.search_name) for r in rows] == [("Amina Back", RsvpStatus.GOING, "amina back")]
+    assert "Amina Back" in outbox_to("amina@example.org")[-1].body_text
 
 
 # --- Changing, cancelling, deleting --------------------------------------------------------------

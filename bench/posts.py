@@ -1,0 +1,190 @@
+"""CPU time and SQL statements of the two POSTs the wrk bench measures, in-process, on a COPY of the bench
+database (the POSTs write: never point this at ``organizer_bench`` itself):
+
+    createdb -U postgres -h 127.0.0.1 -T organizer_bench organizer_bench_posts
+    .venv/bin/python -m bench.posts --database organizer_bench_posts            # both, CPU and statements
+    .venv/bin/python -m bench.posts --database organizer_bench_posts --only rsvp --profile
+
+The app runs with the production configuration (CSRF on, a strong SECRET_KEY, caches as configured)
+through Flask's test client. RSVPs: the event page is read once for the session cookie and CSRF token,
+then each POST is a distinct supporter, like ``bench/rsvp.lua``. Taps: a door-link session, each tap a
+different person not checked in yet, multipart and ``Accept: application/json`` like ``static/js/door.js``.
+CPU time is ``time.process_time`` per request, best of ``--rounds`` rounds of ``-n`` requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import secrets
+import time
+
+BASE_URL = "http://localhost"
+# Before anything imports organizer.config, which reads the environment once.
+os.environ.update(
+    ORGANIZER_ENV="production",
+    SECRET_KEY=secrets.token_urlsafe(48),
+    SESSION_COOKIE_SECURE="false",
+    HSTS="false",
+    RATELIMIT_ENABLED="false",
+    BASE_URL=BASE_URL,
+    MAIL_BACKEND="memory",
+)
+
+from bench import data, pg  # noqa: E402
+
+
+def _make_app(database: str):
+    from organizer import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": pg.sqlalchemy_url(database)})
+    # Plain http like the wrk bench (the production config's https would make Flask-WTF ask for a Referer).
+    app.config["PREFERRED_URL_SCHEME"] = "http"
+    return app
+
+
+class Statements:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, *args) -> None:
+        self.count += 1
+
+
+def _fixed_cookie(app, client):
+    """A client that sends the cookie ``client`` holds now on every request, like wrk: a session
+    that grew with each response (the RSVP's flash messages) would measure the cookie, not the POST."""
+    cookie = "; ".join(f"{c.key}={c.value}" for c in client._cookies.values())
+    fixed = app.test_client(use_cookies=False)
+    fixed.environ_base["HTTP_COOKIE"] = cookie
+    return fixed
+
+
+def _rsvp_requests(app, client):
+    from bench.browser import find_form
+
+    page = client.get(f"/e/{data.POPULAR_SLUG}")
+    form = find_form(page.get_data(as_text=True), "/rsvp")
+    client = _fixed_cookie(app, client)
+    fields = {name for name, _value in form.fields}
+    path = form.action or f"/e/{data.POPULAR_SLUG}/rsvp"
+    tag = secrets.token_hex(3)
+    for n in itertools.count(1):
+        overrides = {"name": f"Posts Bench {tag} {n}", "email": f"posts-{tag}-{n}@example.org"}
+        body = dict(form.values(**{k: v for k, v in overrides.items() if k in fields}))
+        yield lambda body=body: client.post(path, data=body)
+
+
+def _open_rsvp_ids(app, event_id: int) -> list[int]:
+    from sqlalchemy import text
+
+    from organizer.extensions import db
+
+    with app.app_context():
+        ids = db.session.scalars(text(
+            "SELECT r.id FROM rsvp r WHERE r.event_id = :e AND r.status = 'going'"
+            " AND NOT EXISTS (SELECT 1 FROM check_in c WHERE c.rsvp_id = r.id) ORDER BY r.id DESC"),
+            {"e": event_id}).all()
+        db.session.remove()
+    return list(ids)
+
+
+def _tap_requests(app, client):
+    from bench.browser import find_form
+    from sqlalchemy import text
+
+    from organizer.extensions import db
+
+    with app.app_context():
+        event_id = db.session.scalar(text("SELECT id FROM event WHERE slug = :s"), {"s": data.POPULAR_SLUG})
+        db.session.remove()
+    assert client.get(f"/door/{data.DOOR_LINK_TOKEN}").status_code in {302, 303}
+    page = client.get(f"/door/e/{event_id}")
+    form = find_form(page.get_data(as_text=True), "/check-in")
+    client = _fixed_cookie(app, client)
+    tag = secrets.token_hex(3)
+    # One boundary for every tap, as bench/run.py gives wrk (a browser makes a new one per request).
+    boundary = os.environ.get("BOUNDARY", "----benchFormBoundary7MA4YWxkTrZu0gW")
+    for n, rsvp_id in enumerate(_open_rsvp_ids(app, event_id)):
+        this_boundary = boundary if boundary != "random" else "----WebKitFormBoundary" + secrets.token_hex(8)
+        body = "".join(
+            f'--{this_boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            for name, value in form.values(idempotency_key=f"posts{tag}{n:08d}")
+        ) + f"--{this_boundary}--\r\n"
+        yield lambda body=body, rsvp_id=rsvp_id, b=this_boundary: client.post(
+            f"/door/e/{event_id}/rsvps/{rsvp_id}/check-in", data=body.encode(),
+            content_type=f"multipart/form-data; boundary={b}", headers={"Accept": "application/json"})
+
+
+def _measure(name: str, requests, engine, n: int, rounds: int, profile: bool) -> None:
+    from sqlalchemy import event
+
+    for _ in range(5):  # warm-up: imports, templates, connections
+        response = next(requests)()
+        assert response.status_code in {200, 303}, (response.status_code, response.get_data(as_text=True)[:500])
+    counter = Statements()
+    event.listen(engine, "before_cursor_execute", counter)
+    response = next(requests)()
+    event.remove(engine, "before_cursor_execute", counter)
+    statements = counter.count
+    best = None
+    for _ in range(rounds):
+        batch = [next(requests) for _ in range(n)]
+        cpu = time.process_time()
+        for send in batch:
+            response = send()
+            assert response.status_code in {200, 303}, response.status_code
+        per = (time.process_time() - cpu) / n * 1e6
+        best = per if best is None else min(best, per)
+    print(f"{name}: HTTP {response.status_code}, {best:,.0f} µs CPU a request (best of {rounds} × {n}), "
+          f"{statements} SQL statements")
+    if os.environ.get("CPROFILE"):
+        import cProfile
+        import pstats
+
+        batch = [next(requests) for _ in range(n)]
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+        for send in batch:
+            send()
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(int(os.environ["CPROFILE"]))
+    if profile:
+        from pyinstrument import Profiler
+
+        batch = [next(requests) for _ in range(n)]
+        profiler = Profiler(interval=0.001)
+        profiler.start()
+        for send in batch:
+            send()
+        profiler.stop()
+        print(profiler.output_text(unicode=True, color=False, show_all=bool(os.environ.get("SHOW_ALL"))))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.posts")
+    parser.add_argument("--database", required=True, help="a copy of organizer_bench: the POSTs write")
+    parser.add_argument("--only", choices=["rsvp", "check_in"])
+    parser.add_argument("-n", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args(argv)
+    if args.database == "organizer_bench":
+        parser.error("copy the bench database first: these POSTs write")
+
+    from organizer.extensions import db
+
+    app = _make_app(args.database)
+    with app.app_context():
+        engine = db.engine
+    if args.only in (None, "rsvp"):
+        _measure("RSVP POST", _rsvp_requests(app, app.test_client()), engine, args.n, args.rounds, args.profile)
+    if args.only in (None, "check_in"):
+        _measure("check-in POST (door.js)", _tap_requests(app, app.test_client()), engine, args.n, args.rounds,
+                 args.profile)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
