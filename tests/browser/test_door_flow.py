@@ -252,3 +252,26 @@ def test_coordinator_downloads_an_event_list_with_answers(desktop: Page):
         rows = list(csv.reader(handle))
     assert rows[0] == ["Name", "Step-free access?"]
     assert ["Bilal Haddad", "Yes"] in rows and ["Carla Mendes", ""] in rows
+
+
+def test_in_a_long_list_the_volunteer_finds_someone_through_the_server_and_checks_them_in(phone: Page, app,
+                                                                                         monkeypatch):
+    monkeypatch.setitem(app.config, "DOOR_LIST_LIMIT", 2)  # the first 2 shown; the rest found by searching
+    _campaign, event, people = door_world()
+    dana = people["Dana Cohen"]
+    sign_in(phone, "door@example.org")
+    phone.goto(f"/door/e/{event.id}")
+    expect(phone.get_by_text("Showing 2 of 5. Type a name to find someone.")).to_be_visible()
+    expect(phone.locator(f"#rsvp-{dana.id}")).to_have_count(0)
+
+    asked = []
+    phone.on("request", lambda request: asked.append(request.url) if "part=results" in request.url else None)
+    phone.get_by_label("Find a name").fill("cohen")
+    row = phone.locator(f"#rsvp-{dana.id}")
+    expect(row).to_be_visible()
+    expect(phone.locator(".door-row")).to_have_count(1)
+    assert asked and all("q=cohen" in url for url in asked[-1:])
+    row.get_by_role("button", name="Check in").click()
+    expect(row.locator("[data-state]")).to_contain_text("Checked in")
+    expect(phone.locator("[data-count=checked_in]").first).to_have_text("1")
+    assert entries_for(dana) == 1

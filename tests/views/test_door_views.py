@@ -84,6 +84,25 @@ def test_search_without_javascript(client, login, world):
     assert "No one matches" in html and "zzz" in html
 
 
+def test_door_js_search_gets_the_matches_only_with_working_check_in_forms(client, login, world):
+    login(world["door"])
+    url = f"/door/e/{world['event'].id}"
+    part = client.get(f"{url}?q=bil&part=results")
+    html = part.get_data(as_text=True)
+    assert part.status_code == 200
+    assert html.lstrip().startswith('<div class="door-results" data-door-results data-door-server-search>')
+    assert "Bilal Haddad" in html and "Amina Yusuf" not in html
+    assert "<html" not in html and "door-dock" not in html and "data-count" not in html
+    form_action = re.search(r'action="([^"]+/check-in)"', html).group(1)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1)
+    tapped = client.post(form_action, data={"csrf_token": token, "idempotency_key": key},
+                         headers={"Accept": "application/json"})
+    assert tapped.status_code == 200, tapped.get_data(as_text=True)
+    assert form_action.endswith(f"/{world['bilal'].id}/check-in")
+    assert "No one matches" in client.get(f"{url}?q=zzz&part=results").get_data(as_text=True)
+
+
 def test_a_long_list_shows_the_first_names_and_a_search_finds_the_rest(app, client, login, world, monkeypatch):
     monkeypatch.setitem(app.config, "DOOR_LIST_LIMIT", 1)
     extra, _, _ = builders.make_rsvp(world["event"], name="Zaid Zayed", email=None)

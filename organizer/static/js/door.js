@@ -96,6 +96,7 @@
     var mine = ++asked;
     var url = new URL(root.getAttribute("data-list-url"), window.location.href);
     if (search.value.trim()) { url.searchParams.set("q", search.value.trim()); }
+    url.searchParams.set("part", "results");  // the matches only, not the whole page
     results.setAttribute("aria-busy", "true");
     fetch(url.pathname + url.search, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (response) {
