@@ -50,11 +50,10 @@ def submit(slug: str):
     if posted_questions - set(form._question_names):
         abort(400)  # answers to questions this event doesn't ask: a stale or forged form
     if not form.validate_on_submit():
-        if "csrf_token" in form.errors:
-            # The page came without a token (served the same to everyone, and no JavaScript fetched
-            # one) or the session ended. Nothing is kept; the form comes back filled in, with a token.
-            form.form_errors.append(_("Nearly there: press the button again to send your RSVP. "
-                                      "(We check that every RSVP is sent from this page.)"))
+        # Without a valid token (the page was the one served to everyone and no JavaScript fetched
+        # one, or the session ended) nothing is kept; the form comes back filled in, with a token.
+        # If that was all that was wrong, one more press sends it.
+        form.send_again = set(form.errors) == {"csrf_token"}
         return _form_page(event, form, 400)
     if form.website.data:
         # The honeypot was filled in: answer like a success, keep nothing.

@@ -253,9 +253,18 @@ def test_without_a_valid_token_the_form_comes_back_filled_in_with_a_token_and_on
     assert rsvp_count() == 0
     assert "press the button again to send your RSVP" in html
     assert 'value="Amina Haddad"' in html and 'value="amina@example.org"' in html
+    assert "Please correct the highlighted fields" not in html
     again = client.post("/e/lmc/rsvp", data={"csrf_token": csrf_from(html), **fields})
     assert again.status_code == 303
     assert rsvp_count() == 1
+
+
+def test_without_a_token_and_with_a_mistake_the_page_asks_only_to_correct_it(client, event):
+    response = client.post("/e/lmc/rsvp", data={"csrf_token": "", "name": "", "email": "amina@"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Please correct the highlighted fields" in html and "press the button again" not in html
+    assert csrf_from(html)  # the corrected form will carry a token
 
 
 def test_a_token_from_another_session_is_refused(client, app, event):
