@@ -23,6 +23,7 @@ RIGHT = 16
 TOP = 16
 BOTTOM = 60
 LABEL_MAX = 18
+VALUE_LABEL_MIN_BAR = 20  # narrower bars get no number above them (it would run into the next one's)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,8 @@ def bar_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[in
         parts.append(f'<g class="chart__group"><title>{escape(category)}</title>')
         for position, item in enumerate(coloured):
             value = item.values[index]
-            height = plot_height * value / top_value
+            # Never thinner than 2 units: beside a crowd of 400, five people going must still show.
+            height = max(plot_height * value / top_value, 2.0) if value > 0 else 0.0
             x = x0 + position * bar
             y = TOP + plot_height - height
             parts.append(
@@ -110,6 +112,9 @@ def bar_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[in
                 f'height="{height:.1f}" fill="{item.colour}"><title>{escape(category)}: '
                 f'{escape(item.name)} {value:,}</title></rect>'
             )
+            if value > 0 and bar >= VALUE_LABEL_MIN_BAR:
+                parts.append(f'<text x="{x + (bar - 2) / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" '
+                             f'class="chart__value" fill="#1b1b1f" font-size="12" aria-hidden="true">{value:,}</text>')
         label_x = LEFT + slot * index + slot / 2
         parts.append(f'<text x="{label_x:.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" '
                      f'class="chart__label" fill="#1b1b1f" font-size="14">{escape(_short(category, limit))}</text>')

@@ -136,6 +136,15 @@ def test_bar_chart_is_accessible_escaped_and_style_free():
     assert svg.count("<rect class=\"chart__bar") == 4
 
 
+def test_a_small_bar_beside_a_big_one_stays_visible_and_carries_its_number():
+    svg = str(charts.bar_chart(["Homs meeting", "Aleppo"], [("Going", [5, 0]), ("Crowd", [400, 0])],
+                               title="t", desc="d"))
+    heights = [float(h) for h in re.findall(r'<rect class="chart__bar[^"]*" [^>]*height="([\d.]+)"', svg)]
+    assert heights[0] >= 2 and heights[1] > 150 and heights[2] == heights[3] == 0
+    values = re.findall(r'class="chart__value"[^>]*>([^<]+)</text>', svg)
+    assert values == ["5", "400"]  # nothing written over the empty bars
+
+
 def test_line_chart_handles_one_point_and_many_labels():
     one = str(charts.line_chart(["1 Mar"], [("RSVPs", [3])], title="t", desc="d"))
     assert "<polyline" in one and "1 Mar" in one
