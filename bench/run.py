@@ -449,6 +449,14 @@ def render_table(summary: dict, export: dict | None, queries: dict, meta: dict) 
             f"{fmt(figures['p50_ms'], '{:.1f} ms')} | {fmt(figures['p99_ms'], '{:.1f} ms')} | {target or ''} | "
             f"{verdict(ok) if target else ''} |"
         )
+    flush_ms, hello = meta.get("wal_flush_ms"), summary.get("hello")
+    if flush_ms and hello and hello.get("rps"):
+        most = 2 * 1000 / flush_ms  # two sync workers, each waiting for its own commit's flush
+        lines.append("")
+        lines.append(f"One flush of the write-ahead log to this disk takes {flush_ms:.2f} ms (8 kB written and "
+                     f"fdatasync'd, as PostgreSQL does at every commit): two sync workers that each wait for it can "
+                     f"commit at most {most:,.0f} times a second, {most / hello['rps']:.0%} of hello-world, "
+                     "before doing anything else.")
     lines.append("")
     if export is not None:
         lines.append("| export | time | vs COPY | rows | peak memory (worker) | target | |")
@@ -500,6 +508,34 @@ def background_cpu(seconds: float = 3.0) -> float | None:
         return None
     total = total_after - total_before
     return (total - (idle_after - idle_before)) / total if total else None
+
+
+def wal_flush_ms(conninfo: str, seconds: float = 2.0) -> float | None:
+    """How long one flush of an 8 kB write to disk takes here, as PostgreSQL flushes its WAL at every
+    commit (wal_sync_method fdatasync, the Linux default): what pg_test_fsync's first line measures.
+
+    Written next to PostgreSQL's own data directory when this process may, so on the same disk."""
+    try:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            data_dir = Path(conn.execute("SHOW data_directory").fetchone()[0]).parent
+    except (psycopg.Error, TypeError):
+        data_dir = Path(tempfile.gettempdir())
+    folder = data_dir if os.access(data_dir, os.W_OK) else Path(tempfile.gettempdir())
+    block = os.urandom(8192)
+    try:
+        handle, name = tempfile.mkstemp(prefix="bench-wal-flush-", dir=folder)
+    except OSError:
+        return None
+    try:
+        flushes, started = 0, time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            os.pwrite(handle, block, 0)
+            os.fdatasync(handle)
+            flushes += 1
+        return (time.perf_counter() - started) / flushes * 1000
+    finally:
+        os.close(handle)
+        os.unlink(name)
 
 
 def machine() -> dict:
@@ -591,6 +627,8 @@ def main(argv: list[str] | None = None) -> int:
                                           connections=args.connections, threads=args.threads, only=only,
                                           warm_up=0 if args.quick else 2)
             meta["load"].append(background_cpu(1 if args.quick else 3))
+            if only is None or only & {"rsvp", "check_in"}:
+                meta["wal_flush_ms"] = wal_flush_ms(pg.conninfo(databases["big"]), 0.5 if args.quick else 3)
             if only is None or "export" in only:
                 export = measure_export(app, databases["big"], loaded, runs)
     finally:
