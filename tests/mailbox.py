@@ -5,21 +5,33 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from organizer.extensions import db
 from organizer.models import OutboxMessage
+from organizer.services import mail
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
 
 
+def as_sent(message: OutboxMessage) -> OutboxMessage:
+    """A message the worker renders (services.mail.enqueue_for_worker) gets, in memory only, the bodies
+    and calendar file the worker would send now; the row is not changed."""
+    if message.renderer and message.render_data:
+        bodies = mail.bodies_of(message)
+        for key in ("body_text", "body_html", "ics_attachment"):
+            set_committed_value(message, key, getattr(bodies, key))
+    return message
+
+
 def messages_to(address: str) -> list[OutboxMessage]:
-    return list(db.session.scalars(
+    return [as_sent(message) for message in db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.to_address == address.lower()).order_by(OutboxMessage.id)
-    ))
+    )]
 
 
 def all_messages() -> list[OutboxMessage]:
-    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    return [as_sent(message) for message in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
 
 
 def links_in(message: OutboxMessage) -> list[str]:

@@ -44,7 +44,9 @@ def _status_line(status: RsvpStatus, position: int | None) -> str:
 @limiter.limit(lambda: current_app.config["RSVP_RATE_LIMIT"])
 @csrf.exempt  # the form checks its own token (FlaskForm), so that a missing one keeps what was typed
 def submit(slug: str):
-    event = _public_event_or_404(slug)
+    event = rsvps.public_event_for_rsvp(slug)
+    if event is None:
+        abort(404)
     form = rsvp_form_for(event)
     posted_questions = {key for key in request.form if key.startswith("q_")}
     if posted_questions - set(form._question_names):

@@ -20,10 +20,23 @@ outbox row, the same on every attempt, so mail systems can recognize the repeat.
 Once a message is sent (or given up), its bodies and calendar file are cleared: they may carry
 private manage links or sign-in links, which are credentials the database otherwise keeps only as
 hashes. Recipient, subject, dates and the last error stay for troubleshooting.
+
+Rendered by the worker (``enqueue_for_worker``)
+-----------------------------------------------
+An RSVP's confirmation is the busiest email: rendering its text, HTML and calendar file in the request
+was about a sixth of an RSVP's CPU. Such a message is written with its recipient and subject, the name
+of a renderer (``register_renderer``) and, as JSON, what the renderer needs: ids, the locale, and the
+one-time token the link carries (until now it sat in the row inside the rendered body; it is cleared
+the same way, with the bodies, once the message is sent or given up). The worker renders it when it
+sends it, from the rows as they are then: an event moved in between is shown at its new time, and a
+message whose RSVP was deleted before it left is not sent at all (it is marked failed, "nothing to
+send"). The row is still written in the caller's transaction, so the guarantee is unchanged: no RSVP
+without its email, no email without its RSVP.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import smtplib
@@ -31,7 +44,7 @@ import socket
 import ssl
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -41,8 +54,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
+from flask_babel import force_locale, get_locale
 from jinja2 import TemplateNotFound
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from organizer.database import is_sqlite
 from organizer.extensions import db
@@ -85,16 +99,77 @@ def absolute_url(endpoint: str, **values: Any) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + adapter.build(endpoint, values)
 
 
-def enqueue_template(to_address: str, subject: str, template: str, *, ics_attachment: str = "",
-                     **context: Any) -> OutboxMessage:
-    """Render ``templates/email/<template>.txt`` (and ``.html`` when it exists) into the outbox."""
+def render_bodies(template: str, subject: str, **context: Any) -> tuple[str, str]:
+    """``templates/email/<template>.txt`` and ``.html`` (empty when there is none)."""
     context.setdefault("subject", subject)
     body_text = render_template(f"email/{template}.txt", **context)
     try:
         body_html = render_template(f"email/{template}.html", **context)
     except TemplateNotFound:
         body_html = ""
+    return body_text, body_html
+
+
+def enqueue_template(to_address: str, subject: str, template: str, *, ics_attachment: str = "",
+                     **context: Any) -> OutboxMessage:
+    """Render ``templates/email/<template>.txt`` (and ``.html`` when it exists) into the outbox."""
+    body_text, body_html = render_bodies(template, subject, **context)
     return enqueue(to_address, subject, body_text, body_html=body_html, ics_attachment=ics_attachment)
+
+
+# --- Rendered by the worker ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Bodies:
+    body_text: str
+    body_html: str = ""
+    ics_attachment: str = ""
+
+
+class NothingToSend(Exception):
+    """What the message was about is gone (e.g. the RSVP was deleted before the worker got to it)."""
+
+
+# name -> function(subject, data) returning the bodies, or None when there is nothing to send.
+Renderer = Callable[[str, dict], Bodies | None]
+_renderers: dict[str, Renderer] = {}
+
+
+def register_renderer(name: str, renderer: Renderer) -> None:
+    _renderers[name] = renderer
+
+
+def enqueue_for_worker(to_address: str, subject: str, renderer: str, data: dict[str, Any]) -> None:
+    """An outbox row (a plain INSERT, in the caller's transaction) whose bodies the worker renders
+    with ``renderer`` from ``data`` and the request's locale."""
+    data = {**data, "locale": str(get_locale() or current_app.config.get("BABEL_DEFAULT_LOCALE", "en"))}
+    db.session.execute(_INSERT_FOR_WORKER, {
+        "to_address": to_address, "subject": clean_subject(subject), "body_text": "", "body_html": "",
+        "ics_attachment": "", "renderer": renderer, "render_data": json.dumps(data, separators=(",", ":")),
+    })
+
+
+# On the table, not the mapped class: the ORM's bulk-insert path cost more than the INSERT itself.
+_INSERT_FOR_WORKER = insert(OutboxMessage.__table__)
+
+
+def bodies_of(message: OutboxMessage) -> Bodies:
+    """What the message says: as stored, or rendered now by its renderer (needs an app context)."""
+    if not message.renderer:
+        return Bodies(message.body_text, message.body_html, message.ics_attachment)
+    if not message.render_data:
+        raise NothingToSend("its content was cleared")
+    from organizer.services import rsvp_mail  # noqa: F401 (registers its renderers)
+
+    data = json.loads(message.render_data)
+    renderer = _renderers.get(message.renderer)
+    if renderer is None:
+        raise NothingToSend(f"no renderer {message.renderer!r}")
+    with force_locale(data.get("locale") or "en"):
+        bodies = renderer(message.subject, data)
+    if bodies is None:
+        raise NothingToSend("what it was about no longer exists")
+    return bodies
 
 
 # --- Building the message ------------------------------------------------------------------------
@@ -117,11 +192,12 @@ def build_email(message: OutboxMessage, settings: Mapping[str, Any], now: dateti
     email["Date"] = format_datetime((now or utcnow()).replace(tzinfo=UTC))
     email["Message-ID"] = message_id(message, settings)
     email["Auto-Submitted"] = "auto-generated"
-    email.set_content(message.body_text)
-    if message.body_html:
-        email.add_alternative(message.body_html, subtype="html")
-    if message.ics_attachment:
-        email.add_attachment(message.ics_attachment.encode("utf-8"), maintype="text", subtype="calendar",
+    bodies = bodies_of(message)
+    email.set_content(bodies.body_text)
+    if bodies.body_html:
+        email.add_alternative(bodies.body_html, subtype="html")
+    if bodies.ics_attachment:
+        email.add_attachment(bodies.ics_attachment.encode("utf-8"), maintype="text", subtype="calendar",
                              filename="event.ics", params={"method": "PUBLISH", "charset": "utf-8"})
     return email
 
@@ -303,7 +379,14 @@ def send_pending(settings: Mapping[str, Any] | None = None, limit: int = 100,
             message = db.session.get(OutboxMessage, message_id_)
             if message is None:
                 continue
-            email = build_email(message, settings, now)
+            try:
+                email = build_email(message, settings, now)
+            except NothingToSend as error:
+                db.session.rollback()
+                _finish(message_id_, OutboxStatus.FAILED, now, error=f"not sent: {error}")
+                report.failed += 1
+                log.info("outbox message %s not sent: %s", message_id_, error)
+                continue
             attempts = message.attempts
             name = f"{(message.created_at or now):%Y%m%d-%H%M%S}-{message.id:06d}"
             db.session.rollback()  # no transaction stays open while talking to the mail server
@@ -331,7 +414,7 @@ def send_pending(settings: Mapping[str, Any] | None = None, limit: int = 100,
 
 def _finish(message_id_: int, status: OutboxStatus, now: datetime, error: str = "") -> None:
     values: dict[str, Any] = {"status": status, "body_text": CLEARED, "body_html": CLEARED,
-                              "ics_attachment": CLEARED}
+                              "ics_attachment": CLEARED, "render_data": CLEARED}
     if status is OutboxStatus.SENT:
         values["sent_at"] = now
     if error:

@@ -2,7 +2,12 @@
 caller's transaction (see services/mail.py); nothing here sends anything itself.
 
 Manage links are built from BASE_URL. The token is only known at the moment it is issued, which is why
-these functions take it as an argument: the database keeps hashes only.
+these functions take it as an argument: the database keeps hashes only (and the outbox row, until the
+message is sent, the link it carries).
+
+The confirmation of a new RSVP (going or waitlisted) is rendered by the outbox worker
+(``mail.enqueue_for_worker``): the request writes the RSVP's id, the token and the waitlist position,
+and ``_render_rsvp_received`` makes the bodies and calendar file when the message is sent.
 """
 
 from __future__ import annotations
@@ -12,8 +17,11 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import gettext as _
 
+from organizer.extensions import db
 from organizer.models import Event, Rsvp, RsvpStatus
 from organizer.services import calendar, mail
+
+RSVP_RECEIVED = "rsvp_received"
 
 
 @dataclass(frozen=True)
@@ -54,16 +62,33 @@ def _ics(rsvp: Rsvp | NewRsvp) -> str:
 
 
 def rsvp_received(rsvp: Rsvp | NewRsvp, token: str, position: int | None) -> None:
-    """Confirmation (going, with the calendar file) or "you're on the waitlist"."""
+    """Confirmation (going, with the calendar file) or "you're on the waitlist", rendered by the worker."""
     if not rsvp.email:
         return
-    context = _context(rsvp, token)
-    if rsvp.status is RsvpStatus.GOING:
-        mail.enqueue_template(rsvp.email, _("You're going: %(title)s", title=rsvp.event.title),
-                              "rsvp_confirmation", ics_attachment=_ics(rsvp), **context)
+    going = rsvp.status is RsvpStatus.GOING
+    if going:
+        subject = _("You're going: %(title)s", title=rsvp.event.title)
     else:
-        mail.enqueue_template(rsvp.email, _("You're on the waitlist: %(title)s", title=rsvp.event.title),
-                              "rsvp_waitlisted", position=position, **context)
+        subject = _("You're on the waitlist: %(title)s", title=rsvp.event.title)
+    mail.enqueue_for_worker(rsvp.email, subject, RSVP_RECEIVED, {
+        "template": "rsvp_confirmation" if going else "rsvp_waitlisted",
+        "rsvp_id": rsvp.id,
+        "token": token,
+        "position": position,
+        "calendar": going,
+    })
+
+
+def _render_rsvp_received(subject: str, data: dict) -> mail.Bodies | None:
+    rsvp = db.session.get(Rsvp, data["rsvp_id"])
+    if rsvp is None:
+        return None  # deleted before the worker got to it: nobody is left to confirm
+    context = _context(rsvp, data["token"])
+    body_text, body_html = mail.render_bodies(data["template"], subject, position=data.get("position"), **context)
+    return mail.Bodies(body_text, body_html, _ics(rsvp) if data.get("calendar") else "")
+
+
+mail.register_renderer(RSVP_RECEIVED, _render_rsvp_received)
 
 
 def promoted(rsvp: Rsvp, token: str) -> None:

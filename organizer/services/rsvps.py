@@ -39,6 +39,7 @@ import hmac
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -47,8 +48,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from organizer.database import is_sqlite
@@ -209,6 +209,18 @@ def lock_event(event_id: int) -> Event:
         )
     if event is None:
         raise NotFound(_("No such event."))
+    return event
+
+
+def public_event_for_rsvp(slug: str) -> Event | None:
+    """The published (or cancelled, or past) event an RSVP is posted to, with the questions its form is
+    built from, in one query; None for a draft or no such event. Its campaign is loaded only if the
+    form comes back with errors (the event page needs it then)."""
+    event = db.session.scalars(
+        select(Event).options(joinedload(Event.questions)).where(Event.slug == slug)
+    ).unique().one_or_none()
+    if event is None or event.status is EventStatus.DRAFT:
+        return None
     return event
 
 
@@ -406,18 +418,24 @@ def _lock_for_new_rsvp(event: Event) -> None:
         set_committed_value(event, column.key, value)
 
 
+@lru_cache(maxsize=2)
+def _insert_unless_address_taken(dialect_name: str):
+    """INSERT ... ON CONFLICT (event, address) DO NOTHING RETURNING id, built once per dialect: on the
+    table, not the mapped class, so neither the ORM's bulk-insert path nor a new cache key runs per RSVP."""
+    dialect_insert = sqlite_insert if dialect_name == "sqlite" else postgresql_insert
+    table = Rsvp.__table__
+    return (dialect_insert(table)
+            .on_conflict_do_nothing(index_elements=[table.c.event_id, table.c.email_normalized])
+            .returning(table.c.id))
+
+
 def _insert_new_rsvp(values: dict) -> int | None:
-    """INSERT ... ON CONFLICT (event, address) DO NOTHING RETURNING id: None when the address already
-    has an RSVP for this event. One statement where a duplicate check, a savepoint, the insert and its
-    release were four; the conflict also covers a row written without the event lock (a walk-in added
-    at the door with the same address at this very moment)."""
-    dialect = sqlite_insert if is_sqlite(db.session) else postgresql_insert
-    return db.session.scalar(
-        dialect(Rsvp)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[Rsvp.event_id, Rsvp.email_normalized])
-        .returning(Rsvp.id)
-    )
+    """The new RSVP's id, or None when the address already has an RSVP for this event. One statement
+    where a duplicate check, a savepoint, the insert and its release were four; the conflict also
+    covers a row written without the event lock (a walk-in added at the door with the same address at
+    this very moment)."""
+    statement = _insert_unless_address_taken("sqlite" if is_sqlite(db.session) else "postgresql")
+    return db.session.execute(statement, values).scalar()
 
 
 def _position_of_new(event_id: int, rsvp_id: int, created_at: datetime) -> int:
@@ -481,7 +499,7 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
         )
         db.session.expire(existing)
     if cleaned_answers:
-        db.session.execute(insert(Answer), [{"rsvp_id": rsvp_id, "question_id": question_id, "value": value}
+        db.session.execute(insert(Answer.__table__), [{"rsvp_id": rsvp_id, "question_id": question_id, "value": value}
                                             for question_id, value in cleaned_answers.items()])
     position = _position_of_new(event.id, rsvp_id, moment) if status is RsvpStatus.WAITLISTED else None
     if email:

@@ -4,19 +4,24 @@ commit; never for a rolled-back change; a failure is retried later without a dup
 from __future__ import annotations
 
 import email
+import json
 import socket
 from datetime import timedelta
 from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from organizer.extensions import db
-from organizer.models import OutboxMessage, OutboxStatus
+from organizer.models import OutboxMessage, OutboxStatus, Rsvp, RsvpStatus
 from organizer.services import mail, rsvps
+from organizer.services.tokens import hash_token
+from organizer.templating import event_datetime
 from organizer.timeutil import utcnow
 from tests import builders
+from tests.mailbox import as_sent
 
 
 def free_port() -> int:
@@ -87,7 +92,7 @@ def rsvp_with_email(event, address="amina@example.org"):
 
 def outbox() -> list[OutboxMessage]:
     db.session.expire_all()
-    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    return [as_sent(message) for message in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
 
 
 def test_sent_once_after_commit(smtp, settings, event):
@@ -268,3 +273,71 @@ def test_the_loop_keeps_sending_until_stopped(app, event, monkeypatch):
     assert rounds == pytest.approx([0.2, 0.2, 0.1, 0.2])  # short steps, so SIGTERM is noticed quickly
     assert sorted(m["To"] for m in mail.memory_outbox) == ["amina@example.org", "late@example.org"]
     mail.memory_outbox.clear()
+
+
+# --- Rendered by the worker (the RSVP confirmation) ---------------------------------------------
+
+def _raw_rows() -> list[OutboxMessage]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_the_request_writes_what_the_worker_needs_and_the_worker_renders_the_link_and_calendar(smtp, settings,
+                                                                                              event):
+    rsvp_with_email(event)
+    db.session.commit()
+    [row] = _raw_rows()
+    assert row.body_text == row.body_html == row.ics_attachment == ""  # nothing rendered in the request
+    assert row.renderer == "rsvp_received" and row.subject == "You're going: Solidarity with Homs"
+    token = json.loads(row.render_data)["token"]
+    rsvp = db.session.scalar(select(Rsvp).where(Rsvp.email == "amina@example.org"))
+    assert rsvp.manage_token_hash == hash_token(token)  # the link the email will carry opens this RSVP
+
+    assert mail.send_pending(settings).sent == 1
+    message = smtp.mailbox.messages[0]
+    text = message.get_body(("plain",)).get_content()
+    assert f"http://localhost/r/{token}\r\n" in text and f"Your ticket: http://localhost/r/{token}#ticket" in text
+    assert f"http://localhost/r/{token}" in message.get_body(("html",)).get_content()
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "event.ics" and "SUMMARY:Solidarity with Homs" in attachment.get_content()
+    [row] = _raw_rows()
+    assert row.status is OutboxStatus.SENT and row.render_data == ""  # the token left with the mail
+
+
+def test_the_worker_tells_a_waitlisted_supporter_their_position_without_a_calendar(smtp, settings):
+    campaign = builders.make_campaign(owner=builders.make_user())
+    full = builders.make_event(campaign, title="Small room", capacity=1)
+    rsvps.create_rsvp(full, name="First", email="first@example.org")
+    receipt = rsvps.create_rsvp(full, name="Second", email="second@example.org")
+    db.session.commit()
+    assert receipt.status is RsvpStatus.WAITLISTED and receipt.waitlist_position == 1
+    mail.send_pending(settings)
+    [message] = [m for m in smtp.mailbox.messages if m["To"] == "second@example.org"]
+    assert message["Subject"] == "You're on the waitlist: Small room"
+    assert "on the waitlist — position 1." in message.get_body(("plain",)).get_content()
+    assert list(message.iter_attachments()) == []
+
+
+def test_the_worker_renders_in_the_language_of_the_request(app, smtp, settings, event):
+    with app.test_request_context("/"), force_locale("de"):
+        rsvp_with_email(event)
+        expected_date = event_datetime(event.starts_at, event.timezone)
+    db.session.commit()
+    assert json.loads(_raw_rows()[0].render_data)["locale"] == "de"
+    mail.send_pending(settings)  # the worker itself runs in the default locale
+    assert expected_date in smtp.mailbox.messages[0].get_body(("plain",)).get_content()
+    with force_locale("en"):
+        assert event_datetime(event.starts_at, event.timezone) != expected_date
+
+
+def test_an_rsvp_deleted_before_the_worker_sends_is_not_emailed(smtp, settings, event):
+    rsvp_with_email(event)
+    db.session.commit()
+    rsvps.delete_rsvp(db.session.scalar(select(Rsvp).where(Rsvp.email == "amina@example.org")))
+    db.session.commit()
+    report = mail.send_pending(settings)
+    assert (report.sent, report.failed) == (0, 1)
+    assert smtp.mailbox.messages == []
+    [row] = _raw_rows()
+    assert row.status is OutboxStatus.FAILED and row.last_error.startswith("not sent")
+    assert row.render_data == "" and mail.send_pending(settings).attempted == 0

@@ -28,7 +28,7 @@ from organizer.services.rsvps import ClosedReason, RsvpsClosed
 from organizer.services.tokens import hash_token, ticket_token_for
 from organizer.timeutil import utcnow
 from tests import builders
-from tests.mailbox import path_of
+from tests.mailbox import as_sent, path_of
 
 
 def rsvp(event, name, guests=0, email=None, **extra):
@@ -48,8 +48,8 @@ def statuses(event) -> dict[str, str]:
 
 
 def outbox_to(address) -> list[OutboxMessage]:
-    return list(db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.to_address == address).order_by(OutboxMessage.id)))
+    return [as_sent(message) for message in db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.to_address == address).order_by(OutboxMessage.id))]
 
 
 def manage_link_in(message: OutboxMessage) -> str:
