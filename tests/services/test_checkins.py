@@ -101,19 +101,19 @@ def test_only_going_rsvps_can_be_checked_in(event, status):
 def test_a_stale_sequence_loses_and_rereads(event, monkeypatch):
     """Simulate the race: another phone wrote sequence 1 between our read and our insert."""
     rsvp, _, _ = builders.make_rsvp(event)
-    real_latest = checkins.latest_entry
+    real_read = checkins._entry_with_key_and_latest
     calls = {"n": 0}
 
-    def stale_then_real(r):
+    def stale_then_real(rsvp_id, key):
         calls["n"] += 1
         if calls["n"] == 1:
             # The other phone's entry lands now, but we "read" before it.
-            db.session.add(CheckIn(event_id=r.event_id, rsvp_id=r.id, sequence=1, action=CheckInAction.CHECK_IN))
+            db.session.add(CheckIn(event_id=event.id, rsvp_id=rsvp_id, sequence=1, action=CheckInAction.CHECK_IN))
             db.session.flush()
-            return None
-        return real_latest(r)
+            return None, None
+        return real_read(rsvp_id, key)
 
-    monkeypatch.setattr(checkins, "latest_entry", stale_then_real)
+    monkeypatch.setattr(checkins, "_entry_with_key_and_latest", stale_then_real)
     result = checkins.check_in(rsvp)
     db.session.commit()
     assert result.checked_in and not result.changed
