@@ -37,6 +37,7 @@ from organizer.models import (
 )
 from organizer.services import door_links, events, rsvps
 from tests import builders
+from tests.mailbox import as_sent
 
 RTL = "\u202e"
 
@@ -287,7 +288,7 @@ def test_emails_show_hostile_text_literally(client, login, stage):
     db.session.commit()
     events.cancel_event(stage.owner, stage.event)
     db.session.commit()
-    messages = list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    messages = [as_sent(m) for m in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
     assert len(messages) >= 3
     problems = []
     for message in messages:
@@ -414,11 +415,13 @@ def test_line_breaks_in_a_title_inject_no_header_and_no_calendar_property(client
                                 title="Meeting\r\nBcc: evil@example.org\r\nX-INJECTED:1\nATTENDEE:mailto:evil@example.org")
     rsvps.create_rsvp(event, name="Amina", email="amina2@example.org")
     db.session.commit()
-    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "amina2@example.org")).one()
+    message = as_sent(db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.to_address == "amina2@example.org")).one())
     assert "\r" not in message.subject and "\n" not in message.subject
     text = client.get("/e/crlf-event/calendar.ics").get_data(as_text=True)
     props = [line.split(":", 1)[0].split(";", 1)[0] for line in text.splitlines() if line and line[0] != " "]
     assert "X-INJECTED" not in props and "ATTENDEE" not in props and "BCC" not in [p.upper() for p in props]
+    assert message.ics_attachment.startswith("BEGIN:VCALENDAR")  # the worker's calendar file is checked too
     for attachment in [message.ics_attachment]:
         props = [line.split(":", 1)[0] for line in attachment.splitlines() if line and line[0] != " "]
         assert "X-INJECTED" not in props and "ATTENDEE" not in props
