@@ -1,5 +1,5 @@
-"""Organizer pages for one event: create, the event's page, edit, publish, cancel, duplicate,
-the coverage linked to it, and the questions it asks."""
+"""Organizer pages for one event: create, the event's page, edit, publish (and back to draft),
+cancel, duplicate, delete, the coverage linked to it, and the questions it asks."""
 
 from __future__ import annotations
 
@@ -99,6 +99,7 @@ def detail(event_id: int):
         allowed=permissions.allowed_actions(current_user, event.campaign),
         Action=Action,
         form=EmptyForm(),
+        has_records=event_rules.has_records(event),
     )
 
 
@@ -117,6 +118,48 @@ def publish(event_id: int):
         db.session.commit()
         flash(_("Published. Share the link: people can RSVP now."), "success")
     return redirect(url_for("events.detail", event_id=event.id), code=303)
+
+
+@bp.post("/e/<int:event_id>/unpublish")
+@login_required
+def unpublish(event_id: int):
+    event = event_or_404(event_id, Action.MANAGE_EVENTS)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        event_rules.unpublish_event(current_user, event)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Back to draft: the public page is gone until you publish it again."), "success")
+    return redirect(url_for("events.detail", event_id=event.id), code=303)
+
+
+@bp.route("/e/<int:event_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(event_id: int):
+    event = event_or_404(event_id, Action.MANAGE_EVENTS)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        title, campaign_slug = event.title, event.campaign.slug
+        try:
+            event_rules.delete_event(current_user, event)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("events.detail", event_id=event_id), code=303)
+        db.session.commit()
+        flash(_("“%(title)s” is deleted.", title=title), "success")
+        return redirect(url_for("campaigns.overview", slug=campaign_slug), code=303)
+    if form.is_submitted():
+        abort(400)
+    if event_rules.has_records(event):
+        flash(_("People have RSVPed to this event or been counted at it, so it can't be deleted. "
+                "Cancel it instead: everyone who gave an email is told."), "warning")
+        return redirect(url_for("events.detail", event_id=event.id))
+    return render_template("events/delete.html", event=event, campaign=event.campaign, form=form)
 
 
 @bp.route("/e/<int:event_id>/cancel", methods=["GET", "POST"])

@@ -7,20 +7,23 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, delete, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from organizer.extensions import db
 from organizer.models import (
     Answer,
     Campaign,
+    CheckIn,
     CoverageRelation,
+    CrowdCountEntry,
     EmailPolicy,
     Event,
     EventCoverage,
     EventStatus,
     Question,
     QuestionKind,
+    Rsvp,
     User,
     Visibility,
 )
@@ -267,6 +270,44 @@ def cancel_event(actor: User, event: Event) -> Event:
     if was_published:  # a draft was never seen, so nobody can have RSVPed
         rsvps.notify_event_changed(event, "cancelled")
     return event
+
+
+def has_records(event: Event) -> bool:
+    """Whether anyone has RSVPed to this event (even to cancel since), or been checked in or counted
+    at it. Such an event is part of people's history and the campaign's turnout: it can be
+    cancelled, so that they are told, but not deleted or taken back to draft."""
+    return bool(db.session.scalar(select(or_(
+        exists().where(Rsvp.event_id == event.id),
+        exists().where(CheckIn.event_id == event.id),
+        exists().where(CrowdCountEntry.event_id == event.id),
+    ))))
+
+
+def unpublish_event(actor: User, event: Event) -> Event:
+    """Back to draft: published by mistake, or too early. Only while nobody has RSVPed."""
+    permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
+    if event.status is not EventStatus.PUBLISHED:
+        raise Conflict(_("Only a published event can go back to draft."))
+    if has_records(event):
+        raise Conflict(_("People have already RSVPed, so the event stays public. If it isn't happening, "
+                         "cancel it: everyone who gave an email is told."))
+    event.status = EventStatus.DRAFT
+    db.session.flush()
+    return event
+
+
+def delete_event(actor: User, event: Event) -> None:
+    """Deletes an event nobody has RSVPed to or been counted at (a mistake, a test, a duplicate),
+    with its questions, news links and door links. The coverage stays in the campaign's library,
+    and the export log keeps its entries (shown as a deleted event)."""
+    permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
+    if has_records(event):
+        raise Conflict(_("People have RSVPed to this event or been counted at it, so it can't be deleted. "
+                         "Cancel it instead: everyone who gave an email is told."))
+    event_id = event.id
+    db.session.expunge(event)
+    # The database removes what hangs off the event (ON DELETE CASCADE; SET NULL in the export log).
+    db.session.execute(delete(Event).where(Event.id == event_id))
 
 
 def people_to_notify(event: Event) -> int:

@@ -1,11 +1,12 @@
-"""Organizer pages of one event: create, its page, edit, publish, cancel, duplicate, coverage, questions."""
+"""Organizer pages of one event: create, its page, edit, publish, back to draft, cancel, duplicate, delete,
+coverage, questions."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from organizer.extensions import db
-from organizer.models import EventCoverage, Question
+from organizer.models import Event, EventCoverage, Question
 from tests import builders
 from tests.authorization.rules import ORGANIZERS_UP, STAFF, Rule, only
 
@@ -20,6 +21,12 @@ def _event_data(w):
     return {"title": "Solidarity meeting (moved)", "description": "", "starts_local": "2031-03-06T19:00",
             "ends_local": "2031-03-06T21:00", "timezone": "Europe/London", "visibility": "public",
             "email_policy": "optional", "max_guests": "2", "capacity": "10", "prompted_by": "0"}
+
+
+def _empty(w) -> str:
+    """An event of the campaign nobody has RSVPed to: it may go back to draft or be deleted."""
+    found = db.session.scalar(select(Event).where(Event.slug == "empty-meeting"))
+    return f"/manage/e/{(found or builders.make_event(w.event.campaign, slug='empty-meeting')).id}"
 
 
 def _foreign_question(w) -> Question:
@@ -54,6 +61,16 @@ ROUTES: list[Rule] = [
     Rule("events.cancel", "GET", lambda w: f"{_e(w)}/cancel", only(ORGANIZERS_UP, 200, **ANON)),
     Rule("events.cancel", "POST", lambda w: f"{_e(w)}/cancel", only(ORGANIZERS_UP, 303, **ANON)),
     Rule("events.duplicate", "POST", lambda w: f"{_e(w)}/duplicate", only(ORGANIZERS_UP, 303, **ANON)),
+    # The world's event has RSVPs: organizers are sent back to it with the reason; nothing changes.
+    Rule("events.unpublish", "POST", lambda w: f"{_e(w)}/unpublish", only(ORGANIZERS_UP, 303, **ANON)),
+    Rule("events.unpublish", "POST", lambda w: f"{_empty(w)}/unpublish", only(ORGANIZERS_UP, 303, **ANON),
+         id_suffix=" empty"),
+    Rule("events.delete", "GET", lambda w: f"{_e(w)}/delete", only(ORGANIZERS_UP, 302, **ANON)),
+    Rule("events.delete", "POST", lambda w: f"{_e(w)}/delete", only(ORGANIZERS_UP, 303, **ANON)),
+    Rule("events.delete", "GET", lambda w: f"{_empty(w)}/delete", only(ORGANIZERS_UP, 200, **ANON),
+         id_suffix=" empty"),
+    Rule("events.delete", "POST", lambda w: f"{_empty(w)}/delete", only(ORGANIZERS_UP, 303, **ANON),
+         id_suffix=" empty"),
     Rule("events.coverage", "GET", lambda w: f"{_e(w)}/coverage", only(ORGANIZERS_UP, 200, **ANON)),
     Rule("events.coverage_link", "POST", lambda w: f"{_e(w)}/coverage/link", only(ORGANIZERS_UP, 303, **ANON),
          data=lambda w: {"coverage_id": str(w.coverage.id), "relation": "report", "note": ""}),

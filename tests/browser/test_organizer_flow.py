@@ -151,3 +151,22 @@ def test_a_supporter_on_a_phone_sees_the_essentials_first(phone: Page):
     expect(page.get_by_text("At least 400 people came.")).to_be_visible()
     expect(page.get_by_role("heading", name="Report")).to_be_visible()
     expect(page.get_by_text("This meeting has already taken place.")).to_be_visible()
+
+
+def test_an_event_made_by_mistake_goes_back_to_draft_then_is_deleted(phone: Page):
+    from tests import builders
+    from tests.browser.test_door_flow import sign_in
+
+    campaign = builders.make_team("organizer")["campaign"]
+    event = builders.make_event(campaign, title="Meeting set up twice")
+    sign_in(phone, "org@example.org")
+    phone.goto(f"/manage/e/{event.id}")
+    phone.get_by_role("button", name="Back to draft").click()
+    expect(phone.get_by_text("Back to draft: the public page is gone")).to_be_visible()
+    expect(phone.get_by_text("Draft: only the campaign team can see it.")).to_be_visible()
+
+    phone.get_by_role("link", name="Delete event…").click()
+    expect(phone.get_by_role("heading", name="Delete “Meeting set up twice”?")).to_be_visible()
+    phone.get_by_role("button", name="Yes, delete the event").click()
+    expect(phone.get_by_text("“Meeting set up twice” is deleted.")).to_be_visible()
+    expect(phone.get_by_role("link", name="Meeting set up twice")).to_have_count(0)

@@ -435,3 +435,76 @@ def test_cancelling_or_editing_a_draft_emails_nobody(owner, campaign):
     events.update_event(owner, event, replace(data, city="Leeds"))
     events.cancel_event(owner, event)
     assert _outbox_count() == 0
+
+
+# --- Back to draft and delete: only while nothing is recorded at the event -----------------------
+
+def test_a_published_event_nobody_rsvped_to_goes_back_to_draft(owner, campaign):
+    event = builders.make_event(campaign)
+    events.unpublish_event(owner, event)
+    assert event.status is EventStatus.DRAFT
+    with pytest.raises(Conflict):
+        events.unpublish_event(owner, event)  # already a draft
+
+
+def test_once_someone_rsvped_even_if_they_cancelled_the_event_stays_public(owner, campaign):
+    event = builders.make_event(campaign)
+    builders.make_rsvp(event, status=RsvpStatus.CANCELLED)
+    assert events.has_records(event)
+    with pytest.raises(Conflict, match="cancel it"):
+        events.unpublish_event(owner, event)
+    with pytest.raises(Conflict, match="Cancel it instead"):
+        events.delete_event(owner, event)
+    assert event.status is EventStatus.PUBLISHED
+
+
+def test_a_crowd_count_alone_is_a_record_too(owner, campaign):
+    from organizer.services import checkins
+
+    event = builders.make_event(campaign)
+    assert not events.has_records(event)
+    checkins.add(event, 40, actor_user=owner)
+    assert events.has_records(event)
+    with pytest.raises(Conflict):
+        events.delete_event(owner, event)
+
+
+def test_deleting_an_event_takes_its_questions_links_and_door_links_and_keeps_the_library_and_the_log(
+        owner, campaign):
+    from organizer.models import Coverage, DoorLink, Event, ExportRecord, Question
+    from organizer.services import door_links
+
+    event = builders.make_event(campaign, title="Set up by mistake")
+    other = builders.make_event(campaign)
+    builders.make_question(event)
+    article = builders.make_coverage(campaign)
+    db.session.add(EventCoverage(event_id=event.id, coverage_id=article.id, relation=CoverageRelation.PROMPTED_BY))
+    db.session.add(EventCoverage(event_id=other.id, coverage_id=article.id, relation=CoverageRelation.PROMPTED_BY))
+    door_links.create(event, "Front door", owner)
+    db.session.add(ExportRecord(campaign_id=campaign.id, event_id=event.id, user_id=owner.id, user_email=owner.email,
+                                scope="event", file_format="csv", row_count=0))
+    db.session.commit()
+    event_id = event.id
+
+    events.delete_event(owner, event)
+    db.session.commit()
+
+    assert db.session.get(Event, event_id) is None
+    assert db.session.scalars(db.select(Question).where(Question.event_id == event_id)).all() == []
+    assert db.session.scalars(db.select(DoorLink).where(DoorLink.event_id == event_id)).all() == []
+    assert [link.event_id for link in db.session.scalars(db.select(EventCoverage))] == [other.id]
+    assert db.session.get(Coverage, article.id) is not None  # still in the campaign's library
+    record = db.session.scalar(db.select(ExportRecord))
+    assert record is not None and record.event_id is None
+
+
+def test_only_organizers_may_unpublish_or_delete(campaign):
+    event = builders.make_event(campaign)
+    coordinator, door = builders.make_user(), builders.make_user()
+    builders.make_membership(campaign, coordinator, Role.COORDINATOR)
+    builders.make_membership(campaign, door, Role.DOOR)
+    for person in (coordinator, door, builders.make_user()):
+        with pytest.raises(PermissionDenied):
+            events.unpublish_event(person, event)
+        with pytest.raises(PermissionDenied):
+            events.delete_event(person, event)

@@ -271,6 +271,46 @@ def test_duplicate_makes_next_weeks_draft(signed_in, campaign):
     assert "Copied to the same time next week" in body(signed_in.get(response.headers["Location"]))
 
 
+# --- Back to draft, delete ----------------------------------------------------------------------
+
+def test_back_to_draft_takes_the_page_down_until_published_again(signed_in, campaign):
+    event = builders.make_event(campaign, title="Too early")
+    assert "Back to draft" in body(signed_in.get(f"/manage/e/{event.id}"))
+    response = signed_in.post(f"/manage/e/{event.id}/unpublish", follow_redirects=True)
+    assert "Back to draft: the public page is gone" in body(response)
+    db.session.refresh(event)
+    assert event.status is EventStatus.DRAFT
+    assert "Too early" not in body(signed_in.get("/"))
+
+
+def test_delete_asks_first_then_deletes_and_goes_back_to_the_campaign(signed_in, campaign):
+    event = builders.make_event(campaign, title="Set up by mistake")
+    html = body(signed_in.get(f"/manage/e/{event.id}/delete"))
+    assert "Delete “Set up by mistake”?" in html and "Its public page will be gone" in html
+    assert count(Event) == 1  # asking changes nothing
+    response = signed_in.post(f"/manage/e/{event.id}/delete")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/manage/c/{campaign.slug}")
+    assert "“Set up by mistake” is deleted." in body(signed_in.get(response.headers["Location"]))
+    assert count(Event) == 0
+    assert signed_in.get(f"/e/{event.slug}").status_code == 404
+
+
+def test_an_event_people_rsvped_to_offers_neither_and_refuses_both(signed_in, campaign):
+    event = builders.make_event(campaign, title="Happening")
+    builders.make_rsvp(event)
+    html = body(signed_in.get(f"/manage/e/{event.id}"))
+    assert "Back to draft" not in html and "Delete event" not in html and "Cancel event" in html
+    assert "can't be deleted or go back to draft" in html
+    response = signed_in.get(f"/manage/e/{event.id}/delete", follow_redirects=True)
+    assert "so it can't be deleted" in body(response)
+    response = signed_in.post(f"/manage/e/{event.id}/delete", follow_redirects=True)
+    assert "so it can't be deleted" in body(response)
+    response = signed_in.post(f"/manage/e/{event.id}/unpublish", follow_redirects=True)
+    assert "People have already RSVPed" in body(response)
+    db.session.refresh(event)
+    assert event.status is EventStatus.PUBLISHED and count(Event) == 1
+
+
 # --- Coverage ----------------------------------------------------------------------------------
 
 def test_coverage_page_searches_the_library_without_javascript(signed_in, campaign):
