@@ -110,8 +110,14 @@ def export(slug: str):
             target.errors = [*list(target.errors), error.message]
         else:
             prepared = exports.start(campaign, current_user._get_current_object(), spec)
-            db.session.commit()  # the audit record is saved before the first byte leaves
-            return _attachment(prepared)
+            try:
+                db.session.commit()  # the audit record is saved before the first byte leaves
+                response = _attachment(prepared)
+            except BaseException:
+                prepared.close()
+                raise
+            response.call_on_close(prepared.close)  # read to the end or not
+            return response
     status = 400 if request.method == "POST" else 200
     return render_template("reports/export.html", campaign=campaign, form=form, column_labels=COLUMN_LABELS,
                            presets=exports.PRESETS), status

@@ -6,7 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from datetime import datetime
+import random
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -63,26 +64,29 @@ def test_campaign_people_are_counted_once_each(campaign_world):
 def test_remembered_timestamps_equal_fresh_ones(timezone):
     when = exports._when_in(timezone)  # noqa: SLF001
     moments = [datetime(2030, 3, 31, 0, 59, 59, 999999), datetime(2030, 3, 31, 1, 0, 1),
-               datetime(2030, 10, 27, 0, 30, 5), datetime(2030, 10, 27, 1, 30, 59), datetime(2012, 3, 3, 12, 0)]
+               datetime(2030, 10, 27, 0, 30, 5), datetime(2030, 10, 27, 1, 30, 59), datetime(2012, 3, 3, 12, 0),
+               datetime(999, 6, 1, 12, 0), datetime(1000, 6, 1, 12, 0)]  # strftime pads no year below 1000
     for moment in moments * 2:
         assert when(moment) == exports._when(moment, timezone)  # noqa: SLF001
     assert when(None) == ""
 
 
 def test_campaign_csv_cells_equal_safe_cells_of_the_rows(campaign_world):
-    """The CSV writer's own per-column conversion writes exactly what safe_cell makes of each row."""
+    """The CSV writer's own per-column conversion writes exactly what safe_cell makes of each row
+    (on PostgreSQL, of rows read from the export's own cursor against rows read in the session)."""
     owner, campaign = campaign_world
     event = builders.make_event(campaign, starts_at=datetime(2030, 5, 1, 19, 0))
     for name, phone in [("=HYPERLINK(\"http://x\")", "+44 7700 900123"), ("-minus", None), ("@at", "\t1"),
-                        ("", "-1"), ("plain", "")]:
+                        ("", "-1"), ("plain", ""), ("Zoë \"Z\" Ünal, jr.", "\r1"), ("line\nbreak", "=2")]:
         builders.make_rsvp(event, name=name, email=None, phone=phone)
     spec = exports.make_spec(campaign, event=None, statuses=["going", "waitlisted", "cancelled"], checked_in="any",
                              consent_only=False, columns=exports.PRESETS["all"], file_format="csv")
     assert set(spec.columns) == set(exports.CAMPAIGN_COLUMNS)
     export = exports.start(campaign, owner, spec)
+    assert (export.people is not None) == (db.engine.dialect.name == "postgresql")
     expected = [[exports.safe_cell(value) for value in row] for row in export.rows()]
-    fast = [row for batch in exports._campaign_csv_batches(export, 3) for row in batch]  # noqa: SLF001
-    assert fast == expected and len(fast) == 10
+    fast = [list(row) for batch in exports._campaign_csv_batches(export, 3) for row in batch]  # noqa: SLF001
+    assert fast == expected and len(fast) == 12 == export.record.row_count
     assert [type(cell) for cell in fast[0]] == [type(cell) for cell in expected[0]]
     names = [row[0] for row in fast]
     assert "'=HYPERLINK(\"http://x\")" in names and "'-minus" in names and "'@at" in names
@@ -93,5 +97,84 @@ def test_campaign_csv_cells_equal_safe_cells_of_the_rows(campaign_world):
                              columns=["last_rsvp_at", "events_attended", "consent_contact", "phone"],
                              file_format="csv")
     export = exports.start(campaign, owner, spec)
-    assert [row for batch in exports._campaign_csv_batches(export, 500) for row in batch] == [  # noqa: SLF001
+    assert [list(row) for batch in exports._campaign_csv_batches(export, 500) for row in batch] == [  # noqa: SLF001
         [exports.safe_cell(value) for value in row] for row in export.rows()]
+
+
+ZONES_WITH_AWKWARD_CHANGES = [
+    "Europe/London",  # BST/GMT, changes on the hour in UTC
+    "America/St_Johns",  # -03:30/-02:30: changes at half past a UTC hour
+    "Australia/Lord_Howe",  # a 30-minute summer shift
+    "Asia/Kathmandu",  # +05:45
+    "America/Sao_Paulo",  # named by offset: "UTC-03"
+    "Africa/Monrovia",  # -00:44:30 until 1972: an offset with seconds
+    "Pacific/Apia",  # skipped 30 December 2011
+    "UTC",
+]
+
+
+def _moments(timezone: str, years: tuple[int, ...]) -> list[datetime]:
+    """An odd minute and second of every hour of these years, and every minute of each hour in which
+    the zone changes its offset or its name."""
+    moments = []
+    for year in years:
+        start = datetime(year, 1, 1)
+        for hour in range(366 * 24):
+            at = start + timedelta(hours=hour)
+            moments.append(at + timedelta(minutes=hour * 37 % 60, seconds=hour % 60, microseconds=hour % 7))
+            first, last = exports._when(at, timezone), exports._when(at + timedelta(minutes=59), timezone)  # noqa: SLF001
+            if first.rsplit(" ", 1)[1] != last.rsplit(" ", 1)[1] or exports._when(  # noqa: SLF001
+                    at + timedelta(minutes=30), timezone)[11:13] not in (first[11:13], last[11:13]):
+                moments += [at + timedelta(minutes=minute, seconds=59, microseconds=999_999) for minute in range(60)]
+    return moments
+
+
+@pytest.mark.parametrize("timezone", ZONES_WITH_AWKWARD_CHANGES)
+def test_timestamps_written_per_hour_equal_fresh_ones_around_every_change(timezone):
+    years = (2011,) if timezone == "Pacific/Apia" else (1971, 2030)
+    moments = _moments(timezone, years)
+    assert len(moments) > len(years) * 365 * 24
+    random.Random(timezone).shuffle(moments)  # hours come back in any order, as names sort them
+    moments += moments[:50]  # and the same moment twice in a row
+    when = exports._when_in(timezone)  # noqa: SLF001
+    written = [when(moment) for moment in moments]
+    assert written == [exports._when(moment.replace(second=0, microsecond=0), timezone)  # noqa: SLF001
+                       for moment in moments]
+    if timezone == "America/Sao_Paulo":
+        assert any(text.endswith(" UTC-03") for text in written)
+    if timezone == "Africa/Monrovia":
+        assert any(text.endswith(" MMT") for text in written)  # the old offset with seconds was met
+
+
+# --- PostgreSQL: the rows are counted on their own cursor ------------------------------------------
+
+
+@pytest.mark.postgres_only
+def test_postgresql_campaign_csv_counts_the_rows_it_streams_and_lets_go(campaign_world):
+    owner, campaign = campaign_world
+    pool = db.engine.pool
+    spec = exports.make_spec(campaign, event=None, statuses=["going", "waitlisted", "cancelled"],
+                             checked_in="any", consent_only=False, columns=exports.PRESETS["all"],
+                             file_format="csv")
+    db.session.commit()
+    idle = pool.checkedout()
+
+    export = exports.start(campaign, owner, spec)
+    assert export.people is not None and export.record.row_count == 5
+    db.session.commit()  # the audit record saved: the rows' cursor, in a transaction of its own, stays open
+    assert pool.checkedout() == idle + 1
+    # Someone RSVPs while the file downloads: the rows are those that were counted.
+    builders.make_rsvp(builders.make_event(campaign), name="Late Comer", email="late@example.org")
+    text = b"".join(exports.csv_chunks(export)).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(rows) - 1 == export.record.row_count == 5 and "Late Comer" not in text
+    db.session.commit()  # (the session reloaded the campaign's zone: its connection goes back too)
+    assert pool.checkedout() == idle  # read to the end: the rows' connection went back
+
+    unread = exports.start(campaign, owner, spec)
+    assert unread.record.row_count == 6
+    db.session.commit()
+    assert pool.checkedout() == idle + 1
+    unread.close()
+    unread.close()
+    assert pool.checkedout() == idle

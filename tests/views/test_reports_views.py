@@ -113,6 +113,24 @@ def test_export_csv_download_is_an_uncached_attachment_and_audited(client, login
     assert json.loads(record.filters)["status"] == ["going"]
 
 
+@pytest.mark.postgres_only
+def test_campaign_export_closed_unread_lets_its_rows_connection_go(client, login, world):
+    """On PostgreSQL the campaign CSV's rows wait on a connection of their own: a download abandoned
+    before its first row must give it back when the server closes the response."""
+    builders.make_rsvp(world["event"], name="Amina", email="amina@example.org")
+    login(world["coordinator"])
+    db.session.commit()
+    idle = db.engine.pool.checkedout()
+    response = client.post("/manage/c/syria/export", data=export_form(), buffered=False)
+    assert response.status_code == 200
+    db.session.rollback()  # (the test's session shares the request's: it read the record's time)
+    assert db.engine.pool.checkedout() == idle + 1
+    response.close()
+    assert db.engine.pool.checkedout() == idle
+    [record] = db.session.scalars(select(ExportRecord)).all()
+    assert (record.scope, record.row_count) == ("campaign", 1)
+
+
 def test_export_xlsx_download(client, login, world):
     event = world["event"]
     builders.make_rsvp(event, name="=Amina", email="amina@example.org")
