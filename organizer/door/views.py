@@ -24,7 +24,7 @@ from flask import (
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from organizer.door import bp
 from organizer.door.forms import CheckInForm, CrowdForm, DoorLinkForm, KeyedForm, WalkInForm, new_key
@@ -74,7 +74,10 @@ def door_access(event_id: int) -> DoorAccess:
     """Load the event and decide: member, door link of this event, sign-in redirect, or 404."""
     user = _signed_in_user()
     link = _session_link()
-    event = db.session.get(Event, event_id)
+    return _decide(db.session.get(Event, event_id), user, link)
+
+
+def _decide(event: Event | None, user: User | None, link: DoorLink | None) -> DoorAccess:
     if event is not None:
         if _member_can_use_door(user, event):
             return DoorAccess(event, user, None)
@@ -85,11 +88,30 @@ def door_access(event_id: int) -> DoorAccess:
     abort(404)
 
 
-def _rsvp_of(access: DoorAccess, rsvp_id: int) -> Rsvp:
-    rsvp = db.session.get(Rsvp, rsvp_id)
-    if rsvp is None or rsvp.event_id != access.event.id:
+def door_access_and_rsvp(event_id: int, rsvp_id: int) -> tuple[DoorAccess, Rsvp]:
+    """``door_access`` and the RSVP a tap is for (404 unless it belongs to the event), with the
+    session's door link, read in one query: a tap read them with three primary-key lookups."""
+    link_id = session.get(SESSION_KEY)
+    if not door_links.is_link_id(link_id):
+        link_id = None
+    row = db.session.execute(
+        select(Event, Rsvp, DoorLink)
+        .outerjoin(Rsvp, and_(Rsvp.id == rsvp_id, Rsvp.event_id == Event.id))
+        .outerjoin(DoorLink, DoorLink.id == link_id)
+        .where(Event.id == event_id)
+    ).first()
+    if row is None:  # no such event: decide as any other door page does
+        door_access(event_id)
         abort(404)
-    return rsvp
+    event, rsvp, link = row
+    if link is not None and not link.is_active():
+        link = None
+    if link is None and SESSION_KEY in session:
+        session.pop(SESSION_KEY, None)  # revoked or expired: forget it
+    access = _decide(event, _signed_in_user(), link)
+    if rsvp is None:
+        abort(404)
+    return access, rsvp
 
 
 def _wants_json() -> bool:
@@ -164,8 +186,7 @@ def print_list(event_id: int):
 
 
 def _check_in_or_undo(event_id: int, rsvp_id: int, undo: bool):
-    access = door_access(event_id)
-    rsvp = _rsvp_of(access, rsvp_id)
+    access, rsvp = door_access_and_rsvp(event_id, rsvp_id)
     form = CheckInForm()
     if not form.validate_on_submit():
         if _wants_json():

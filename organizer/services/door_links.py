@@ -75,9 +75,14 @@ def find_active(token: str) -> DoorLink | None:
     return link
 
 
+def is_link_id(link_id: object) -> bool:
+    """Whether a value from a session can be a link's id at all (what a session holds is only ever read)."""
+    return isinstance(link_id, int) and not isinstance(link_id, bool)
+
+
 def active_by_id(link_id: object) -> DoorLink | None:
     """The link a session points at, if it still works (revocation takes effect on the next request)."""
-    if not isinstance(link_id, int) or isinstance(link_id, bool):
+    if not is_link_id(link_id):
         return None
     link = db.session.get(DoorLink, link_id)
     if link is None or not link.is_active():

@@ -302,6 +302,36 @@ def test_expired_or_revoked_link_is_404_and_ends_the_session(client, world, stat
         assert "door_link_id" not in session
 
 
+@pytest.mark.parametrize("state", ["expired", "revoked"])
+def test_a_tap_with_an_expired_or_revoked_link_is_refused_and_ends_the_session(client, world, state):
+    """A tap reads the link, the event and the RSVP in one query: the link's state still decides."""
+    link, token = make_link(world["event"])
+    assert client.get(f"/door/{token}").status_code == 303
+    if state == "expired":
+        link.expires_at = utcnow() - timedelta(minutes=1)
+    else:
+        link.revoked_at = utcnow()
+    db.session.commit()
+    response = client.post(f"/door/e/{world['event'].id}/rsvps/{world['amina'].id}/check-in",
+                           data={"idempotency_key": "late-tap-0001"})
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    with client.session_transaction() as session:
+        assert "door_link_id" not in session
+    assert db.session.scalar(select(CheckIn).where(CheckIn.rsvp_id == world["amina"].id)) is None
+
+
+def test_a_link_holder_tapping_a_missing_event_or_rsvp_gets_404(client, world):
+    _link, token = make_link(world["event"])
+    client.get(f"/door/{token}")
+    event_id = world["event"].id
+    for path in (f"/door/e/{event_id}/rsvps/{world['other_rsvp'].id}/check-in",  # another event's RSVP
+                 f"/door/e/{event_id}/rsvps/999999/check-in",
+                 f"/door/e/999999/rsvps/{world['amina'].id}/check-in"):
+        assert client.post(path, data={"idempotency_key": "miss-tap-0001"}).status_code == 404, path
+    with client.session_transaction() as session:
+        assert "door_link_id" in session  # a wrong address is not a reason to end the session
+
+
 def test_garbage_door_link_is_404(client, world):
     assert client.get("/door/nope").status_code == 404
     assert client.get("/door/" + "x" * 300).status_code == 404
