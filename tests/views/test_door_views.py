@@ -285,15 +285,21 @@ def test_door_link_opens_nothing_else(client, world):
         assert response.status_code == 302 and "/auth/login" in response.headers["Location"], path
 
 
-@pytest.mark.parametrize("state", ["expired", "revoked"])
-def test_expired_or_revoked_link_is_404_and_ends_the_session(client, world, state):
-    link, token = make_link(world["event"])
+def open_link_then_end_it(client, event, state: str) -> str:
+    """Open a door link in ``client``, then let it expire or revoke it; returns its token."""
+    link, token = make_link(event)
     assert client.get(f"/door/{token}").status_code == 303
     if state == "expired":
         link.expires_at = utcnow() - timedelta(minutes=1)
     else:
         link.revoked_at = utcnow()
     db.session.commit()
+    return token
+
+
+@pytest.mark.parametrize("state", ["expired", "revoked"])
+def test_expired_or_revoked_link_is_404_and_ends_the_session(client, world, state):
+    token = open_link_then_end_it(client, world["event"], state)
     assert client.get(f"/door/{token}").status_code == 404
     # The session opened earlier stops working at once too.
     response = client.get(f"/door/e/{world['event'].id}")
@@ -305,13 +311,7 @@ def test_expired_or_revoked_link_is_404_and_ends_the_session(client, world, stat
 @pytest.mark.parametrize("state", ["expired", "revoked"])
 def test_a_tap_with_an_expired_or_revoked_link_is_refused_and_ends_the_session(client, world, state):
     """A tap reads the link, the event and the RSVP in one query: the link's state still decides."""
-    link, token = make_link(world["event"])
-    assert client.get(f"/door/{token}").status_code == 303
-    if state == "expired":
-        link.expires_at = utcnow() - timedelta(minutes=1)
-    else:
-        link.revoked_at = utcnow()
-    db.session.commit()
+    open_link_then_end_it(client, world["event"], state)
     response = client.post(f"/door/e/{world['event'].id}/rsvps/{world['amina'].id}/check-in",
                            data={"idempotency_key": "late-tap-0001"})
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
