@@ -92,6 +92,8 @@ def test_campaign_csv_cells_equal_safe_cells_of_the_rows(campaign_world):
     assert "'=HYPERLINK(\"http://x\")" in names and "'-minus" in names and "'@at" in names
     for text in ("@at\x00nul", "plain\x00", "\x00=1", "", None, "=1", "+1", "\r"):  # NUL: PostgreSQL stores none
         assert exports._safe_text(text) == exports.safe_cell(text)  # noqa: SLF001
+    for start in exports.FORMULA_STARTS:
+        assert exports._safe_text(start + "1") == exports.safe_cell(start + "1") != start + "1"  # noqa: SLF001
     # Reordered columns too.
     spec = exports.make_spec(campaign, event=None, statuses=["going"], checked_in="any", consent_only=False,
                              columns=["last_rsvp_at", "events_attended", "consent_contact", "phone"],
