@@ -8,7 +8,7 @@ database (the POSTs write: never point this at ``organizer_bench`` itself):
 The app runs with the production configuration (CSRF on, a strong SECRET_KEY, caches as configured)
 through Flask's test client. RSVPs: the event page is read once for the session cookie and CSRF token,
 then each POST is a distinct supporter, like ``bench/rsvp.lua``. Taps: a door-link session, each tap a
-different person not checked in yet, multipart and ``Accept: application/json`` like ``static/js/door.js``.
+different person not checked in yet, urlencoded with ``Accept: application/json`` like ``static/js/door.js``.
 CPU time is ``time.process_time`` per request, best of ``--rounds`` rounds of ``-n`` requests.
 """
 
@@ -19,6 +19,7 @@ import itertools
 import os
 import secrets
 import time
+from urllib.parse import urlencode
 
 BASE_URL = "http://localhost"
 # Before anything imports organizer.config, which reads the environment once.
@@ -107,17 +108,22 @@ def _tap_requests(app, client):
     form = find_form(page.get_data(as_text=True), "/check-in")
     client = _fixed_cookie(app, client)
     tag = secrets.token_hex(3)
-    # One boundary for every tap, as bench/run.py gives wrk (a browser makes a new one per request).
-    boundary = os.environ.get("BOUNDARY", "----benchFormBoundary7MA4YWxkTrZu0gW")
+    # As static/js/door.js sends a tap: urlencoded. BOUNDARY=fixed or BOUNDARY=random sends multipart
+    # instead (what door.js sent before: a browser makes a new boundary for every request).
+    boundary = os.environ.get("BOUNDARY", "")
     for n, rsvp_id in enumerate(_open_rsvp_ids(app, event_id)):
-        this_boundary = boundary if boundary != "random" else "----WebKitFormBoundary" + secrets.token_hex(8)
-        body = "".join(
-            f'--{this_boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-            for name, value in form.values(idempotency_key=f"posts{tag}{n:08d}")
-        ) + f"--{this_boundary}--\r\n"
-        yield lambda body=body, rsvp_id=rsvp_id, b=this_boundary: client.post(
-            f"/door/e/{event_id}/rsvps/{rsvp_id}/check-in", data=body.encode(),
-            content_type=f"multipart/form-data; boundary={b}", headers={"Accept": "application/json"})
+        fields = form.values(idempotency_key=f"posts{tag}{n:08d}")
+        if boundary:
+            this = "----benchFormBoundary7MA4YWxkTrZu0gW" if boundary == "fixed" else \
+                "----WebKitFormBoundary" + secrets.token_hex(8)
+            body = ("".join(f'--{this}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+                            for name, value in fields) + f"--{this}--\r\n").encode()
+            content_type = f"multipart/form-data; boundary={this}"
+        else:
+            body, content_type = urlencode(fields).encode(), "application/x-www-form-urlencoded"
+        yield lambda body=body, rsvp_id=rsvp_id, content_type=content_type: client.post(
+            f"/door/e/{event_id}/rsvps/{rsvp_id}/check-in", data=body, content_type=content_type,
+            headers={"Accept": "application/json"})
 
 
 def _measure(name: str, requests, engine, n: int, rounds: int, profile: bool) -> None:

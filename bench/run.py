@@ -109,14 +109,9 @@ class Scenarios:
             if page.status != 200:
                 raise RuntimeError(f"the door list answered {page.status}")
             form = find_form(page.text, "/check-in")
-            # As static/js/door.js sends a tap: FormData (multipart) asking for JSON.
-            boundary = "----benchFormBoundary7MA4YWxkTrZu0gW"
-            parts = [
-                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-                for name, value in form.values(idempotency_key="__KEY__")
-            ]
-            body = "".join(parts) + f"--{boundary}--\r\n"
-            self._door = (door.cookie_header, body, f"multipart/form-data; boundary={boundary}")
+            # As static/js/door.js sends a tap: the form urlencoded (URLSearchParams), asking for JSON.
+            body = form.encode(idempotency_key="__KEY__")
+            self._door = (door.cookie_header, body, "application/x-www-form-urlencoded")
         return self._door[0]
 
     def check_in_args(self) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import re
 from datetime import timedelta
+from urllib.parse import parse_qs
 
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
@@ -100,7 +101,7 @@ def test_door_volunteer_searches_checks_in_undoes_adds_walk_in_and_counts(phone:
 
     def remember_key(request):
         if request.url.endswith("/check-in"):
-            keys.append(re.search(r'name="idempotency_key"\r\n\r\n([^\r]+)', request.post_data).group(1))
+            keys.append(parse_qs(request.post_data)["idempotency_key"][0])  # door.js sends it urlencoded
 
     phone.on("request", remember_key)
     phone.route(re.compile(r".*/check-in$"), lose_the_answer)

@@ -178,7 +178,9 @@
       form.setAttribute("data-pending-for", choice);
     }
     form.querySelector("input[name=idempotency_key]").value = form.getAttribute("data-key");
-    var body = new FormData(form);
+    // Sent urlencoded, not as multipart FormData: each multipart body has a new random boundary, and
+    // the server compiles a parser for every new boundary (about a quarter of a tap's CPU).
+    var body = new URLSearchParams(new FormData(form));
     if (submitter && submitter.name) { body.set(submitter.name, submitter.value); }
 
     var controller = window.AbortController ? new AbortController() : null;
@@ -229,7 +231,7 @@
 
   root.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.hasAttribute("data-door-action") || !window.fetch || !window.FormData) { return; }
+    if (!form.hasAttribute("data-door-action") || !window.fetch || !window.FormData || !window.URLSearchParams) { return; }
     event.preventDefault();
     send(form, event.submitter);
   });
