@@ -268,7 +268,10 @@ def admin_list(event_id: int):
     event = event_or_404(event_id, Action.VIEW_ATTENDEES)
     status_name = request.args.get("status", "")
     status = STATUS_FILTERS.get(status_name)
-    listing = rsvps.list_for_organizers(event, status)
+    query = (request.args.get("q") or "").strip()[:120]
+    page = request.args.get("page", "1")
+    listing = rsvps.list_for_organizers(event, status, query=query,
+                                        page=int(page) if page.isdigit() and len(page) < 7 else 1)
     answers = listing.answers
     return render_template(
         "rsvp/admin_list.html",
@@ -277,6 +280,7 @@ def admin_list(event_id: int):
         listing=listing,
         counts=listing.counts,
         status_name=status_name if status else "",
+        query=query,
         questions=list(event.questions),
         answers=answers,
         can_manage=permissions.can(current_user, event.campaign, Action.MANAGE_RSVPS),

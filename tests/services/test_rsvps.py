@@ -593,6 +593,18 @@ def test_list_for_organizers_filters_and_counts(campaign):
         assert shown.positions[row("Bilal").id] == rsvps.waitlist_position(row("Bilal"))
 
 
+def test_organizers_find_people_by_name_or_email_and_keep_their_queue_place(campaign):
+    event = builders.make_event(campaign, capacity=1)
+    builders.make_rsvp(event, name="Amina Yusuf", email="amina@example.org")
+    builders.make_rsvp(event, name="José Núñez", email="jn@example.org", status=RsvpStatus.WAITLISTED)
+    builders.make_rsvp(event, name="Bilal Haddad", email="bilal.h@example.org", status=RsvpStatus.WAITLISTED)
+    assert [r.name for r in rsvps.list_for_organizers(event, query="NUNEZ").rsvps] == ["José Núñez"]
+    found = rsvps.list_for_organizers(event, query="bilal.h@")
+    assert [r.name for r in found.rsvps] == ["Bilal Haddad"] and found.total == 1
+    assert found.positions[found.rsvps[0].id] == 2  # second in the queue, though alone on the page
+    assert rsvps.list_for_organizers(event, query="100%_").rsvps == []  # LIKE wildcards are text
+
+
 def test_the_list_says_how_far_over_capacity_a_hand_promotion_goes(campaign):
     event = builders.make_event(campaign, capacity=3, max_guests=3)
     rsvp(event, "Amina")

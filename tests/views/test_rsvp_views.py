@@ -489,6 +489,34 @@ def busy_event(campaign):
     return event
 
 
+def test_a_long_list_comes_in_pages_and_a_search_finds_anyone(client, login, campaign, owner):
+    from sqlalchemy import insert
+
+    event = builders.make_event(campaign, slug="big")
+    db.session.execute(insert(Rsvp), [
+        {"event_id": event.id, "name": f"Person {index:03d}", "search_name": f"person {index:03d}",
+         "email": f"p{index:03d}@example.org", "email_normalized": f"p{index:03d}@example.org",
+         "status": RsvpStatus.GOING, "manage_token_hash": f"m{index:063d}", "ticket_token_hash": f"t{index:063d}"}
+        for index in range(103)
+    ])
+    db.session.commit()
+    login(owner)
+    url = f"/manage/e/{event.id}/rsvps"
+    response, html = page(client, url)
+    assert response.status_code == 200
+    assert "Person 000" in html and "Person 099" in html and "Person 100" not in html
+    assert "1–100 of 103" in html and f'href="{url}?page=2"' in html and 'rel="prev"' not in html
+    response, html = page(client, f"{url}?page=2")
+    assert "Person 100" in html and "Person 102" in html and "Person 099" not in html
+    assert "101–103 of 103" in html and 'rel="next"' not in html
+    _, html = page(client, f"{url}?q=p101%40")
+    assert "Person 101" in html and "Person 000" not in html and "1–1 of 1" not in html  # one page: no pager
+    _, html = page(client, f"{url}?q=nobody&status=waitlisted")
+    assert "Nobody matches “nobody”." in html
+    for bad in ("page=0", "page=-3", "page=abc", "page=99999999999", "page=9999"):
+        assert client.get(f"{url}?{bad}").status_code == 200
+
+
 def test_the_list_shows_totals_answers_and_status(client, login, busy_event, owner):
     login(owner)
     response, html = page(client, f"/manage/e/{busy_event.id}/rsvps")
