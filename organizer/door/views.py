@@ -70,11 +70,35 @@ def _member_can_use_door(user: User | None, event: Event) -> bool:
     return user is not None and permissions.can(user, event.campaign, Action.USE_DOOR)
 
 
+def _session_link_id() -> int | None:
+    link_id = session.get(SESSION_KEY)
+    return link_id if door_links.is_link_id(link_id) else None
+
+
+def _usable(link: DoorLink | None) -> DoorLink | None:
+    if link is not None and not link.is_active():
+        link = None
+    if link is None and SESSION_KEY in session:
+        session.pop(SESSION_KEY, None)  # revoked or expired: forget it
+    return link
+
+
+# Built once, with bound parameters (a NULL link_id matches no link): the event and the session's
+# door link in one query, where two primary-key lookups were a third of a door search's time.
+_EVENT_AND_LINK = (
+    select(Event, DoorLink)
+    .outerjoin(DoorLink, DoorLink.id == bindparam("link_id"))
+    .where(Event.id == bindparam("event_id"))
+)
+
+
 def door_access(event_id: int) -> DoorAccess:
     """Load the event and decide: member, door link of this event, sign-in redirect, or 404."""
-    user = _signed_in_user()
-    link = _session_link()
-    return _decide(db.session.get(Event, event_id), user, link)
+    row = db.session.execute(_EVENT_AND_LINK, {"event_id": event_id, "link_id": _session_link_id()}).first()
+    if row is None:  # no such event: the link alone decides between sign-in and 404
+        return _decide(None, _signed_in_user(), _session_link())
+    event, link = row
+    return _decide(event, _signed_in_user(), _usable(link))
 
 
 def _decide(event: Event | None, user: User | None, link: DoorLink | None) -> DoorAccess:
@@ -101,20 +125,13 @@ _EVENT_RSVP_AND_LINK = (
 def door_access_and_rsvp(event_id: int, rsvp_id: int) -> tuple[DoorAccess, Rsvp]:
     """``door_access`` and the RSVP a tap is for (404 unless it belongs to the event), with the
     session's door link, read in one query: a tap read them with three primary-key lookups."""
-    link_id = session.get(SESSION_KEY)
-    if not door_links.is_link_id(link_id):
-        link_id = None
     row = db.session.execute(_EVENT_RSVP_AND_LINK,
-                             {"event_id": event_id, "rsvp_id": rsvp_id, "link_id": link_id}).first()
+                             {"event_id": event_id, "rsvp_id": rsvp_id, "link_id": _session_link_id()}).first()
     if row is None:  # no such event: decide as any other door page does
         door_access(event_id)
         abort(404)
     event, rsvp, link = row
-    if link is not None and not link.is_active():
-        link = None
-    if link is None and SESSION_KEY in session:
-        session.pop(SESSION_KEY, None)  # revoked or expired: forget it
-    access = _decide(event, _signed_in_user(), link)
+    access = _decide(event, _signed_in_user(), _usable(link))
     if rsvp is None:
         abort(404)
     return access, rsvp

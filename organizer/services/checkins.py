@@ -15,6 +15,7 @@ import re
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 
 from flask_babel import format_number
 from flask_babel import gettext as _
@@ -502,16 +503,50 @@ def door_page(event: Event, query: str = "", limit: int = 100) -> DoorPage:
     """The first ``limit`` rows of ``door_rows(event, query)`` and how many there are, in one query.
 
     A phone at the door of a 10,000-person event gets a page of names, not 15 MB of HTML: the
-    sorting and counting happen in the database. Names sort by code point, as ``door_rows`` does
-    (PostgreSQL is told to use the "C" collation; SQLite's default BINARY already does).
+    sorting and counting happen in the database, and only the rows shown have their latest log
+    entry looked up. Names sort by code point, as ``door_rows`` does (PostgreSQL is told to use the
+    "C" collation; SQLite's default BINARY already does).
     """
-    stmt = _door_statement(event, query)
-    sort_name = Rsvp.search_name
-    if db.session.get_bind().dialect.name == "postgresql":
-        sort_name = sort_name.collate("C")
-    stmt = (stmt.add_columns(func.count().over().label("total"))
-            .order_by(sort_name, Rsvp.id).limit(limit))
+    needle = search_key(query or "")
+    parameters = {"event_id": event.id, "limit": limit}
+    if needle:
+        parameters["pattern"] = "%" + re.sub(r"([/%_])", r"/\1", needle) + "%"
+    stmt = _door_page_statement(bool(needle), db.session.get_bind().dialect.name == "postgresql")
     rows, total = [], 0
-    for *values, total in db.session.execute(stmt):
+    for *values, total in db.session.execute(stmt, parameters):
         rows.append(_door_row(*values))
     return DoorPage(rows, total)
+
+
+@lru_cache(maxsize=4)
+def _door_page_statement(searching: bool, postgresql: bool):
+    """Built once per shape (a statement costs more to build than PostgreSQL takes to run it).
+
+    The latest entry of each row shown is found through the (rsvp_id, sequence) index: reading the
+    latest entry of every check-in of the event, as door_rows does, was most of a search's time."""
+    conditions = [Rsvp.event_id == bindparam("event_id"), Rsvp.status == RsvpStatus.GOING]
+    if searching:
+        # Filtered in SQL on the stored folded name: a search in 10,000 RSVPs reads only the matches.
+        conditions.append(Rsvp.search_name.like(bindparam("pattern"), escape="/"))
+    shown = (
+        select(Rsvp.id, Rsvp.name, Rsvp.guests, Rsvp.source, Rsvp.search_name,
+               func.count().over().label("total"))
+        .where(*conditions)
+        .order_by(_by_code_point(Rsvp.search_name, postgresql), Rsvp.id)
+        .limit(bindparam("limit"))
+        .subquery("shown")
+    )
+
+    def latest(column):
+        return (select(column).where(CheckIn.rsvp_id == shown.c.id)
+                .order_by(CheckIn.sequence.desc()).limit(1).scalar_subquery())
+
+    return (
+        select(shown.c.id, shown.c.name, shown.c.guests, shown.c.source, latest(CheckIn.action),
+               latest(CheckIn.created_at), shown.c.search_name, shown.c.total)
+        .order_by(_by_code_point(shown.c.search_name, postgresql), shown.c.id)
+    )
+
+
+def _by_code_point(column, postgresql: bool):
+    return column.collate("C") if postgresql else column
