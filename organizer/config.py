@@ -87,6 +87,8 @@ class Config:
     DOOR_COUNTS_SECONDS = int(os.environ.get("DOOR_COUNTS_SECONDS", "2"))
     # The door list shows at most this many names (a search too): the rest are found by searching.
     DOOR_LIST_LIMIT = 100
+    # Each door phone asks this often who of the names on its screen another phone checked in (0: never).
+    DOOR_REFRESH_SECONDS = int(os.environ.get("DOOR_REFRESH_SECONDS", "10"))
     PASSWORD_RESET_HOURS = 2
     SIGNUP_LINK_HOURS = 24
     DOOR_LINK_GRACE_HOURS = 12

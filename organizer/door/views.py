@@ -200,6 +200,26 @@ def door_list(event_id: int):
     return _render_door_list(access)
 
 
+MAX_STATE_IDS = 200
+
+
+@bp.get("/door/e/<int:event_id>/state")
+def door_state(event_id: int):
+    """Who of the names on a phone's screen is checked in now, and the counts: door.js asks every
+    DOOR_REFRESH_SECONDS, so two phones at two doors see each other's taps."""
+    access = door_access(event_id)
+    raw = [part for part in (request.args.get("ids") or "").split(",") if part]
+    if len(raw) > MAX_STATE_IDS or not all(part.isdigit() and len(part) <= 12 for part in raw):
+        return _json_error(_("Ask about at most %(num)s people, by their numbers.", num=MAX_STATE_IDS), 400)
+    states = checkins.current_states(access.event, [int(part) for part in raw])
+    timezone = access.event.timezone
+    return jsonify(
+        counts=_counts(access.event),
+        rows={str(rsvp_id): {"in": at is not None, "at": event_time(at, timezone) if at else ""}
+              for rsvp_id, at in states.items()},
+    )
+
+
 @bp.get("/door/e/<int:event_id>/print")
 def print_list(event_id: int):
     access = door_access(event_id)

@@ -537,15 +537,36 @@ def _door_page_statement(searching: bool, postgresql: bool):
         .subquery("shown")
     )
 
-    def latest(column):
-        return (select(column).where(CheckIn.rsvp_id == shown.c.id)
-                .order_by(CheckIn.sequence.desc()).limit(1).scalar_subquery())
-
     return (
-        select(shown.c.id, shown.c.name, shown.c.guests, shown.c.source, latest(CheckIn.action),
-               latest(CheckIn.created_at), shown.c.search_name, shown.c.total)
+        select(shown.c.id, shown.c.name, shown.c.guests, shown.c.source, _latest_entry(CheckIn.action, shown.c.id),
+               _latest_entry(CheckIn.created_at, shown.c.id), shown.c.search_name, shown.c.total)
         .order_by(_by_code_point(shown.c.search_name, postgresql), shown.c.id)
     )
+
+
+def current_states(event: Event, rsvp_ids: list[int]) -> dict[int, datetime | None]:
+    """For each of these going RSVPs of the event: when they were checked in, or None if they are
+    not (now). What a door phone asks about the names on its screen, to show other phones' taps;
+    ids of other events, or of people no longer going, are left out."""
+    if not rsvp_ids:
+        return {}
+    states: dict[int, datetime | None] = {}
+    for rsvp_id, action, at in db.session.execute(_STATES, {"event_id": event.id, "ids": list(rsvp_ids)}):
+        checked = action is CheckInAction.CHECK_IN or action == CheckInAction.CHECK_IN.value
+        states[rsvp_id] = at if checked else None
+    return states
+
+
+def _latest_entry(column, rsvp_id):
+    return (select(column).where(CheckIn.rsvp_id == rsvp_id)
+            .order_by(CheckIn.sequence.desc()).limit(1).scalar_subquery())
+
+
+_STATES = (
+    select(Rsvp.id, _latest_entry(CheckIn.action, Rsvp.id), _latest_entry(CheckIn.created_at, Rsvp.id))
+    .where(Rsvp.event_id == bindparam("event_id"), Rsvp.id.in_(bindparam("ids", expanding=True)),
+           Rsvp.status == RsvpStatus.GOING)
+)
 
 
 def _by_code_point(column, postgresql: bool):

@@ -276,3 +276,37 @@ def test_in_a_long_list_the_volunteer_finds_someone_through_the_server_and_check
     expect(row.locator("[data-state]")).to_contain_text("Checked in")
     expect(phone.locator("[data-count=checked_in]").first).to_have_text("1")
     assert entries_for(dana) == 1
+
+
+def test_two_phones_at_two_doors_see_each_others_check_ins(browser, base_url, app, monkeypatch):
+    monkeypatch.setitem(app.config, "DOOR_REFRESH_SECONDS", 1)
+    _campaign, event, people = door_world()
+    bilal = people["Bilal Haddad"]
+    phones = []
+    for _ in range(2):
+        context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 844}, is_mobile=True,
+                                      has_touch=True)
+        phones.append((context, context.new_page()))
+    try:
+        (_, front), (_, side) = phones
+        for page in (front, side):
+            sign_in(page, "door@example.org")
+            page.goto(f"/door/e/{event.id}")
+        side.get_by_label("Find a name").fill("bil")  # the side door has typed a search
+        front.locator(f"#rsvp-{bilal.id}").get_by_role("button", name="Check in").click()
+        expect(front.locator(f"#rsvp-{bilal.id}")).to_have_class(re.compile(r"\bis-in\b"))
+
+        row = side.locator(f"#rsvp-{bilal.id}")
+        expect(row).to_have_class(re.compile(r"\bis-in\b"), timeout=5000)
+        expect(row.locator("[data-state]")).to_contain_text("Checked in")
+        expect(row.get_by_role("button", name="Undo")).to_be_visible()
+        expect(side.locator("[data-count=checked_in]").first).to_have_text("1")
+        expect(side.get_by_label("Find a name")).to_have_value("bil")  # nothing else on the screen moved
+
+        front.locator(f"#rsvp-{bilal.id}").get_by_role("button", name="Undo").click()
+        expect(row).not_to_have_class(re.compile(r"\bis-in\b"), timeout=5000)
+        expect(side.locator("[data-count=checked_in]").first).to_have_text("0")
+        assert entries_for(bilal) == 2
+    finally:
+        for context, _page in phones:
+            context.close()

@@ -263,3 +263,21 @@ def test_door_rows_sorted_filtered_and_accent_blind(event):
     assert [r.name for r in checkins.door_rows(event, "محمد")] == ["محمد علي"]
     assert [r.name for r in checkins.door_rows(event, "小龙")] == ["李小龙"]
     assert checkins.door_rows(event, "nobody") == []
+
+
+def test_current_states_say_who_is_in_now_and_leave_out_other_events_and_people_not_going(event):
+    amina, _, _ = builders.make_rsvp(event, name="Amina")
+    bilal, _, _ = builders.make_rsvp(event, name="Bilal")
+    carla, _, _ = builders.make_rsvp(event, name="Carla")
+    gone, _, _ = builders.make_rsvp(event, name="Gone", status=RsvpStatus.CANCELLED)
+    elsewhere, _, _ = builders.make_rsvp(builders.make_event(event.campaign), name="Elsewhere")
+    checkins.check_in(amina)
+    checkins.check_in(bilal)
+    checkins.undo(bilal)
+    checkins.check_in(elsewhere)
+    db.session.commit()
+    states = checkins.current_states(event, [amina.id, bilal.id, carla.id, gone.id, elsewhere.id, 999999])
+    assert set(states) == {amina.id, bilal.id, carla.id}
+    assert states[amina.id] == entries(amina)[-1].created_at
+    assert states[bilal.id] is None and states[carla.id] is None
+    assert checkins.current_states(event, []) == {}

@@ -165,6 +165,23 @@ def test_check_in_json_for_the_script(client, login, world):
     assert check_ins(amina) == 1
 
 
+def test_the_state_of_the_names_on_screen_for_door_js(client, login, world):
+    login(world["door"])
+    event, amina, bilal = world["event"], world["amina"], world["bilal"]
+    client.post(f"/door/e/{event.id}/rsvps/{amina.id}/check-in", data={"idempotency_key": "tap-state-0001"},
+                headers=JSON)
+    url = f"/door/e/{event.id}/state"
+    data = client.get(f"{url}?ids={amina.id},{bilal.id},{world['other_rsvp'].id}", headers=JSON).get_json()
+    assert set(data["rows"]) == {str(amina.id), str(bilal.id)}  # another event's RSVP is not told
+    assert data["rows"][str(amina.id)]["in"] and re.fullmatch(r"\d\d:\d\d [A-Z]{3,4}", data["rows"][str(amina.id)]["at"])
+    assert data["rows"][str(bilal.id)] == {"in": False, "at": ""}
+    assert data["counts"] == {"checked_in": 1, "going": 2, "walk_ins": 0, "crowd": 0}
+    assert client.get(url).get_json()["rows"] == {}
+    for bad in ("1,x", "-1", ",".join(["1"] * 201), "1" * 13):
+        response = client.get(f"{url}?ids={bad}")
+        assert response.status_code == 400 and response.get_json()["ok"] is False
+
+
 def test_check_in_refusals_are_json_for_the_script(client, login, world):
     login(world["door"])
     url = f"/door/e/{world['event'].id}/rsvps/{world['cancelled'].id}/check-in"

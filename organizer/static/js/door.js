@@ -149,7 +149,7 @@
     holder.classList.toggle("has-error", Boolean(message));
   }
 
-  function showRowState(row, checkedIn, at) {
+  function showRowState(row, checkedIn, at, fromElsewhere) {
     row.classList.toggle("is-in", checkedIn);
     var state = row.querySelector("[data-state]");
     if (state) {
@@ -157,6 +157,7 @@
     }
     row.querySelector("[data-door-action='check-in']").hidden = checkedIn;
     row.querySelector("[data-door-action='undo']").hidden = !checkedIn;
+    if (fromElsewhere) { return; }  // another phone's tap: never move this volunteer's focus
     var visible = row.querySelector("form:not([hidden]) button");
     if (visible && document.activeElement && document.activeElement.closest("li") === row) { visible.focus(); }
   }
@@ -227,6 +228,37 @@
       if (timer) { window.clearTimeout(timer); }
       setBusy(form, false);
     });
+  }
+
+  // --- other phones' taps ----------------------------------------------------------------------
+  // Every few seconds, while the page is in view, ask who of the names on screen is checked in now
+  // and update those rows and the counts in place (rows never move under a finger). A row with a
+  // tap of this phone's own on its way, or waiting to be retried, is left alone.
+  var stateUrl = root.getAttribute("data-state-url");
+  var refreshSeconds = Number(root.getAttribute("data-refresh-seconds")) || 0;
+  var refreshing = false;
+  function refresh() {
+    if (refreshing || document.hidden || !window.fetch) { return; }
+    var rows = Array.prototype.slice.call(root.querySelectorAll("li.door-row[id^='rsvp-']"), 0, 200);
+    refreshing = true;
+    var ids = rows.map(function (row) { return row.id.slice(5); }).join(",");
+    fetch(stateUrl + "?ids=" + ids, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) { return; }
+        setCounts(data.counts);
+        rows.forEach(function (row) {
+          var state = data.rows[row.id.slice(5)];
+          if (!state || row.querySelector(".is-busy, form[data-key]")) { return; }
+          if (state["in"] !== row.classList.contains("is-in")) { showRowState(row, state["in"], state.at, true); }
+        });
+      })
+      .catch(function () { /* offline for a moment: the next round will tell */ })
+      .then(function () { refreshing = false; });
+  }
+  if (stateUrl && refreshSeconds > 0) {
+    window.setInterval(refresh, refreshSeconds * 1000);
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) { refresh(); } });
   }
 
   root.addEventListener("submit", function (event) {
