@@ -448,10 +448,13 @@ def render_table(summary: dict, export: dict | None, queries: dict, meta: dict) 
     if flush_ms and hello and hello.get("rps"):
         most = 2 * 1000 / flush_ms  # two sync workers, each waiting for its own commit's flush
         lines.append("")
+        share = most / hello["rps"]
+        verdict_text = ("so the disk is not what holds writes back here: the CPU is (the workers' and "
+                        "PostgreSQL's shares of the same cores)" if share > 1 else
+                        "so the disk alone keeps every POST below that")
         lines.append(f"One flush of the write-ahead log to this disk takes {flush_ms:.2f} ms (8 kB written and "
-                     f"fdatasync'd, as PostgreSQL does at every commit): two sync workers that each wait for it can "
-                     f"commit at most {most:,.0f} times a second, {most / hello['rps']:.0%} of hello-world, "
-                     "before doing anything else.")
+                     f"fdatasync'd, as PostgreSQL does at every commit): two sync workers waiting for nothing "
+                     f"else could commit {most:,.0f} times a second, {share:.0%} of hello-world, {verdict_text}.")
     lines.append("")
     if export is not None:
         lines.append("| export | time | vs COPY | rows | peak memory (worker) | target | |")
