@@ -6,8 +6,8 @@ database (the POSTs write: never point this at ``organizer_bench`` itself):
     .venv/bin/python -m bench.posts --database organizer_bench_posts --only rsvp --profile
 
 The app runs with the production configuration (CSRF on, a strong SECRET_KEY, caches as configured)
-through Flask's test client. RSVPs: the event page is read once for the session cookie and CSRF token,
-then each POST is a distinct supporter, like ``bench/rsvp.lua``. Taps: a door-link session, each tap a
+through Flask's test client. RSVPs: the event page is read once, and the session cookie and CSRF token
+fetched from /csrf-token as static/js/rsvp.js does, then each POST is a distinct supporter, like ``bench/rsvp.lua``. Taps: a door-link session, each tap a
 different person not checked in yet, urlencoded with ``Accept: application/json`` like ``static/js/door.js``.
 CPU time is ``time.process_time`` per request, best of ``--rounds`` rounds of ``-n`` requests.
 """
