@@ -6,9 +6,12 @@ unknown token is a 404 that says nothing about what exists.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
 
 from organizer.campaigns.forms import show_error
 from organizer.extensions import csrf, db, limiter
@@ -52,6 +55,10 @@ def submit(slug: str):
     if posted_questions - set(form._question_names):
         abort(400)  # answers to questions this event doesn't ask: a stale or forged form
     if not form.validate_on_submit():
+        if "csrf_token" in form.errors and not _sent_from_this_site():
+            # From another site: the usual refusal. Showing the form filled in, with a token, would
+            # let that site's choice of name and email through with one more click.
+            raise CSRFError(form.csrf_token.errors[0])
         # Without a valid token (the page was the one served to everyone and no JavaScript fetched
         # one, or the session ended) nothing is kept; the form comes back filled in, with a token.
         # If that was all that was wrong, one more press sends it.
@@ -89,6 +96,19 @@ def submit(slug: str):
     flash(_("We've emailed your private link to %(email)s. Keep that email: the link lets you see your "
             "ticket, change your RSVP or cancel.", email=form.email.data.strip()), "info")
     return redirect(url_for("rsvp.thanks", slug=slug), code=303)
+
+
+def _sent_from_this_site() -> bool:
+    """Whether the browser says this POST was sent from one of our own pages: Fetch metadata, else
+    the Origin or (Referrer-Policy same-origin) Referer header. Saying nothing counts as no."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    for header in ("Origin", "Referer"):
+        value = request.headers.get(header)
+        if value is not None:
+            return urlsplit(value).netloc == request.host
+    return False
 
 
 def _form_page(event, form, status: int):
@@ -271,7 +291,7 @@ def admin_list(event_id: int):
     query = (request.args.get("q") or "").strip()[:120]
     page = request.args.get("page", "1")
     listing = rsvps.list_for_organizers(event, status, query=query,
-                                        page=int(page) if page.isdigit() and len(page) < 7 else 1)
+                                        page=int(page) if page.isascii() and page.isdigit() and len(page) < 7 else 1)
     answers = listing.answers
     return render_template(
         "rsvp/admin_list.html",

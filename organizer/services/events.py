@@ -286,6 +286,7 @@ def has_records(event: Event) -> bool:
 def unpublish_event(actor: User, event: Event) -> Event:
     """Back to draft: published by mistake, or too early. Only while nobody has RSVPed."""
     permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
+    event = rsvps.lock_event(event.id)  # an RSVP arriving now waits, then finds RSVPs closed
     if event.status is not EventStatus.PUBLISHED:
         raise Conflict(_("Only a published event can go back to draft."))
     if has_records(event):
@@ -301,6 +302,7 @@ def delete_event(actor: User, event: Event) -> None:
     with its questions, news links and door links. The coverage stays in the campaign's library,
     and the export log keeps its entries (shown as a deleted event)."""
     permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
+    event = rsvps.lock_event(event.id)  # an RSVP can't slip in between the check and the delete
     if has_records(event):
         raise Conflict(_("People have RSVPed to this event or been counted at it, so it can't be deleted. "
                          "Cancel it instead: everyone who gave an email is told."))

@@ -118,3 +118,59 @@ def test_sqlite_and_postgres_both_serialize_a_small_rush(wide_app):
         errors = press_together(wide_app, event_id, 8)
         assert not errors, errors
         assert outcome(event_id) == (2, 6)
+
+
+@pytest.mark.postgres_only
+def test_an_rsvp_and_a_delete_at_the_same_moment_never_lose_the_rsvp(wide_app):
+    """Deleting an event nobody has RSVPed to, while someone RSVPs: either the RSVP is refused
+    (the event is gone) or the delete is (the event has an RSVP now). Never a confirmed RSVP that
+    the delete's cascade then removes."""
+    from organizer.services import events as event_rules
+    from organizer.services.errors import DomainError
+
+    outcomes = set()
+    for _round in range(ROUNDS):
+        owner = builders.make_user()
+        event = builders.make_event(builders.make_campaign(owner=owner), email_policy="not_asked")
+        event_id, owner_id = event.id, owner.id
+        db.session.remove()
+        barrier = threading.Barrier(2, timeout=30)
+        saved: dict[str, bool] = {}
+        errors: list[BaseException] = []
+
+        def act(who: str) -> None:
+            try:
+                with wide_app.app_context():
+                    try:
+                        db.session.connection()
+                        found = db.session.get(Event, event_id)
+                        actor = db.session.get(type(owner), owner_id)
+                        barrier.wait()
+                        try:
+                            if who == "supporter":
+                                rsvps.create_rsvp(found, name="Amina")
+                            else:
+                                event_rules.delete_event(actor, found)
+                            db.session.commit()
+                            saved[who] = True
+                        except DomainError:
+                            db.session.rollback()
+                            saved[who] = False
+                    finally:
+                        db.session.remove()
+            except BaseException as error:  # noqa: BLE001 - the test reports it
+                errors.append(error)
+
+        threads = [threading.Thread(target=act, args=(who,)) for who in ("supporter", "organizer")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not errors, errors
+        db.session.expire_all()
+        exists = db.session.get(Event, event_id) is not None
+        rsvp_rows = db.session.scalar(select(func.count(Rsvp.id)).where(Rsvp.event_id == event_id))
+        assert saved == {"supporter": exists, "organizer": not exists}, saved
+        assert rsvp_rows == (1 if exists else 0)
+        outcomes.add(exists)
+    assert outcomes  # (which side wins each round is up to the scheduler)

@@ -177,9 +177,10 @@ def test_the_state_of_the_names_on_screen_for_door_js(client, login, world):
     assert data["rows"][str(bilal.id)] == {"in": False, "at": ""}
     assert data["counts"] == {"checked_in": 1, "going": 2, "walk_ins": 0, "crowd": 0}
     assert client.get(url).get_json()["rows"] == {}
-    for bad in ("1,x", "-1", ",".join(["1"] * 201), "1" * 13):
+    for bad in ("1,x", "-1", ",".join(["1"] * 201), "1" * 13, "%C2%B2"):
         response = client.get(f"{url}?ids={bad}")
         assert response.status_code == 400 and response.get_json()["ok"] is False
+    assert client.get(f"{url}?ids=99999999999,{amina.id}").get_json()["rows"].keys() == {str(amina.id)}
 
 
 def test_check_in_refusals_are_json_for_the_script(client, login, world):

@@ -72,6 +72,9 @@ def submit(client, event, **fields):
     return client.post(f"/e/{event.slug}/rsvp", data=data)
 
 
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}  # what a browser sends with a form from our own page
+
+
 def rsvp_count() -> int:
     return db.session.scalar(select(func.count(Rsvp.id))) or 0
 
@@ -247,7 +250,7 @@ def test_without_a_valid_token_the_form_comes_back_filled_in_with_a_token_and_on
         client, event, token):
     """A phone without JavaScript got the shared event page, which has no token."""
     fields = {"name": "Amina Haddad", "email": "amina@example.org", "guests": "1"}
-    response = client.post("/e/lmc/rsvp", data={"csrf_token": token, **fields})
+    response = client.post("/e/lmc/rsvp", data={"csrf_token": token, **fields}, headers=SAME_ORIGIN)
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert rsvp_count() == 0
@@ -259,8 +262,31 @@ def test_without_a_valid_token_the_form_comes_back_filled_in_with_a_token_and_on
     assert rsvp_count() == 1
 
 
+@pytest.mark.parametrize("headers", [
+    {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+    {"Sec-Fetch-Site": "same-site"},
+    {"Origin": "https://evil.example"},
+    {"Referer": "https://evil.example/page"},
+    {},  # a browser that says nothing about where the form was
+])
+def test_a_tokenless_post_from_elsewhere_is_refused_without_showing_what_it_sent(client, event, headers):
+    fields = {"name": "Chosen By Attacker", "email": "victim@example.org"}
+    response = client.post("/e/lmc/rsvp", data={"csrf_token": "", **fields}, headers=headers)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Please try again" in html and "Chosen By Attacker" not in html and "victim@example.org" not in html
+    assert 'name="csrf_token"' not in html and rsvp_count() == 0
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "http://localhost"}, {"Referer": "http://localhost/e/lmc"}])
+def test_an_older_browser_on_our_page_is_recognised_by_origin_or_referer(client, event, headers):
+    response = client.post("/e/lmc/rsvp", data={"csrf_token": "", "name": "Amina"}, headers=headers)
+    assert "press the button again" in response.get_data(as_text=True)
+
+
 def test_without_a_token_and_with_a_mistake_the_page_asks_only_to_correct_it(client, event):
-    response = client.post("/e/lmc/rsvp", data={"csrf_token": "", "name": "", "email": "amina@"})
+    response = client.post("/e/lmc/rsvp", data={"csrf_token": "", "name": "", "email": "amina@"},
+                           headers=SAME_ORIGIN)
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Please correct the highlighted fields" in html and "press the button again" not in html
@@ -513,8 +539,9 @@ def test_a_long_list_comes_in_pages_and_a_search_finds_anyone(client, login, cam
     assert "Person 101" in html and "Person 000" not in html and "1–1 of 1" not in html  # one page: no pager
     _, html = page(client, f"{url}?q=nobody&status=waitlisted")
     assert "Nobody matches “nobody”." in html
-    for bad in ("page=0", "page=-3", "page=abc", "page=99999999999", "page=9999"):
-        assert client.get(f"{url}?{bad}").status_code == 200
+    for odd in ("page=0", "page=-3", "page=abc", "page=99999999999", "page=9999", "page=%C2%B2"):
+        assert client.get(f"{url}?{odd}").status_code == 200
+    assert client.get(f"{url}?q=%00").status_code == 400  # the input checks refuse NUL everywhere
 
 
 def test_the_list_shows_totals_answers_and_status(client, login, busy_event, owner):
