@@ -15,8 +15,10 @@ It stores a response only when every one of these holds, so that nothing persona
   varies on nothing but ``Cookie`` and ``Accept-Language``, and is small.
 
 Requests that carry our cookies never read from it. Entries are keyed by host, scheme, path, query
-string and ``Accept-Language``; a request Flask refused (an untrusted host, malformed input) got no
-public 200, so it never made an entry that a later request could hit. Conditional requests
+string (without the click ids that social networks and newsletters add to shared links) and
+``Accept-Language``; a request Flask refused (an untrusted host, malformed input) got no
+public 200, so it never made an entry that a later request could hit (click ids aside: no page
+reads them). Conditional requests
 (``If-None-Match``) get a 304 from the stored ``ETag``. Clients' own ``Cache-Control: no-cache`` is
 ignored, as nginx does: otherwise anyone could switch the cache off.
 """
@@ -67,7 +69,8 @@ class SharedCache:
         if method not in ("GET", "HEAD") or self._is_personal(environ):
             return self.app(environ, start_response)
         key = (environ.get("HTTP_HOST"), environ.get("wsgi.url_scheme"), environ.get("SCRIPT_NAME"),
-               environ.get("PATH_INFO"), environ.get("QUERY_STRING"), environ.get("HTTP_ACCEPT_LANGUAGE"))
+               environ.get("PATH_INFO"), _without_click_ids(environ.get("QUERY_STRING") or ""),
+               environ.get("HTTP_ACCEPT_LANGUAGE"))
         now = self.clock()
         entry = self.entries.get(key)
         if entry is not None and entry.expires > now:
@@ -123,8 +126,25 @@ class SharedCache:
         if len(self.entries) >= MAX_ENTRIES:
             self.entries = {k: e for k, e in self.entries.items() if e.expires > entry.stored_at}
             if len(self.entries) >= MAX_ENTRIES:
-                self.entries.clear()
+                # Still full of fresh entries (many languages, or someone sending random ones): the
+                # older half goes, not everything, so the event page in demand stays.
+                self.entries = dict(list(self.entries.items())[MAX_ENTRIES // 2:])
+        self.entries.pop(key, None)  # re-inserted: the newest
         self.entries[key] = entry
+
+
+# Added to shared links by social networks, newsletters and ad platforms, one value per click: they
+# never change a page, and keyed on them a link shared on Facebook would never hit the cache.
+CLICK_ID_PARAMETERS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "twclid", "yclid", "igshid", "mc_cid",
+                                 "mc_eid", "_ga"})
+
+
+def _without_click_ids(query: str) -> str:
+    if not query:
+        return query
+    kept = [part for part in query.split("&")
+            if part and not (name := part.split("=", 1)[0]).startswith("utm_") and name not in CLICK_ID_PARAMETERS]
+    return "&".join(kept)
 
 
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:

@@ -210,3 +210,27 @@ def test_pages_that_are_not_public_are_never_kept(cached_app):
     client.get("/auth/login")
     client.get("/csrf-token")
     assert len(cached_app.reached_flask) == 3
+
+
+def test_click_ids_added_to_shared_links_share_one_entry_and_other_parameters_do_not(cached, origin):
+    cached.get("/e/lmc?fbclid=IwAR1abc")
+    cached.get("/e/lmc?fbclid=IwAR2def&utm_source=facebook")
+    cached.get("/e/lmc")
+    assert origin.calls == 1
+    cached.get("/e/lmc?page=2")
+    cached.get("/e/lmc?page=2&gclid=xyz")
+    assert origin.calls == 2
+
+
+def test_when_full_the_older_half_goes_and_the_newest_stays(cached, origin, monkeypatch):
+    import organizer.sharedcache as sharedcache
+
+    monkeypatch.setattr(sharedcache, "MAX_ENTRIES", 4)
+    for language in ("a", "b", "c", "d", "e"):
+        cached.get("/e/lmc", headers={"Accept-Language": language})
+    assert origin.calls == 5
+    cached.get("/e/lmc", headers={"Accept-Language": "e"})
+    cached.get("/e/lmc", headers={"Accept-Language": "d"})
+    assert origin.calls == 5  # still there
+    cached.get("/e/lmc", headers={"Accept-Language": "a"})
+    assert origin.calls == 6  # the oldest went

@@ -387,6 +387,17 @@ def send_pending(settings: Mapping[str, Any] | None = None, limit: int = 100,
                 report.failed += 1
                 log.info("outbox message %s not sent: %s", message_id_, error)
                 continue
+            except Exception as error:  # noqa: BLE001 - one message that can't be rendered must not stop the others
+                attempts = message.attempts
+                db.session.rollback()
+                log.exception("outbox message %s could not be rendered", message_id_)
+                if attempts >= max_attempts:  # given up: its data (the private link) is cleared too
+                    _finish(message_id_, OutboxStatus.FAILED, now, error=f"could not be rendered: {error}")
+                    report.failed += 1
+                else:
+                    _retry_later(message_id_, now + backoff(attempts, settings), f"could not be rendered: {error}")
+                    report.retrying += 1
+                continue
             attempts = message.attempts
             name = f"{(message.created_at or now):%Y%m%d-%H%M%S}-{message.id:06d}"
             db.session.rollback()  # no transaction stays open while talking to the mail server

@@ -341,3 +341,25 @@ def test_an_rsvp_deleted_before_the_worker_sends_is_not_emailed(smtp, settings, 
     [row] = _raw_rows()
     assert row.status is OutboxStatus.FAILED and row.last_error.startswith("not sent")
     assert row.render_data == "" and mail.send_pending(settings).attempted == 0
+
+
+def test_a_message_that_cannot_be_rendered_is_retried_then_given_up_and_does_not_hold_up_the_others(
+        smtp, settings, event, monkeypatch):
+    rsvp_with_email(event, "first@example.org")
+    rsvp_with_email(event, "second@example.org")
+    db.session.commit()
+    broken = db.session.scalar(select(OutboxMessage).order_by(OutboxMessage.id))
+    broken.render_data = "{not json"
+    db.session.commit()
+    broken_id = broken.id
+    settings = {**settings, "MAIL_MAX_ATTEMPTS": 2}
+    report = mail.send_pending(settings)
+    assert (report.sent, report.retrying, report.failed) == (1, 1, 0)  # the other one went out
+    assert [m["To"] for m in smtp.mailbox.messages] == ["second@example.org"]
+    later = utcnow() + timedelta(days=1)
+    report = mail.send_pending(settings, now=later)
+    assert (report.sent, report.retrying, report.failed) == (0, 0, 1)
+    row = db.session.get(OutboxMessage, broken_id)
+    db.session.refresh(row)
+    assert row.status is OutboxStatus.FAILED and row.last_error.startswith("could not be rendered")
+    assert row.render_data == ""  # the private link does not stay behind

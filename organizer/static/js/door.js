@@ -168,9 +168,13 @@
     if (busy) { form.setAttribute("aria-busy", "true"); } else { form.removeAttribute("aria-busy"); }
   }
 
+  // Bumped by every tap of this phone: a refresh asked before it is older than what the tap showed.
+  var localChanges = 0;
+
   function send(form, submitter) {
     if (form.classList.contains("is-busy")) { return; }
     var kind = form.getAttribute("data-door-action");
+    localChanges += 1;
     // One key per tap, kept until the server answers: a retry after a failure reuses it.
     var pendingFor = form.getAttribute("data-pending-for");
     var choice = submitter && submitter.name ? submitter.value : "";
@@ -202,6 +206,7 @@
     }).then(function (result) {
       var data = result.data;
       if (result.response.ok && data && data.ok) {
+        localChanges += 1;
         form.removeAttribute("data-key");
         form.removeAttribute("data-pending-for");
         setCounts(data.counts);
@@ -233,7 +238,8 @@
   // --- other phones' taps ----------------------------------------------------------------------
   // Every few seconds, while the page is in view, ask who of the names on screen is checked in now
   // and update those rows and the counts in place (rows never move under a finger). A row with a
-  // tap of this phone's own on its way, or waiting to be retried, is left alone.
+  // tap of this phone's own on its way, or waiting to be retried, is left alone, and an answer
+  // that crossed one of this phone's taps is dropped (the next round is ten seconds away).
   var stateUrl = root.getAttribute("data-state-url");
   var refreshSeconds = Number(root.getAttribute("data-refresh-seconds")) || 0;
   var refreshing = false;
@@ -241,11 +247,13 @@
     if (refreshing || document.hidden || !window.fetch) { return; }
     var rows = Array.prototype.slice.call(root.querySelectorAll("li.door-row[id^='rsvp-']"), 0, 200);
     refreshing = true;
+    var asked = localChanges;
     var ids = rows.map(function (row) { return row.id.slice(5); }).join(",");
     fetch(stateUrl + "?ids=" + ids, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
-        if (!data) { return; }
+        // A tap of this phone answered meanwhile: what it showed is newer than this answer.
+        if (!data || asked !== localChanges) { return; }
         setCounts(data.counts);
         rows.forEach(function (row) {
           var state = data.rows[row.id.slice(5)];

@@ -17,9 +17,14 @@
       return Promise.resolve();
     }
     if (!form._tokenRequest) {
+      // A stalled request must not hold the button: after 8 seconds the form goes without a
+      // token, and the server asks for one more press.
+      var controller = window.AbortController ? new AbortController() : null;
+      var timer = controller ? window.setTimeout(function () { controller.abort(); }, 8000) : null;
       form._tokenRequest = fetch(form.dataset.csrfUrl, {
         credentials: "same-origin",
         headers: { Accept: "application/json" },
+        signal: controller ? controller.signal : undefined,
       })
         .then(function (response) {
           if (!response.ok) throw new Error(response.status);
@@ -30,6 +35,9 @@
         })
         .catch(function () {
           form._tokenRequest = null; // offline for a moment: try again later, or the server asks to press again
+        })
+        .then(function () {
+          if (timer) window.clearTimeout(timer);
         });
     }
     return form._tokenRequest;
