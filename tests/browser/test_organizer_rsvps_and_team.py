@@ -85,7 +85,7 @@ def test_the_rsvp_list_filter_promote_and_remove(request, size, base_url):
     expect(page.locator(".rsvp-table tbody tr")).to_have_count(3)
     db.session.expire_all()
     dan = [message.subject for message in db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.to_address == "dan@example.org"))]
+        select(OutboxMessage).where(OutboxMessage.to_address == "dan@example.org").order_by(OutboxMessage.id))]
     assert dan[-1] == "A place opened up — you're going: Briefing on Homs"
 
 
