@@ -19,6 +19,11 @@ class EmptyForm(FlaskForm):
     """Carries the CSRF token for buttons that POST."""
 
 
+def form_status(form) -> int:
+    """400 for a form sent with mistakes (it is shown again with them), else 200."""
+    return 400 if form.is_submitted() and form.errors else 200
+
+
 def is_safe_redirect(target: str | None) -> bool:
     """Only same-site relative paths: '/manage', never '//evil', '/\\evil', 'https:evil', '/%2F%2Fevil'.
 

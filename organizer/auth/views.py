@@ -27,7 +27,7 @@ from organizer.extensions import db, limiter
 from organizer.services import accounts
 from organizer.services.errors import Conflict, NotFound, ValidationFailed
 from organizer.services.mail import absolute_url  # from BASE_URL, never the request's Host
-from organizer.views_common import is_safe_redirect
+from organizer.views_common import form_status, is_safe_redirect
 
 HOME_ENDPOINT = "campaigns.dashboard"
 
@@ -79,7 +79,7 @@ def _show_error(form, error: ValidationFailed, field_map: dict[str, str] | None 
 
 
 def _render(template: str, form, **context):
-    status = 400 if form.is_submitted() and form.errors else 200
+    status = form_status(form)
     return render_template(template, form=form, **context), status
 
 

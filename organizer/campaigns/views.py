@@ -16,7 +16,7 @@ from organizer.services import permissions, rsvps
 from organizer.services.campaigns import CampaignInput
 from organizer.services.errors import DomainError, NotFound
 from organizer.services.permissions import Action
-from organizer.views_common import EmptyForm, campaign_or_404
+from organizer.views_common import EmptyForm, campaign_or_404, form_status
 
 
 @bp.app_template_global()
@@ -53,7 +53,7 @@ def create():
             db.session.commit()
             flash(_("Campaign created. Now add its first event."), "success")
             return redirect(url_for("campaigns.overview", slug=campaign.slug), code=303)
-    status = 400 if form.is_submitted() and form.errors else 200
+    status = form_status(form)
     return render_template("campaigns/form.html", form=form, campaign=None), status
 
 
@@ -87,7 +87,7 @@ def edit(slug: str):
             db.session.commit()
             flash(_("Campaign saved."), "success")
             return redirect(url_for("campaigns.overview", slug=campaign.slug), code=303)
-    status = 400 if form.is_submitted() and form.errors else 200
+    status = form_status(form)
     return render_template("campaigns/form.html", form=form, campaign=campaign), status
 
 
@@ -239,7 +239,7 @@ def coverage_new(slug: str):
             db.session.commit()
             flash(_("Article added to the library."), "success")
             return redirect(url_for("campaigns.coverage", slug=campaign.slug), code=303)
-    status = 400 if form.is_submitted() and form.errors else 200
+    status = form_status(form)
     return render_template("campaigns/coverage_form.html", campaign=campaign, form=form, item=None), status
 
 
@@ -266,7 +266,7 @@ def coverage_edit(slug: str, coverage_id: int):
             db.session.commit()
             flash(_("Article saved."), "success")
             return redirect(url_for("campaigns.coverage", slug=campaign.slug), code=303)
-    status = 400 if form.is_submitted() and form.errors else 200
+    status = form_status(form)
     return render_template("campaigns/coverage_form.html", campaign=campaign, form=form, item=item), status
 
 

@@ -19,11 +19,7 @@ from organizer.services import events as event_rules
 from organizer.services import permissions, rsvps
 from organizer.services.errors import DomainError, NotFound
 from organizer.services.permissions import Action
-from organizer.views_common import EmptyForm, campaign_or_404, event_or_404
-
-
-def _form_status(form) -> int:
-    return 400 if form.is_submitted() and form.errors else 200
+from organizer.views_common import EmptyForm, campaign_or_404, event_or_404, form_status
 
 
 # --- Create and edit ---------------------------------------------------------------------------
@@ -53,7 +49,7 @@ def create(slug: str):
             db.session.commit()
             flash(_("Event saved as a draft. Check it, then publish it when you're ready."), "success")
             return redirect(url_for("events.detail", event_id=event.id), code=303)
-    return render_template("events/form.html", form=form, campaign=campaign, event=None), _form_status(form)
+    return render_template("events/form.html", form=form, campaign=campaign, event=None), form_status(form)
 
 
 @bp.route("/e/<int:event_id>/edit", methods=["GET", "POST"])
@@ -81,7 +77,7 @@ def edit(event_id: int):
                                "%(num)s RSVPs on the waitlist got the new places and are being emailed.",
                                changes.promoted), "info")
             return redirect(url_for("events.detail", event_id=event.id), code=303)
-    return render_template("events/form.html", form=form, campaign=event.campaign, event=event), _form_status(form)
+    return render_template("events/form.html", form=form, campaign=event.campaign, event=event), form_status(form)
 
 
 # --- The organizer's event page -----------------------------------------------------------------
@@ -303,7 +299,7 @@ def questions(event_id: int):
     return render_template(
         "events/questions.html", event=event, campaign=event.campaign, form=form, button_form=EmptyForm(),
         max_questions=event_rules.MAX_QUESTIONS,
-    ), _form_status(form)
+    ), form_status(form)
 
 
 @bp.route("/e/<int:event_id>/questions/<int:question_id>/edit", methods=["GET", "POST"])
@@ -325,7 +321,7 @@ def question_edit(event_id: int, question_id: int):
             flash(_("Question saved."), "success")
             return redirect(url_for("events.questions", event_id=event.id), code=303)
     return render_template("events/question_edit.html", event=event, campaign=event.campaign, form=form,
-                           question=question), _form_status(form)
+                           question=question), form_status(form)
 
 
 @bp.route("/e/<int:event_id>/questions/<int:question_id>/delete", methods=["GET", "POST"])
