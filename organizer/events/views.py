@@ -95,7 +95,7 @@ def detail(event_id: int):
         allowed=permissions.allowed_actions(current_user, event.campaign),
         Action=Action,
         form=EmptyForm(),
-        has_records=event_rules.has_records(event),
+        retraction=event_rules.retraction(event),
     )
 
 
@@ -151,9 +151,10 @@ def delete(event_id: int):
         return redirect(url_for("campaigns.overview", slug=campaign_slug), code=303)
     if form.is_submitted():
         abort(400)
-    if event_rules.has_records(event):
-        flash(_("People have RSVPed to this event or been counted at it, so it can't be deleted. "
-                "Cancel it instead: everyone who gave an email is told."), "warning")
+    try:
+        event_rules.check_deletable(event)
+    except DomainError as error:
+        flash(error.message, "warning")
         return redirect(url_for("events.detail", event_id=event.id))
     return render_template("events/delete.html", event=event, campaign=event.campaign, form=form)
 

@@ -289,9 +289,8 @@ def admin_list(event_id: int):
     status_name = request.args.get("status", "")
     status = STATUS_FILTERS.get(status_name)
     query = (request.args.get("q") or "").strip()[:120]
-    page = request.args.get("page", "1")
-    listing = rsvps.list_for_organizers(event, status, query=query,
-                                        page=int(page) if page.isascii() and page.isdigit() and len(page) < 7 else 1)
+    # Not a number ("abc", "²"): the first page; out of range: the service clamps it.
+    listing = rsvps.list_for_organizers(event, status, query=query, page=request.args.get("page", 1, type=int))
     answers = listing.answers
     return render_template(
         "rsvp/admin_list.html",

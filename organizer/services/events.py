@@ -283,6 +283,25 @@ def has_records(event: Event) -> bool:
     ))))
 
 
+@dataclass(frozen=True)
+class Retraction:
+    """What an organizer may still undo about an event: both only while nothing is recorded at it."""
+    can_unpublish: bool
+    can_delete: bool
+
+
+def retraction(event: Event) -> Retraction:
+    untouched = not has_records(event)
+    return Retraction(can_unpublish=untouched and event.status is EventStatus.PUBLISHED, can_delete=untouched)
+
+
+def check_deletable(event: Event) -> None:
+    """Raises Conflict, saying what to do instead, when the event can't be deleted."""
+    if has_records(event):
+        raise Conflict(_("People have RSVPed to this event or been counted at it, so it can't be deleted. "
+                         "Cancel it instead: everyone who gave an email is told."))
+
+
 def unpublish_event(actor: User, event: Event) -> Event:
     """Back to draft: published by mistake, or too early. Only while nobody has RSVPed."""
     permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
@@ -303,9 +322,7 @@ def delete_event(actor: User, event: Event) -> None:
     and the export log keeps its entries (shown as a deleted event)."""
     permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
     event = rsvps.lock_event(event.id)  # an RSVP can't slip in between the check and the delete
-    if has_records(event):
-        raise Conflict(_("People have RSVPed to this event or been counted at it, so it can't be deleted. "
-                         "Cancel it instead: everyone who gave an email is told."))
+    check_deletable(event)
     event_id = event.id
     db.session.expunge(event)
     # The database removes what hangs off the event (ON DELETE CASCADE; SET NULL in the export log).

@@ -458,6 +458,18 @@ def test_once_someone_rsvped_even_if_they_cancelled_the_event_stays_public(owner
     assert event.status is EventStatus.PUBLISHED
 
 
+def test_what_can_be_undone_follows_the_status_and_the_records(owner, campaign):
+    published = builders.make_event(campaign)
+    draft = builders.make_event(campaign, status=EventStatus.DRAFT)
+    assert events.retraction(published) == events.Retraction(can_unpublish=True, can_delete=True)
+    assert events.retraction(draft) == events.Retraction(can_unpublish=False, can_delete=True)
+    events.check_deletable(published)  # no error while nothing is recorded
+    builders.make_rsvp(published)
+    assert events.retraction(published) == events.Retraction(can_unpublish=False, can_delete=False)
+    with pytest.raises(Conflict, match="Cancel it instead"):
+        events.check_deletable(published)
+
+
 def test_a_crowd_count_alone_is_a_record_too(owner, campaign):
     from organizer.services import checkins
 
