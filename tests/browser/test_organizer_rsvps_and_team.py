@@ -63,6 +63,15 @@ def test_the_rsvp_list_filter_promote_and_remove(request, size, base_url):
         assert visible_inside(page, button, table), button.inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
+    # Finding one person by part of their email, then back to everyone.
+    page.get_by_label("Find someone").fill("dan@")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator(".rsvp-table tbody tr")).to_have_count(1)
+    expect(page.locator(".rsvp-table tbody tr")).to_contain_text("Dan Dib")
+    page.get_by_label("Find someone").fill("")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator(".rsvp-table tbody tr")).to_have_count(4)
+
     page.get_by_role("link", name="Waitlisted", exact=True).click()
     rows = page.locator(".rsvp-table tbody tr")
     expect(rows).to_have_count(2)
