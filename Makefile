@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app organizer
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test chromium wrk db demo outbox bench messages clean
+.PHONY: run test install install-test chromium wrk db demo outbox bench messages translations compile clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,8 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install: $(VENV)/.installed compile
+install-test: $(VENV)/.installed-test compile
 
 db: install
 	mkdir -p instance
@@ -38,7 +38,7 @@ run: demo
 	  $(FLASK) run --host 127.0.0.1 --port 5000
 
 ## make test: set up and run the whole suite (browser tests use Debian's Chromium)
-test: install-test chromium
+test: install-test chromium compile
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 chromium:
@@ -71,8 +71,28 @@ wrk:
 	  fi; \
 	fi
 
-messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o organizer/translations/messages.pot .
+## Translations (README "Translations: how to add a language"). English is the source language.
+## KEYWORDS is also read by tests/test_translations.py, which extracts the same way in-process.
+TRANSLATIONS := organizer/translations
+KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 -k lazy_npgettext:1c,2,3
+CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+
+## make messages: every string in the code and templates into messages.pot
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg $(KEYWORDS) --add-comments=Translators: --sort-by-file --width=110 \
+	  --project=Organizer --copyright-holder="Organizer contributors" --msgid-bugs-address="" \
+	  -o $(TRANSLATIONS)/messages.pot .
+
+## make translations: messages.pot, then every language's messages.po brought up to date with it
+## (new strings arrive empty, changed ones fuzzy: both fail tests/test_translations.py until translated)
+translations: messages
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete
+
+## make compile: messages.po -> messages.mo (not committed; install, run and test do this)
+compile: $(CATALOGS:.po=.mo)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -i $< -o $@
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from organizer.extensions import db
 
+# Lazy: the dictionary is built at import, each page translates it into the language of its request.
 MESSAGES = {
-    400: ("Bad request", "We couldn't understand that request. Go back, check what you entered and try again."),
-    403: ("Not allowed", "You don't have permission to do that."),
-    404: ("Not found", "There's nothing here. The link may be mistyped, or the page was removed or isn't public yet."),
-    405: ("Not allowed", "That action isn't available here."),
-    413: ("Too large", "What you sent is too large."),
-    429: ("Slow down", "Too many attempts in a short time. Wait a minute, then try again."),
-    500: ("Something went wrong", "Sorry, something broke on our side. Nothing you had already saved was lost. Please try again."),
+    400: (_l("Bad request"), _l("We couldn't understand that request. Go back, check what you entered and try again.")),
+    403: (_l("Not allowed"), _l("You don't have permission to do that.")),
+    404: (
+        _l("Not found"),
+        _l("There's nothing here. The link may be mistyped, or the page was removed or isn't public yet."),
+    ),
+    405: (_l("Not allowed"), _l("That action isn't available here.")),
+    413: (_l("Too large"), _l("What you sent is too large.")),
+    429: (_l("Slow down"), _l("Too many attempts in a short time. Wait a minute, then try again.")),
+    500: (
+        _l("Something went wrong"),
+        _l("Sorry, something broke on our side. Nothing you had already saved was lost. Please try again."),
+    ),
 }
 
 
@@ -28,14 +35,14 @@ def handle_http_error(error: HTTPException):
     code = error.code or 500
     if code >= 500:
         db.session.rollback()
-    title, text = MESSAGES.get(code, (error.name, error.description or ""))
+    title, text = (str(part) for part in MESSAGES.get(code, (error.name, error.description or "")))
     if request.accept_mimetypes.best == "application/json" or request.path.endswith(".json"):
-        response = jsonify(error=_(title), message=_(text))
+        response = jsonify(error=title, message=text)
         response.status_code = code
         return response
     if code == 405 or error.response is not None:
         return error
-    response = render_template("errors/error.html", code=code, title=_(title), message=_(text)), code
+    response = render_template("errors/error.html", code=code, title=title, message=text), code
     return response
 
 

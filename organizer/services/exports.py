@@ -624,7 +624,7 @@ def write_xlsx(export: PreparedExport) -> IO[bytes]:
         "tmpdir": tempfile.gettempdir(),
     })
     try:
-        sheet = workbook.add_worksheet("Export")
+        sheet = workbook.add_worksheet(_("Export"))  # the tab name people see
         bold = workbook.add_format({"bold": True})
         header = export.header
         for index, title in enumerate(header):
