@@ -35,7 +35,7 @@ class Config:
     TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
 
     ALLOW_SIGNUP = _env_bool("ALLOW_SIGNUP", True)
-    LANGUAGES = ["en"]
+    LANGUAGES = ["en", "ar"]  # each needs organizer/translations/<code>/ (README: "Translations")
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "Europe/London")

@@ -31,6 +31,23 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_sessionstart(session) -> None:
+    """`make test` compiles the catalogs (messages.po -> .mo, which git does not keep); this covers a bare
+    `pytest` on a fresh clone or right after a .po file was edited, so pages are never silently English."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (Path(__file__).resolve().parent.parent / "organizer" / "translations").glob("*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with open(po, "rb") as source:
+                catalog = read_po(source)
+            partial = mo.with_suffix(f".mo.{os.getpid()}")
+            with open(partial, "wb") as target:
+                write_mo(target, catalog)
+            partial.replace(mo)
+
+
 def _database_url(tmp_dir: Path) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.sqlite3'}"
 

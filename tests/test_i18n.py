@@ -11,8 +11,8 @@ def test_right_to_left_locale_sets_dir_attribute(database_url):
     assert b'lang="ar"' in response.data
 
 
-def test_left_to_right_by_default(client):
-    response = client.get("/healthz-does-not-exist", headers={"Accept-Language": "ar"})
+def test_left_to_right_in_english_for_a_language_we_do_not_have(client):
+    response = client.get("/healthz-does-not-exist", headers={"Accept-Language": "de"})
     assert b'dir="ltr"' in response.data
     assert b'lang="en"' in response.data
 
