@@ -79,14 +79,14 @@ CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 
 ## make messages: every string in the code and templates into messages.pot
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg $(KEYWORDS) --add-comments=Translators: --sort-by-file --width=110 \
+	$(BIN)/pybabel extract -F babel.cfg $(KEYWORDS) --add-comments=Translators: --sort-by-file --no-wrap \
 	  --project=Organizer --copyright-holder="Organizer contributors" --msgid-bugs-address="" \
 	  -o $(TRANSLATIONS)/messages.pot .
 
 ## make translations: messages.pot, then every language's messages.po brought up to date with it
 ## (new strings arrive empty, changed ones fuzzy: both fail tests/test_translations.py until translated)
 translations: messages
-	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete --no-wrap
 
 ## make compile: messages.po -> messages.mo (not committed; install, run and test do this)
 compile: $(CATALOGS:.po=.mo)
