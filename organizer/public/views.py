@@ -53,9 +53,9 @@ def maps_url(event: Event) -> str | None:
 def share_links(event: Event) -> dict[str, str]:
     url = absolute_url("public.event", slug=event.slug)  # from BASE_URL, never the request's Host
     when = event_datetime(event.starts_at, event.timezone)
-    message = f"{event.title} — {when}"
-    if event.city:
-        message += f", {event.city}"
+    # Translators: the text of a shared link (WhatsApp, Telegram, email), followed by the link.
+    message = (_("%(title)s — %(when)s, %(city)s", title=event.title, when=when, city=event.city) if event.city
+               else _("%(title)s — %(when)s", title=event.title, when=when))
     return {
         "url": url,
         "email": "mailto:?" + urlencode({"subject": event.title, "body": f"{message}\n\n{url}"}, quote_via=quote),

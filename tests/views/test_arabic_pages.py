@@ -40,6 +40,12 @@ def test_the_event_page_is_in_arabic_with_its_rsvp_button(client, event):
     assert "RSVP" not in page and "places left" not in page
 
 
+def test_share_texts_follow_arabic_punctuation(client, event):
+    html = client.get("/e/homs", headers=ARABIC).get_data(as_text=True)
+    [whatsapp] = re.findall(r'href="(https://wa\.me/\?text=[^"]+)"', html)
+    assert "%D8%8C%20" + event.city.replace(" ", "%20") in whatsapp  # "، London": the Arabic comma
+
+
 def test_english_stays_english(client, event):
     page = text_of(client.get("/e/homs", headers={"Accept-Language": "en-GB,en;q=0.8"}).get_data(as_text=True))
     assert "12 places left" in page and "أكِّد" not in page
