@@ -10,6 +10,7 @@ import io
 
 import segno
 from flask import current_app
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from organizer.services import tokens
@@ -31,7 +32,7 @@ def ticket_url(manage_token: str) -> str:
     return base + ticket_path(tokens.ticket_token_for(manage_token))
 
 
-def qr_svg(url: str, title: str = "QR code of your ticket") -> Markup:
+def qr_svg(url: str, title: str | None = None) -> Markup:
     """The QR code of ``url`` as an inline <svg> element (no XML declaration, no style attributes)."""
     qr = segno.make(url, error="m")
     buffer = io.BytesIO()
@@ -52,7 +53,7 @@ def qr_svg(url: str, title: str = "QR code of your ticket") -> Markup:
         lineclass=None,
     )
     svg = buffer.getvalue().decode("ascii")
-    label = escape(title)
+    label = escape(title if title is not None else _("QR code of your ticket"))  # read out by screen readers
     # role/aria-label for screen readers, <title> for tooltips and older readers.
     svg = svg.replace(
         "<svg ", f'<svg role="img" aria-label="{label}" ', 1
