@@ -6,10 +6,10 @@ from urllib.parse import unquote, urlsplit
 
 from flask import abort, redirect, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from organizer.extensions import db
+from organizer.forms_common import FlaskForm
 from organizer.models import Campaign, Event
 from organizer.services import permissions
 from organizer.services.permissions import Action

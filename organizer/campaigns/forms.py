@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField, URLField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from organizer.forms_common import FlaskForm
 from organizer.models import Role
 from organizer.services import campaigns as campaign_rules
 from organizer.services import coverage as coverage_rules

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -17,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from organizer.campaigns.forms import CoverageForm, _text, timezone_choices
+from organizer.forms_common import FlaskForm
 from organizer.models import EmailPolicy, QuestionKind, Visibility
 from organizer.services import coverage as coverage_rules
 from organizer.services import events as event_rules

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.fields import EmailField, TelField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
+from organizer.forms_common import FlaskForm
 from organizer.models import EmailPolicy, Event, Question, QuestionKind
 from organizer.services.rsvps import ANSWER_MAX, EMAIL_MAX, NAME_MAX, PHONE_MAX, question_field
 

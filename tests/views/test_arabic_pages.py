@@ -84,6 +84,19 @@ def test_form_errors_are_in_arabic(client, event):
     assert "أدخِل عنوان بريد إلكتروني مثل name@example.org." in page
 
 
+def test_wtforms_own_messages_come_from_our_catalog(client, login, owner, campaign, no_csrf):
+    """A value the field cannot even parse gets WTForms' own message, in the glossary's Arabic
+    (WTForms' catalog would say "قيمة العدد الحقيقي غير صالحة.", a 'real number')."""
+    login(owner)
+    data = {"title": "Vigil", "starts_at": "2030-03-01T19:00", "ends_at": "2030-03-01T21:00",
+            "timezone": "Europe/London", "capacity": "lots"}
+    arabic = client.post(f"/manage/c/{campaign.slug}/events/new", headers=ARABIC, data=data)
+    assert arabic.status_code == 400
+    assert "أدخِل عددًا صحيحًا." in text_of(arabic.get_data(as_text=True))
+    english = client.post(f"/manage/c/{campaign.slug}/events/new", data=data)
+    assert "Not a valid integer value." in text_of(english.get_data(as_text=True))
+
+
 def test_error_pages_are_in_arabic(client):
     response = client.get("/no-such-page", headers=ARABIC)
     assert response.status_code == 404
