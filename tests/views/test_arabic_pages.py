@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tests import builders
+from tests.conftest import make_test_app
 from tests.mailbox import messages_to
 
 ARABIC = {"Accept-Language": "ar"}
@@ -44,6 +45,18 @@ def test_share_texts_follow_arabic_punctuation(client, event):
     html = client.get("/e/homs", headers=ARABIC).get_data(as_text=True)
     [whatsapp] = re.findall(r'href="(https://wa\.me/\?text=[^"]+)"', html)
     assert "%D8%8C%20" + event.city.replace(" ", "%20") in whatsapp  # "، London": the Arabic comma
+
+
+def test_with_the_public_caches_on_each_visitor_gets_their_own_language(database_url, event):
+    """Arabic is on by default now: a page cached for one language must never reach another."""
+    visitor = make_test_app(database_url, PUBLIC_CACHE_SECONDS=60).test_client()  # each request its own context
+    for _ in range(2):  # the second round comes from the caches
+        english = visitor.get("/e/homs", headers={"Accept-Language": "en"})
+        arabic = visitor.get("/e/homs", headers=SYRIAN_BROWSER)
+        assert "12 places left" in text_of(english.get_data(as_text=True))
+        assert "12 مكانًا متبقيًا" in text_of(arabic.get_data(as_text=True))
+    assert "Accept-Language" in arabic.headers["Vary"]
+    assert arabic.headers.get("Age") is not None  # the second Arabic page was the cached one
 
 
 def test_english_stays_english(client, event):
