@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "organizer" / "translations"
 CATALOGS = sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
 COUNT = "num"  # the name ngettext gives the number, in Flask-Babel and in Jinja
+# Entries whose translation may be the English itself (names); anything else copied unchanged is untranslated.
+SAME_AS_ENGLISH = {("app name", "Organizer")}
 
 # %(name)s, %s, %5.2f, %-3d ... and %% (a literal percent sign, kept apart).
 PYTHON_FORMAT = re.compile(
@@ -146,6 +148,9 @@ def entry_problems(message: Message, catalog: Catalog, single_forms: set[int]) -
     if not message.pluralizable:
         if not isinstance(message.string, str) or not message.string.strip():
             return ["has no translation"]
+        if (message.string == message.id and (message.context, message.id) not in SAME_AS_ENGLISH
+                and re.search(r"[A-Za-z]{2}", PYTHON_FORMAT.sub("", message.id))):
+            return ["is the English copied unchanged"]
         return placeholder_problems(message.id, message.string)
     singular, plural = message.id
     forms = message.string if isinstance(message.string, (list, tuple)) else (message.string,)
@@ -250,6 +255,8 @@ def broken_catalog() -> Catalog:
     catalog.add("Hello %s", "مرحبًا")
     catalog.add("Done", "تم 100%")
     catalog.add("Hello {name}", "مرحبًا {nom}")
+    catalog.add("Copied", "Copied")
+    catalog.add("%(title)s — %(when)s", "%(title)s — %(when)s")
     catalog.add("<strong>Now</strong>", "الآن")
     catalog.add(("%(num)s place left", "%(num)s places left"), ("لا أماكن", "مكان واحد", "مكانان", "%(num)s أماكن",
                                                              "%(num)s مكانًا", "مكان"))
@@ -264,6 +271,8 @@ def test_the_completeness_check_finds_each_kind_of_mistake():
     problems = "\n".join(catalog_problems(broken_catalog()))
     assert "'Fine %(name)s'" not in problems
     assert "'Untranslated' has no translation" in problems
+    assert "'Copied' is the English copied unchanged" in problems
+    assert "'%(title)s — %(when)s'" not in problems  # nothing but placeholders: the same in every language
     assert "'Fuzzy' is fuzzy" in problems
     assert "'Hi %(name)s,' loses %(name)" in problems
     assert "'%(title)s is on %(when)s' loses %(when)" in problems and "adds %(date)" in problems
