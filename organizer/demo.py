@@ -31,8 +31,8 @@ from organizer.models import (
     User,
     Visibility,
 )
-from organizer.services import accounts
-from organizer.services.tokens import hash_token, new_token, ticket_token_for
+from organizer.services.accounts import accounts
+from organizer.services.common.tokens import hash_token, new_token, ticket_token_for
 from organizer.timeutil import to_local, to_utc, utcnow
 
 DEMO_PASSWORD = "solidarity-2012"

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from organizer.extensions import db
 from organizer.models import Campaign, Membership, Role, User
-from organizer.services.errors import PermissionDenied
+from organizer.services.common.errors import PermissionDenied
 
 
 class Action(enum.StrEnum):

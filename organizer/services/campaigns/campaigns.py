@@ -10,11 +10,12 @@ from sqlalchemy.orm import joinedload
 
 from organizer.extensions import db
 from organizer.models import Campaign, Membership, Role, User
-from organizer.services import accounts, permissions
-from organizer.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from organizer.services.permissions import Action
-from organizer.services.text import slugify
-from organizer.services.validation import clean_text, one_of
+from organizer.services.accounts import accounts
+from organizer.services.common import permissions
+from organizer.services.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from organizer.services.common.permissions import Action
+from organizer.services.common.validation import clean_text, one_of
+from organizer.text import slugify
 from organizer.timeutil import is_valid_timezone
 
 NAME_MAX = 160

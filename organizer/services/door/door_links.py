@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from organizer.extensions import db
 from organizer.models import DoorLink, Event, User
-from organizer.services.errors import ValidationFailed
-from organizer.services.tokens import hash_token, new_token
+from organizer.services.common.errors import ValidationFailed
+from organizer.services.common.tokens import hash_token, new_token
 from organizer.timeutil import utcnow
 
 LABEL_MAX = 120
@@ -86,5 +86,13 @@ def active_by_id(link_id: object) -> DoorLink | None:
         return None
     link = db.session.get(DoorLink, link_id)
     if link is None or not link.is_active():
+        return None
+    return link
+
+
+def link_of_event(event: Event, link_id: int) -> DoorLink | None:
+    """One of the event's door links, or None (no such link, or another event's)."""
+    link = db.session.get(DoorLink, link_id)
+    if link is None or link.event_id != event.id:
         return None
     return link

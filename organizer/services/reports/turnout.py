@@ -1,6 +1,6 @@
 """Turnout: who said they'd come, who came, and how RSVPs arrived over time.
 
-Built from rows in a fixed number of queries: rsvps.summaries for RSVP counts, checkins.attendances
+Built from rows in a fixed number of queries: capacity.summaries for RSVP counts, door_counts.attendances
 for check-ins, walk-ins and the crowd count.
 """
 
@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from organizer.extensions import db
 from organizer.models import Campaign, Event, EventStatus, Rsvp, RsvpSource
-from organizer.services import checkins, rsvps
-from organizer.services.checkins import Attendance
-from organizer.services.rsvps import RsvpSummary
+from organizer.services.door import counts as door_counts
+from organizer.services.door.counts import Attendance
+from organizer.services.rsvp import capacity
+from organizer.services.rsvp.capacity import RsvpSummary
 from organizer.timeutil import to_local, utcnow
 
 MAX_TIMELINE_DAYS = 400
@@ -75,14 +76,14 @@ def rsvp_timeline(event: Event) -> list[DayCount]:
 
 
 def event_turnout(event: Event) -> EventTurnout:
-    return EventTurnout(event, rsvps.summary(event), checkins.attendance(event), rsvp_timeline(event))
+    return EventTurnout(event, capacity.summary(event), door_counts.attendance(event), rsvp_timeline(event))
 
 
 def people_who_came(event: Event) -> int:
     """The most people we know came, for the public page of a meeting that is over: the crowd count or
     everyone checked in by name (guests and walk-ins included), whichever is larger. Never their sum:
     a crowd count can include people who were also checked in. 0 when nobody counted."""
-    figures = checkins.attendance(event)
+    figures = door_counts.attendance(event)
     return max(figures.crowd, figures.named_people)
 
 
@@ -99,8 +100,8 @@ def campaign_events(campaign: Campaign) -> list[Event]:
 
 def campaign_turnout(campaign: Campaign) -> list[EventRow]:
     events = campaign_events(campaign)
-    summaries = rsvps.summaries(events)
-    figures = checkins.attendances(events)
+    summaries = capacity.summaries(events)
+    figures = door_counts.attendances(events)
     return [EventRow(event, summaries[event.id], figures[event.id]) for event in events]
 
 

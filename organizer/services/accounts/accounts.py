@@ -21,9 +21,9 @@ from sqlalchemy.exc import IntegrityError
 
 from organizer.extensions import db
 from organizer.models import PasswordResetToken, SignupRequest, User
-from organizer.services import mail
-from organizer.services.errors import Conflict, NotFound, ValidationFailed
-from organizer.services.tokens import hash_token, new_token
+from organizer.services.common.errors import Conflict, NotFound, ValidationFailed
+from organizer.services.common.tokens import hash_token, new_token
+from organizer.services.mail import outbox
 from organizer.timeutil import utcnow
 
 # OWASP's first recommended Argon2id configuration: m=19 MiB, t=2, p=1.
@@ -149,7 +149,7 @@ def request_signup(email: str, name: str, password: str, *, valid_for: timedelta
     password_hash = hash_password(password)  # always hashed, so both branches take as long
     _purge_expired()
     if db.session.scalar(select(User.id).where(User.email == normalized)) is not None:
-        mail.enqueue(
+        outbox.enqueue(
             normalized,
             _("You already have an Organizer account"),
             _("Someone, hopefully you, tried to create an Organizer account with this email address. "
@@ -163,7 +163,7 @@ def request_signup(email: str, name: str, password: str, *, valid_for: timedelta
     db.session.add(SignupRequest(email=normalized, name=clean_name, password_hash=password_hash,
                                  token_hash=hash_token(token), expires_at=utcnow() + valid_for))
     hours = int(valid_for.total_seconds() // 3600)
-    mail.enqueue(
+    outbox.enqueue(
         normalized,
         _("Finish creating your Organizer account"),
         _("Someone, hopefully you, asked to create an Organizer account with this email address.\n\n"
@@ -221,7 +221,7 @@ def request_password_reset(email: str, *, valid_for: timedelta, reset_link: Link
         return
     token = create_reset_token(user, valid_for)
     minutes = int(valid_for.total_seconds() // 60)
-    mail.enqueue(
+    outbox.enqueue(
         user.email,
         _("Reset your Organizer password"),
         _("Someone, hopefully you, asked to reset the password of your Organizer account.\n\n"

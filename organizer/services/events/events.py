@@ -7,12 +7,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, delete, exists, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import delete, exists, or_, select
 
 from organizer.extensions import db
 from organizer.models import (
-    Answer,
     Campaign,
     CheckIn,
     CoverageRelation,
@@ -22,17 +20,18 @@ from organizer.models import (
     EventCoverage,
     EventStatus,
     Question,
-    QuestionKind,
     Rsvp,
     User,
     Visibility,
 )
-from organizer.services import permissions, rsvps
-from organizer.services.campaigns import unique_slug
-from organizer.services.errors import Conflict, NotFound, ValidationFailed
-from organizer.services.permissions import Action
-from organizer.services.text import is_http_url, without_bidi_controls
-from organizer.services.validation import clean_text, one_of
+from organizer.services.campaigns.campaigns import unique_slug
+from organizer.services.common import permissions
+from organizer.services.common.errors import Conflict, ValidationFailed
+from organizer.services.common.permissions import Action
+from organizer.services.common.validation import clean_text, one_of
+from organizer.services.rsvp import capacity, waitlist
+from organizer.services.rsvp import changes as rsvp_changes
+from organizer.text import is_http_url
 from organizer.timeutil import is_valid_timezone, to_local, to_utc, utcnow
 
 TITLE_MAX = 200
@@ -243,10 +242,10 @@ def update_event(actor: User, event: Event, data: EventInput) -> EventChanges:
 
 def _after_update(event: Event, changes: EventChanges) -> EventChanges:
     """Hand-over to the RSVP rules: promote the waitlist into new places, tell people of changes."""
-    promoted = len(rsvps.promote_waitlisted(event)) if changes.capacity_raised else 0
+    promoted = len(waitlist.promote_waitlisted(event)) if changes.capacity_raised else 0
     notified = 0
     if event.status is EventStatus.PUBLISHED and changes.notify_attendees:
-        notified = rsvps.notify_event_changed(event, changes.change)
+        notified = rsvp_changes.notify_event_changed(event, changes.change)
     return replace(changes, promoted=promoted, notified=notified)
 
 
@@ -268,7 +267,7 @@ def cancel_event(actor: User, event: Event) -> Event:
     event.status = EventStatus.CANCELLED
     db.session.flush()
     if was_published:  # a draft was never seen, so nobody can have RSVPed
-        rsvps.notify_event_changed(event, "cancelled")
+        rsvp_changes.notify_event_changed(event, "cancelled")
     return event
 
 
@@ -305,7 +304,7 @@ def check_deletable(event: Event) -> None:
 def unpublish_event(actor: User, event: Event) -> Event:
     """Back to draft: published by mistake, or too early. Only while nobody has RSVPed."""
     permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
-    event = rsvps.lock_event(event.id)  # an RSVP arriving now waits, then finds RSVPs closed
+    event = capacity.lock_event(event.id)  # an RSVP arriving now waits, then finds RSVPs closed
     if event.status is not EventStatus.PUBLISHED:
         raise Conflict(_("Only a published event can go back to draft."))
     if has_records(event):
@@ -321,7 +320,7 @@ def delete_event(actor: User, event: Event) -> None:
     with its questions, news links and door links. The coverage stays in the campaign's library,
     and the export log keeps its entries (shown as a deleted event)."""
     permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
-    event = rsvps.lock_event(event.id)  # an RSVP can't slip in between the check and the delete
+    event = capacity.lock_event(event.id)  # an RSVP can't slip in between the check and the delete
     check_deletable(event)
     event_id = event.id
     db.session.expunge(event)
@@ -334,7 +333,7 @@ def people_to_notify(event: Event) -> int:
     and nobody for a draft (it was never public) or an event already cancelled."""
     if event.status is not EventStatus.PUBLISHED:
         return 0
-    return rsvps.count_to_notify(event)
+    return rsvp_changes.count_to_notify(event)
 
 
 def duplicate_event(actor: User, event: Event, *, days: int = 7) -> Event:
@@ -388,204 +387,3 @@ def duplicate_event(actor: User, event: Event, *, days: int = 7) -> Event:
     return copy
 
 
-# --- Questions ---------------------------------------------------------------------------------
-
-@dataclass
-class QuestionInput:
-    label: str
-    kind: QuestionKind | str = QuestionKind.TEXT
-    choices: str = ""  # one per line, for QuestionKind.CHOICE
-    required: bool = False
-
-
-def question_input_from(question: Question) -> QuestionInput:
-    return QuestionInput(label=question.label, kind=question.kind, choices=question.choices,
-                         required=question.required)
-
-
-def _validated_question(data: QuestionInput) -> dict:
-    label = clean_text(data.label, QUESTION_LABEL_MAX, "label", required_message=_("Write the question."))
-    kind = one_of(QuestionKind, data.kind, "kind")
-    choices = ""
-    if kind is QuestionKind.CHOICE:
-        lines = []
-        for line in (data.choices or "").splitlines():
-            line = without_bidi_controls(line).strip()
-            if line and line not in lines:
-                lines.append(line)
-        if len(lines) < 2:
-            raise ValidationFailed(_("Give at least two choices, one per line."), field="choices")
-        if len(lines) > CHOICES_MAX:
-            raise ValidationFailed(_("Give at most %(max)s choices.", max=CHOICES_MAX), field="choices")
-        if any(len(line) > CHOICE_MAX for line in lines):
-            raise ValidationFailed(_("Keep each choice to %(max)s characters.", max=CHOICE_MAX), field="choices")
-        choices = "\n".join(lines)
-    return {"label": label, "kind": kind, "choices": choices, "required": bool(data.required)}
-
-
-def get_question(event: Event, question_id: int) -> Question:
-    question = db.session.get(Question, question_id)
-    if question is None or question.event_id != event.id:
-        raise NotFound(_("No such question."))
-    return question
-
-
-def add_question(actor: User, event: Event, data: QuestionInput) -> Question:
-    permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
-    values = _validated_question(data)
-    questions = list(event.questions)
-    if len(questions) >= MAX_QUESTIONS:
-        raise Conflict(_("An event can ask at most %(max)s questions. Remove one to add another.", max=MAX_QUESTIONS))
-    position = max((q.position for q in questions), default=-1) + 1
-    question = Question(event_id=event.id, position=position, **values)
-    db.session.add(question)
-    db.session.flush()
-    db.session.expire(event, ["questions"])
-    return question
-
-
-def update_question(actor: User, event: Event, question: Question, data: QuestionInput) -> Question:
-    permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
-    if question.event_id != event.id:
-        raise NotFound(_("No such question."))
-    for name, value in _validated_question(data).items():
-        setattr(question, name, value)
-    db.session.flush()
-    return question
-
-
-def answer_count(question: Question) -> int:
-    """How many people answered ``question`` (what removing it deletes)."""
-    return int(db.session.scalar(select(func.count(Answer.id)).where(Answer.question_id == question.id)) or 0)
-
-
-def delete_question(actor: User, event: Event, question: Question) -> None:
-    """Removes the question and the answers people gave to it."""
-    permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
-    if question.event_id != event.id:
-        raise NotFound(_("No such question."))
-    db.session.delete(question)
-    db.session.flush()
-    db.session.expire(event, ["questions"])
-
-
-def move_question(actor: User, event: Event, question: Question, offset: int) -> None:
-    """Move a question one place up (-1) or down (+1)."""
-    permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
-    if question.event_id != event.id:
-        raise NotFound(_("No such question."))
-    ordered = sorted(event.questions, key=lambda q: (q.position, q.id))
-    index = ordered.index(question)
-    target = index + (1 if offset > 0 else -1)
-    if not 0 <= target < len(ordered):
-        return
-    ordered[index], ordered[target] = ordered[target], ordered[index]
-    for position, item in enumerate(ordered):
-        item.position = position
-    db.session.flush()
-    db.session.expire(event, ["questions"])
-
-
-# --- Listings ----------------------------------------------------------------------------------
-
-def upcoming_public_events(limit: int = 100, now: datetime | None = None) -> list[Event]:
-    """For the home page: published, public, not over yet; soonest first."""
-    return list(
-        db.session.scalars(
-            select(Event)
-            .options(joinedload(Event.campaign))
-            .where(
-                Event.status == EventStatus.PUBLISHED,
-                Event.visibility == Visibility.PUBLIC,
-                Event.ends_at > (now or utcnow()),
-            )
-            .order_by(Event.starts_at, Event.id)
-            .limit(limit)
-        )
-    )
-
-
-def public_campaign_events(campaign: Campaign) -> list[Event]:
-    """Every event the public may see listed for a campaign (published or cancelled, never unlisted)."""
-    return list(
-        db.session.scalars(
-            select(Event)
-            .where(
-                Event.campaign_id == campaign.id,
-                Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]),
-                Event.visibility == Visibility.PUBLIC,
-            )
-            .order_by(Event.starts_at, Event.id)
-        )
-    )
-
-
-def still_to_come(events: list[Event], now: datetime | None = None) -> list[Event]:
-    """Of a campaign's listed events, the ones people can still go to: published and not over."""
-    now = now or utcnow()
-    return [event for event in events if event.status is EventStatus.PUBLISHED and event.ends_at > now]
-
-
-@dataclass
-class CampaignEvents:
-    upcoming: list[Event]  # published or cancelled, not over; soonest first
-    drafts: list[Event]  # soonest first
-    past: list[Event]  # most recent first
-
-    @property
-    def all(self) -> list[Event]:
-        return self.upcoming + self.drafts + self.past
-
-
-def campaign_events(campaign: Campaign, now: datetime | None = None) -> CampaignEvents:
-    """All a campaign's events for its dashboard, in one query."""
-    now = now or utcnow()
-    events = db.session.scalars(
-        select(Event).where(Event.campaign_id == campaign.id).order_by(Event.starts_at, Event.id)
-    ).all()
-    drafts = [e for e in events if e.status is EventStatus.DRAFT]
-    upcoming = [e for e in events if e.status is not EventStatus.DRAFT and e.ends_at > now]
-    past = [e for e in events if e.status is not EventStatus.DRAFT and e.ends_at <= now]
-    past.reverse()
-    return CampaignEvents(upcoming=upcoming, drafts=drafts, past=past)
-
-
-@dataclass(frozen=True)
-class EventCounts:
-    upcoming: int = 0  # published, not over
-    drafts: int = 0
-
-
-def event_counts(campaign_ids: list[int], now: datetime | None = None) -> dict[int, EventCounts]:
-    """Upcoming and draft events per campaign, in one query (for "my campaigns")."""
-    if not campaign_ids:
-        return {}
-    now = now or utcnow()
-    rows = db.session.execute(
-        select(
-            Event.campaign_id,
-            func.sum(case((and_(Event.status == EventStatus.PUBLISHED, Event.ends_at > now), 1), else_=0)),
-            func.sum(case((Event.status == EventStatus.DRAFT, 1), else_=0)),
-        )
-        .where(Event.campaign_id.in_(campaign_ids))
-        .group_by(Event.campaign_id)
-    ).all()
-    found = {row[0]: EventCounts(int(row[1] or 0), int(row[2] or 0)) for row in rows}
-    return {campaign_id: found.get(campaign_id, EventCounts()) for campaign_id in campaign_ids}
-
-
-def event_by_slug(slug: str) -> Event | None:
-    """Any event by its slug, with what its page needs; callers decide who may see drafts."""
-    return db.session.scalar(
-        select(Event)
-        .options(joinedload(Event.campaign), selectinload(Event.questions))
-        .where(Event.slug == slug)
-    )
-
-
-def public_event_by_slug(slug: str) -> Event | None:
-    """The event a public link points at: drafts don't exist for the public."""
-    event = event_by_slug(slug)
-    if event is None or event.status is EventStatus.DRAFT:
-        return None
-    return event

@@ -1,14 +1,12 @@
-"""Markdown, sanitizing, slugs and the folded form of names that search compares."""
+"""Plain text rules shared by models, services and pages: bidi controls, slugs, http(s) links, excerpts and
+the folded form of names that search compares. Below the models (``models/rsvp.py`` stores the folded name),
+so it imports nothing from the app."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from urllib.parse import urlsplit
-
-import nh3
-from markdown_it import MarkdownIt
-from markupsafe import Markup
 
 # Bidi embedding/override/isolate controls: invisible, and able to reorder the text around them
 # ("Amina\u202egnp.exe" shows as "Aminaexe.png"). Nobody needs them to write a name in Arabic or
@@ -19,32 +17,6 @@ BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u20
 
 def without_bidi_controls(value: str) -> str:
     return value if value.isascii() else value.translate(BIDI_CONTROLS)
-
-
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
-
-ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "a", "ul", "ol", "li", "blockquote", "code", "pre",
-    "h2", "h3", "h4", "hr",
-}
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
-
-
-def render_markdown(source: str | None) -> Markup:
-    """Markdown to HTML that is safe to show: raw HTML is off and the result is sanitized again."""
-    if not source:
-        return Markup("")
-    html = _markdown.render(source)
-    # Headings in user text start at h2: the page title is the only h1.
-    html = re.sub(r"<(/?)h1>", r"<\1h2>", html)
-    cleaned = nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-    )
-    return Markup(cleaned)
 
 
 def slugify(value: str, max_length: int = 80) -> str:

@@ -6,8 +6,8 @@ import enum
 
 from flask_babel import gettext as _
 
-from organizer.services.errors import ValidationFailed
-from organizer.services.text import without_bidi_controls
+from organizer.services.common.errors import ValidationFailed
+from organizer.text import without_bidi_controls
 
 # Primary keys are 32-bit integers: a larger id typed into a form can't name a row, and would
 # overflow the database driver (a 500) if it reached a query.

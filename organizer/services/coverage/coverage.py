@@ -13,11 +13,11 @@ from sqlalchemy.orm import joinedload
 
 from organizer.extensions import db
 from organizer.models import Campaign, Coverage, CoverageRelation, Event, EventCoverage, User
-from organizer.services import permissions
-from organizer.services.errors import Conflict, NotFound, ValidationFailed
-from organizer.services.permissions import Action
-from organizer.services.text import is_http_url
-from organizer.services.validation import clean_text, is_valid_id, one_of
+from organizer.services.common import permissions
+from organizer.services.common.errors import Conflict, NotFound, ValidationFailed
+from organizer.services.common.permissions import Action
+from organizer.services.common.validation import clean_text, is_valid_id, one_of
+from organizer.text import is_http_url
 
 URL_MAX = 500
 HEADLINE_MAX = 300
