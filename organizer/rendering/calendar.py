@@ -16,15 +16,13 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from icalendar import Calendar
 from icalendar import Event as VEvent
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from organizer.extensions import db
-from organizer.models import Campaign, Event, EventStatus, Visibility
+from organizer.models import Campaign, Event, EventStatus
+from organizer.services.events import listings as events_service
 from organizer.timeutil import utcnow
+from organizer.urls import absolute_url
 
 PRODUCT_ID = "-//Organizer//Organizer events//EN"
-FEED_MAX_EVENTS = 500  # a subscribed calendar needs the coming meetings, not an unbounded file
 
 
 def _uid(event: Event) -> str:
@@ -33,8 +31,6 @@ def _uid(event: Event) -> str:
 
 
 def _event_url(event: Event) -> str:
-    from organizer.services.mail import absolute_url
-
     return absolute_url("public.event", slug=event.slug)
 
 
@@ -118,26 +114,7 @@ def event_ics(event: Event) -> bytes:
     return data
 
 
-def campaign_feed_events(campaign: Campaign, now=None) -> list[Event]:
-    """Upcoming public events of the campaign (cancelled ones too, so subscribed calendars update)."""
-    now = now or utcnow()
-    return list(
-        db.session.scalars(
-            select(Event)
-            .options(joinedload(Event.campaign))
-            .where(
-                Event.campaign_id == campaign.id,
-                Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]),
-                Event.visibility == Visibility.PUBLIC,
-                Event.ends_at > now,
-            )
-            .order_by(Event.starts_at, Event.id)
-            .limit(FEED_MAX_EVENTS)
-        )
-    )
-
-
 def campaign_ics(campaign: Campaign, events: Iterable[Event] | None = None) -> bytes:
     """A subscribable feed of the campaign's upcoming public events."""
-    events = list(events) if events is not None else campaign_feed_events(campaign)
+    events = list(events) if events is not None else events_service.campaign_feed_events(campaign)
     return _calendar(events, name=campaign.name)
