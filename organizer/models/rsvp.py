@@ -13,7 +13,7 @@ from organizer.models._types import enum_column
 from organizer.text import fold_for_search
 from organizer.timeutil import utcnow
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: SQLAlchemy resolves relationships by class name when mapping
     from organizer.models.event import Event, Question
 
 
