@@ -71,8 +71,6 @@ pytestmark.append(pytest.mark.skipif(not redis_is_up() and not os.environ.get("C
 class Cluster:
     def __init__(self, database_url: str, log_dir) -> None:
         self.mail = MailServer()
-        self.smtp_a = self.mail.listen()
-        self.smtp_b = self.mail.listen()
         self.env = {
             **os.environ,
             "ORGANIZER_ENV": "production",
@@ -98,10 +96,14 @@ class Cluster:
         self.env.pop("TEST_DATABASE_URL", None)
         self.log_dir = log_dir
         self.processes = []
-        self.node_a = self._start(app_node("node-a", self.env, free_port(), log_dir))
-        self.node_b = self._start(app_node("node-b", self.env, free_port(), log_dir))
-        self.worker_a = self._start(outbox_worker("worker-a", {**self.env, "MAIL_PORT": str(self.smtp_a)}, log_dir))
-        self.worker_b = self._start(outbox_worker("worker-b", {**self.env, "MAIL_PORT": str(self.smtp_b)}, log_dir))
+
+    def start(self) -> None:
+        self.smtp_a = self.mail.listen()  # one port per outbox worker, one mailbox
+        self.smtp_b = self.mail.listen()
+        self.node_a = self._start(app_node("node-a", self.env, free_port(), self.log_dir))
+        self.node_b = self._start(app_node("node-b", self.env, free_port(), self.log_dir))
+        self.worker_a = self._start(outbox_worker("worker-a", {**self.env, "MAIL_PORT": str(self.smtp_a)}, self.log_dir))
+        self.worker_b = self._start(outbox_worker("worker-b", {**self.env, "MAIL_PORT": str(self.smtp_b)}, self.log_dir))
         wait_for_node(self.node_a)
         wait_for_node(self.node_b)
 
@@ -129,13 +131,13 @@ def cluster(database_url, tmp_path):
     stored = redis.Redis.from_url(REDIS_URL)
     for key in stored.scan_iter("LIMITS*"):  # counts left by an earlier run
         stored.delete(key)
-    started = None
+    started = Cluster(database_url, tmp_path)
     try:
-        started = Cluster(database_url, tmp_path)
+        started.start()
         yield started
     finally:
-        if started is not None:
-            started.stop()
+        started.stop()  # every process, whatever happened; their last lines show if the test failed
+        print(started.logs())
         for key in stored.scan_iter("LIMITS*"):
             stored.delete(key)
         stored.close()
