@@ -30,7 +30,9 @@ from sqlalchemy import func, select
 
 from organizer.extensions import db
 from organizer.models import CheckIn, CrowdCountEntry, Event, OutboxMessage, OutboxStatus, Rsvp, RsvpStatus
-from organizer.services import checkins, door_links, mail
+from organizer.services.door import counts as door_counts
+from organizer.services.door import door_links
+from organizer.services.mail import transport
 from tests import builders
 from tests.cluster.nodes import (
     CONNECTION_ERRORS,
@@ -385,7 +387,7 @@ def test_two_nodes_survive_losing_one_node_and_one_worker(cluster):
     outbox = fresh(lambda: db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all())
     assert {message.status for message in outbox} == {OutboxStatus.SENT}, [
         (message.id, message.status, message.last_error) for message in outbox if message.status is not OutboxStatus.SENT]
-    expected = {mail.message_id(message, {"BASE_URL": BASE_URL}): message.to_address for message in outbox}
+    expected = {transport.message_id(message, {"BASE_URL": BASE_URL}): message.to_address for message in outbox}
     received = cluster.mail.snapshot()
     times = collections.Counter(message.message_id for message in received)
     assert {message_id for message_id, count in times.items() if count > 1} == set(), "an email was sent twice"
@@ -415,7 +417,7 @@ def test_two_nodes_survive_losing_one_node_and_one_worker(cluster):
         assert reply.status == 200, reply
         counts[node.name] = reply.json()["counts"]
     assert counts[a.name] == counts[b.name], counts
-    figures = checkins.attendance(db.session.get(Event, full_id))
+    figures = door_counts.attendance(db.session.get(Event, full_id))
     assert counts[a.name] == {"checked_in": figures.checked_in_rsvps, "going": figures.going_rsvps,
                               "walk_ins": figures.walk_ins, "crowd": CROWD_TAPS}
     assert figures.checked_in_rsvps == len(going_ids) - 1  # everyone tapped in, less the one who cancelled
