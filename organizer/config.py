@@ -81,6 +81,9 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Organizer <no-reply@organizer.invalid>")
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
+    # A worker holds the messages it claimed for this long; if it dies, another worker sends them after
+    # that. Longer than a round of --limit messages takes, or a slow round's messages go out twice.
+    MAIL_LEASE_SECONDS = int(os.environ.get("MAIL_LEASE_SECONDS", "300"))
 
     PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "5"))
     # Door counts (going, checked in, crowd) are reused by a worker for this long; its own taps refresh them.

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from organizer.extensions import db
 from organizer.models import (
     Answer,
+    Coverage,
     CoverageRelation,
     EmailPolicy,
     OutboxMessage,
@@ -399,6 +400,8 @@ def test_javascript_urls_are_refused_by_the_forms(client, login, stage):
         response = client.post(f"/manage/c/{stage.campaign.slug}/coverage/new", data={
             "csrf_token": token, "url": url, "headline": "Headline", "language": "en"})
         assert response.status_code == 400, url
+        assert "starting with https:// or http://" in response.get_data(as_text=True), url
+    assert db.session.scalar(select(Coverage).where(Coverage.headline == "Headline")) is None
 
 
 def test_audit_page_keeps_hostile_text_inert(client, login, stage):

@@ -99,3 +99,8 @@ def test_impossible_integer_ids_are_404_not_500(app, client, login, number):
 def test_overlong_fields_are_form_errors_not_500(client, no_csrf):
     response = client.post("/auth/login", data={"email": "a" * 300 + "@example.org", "password": "x" * 5000})
     assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    # The email field says what is wrong, and what was typed is kept.
+    assert 'id="email-error"' in html and 'value="' + "a" * 300 + '@example.org"' in html
+    with client.session_transaction() as session:
+        assert "_user_id" not in session

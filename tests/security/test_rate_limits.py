@@ -39,6 +39,9 @@ def test_successful_sign_ins_do_not_count(limited_app):
     client = limited_app().test_client()
     for _ in range(8):
         assert attempt(client, "sam@example.org", builders.DEFAULT_PASSWORD).status_code == 303
+        with client.session_transaction() as session:
+            assert session.get("_user_id"), "signed in"
+            session.clear()
 
 
 def test_reset_requests_are_limited_per_address_and_per_client(limited_app):

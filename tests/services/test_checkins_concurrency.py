@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from organizer.extensions import db
 from organizer.models import CheckIn, CrowdCountEntry, Rsvp
@@ -39,53 +39,114 @@ def _run_together(app, work, count=2):
     return results
 
 
-@pytest.mark.parametrize("round_", range(20))
-def test_same_rsvp_from_two_connections_gives_one_check_in(app, monkeypatch, round_):
-    event = builders.make_event(builders.make_campaign(owner=builders.make_user()))
-    rsvp, _, _ = builders.make_rsvp(event)
-    rsvp_id = rsvp.id
-    db.session.remove()
+ROUNDS = 20
 
-    # Both phones read "not checked in" before either writes: the worst interleaving, every time.
+
+def _both_read_before_either_writes(monkeypatch):
+    """Make every tap read the log, then wait until the other phone has read it too, before it
+    writes: the worst interleaving, forced on every round. The seam is the read ``check_in`` runs
+    today (``_record`` -> ``_entry_with_key_and_latest``); only each thread's first read waits, so
+    the loser's re-read after its insert did nothing goes straight through."""
     barrier = threading.Barrier(2, timeout=10)
-    real_latest = checkins.latest_entry
-    first_read = threading.local()
+    real_read = checkins._entry_with_key_and_latest
+    state = threading.local()
+    reads = []
 
-    def latest_then_wait(r):
-        entry = real_latest(r)
-        if not getattr(first_read, "done", False):
-            first_read.done = True
+    def read_then_wait(rsvp_id, key):
+        found = real_read(rsvp_id, key)
+        if not getattr(state, "waited", False):
+            state.waited = True
+            reads.append(found)
             barrier.wait()
-        return entry
+        return found
 
-    monkeypatch.setattr(checkins, "latest_entry", latest_then_wait)
+    monkeypatch.setattr(checkins, "_entry_with_key_and_latest", read_then_wait)
+    return reads
 
+
+def _two_phones_tap(app, rsvp_id, round_):
     def tap(index):
         phone_rsvp = db.session.get(Rsvp, rsvp_id)
         result = checkins.check_in(phone_rsvp, idempotency_key=f"phone-{index}-round-{round_}")
         db.session.commit()
         return result.changed
 
-    changed = _run_together(app, tap)
-    assert sorted(changed) == [False, True]  # one phone wrote, the other found it done
-    assert db.session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.rsvp_id == rsvp_id)) == 1
+    return _run_together(app, tap)
 
 
-def test_same_key_from_two_connections_counts_once(app):
+def _check_ins_of(rsvp_id):
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.rsvp_id == rsvp_id))
+
+
+def _fresh_rsvp():
     event = builders.make_event(builders.make_campaign(owner=builders.make_user()))
     rsvp, _, _ = builders.make_rsvp(event)
     rsvp_id = rsvp.id
     db.session.remove()
-    barrier = threading.Barrier(2, timeout=10)
+    return rsvp_id
+
+
+def test_same_rsvp_from_two_connections_gives_one_check_in(app, monkeypatch):
+    reads = _both_read_before_either_writes(monkeypatch)
+    for round_ in range(ROUNDS):
+        reads.clear()
+        rsvp_id = _fresh_rsvp()
+        changed = _two_phones_tap(app, rsvp_id, round_)
+        # Both phones saw "not checked in" (the race really happened) ...
+        assert reads == [(None, None), (None, None)], f"round {round_}: {reads}"
+        # ... and still one wrote and the other found it done.
+        assert sorted(changed) == [False, True], f"round {round_}"
+        assert _check_ins_of(rsvp_id) == 1, f"round {round_}"
+
+
+@pytest.fixture
+def without_the_unique_sequence(app):
+    """The protection removed: no unique (rsvp_id, sequence), so ON CONFLICT has nothing to conflict
+    with. Put back afterwards (and the table emptied first, or two entries with one sequence would
+    stop it from coming back)."""
+    with db.engine.begin() as connection:
+        connection.execute(text(f"ALTER TABLE check_in DROP CONSTRAINT {UNIQUE_SEQUENCE}"))
+    try:
+        yield
+    finally:
+        db.session.remove()
+        with db.engine.begin() as connection:
+            connection.execute(text("DELETE FROM check_in"))
+            connection.execute(text(
+                f"ALTER TABLE check_in ADD CONSTRAINT {UNIQUE_SEQUENCE} UNIQUE (rsvp_id, sequence)"))
+
+
+UNIQUE_SEQUENCE = "uq_check_in_rsvp_id_sequence"
+
+
+def test_control_without_the_unique_sequence_the_same_race_checks_in_twice(
+        app, monkeypatch, without_the_unique_sequence):
+    """The same forced interleaving with the unique index gone: both phones write, the person is
+    checked in twice, and the assertions of the test above would fail. So that test can see the race."""
+    reads = _both_read_before_either_writes(monkeypatch)
+    rsvp_id = _fresh_rsvp()
+    changed = _two_phones_tap(app, rsvp_id, 0)
+    assert reads == [(None, None), (None, None)]
+    assert changed == [True, True]
+    assert _check_ins_of(rsvp_id) == 2
+
+
+def test_same_key_from_two_connections_counts_once(app, monkeypatch):
+    """A retried request arriving on a second connection while the first is still writing: both
+    find no entry with their key, both write, and the key lets only one through."""
+    reads = _both_read_before_either_writes(monkeypatch)
+    rsvp_id = _fresh_rsvp()
 
     def retry(index):
-        barrier.wait()
         result = checkins.check_in(db.session.get(Rsvp, rsvp_id), idempotency_key="the-same-tap-key")
         db.session.commit()
-        return result.checked_in
+        return result.checked_in, result.changed
 
-    assert _run_together(app, retry) == [True, True]
-    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
+    results = _run_together(app, retry)
+    assert reads == [(None, None), (None, None)]
+    assert sorted(results) == [(True, False), (True, True)]
+    assert _check_ins_of(rsvp_id) == 1
 
 
 def test_crowd_taps_from_many_phones_all_count(app):

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import email
 import json
+import os
 import socket
+import subprocess
+import sys
 from datetime import timedelta
 from email import policy
 
@@ -366,3 +369,14 @@ def test_a_message_that_cannot_be_rendered_is_retried_then_given_up_and_does_not
     db.session.refresh(row)
     assert row.status is OutboxStatus.FAILED and row.last_error.startswith("could not be rendered")
     assert row.render_data == ""  # the private link does not stay behind
+
+
+def test_the_lease_comes_from_the_environment():
+    """Operators running several workers set MAIL_LEASE_SECONDS: how soon another worker sends what a
+    dead one had claimed (the two-node test relies on it)."""
+    read = [sys.executable, "-c", "from organizer.config import Config; print(Config.MAIL_LEASE_SECONDS)"]
+    environment = {key: value for key, value in os.environ.items() if key != "MAIL_LEASE_SECONDS"}
+    assert subprocess.run(read, env={**environment, "MAIL_LEASE_SECONDS": "7"}, capture_output=True, text=True,
+                          check=True, timeout=60).stdout.strip() == "7"
+    assert subprocess.run(read, env=environment, capture_output=True, text=True, check=True,
+                          timeout=60).stdout.strip() == str(mail.DEFAULT_LEASE_SECONDS)

@@ -82,6 +82,7 @@ def test_door_volunteers_do_not_see_turnout_or_exports(client, login, world):
     assert client.get(f"/manage/e/{world['event'].id}/turnout").status_code == 404
     assert client.get("/manage/c/syria/export").status_code == 404
     assert client.post("/manage/c/syria/export", data=export_form()).status_code == 404
+    assert db.session.scalar(select(ExportRecord)) is None
 
 
 def test_export_form_preselects_an_event(client, login, world):

@@ -151,7 +151,8 @@ def test_rsvp_with_email_sends_the_link_instead_of_showing_it(client, event):
     _, html = page(client, "/e/lmc/rsvp/thanks")
     assert "/r/" not in html
     link = last_link("amina@example.org", "/r/")
-    assert page(client, path_of(link))[0].status_code == 200
+    response, html = page(client, path_of(link))
+    assert response.status_code == 200 and "rsvp-status--going" in html  # the emailed link opens this RSVP
 
 
 def test_a_duplicate_address_gets_exactly_the_same_response(client, event):
@@ -350,6 +351,7 @@ def test_drafts_and_unknown_events_are_404(client, campaign):
     for slug in ("draft", "nope"):
         assert client.post(f"/e/{slug}/rsvp", data={"csrf_token": token, "name": "A"}).status_code == 404
         assert client.get(f"/e/{slug}/calendar.ics").status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(Rsvp)) == 0
 
 
 def test_nul_bytes_never_reach_the_database(client, event):
@@ -608,6 +610,9 @@ def test_removing_someone_going_promotes_who_fits(client, login, campaign, owner
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Rsvp, bilal.id).status is RsvpStatus.GOING
+    assert db.session.get(Rsvp, amina.id) is None
+    assert flashes(client) == ["Amina's RSVP was removed."]
+    assert last_link("bilal@example.org", "/r/")  # told they are going now
 
 
 def test_promote_by_hand_warns_when_over_capacity(client, login, busy_event, owner):
