@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app organizer
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test chromium wrk db demo outbox bench messages clean
+.PHONY: run test install install-test chromium nginx translations wheel wrk db demo outbox bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,20 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install: $(VENV)/.installed translations
+install-test: $(VENV)/.installed-test translations
+
+## Compiled catalogs (.mo) are never committed: made from the .po files here, and by the wheel's build step.
+translations: $(VENV)/.installed
+	@if ls organizer/translations/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
+	  $(BIN)/pybabel compile --statistics -d organizer/translations; \
+	fi
+
+## make wheel: the package as operators install it (templates, static files, migrations, translations inside)
+wheel: $(VENV)/.installed
+	rm -rf dist
+	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
+	@ls dist/*.whl
 
 db: install
 	mkdir -p instance
@@ -38,7 +50,7 @@ run: demo
 	  $(FLASK) run --host 127.0.0.1 --port 5000
 
 ## make test: set up and run the whole suite (browser tests use Debian's Chromium)
-test: install-test chromium
+test: install-test chromium nginx
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 chromium:
@@ -49,6 +61,24 @@ chromium:
 	      || echo "!!! Could not install chromium: BROWSER TESTS WILL BE SKIPPED !!!"; \
 	  else \
 	    echo "!!! /usr/bin/chromium is missing and cannot be installed here (run: sudo apt-get install -y chromium): BROWSER TESTS WILL BE SKIPPED !!!"; \
+	  fi; \
+	fi
+
+## tests/deploy puts Debian's nginx in front of gunicorn: installed here when missing (as root), with a
+## policy-rc.d that refuses for the time of the install, so the package starts no system nginx on port 80.
+nginx:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's nginx-light for the deployment tests..."; \
+	    added_policy=; \
+	    if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && added_policy=1; \
+	    fi; \
+	    (apt-get install -y -qq nginx-light >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null)) \
+	      || echo "!!! Could not install nginx: THE NGINX DEPLOYMENT TEST WILL BE SKIPPED (and fail under CI=true) !!!"; \
+	    if [ -n "$$added_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi; \
+	  else \
+	    echo "!!! nginx is missing and cannot be installed here (run: sudo apt-get install -y nginx-light): THE NGINX DEPLOYMENT TEST WILL BE SKIPPED !!!"; \
 	  fi; \
 	fi
 
@@ -75,4 +105,4 @@ messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o organizer/translations/messages.pot .
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache build dist
