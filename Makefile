@@ -30,7 +30,7 @@ translations: $(VENV)/.installed
 
 ## make wheel: the package as operators install it (templates, static files, migrations, translations inside)
 wheel: $(VENV)/.installed
-	rm -rf dist
+	rm -rf dist build
 	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
 	@ls dist/*.whl
 

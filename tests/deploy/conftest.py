@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import shutil
 import socket
 import subprocess
@@ -73,6 +74,16 @@ def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
     result = subprocess.run(command, capture_output=True, text=True, timeout=600, **kwargs)
     assert result.returncode == 0, f"{' '.join(map(str, command))} failed:\n{result.stdout}\n{result.stderr}"
     return result
+
+
+def unit_command(unit: str, key: str, venv: Path) -> list[str]:
+    """A command line from a shipped systemd unit, with the unit's virtualenv replaced by ``venv``,
+    so the tests run exactly what the units run."""
+    lines = [line for line in (ROOT / "deploy" / "systemd" / unit).read_text().splitlines() if line.startswith(f"{key}=")]
+    assert len(lines) == 1, f"{unit} should have one {key}= line"
+    command = shlex.split(lines[0].split("=", 1)[1])
+    assert command[0].startswith("/opt/organizer/venv/bin/"), command
+    return [command[0].replace("/opt/organizer/venv", str(venv), 1), *command[1:]]
 
 
 def _source_files() -> list[Path]:
@@ -187,8 +198,9 @@ def installed(wheel, deploy_dir) -> Installed:
         # One worker: the in-memory rate-limit store is per process (production shares Redis).
         WEB_CONCURRENCY="1",
     )
-    # From a directory that is neither the source tree nor the venv: migrations must come from the package.
-    run([str(venv / "bin" / "flask"), "--app", "organizer", "db", "upgrade"], cwd=workdir, env=env)
+    # As organizer-web.service does before serving, from a directory that is neither the source tree nor
+    # the venv: the migrations must come from the package.
+    run(unit_command("organizer-web.service", "ExecStartPre", venv), cwd=workdir, env=env)
     yield Installed(venv, workdir, env, database_url)
     next(database, None)
 
@@ -201,10 +213,10 @@ class Server:
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def wait_for_log(self, needle: str, timeout: float = 5) -> str:
-        """The log once it holds ``needle`` (gunicorn writes a request's line after sending it)."""
+    def wait_for_log(self, needle: str, count: int = 1, timeout: float = 10) -> str:
+        """The log once ``needle`` is in it ``count`` times (a line is written after the response is sent)."""
         deadline = time.monotonic() + timeout
-        while needle not in (text := self.log_text()) and time.monotonic() < deadline:
+        while (text := self.log_text()).count(needle) < count and time.monotonic() < deadline:
             time.sleep(0.05)
         return text
 
@@ -217,7 +229,7 @@ def gunicorn_server(installed, deploy_dir) -> Server:
     env = dict(installed.env, ORGANIZER_BIND=f"127.0.0.1:{port}")
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(installed.bin / "gunicorn"), "-c", "python:organizer.gunicorn_conf"],
+            unit_command("organizer-web.service", "ExecStart", installed.venv),
             cwd=installed.workdir, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     try:

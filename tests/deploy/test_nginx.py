@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.deploy.conftest import HOST, ROOT, Server, free_port, stop, wait_for_port
-from tests.deploy.http import request
+from tests.deploy.httpclient import request
 from tests.deploy.test_package import SECRET_REQUESTS, assert_no_secret_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.no_app_context]

@@ -4,16 +4,20 @@ installed app migrates a database and serves pages from any working directory. 1
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
+import shutil
 import subprocess
+import time
 import zipfile
 from io import BytesIO
 
 import pytest
 from babel.messages.mofile import read_mo
 
-from tests.deploy.conftest import HOST, ROOT, run
-from tests.deploy.http import request
+from tests.deploy.conftest import HOST, ROOT, run, stop, unit_command
+from tests.deploy.httpclient import request
 
 pytestmark = [pytest.mark.slow, pytest.mark.no_app_context]
 
@@ -109,9 +113,58 @@ def test_gunicorn_access_log_redacts_private_links_and_drops_query_strings(gunic
         request(gunicorn_server.port, path, host=HOST,
                 headers={"X-Forwarded-Proto": "https", "Referer": f"https://{HOST}/r/refererTOKENkkkkkkkkkkkk?x=1",
                          "X-Request-ID": "deploy-test-0001"})
-    log = gunicorn_server.wait_for_log("/auth/signup/confirm/[redacted]")
+    log = gunicorn_server.wait_for_log("rid=deploy-test-0001", count=len(SECRET_REQUESTS))
     lines = [line for line in log.splitlines() if "rid=deploy-test-0001" in line]
     assert len(lines) == len(SECRET_REQUESTS), log
     assert_no_secret_in(lines)
     for (_path, shown), line in zip(SECRET_REQUESTS, lines):
         assert shown in line, (shown, line)
+
+
+def test_sign_up_mail_is_sent_by_the_outbox_unit_and_its_link_stays_out_of_the_log(installed, gunicorn_server):
+    """A real capability token end to end: sign-up queues a confirmation email, the outbox worker (the
+    command organizer-outbox.service runs) renders it from the packaged templates and writes it out,
+    and following its link leaves no trace of the token in the access log."""
+    https = {"X-Forwarded-Proto": "https", "Referer": f"https://{HOST}/auth/signup"}
+    page = request(gunicorn_server.port, "/auth/signup", host=HOST, headers=https)
+    cookie = page.headers["Set-Cookie"].split(";", 1)[0]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    form = f"csrf_token={token}&name=Dana+Deploy&email=dana%40example.org&password=a-long-pass-phrase-42&confirm=a-long-pass-phrase-42"
+    reply = request(gunicorn_server.port, "/auth/signup", method="POST", host=HOST, body=form.encode(),
+                    headers={**https, "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+    assert reply.status == 303, reply.text
+
+    mail_dir = installed.workdir / "mail"
+    worker = subprocess.Popen(unit_command("organizer-outbox.service", "ExecStart", installed.venv),
+                              cwd=installed.workdir, env=installed.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(mail_dir.glob("*.eml")) and time.monotonic() < deadline and worker.poll() is None:
+            time.sleep(0.2)
+    finally:
+        stop(worker)
+    (message,) = mail_dir.glob("*.eml")
+    parsed = email.message_from_bytes(message.read_bytes(), policy=email.policy.default)
+    body = parsed.get_body(preferencelist=("plain",)).get_content()
+    link = re.search(rf"https://{re.escape(HOST)}(/auth/signup/confirm/[A-Za-z0-9_.=-]+)", body)
+    assert link, body
+    secret = link.group(1).rsplit("/", 1)[1]
+
+    confirm = request(gunicorn_server.port, link.group(1), host=HOST, headers={"X-Forwarded-Proto": "https"})
+    assert confirm.status == 200, confirm.text
+    log = gunicorn_server.wait_for_log('GET /auth/signup/confirm/[redacted] HTTP/1.1" 200')
+    assert 'GET /auth/signup/confirm/[redacted] HTTP/1.1" 200' in log
+    assert secret not in log
+    assert "dana" not in log.lower()
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed (Debian: systemd)")
+def test_systemd_units_are_valid_and_name_programs_the_package_installs(installed, deploy_dir):
+    units = deploy_dir / "units"
+    units.mkdir(exist_ok=True)
+    for unit in (ROOT / "deploy" / "systemd").glob("*.service"):
+        (units / unit.name).write_text(unit.read_text().replace("/opt/organizer/venv", str(installed.venv)))
+    result = subprocess.run(["systemd-analyze", "verify", "--man=no", *sorted(map(str, units.glob("*.service")))],
+                            capture_output=True, text=True, timeout=120)
+    # Unknown keys are only warned about: any output at all counts as a mistake in the unit.
+    assert result.returncode == 0 and not (result.stdout + result.stderr).strip(), result.stdout + result.stderr
