@@ -49,8 +49,9 @@ run: demo
 	  $(FLASK) outbox send --loop & \
 	  $(FLASK) run --host 127.0.0.1 --port 5000
 
-## make test: set up and run the whole suite (browser tests use Debian's Chromium)
+## make test: set up, check the import contracts (pyproject.toml), run the whole suite (browser tests use Debian's Chromium)
 test: install-test chromium nginx
+	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 chromium:

@@ -12,8 +12,8 @@ from datetime import timedelta
 
 import psycopg
 
-from organizer.services.text import fold_for_search
-from organizer.services.tokens import hash_token
+from organizer.services.common.tokens import hash_token
+from organizer.text import fold_for_search
 from organizer.timeutil import utcnow
 
 CAMPAIGN_SLUG = "bench-campaign"
@@ -49,7 +49,7 @@ class Loaded:
 
 
 def _password_hash(password: str) -> str:
-    from organizer.services import accounts
+    from organizer.services.accounts import accounts
 
     return accounts.hash_password(password)
 

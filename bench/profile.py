@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.who == "owner":
         from organizer.extensions import db
         from organizer.models import User
-        from organizer.services.accounts import find_user_by_email
+        from organizer.services.accounts.accounts import find_user_by_email
 
         with app.app_context():
             owner: User | None = find_user_by_email(data.OWNER_EMAIL)

@@ -263,16 +263,16 @@ def export_select_sql(database_url: str, campaign_id: int) -> tuple[str, str]:
         from bench.queries import make_app
         from organizer.extensions import db
         from organizer.models import Campaign
-        from organizer.services import exports
+        from organizer.services.reports import export_queries, export_spec
 
         app = make_app(database_url)
         with app.app_context():
             campaign = db.session.get(Campaign, campaign_id)
-            spec = exports.make_spec(
+            spec = export_spec.make_spec(
                 campaign, event=None, statuses=EXPORT_CHOICES["statuses"], checked_in="any",
-                consent_only=False, columns=exports.PRESETS["all"], file_format="csv",
+                consent_only=False, columns=export_spec.PRESETS["all"], file_format="csv",
             )
-            stmt, inner = exports._campaign_query(campaign, spec)  # noqa: SLF001 (the bench mirrors it on purpose)
+            stmt, inner = export_queries._campaign_query(campaign, spec)  # noqa: SLF001 (the bench mirrors it on purpose)
             stmt = stmt.order_by(inner.c.name, inner.c.person)
             sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
             db.session.remove()

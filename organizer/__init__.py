@@ -8,8 +8,15 @@ from typing import Any
 from flask import Flask
 
 from organizer import cli, database, errors, models, paths, security, sessions, sharedcache, templating  # noqa: F401 (database: SQLite pragmas; models: complete metadata)
+from organizer.auth import bp as auth_bp
+from organizer.campaigns import bp as campaigns_bp
 from organizer.config import Config, config_from_environment
+from organizer.door import bp as door_bp
+from organizer.events import bp as events_bp
 from organizer.extensions import babel, csrf, db, limiter, login_manager, migrate
+from organizer.public import bp as public_bp
+from organizer.reports import bp as reports_bp
+from organizer.rsvp import bp as rsvp_bp
 
 
 def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
@@ -44,14 +51,6 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     sessions.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
-
-    from organizer.auth import bp as auth_bp
-    from organizer.campaigns import bp as campaigns_bp
-    from organizer.door import bp as door_bp
-    from organizer.events import bp as events_bp
-    from organizer.public import bp as public_bp
-    from organizer.reports import bp as reports_bp
-    from organizer.rsvp import bp as rsvp_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from organizer import demo, worker
 from organizer.extensions import db
+from organizer.services.accounts import accounts
+from organizer.services.common.errors import DomainError
 
 users_cli = AppGroup("users", help="Manage organizer accounts.")
 
@@ -20,9 +25,6 @@ users_cli = AppGroup("users", help="Manage organizer accounts.")
 @click.option("--admin", is_flag=True, help="Site administrator: acts as owner of every campaign.")
 def create_user_command(email: str, name: str, password_stdin: bool, admin: bool) -> None:
     """Create an account."""
-    from organizer.services import accounts
-    from organizer.services.errors import DomainError
-
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -39,8 +41,6 @@ def create_user_command(email: str, name: str, password_stdin: bool, admin: bool
 @click.command("demo")
 def demo_command() -> None:
     """Load the demo campaign (idempotent)."""
-    from organizer.services import demo
-
     created = demo.load_demo()
     db.session.commit()
     click.echo("Demo data loaded." if created else "Demo data already present.")
@@ -57,10 +57,6 @@ outbox_cli = AppGroup("outbox", help="The email outbox.")
               help="At most this many messages per round.")
 def outbox_send_command(loop: bool, interval: float, limit: int) -> None:
     """Send the emails that are due (once, or in a loop with --loop)."""
-    import signal
-
-    from flask import current_app
-
     config = current_app.config
     if not loop:
         try:
@@ -96,12 +92,8 @@ def outbox_send_command(loop: bool, interval: float, limit: int) -> None:
 
 
 def _send_round(limit: int):
-    from flask import current_app
-
-    from organizer.services import mail
-
     try:
-        return mail.send_pending(current_app.config, limit=limit)
+        return worker.send_pending(current_app.config, limit=limit)
     except Exception:
         db.session.rollback()
         raise
@@ -110,8 +102,6 @@ def _send_round(limit: int):
 
 
 def _sleep_unless_stopped(seconds: float, stopping: list[int]) -> None:
-    import time
-
     waited = 0.0
     while waited < seconds and not stopping:
         step = min(0.2, seconds - waited)

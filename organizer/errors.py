@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -42,8 +42,6 @@ def handle_http_error(error: HTTPException):
 def handle_unexpected_error(error: Exception):
     if isinstance(error, HTTPException):
         return handle_http_error(error)
-    from flask import current_app
-
     if current_app.debug or current_app.testing and current_app.config.get("PROPAGATE_EXCEPTIONS"):
         raise error
     current_app.logger.exception("Unhandled error")

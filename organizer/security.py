@@ -14,7 +14,8 @@ from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from organizer.extensions import db, limiter, login_manager
-from organizer.services.text import without_bidi_controls
+from organizer.models import User
+from organizer.text import without_bidi_controls
 
 WEAK_SECRET_KEYS = {
     "", "dev", "secret", "changeme", "change-me", "dev-only-secret-key-change-me",
@@ -109,8 +110,6 @@ def strip_bidi_controls(value: Any) -> Any:
 
 def load_user(user_id: str):
     """Flask-Login's loader: the id carries the session version, so bumping it ends every session."""
-    from organizer.models import User
-
     user_part, _sep, version_part = user_id.partition(":")
     if not (user_part.isdigit() and version_part.isdigit()):
         return None

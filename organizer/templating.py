@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
-from organizer.services.text import is_http_url, render_markdown
-from organizer.timeutil import to_local
+from organizer.formatting import event_datetime, event_time, short_date, utc_datetime
+from organizer.rendering.markdown import render_markdown
+from organizer.text import is_http_url
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 
@@ -34,44 +32,6 @@ def _best_locale(header: str, languages: tuple[str, ...]) -> str | None:
 def text_direction() -> str:
     locale = get_locale()
     return "rtl" if locale is not None and locale.language in RTL_LANGUAGES else "ltr"
-
-
-def event_datetime(utc_naive: datetime | None, timezone: str, fmt: str = "full") -> str:
-    """'Thursday, 1 March 2012, 19:00 GMT', always naming the zone."""
-    if utc_naive is None:
-        return ""
-    local = to_local(utc_naive, timezone)
-    locale = get_locale()
-    date_part = format_date(local.date(), format="full" if fmt == "full" else "medium", locale=locale)
-    time_part = format_time(local, format="HH:mm", locale=locale)
-    return f"{date_part}, {time_part} {zone_abbreviation(local)}"
-
-
-def event_time(utc_naive: datetime, timezone: str) -> str:
-    local = to_local(utc_naive, timezone)
-    return f"{format_time(local, format='HH:mm', locale=get_locale())} {zone_abbreviation(local)}"
-
-
-def zone_abbreviation(local: datetime) -> str:
-    abbreviation = local.tzname() or ""
-    # Zones without a letter abbreviation report an offset like "+03"; show it as "UTC+03".
-    if abbreviation[:1] in {"+", "-"}:
-        return f"UTC{abbreviation}"
-    return abbreviation
-
-
-def short_date(value, timezone: str | None = None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime) and timezone:
-        value = to_local(value, timezone)
-    return format_date(value, format="medium", locale=get_locale())
-
-
-def utc_datetime(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    return format_datetime(value.replace(tzinfo=ZoneInfo("UTC")), format="medium", locale=get_locale()) + " UTC"
 
 
 def http_url(value: str | None) -> str:

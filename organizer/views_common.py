@@ -1,22 +1,39 @@
-"""Small helpers shared by the blueprints: load-or-404, safe redirects, a POST-only form."""
+"""Small helpers shared by the blueprints: load-or-404, safe redirects, a POST-only form, service errors on forms."""
 
 from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
-from flask import abort, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from organizer.extensions import db
 from organizer.models import Campaign, Event
-from organizer.services import permissions
-from organizer.services.permissions import Action
+from organizer.services.common import permissions
+from organizer.services.common.errors import DomainError, ValidationFailed
+from organizer.services.common.permissions import Action
 
 
 class EmptyForm(FlaskForm):
     """Carries the CSRF token for buttons that POST."""
+
+
+def show_error(form: FlaskForm, error: DomainError, fallback_field: str | None = None, *,
+               field_map: dict[str, str] | None = None, flash_unplaced: bool = False) -> None:
+    """Put a service's message next to the field it names (``field_map`` renames a service's field to the
+    form's), else on ``fallback_field``, else on the form as a whole (or, with ``flash_unplaced``, as a
+    flashed message, for pages that show form errors only as a summary)."""
+    field_name = error.field if isinstance(error, ValidationFailed) else None
+    field_name = (field_map or {}).get(field_name or "", field_name)
+    field_name = field_name if field_name in form else fallback_field
+    if field_name and field_name in form:
+        form[field_name].errors = [*form[field_name].errors, error.message]
+    elif flash_unplaced:
+        flash(str(error.message), "error")
+    else:
+        form.form_errors.append(error.message)
 
 
 def form_status(form) -> int:

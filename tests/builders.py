@@ -23,8 +23,8 @@ from organizer.models import (
     User,
     Visibility,
 )
-from organizer.services import accounts
-from organizer.services.tokens import hash_token, new_token, ticket_token_for
+from organizer.services.accounts import accounts
+from organizer.services.common.tokens import hash_token, new_token, ticket_token_for
 from organizer.timeutil import utcnow
 
 DEFAULT_PASSWORD = "correct horse battery staple"

@@ -1,4 +1,4 @@
-"""Read the outbox in tests: emails are rows (services.mail.enqueue), so a test can open the links."""
+"""Read the outbox in tests: emails are rows (services/mail/outbox.py), so a test can open the links."""
 
 from __future__ import annotations
 
@@ -7,18 +7,18 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
+from organizer import worker
 from organizer.extensions import db
 from organizer.models import OutboxMessage
-from organizer.services import mail
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
 
 
 def as_sent(message: OutboxMessage) -> OutboxMessage:
-    """A message the worker renders (services.mail.enqueue_for_worker) gets, in memory only, the bodies
+    """A message the worker renders (services.mail.outbox.enqueue_for_worker) gets, in memory only, the bodies
     and calendar file the worker would send now; the row is not changed."""
     if message.renderer and message.render_data:
-        bodies = mail.bodies_of(message)
+        bodies = worker.bodies_of(message)
         for key in ("body_text", "body_html", "ics_attachment"):
             set_committed_value(message, key, getattr(bodies, key))
     return message

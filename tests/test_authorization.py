@@ -198,7 +198,7 @@ def cheap_password_hashing(monkeypatch):
     (tests/services/test_accounts.py checks the real ones)."""
     from argon2 import PasswordHasher
 
-    from organizer.services import accounts
+    from organizer.services.accounts import accounts
     from tests import builders
 
     cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)

@@ -24,10 +24,10 @@ from organizer.auth.forms import (
     SignupForm,
 )
 from organizer.extensions import db, limiter
-from organizer.services import accounts
-from organizer.services.errors import Conflict, NotFound, ValidationFailed
-from organizer.services.mail import absolute_url  # from BASE_URL, never the request's Host
-from organizer.views_common import form_status, is_safe_redirect
+from organizer.services.accounts import accounts
+from organizer.services.common.errors import Conflict, NotFound, ValidationFailed
+from organizer.urls import absolute_url  # from BASE_URL, never the request's Host
+from organizer.views_common import form_status, is_safe_redirect, show_error
 
 HOME_ENDPOINT = "campaigns.dashboard"
 
@@ -69,15 +69,6 @@ def _start_session(user) -> None:
     session.permanent = True  # the cookie and its signature expire after SESSION_IDLE_MINUTES idle
 
 
-def _show_error(form, error: ValidationFailed, field_map: dict[str, str] | None = None) -> None:
-    name = (field_map or {}).get(error.field or "", error.field)
-    field = getattr(form, name, None) if name else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(str(error.message), "error")
-
-
 def _render(template: str, form, **context):
     status = form_status(form)
     return render_template(template, form=form, **context), status
@@ -104,7 +95,7 @@ def signup():
             )
         except ValidationFailed as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_error(form, error, flash_unplaced=True)
         else:
             db.session.commit()
             session["check_email"] = "signup"
@@ -196,7 +187,7 @@ def change_password():
             accounts.change_password(user, form.current_password.data, form.new_password.data)
         except ValidationFailed as error:
             db.session.rollback()
-            _show_error(form, error, {"password": "new_password"})
+            show_error(form, error, field_map={"password": "new_password"}, flash_unplaced=True)
         else:
             db.session.commit()
             _start_session(user)  # this session continues with the new version; all others end
@@ -235,7 +226,7 @@ def reset_password(token: str):
             return render_template("auth/link_invalid.html", kind="reset"), 404
         except ValidationFailed as error:
             db.session.rollback()
-            _show_error(form, error, {"password": "new_password"})
+            show_error(form, error, field_map={"password": "new_password"}, flash_unplaced=True)
         else:
             db.session.commit()
             logout_user()

@@ -9,9 +9,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from organizer.models import Role
-from organizer.services import campaigns as campaign_rules
-from organizer.services import coverage as coverage_rules
-from organizer.services.errors import DomainError, ValidationFailed
+from organizer.services.campaigns import campaigns as campaign_rules
+from organizer.services.coverage import coverage as coverage_rules
 from organizer.timeutil import timezone_names
 
 ROLE_LABELS = {
@@ -38,16 +37,6 @@ def short_role_choices():
 
 def timezone_choices():
     return [SelectChoice(name, name.replace("_", " ")) for name in timezone_names()]
-
-
-def show_error(form: FlaskForm, error: DomainError, fallback_field: str | None = None) -> None:
-    """Put a service's message next to the field it names (or on the form as a whole)."""
-    field_name = error.field if isinstance(error, ValidationFailed) else None
-    field_name = field_name if field_name in form else fallback_field
-    if field_name and field_name in form:
-        form[field_name].errors = [*form[field_name].errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _text(label, limit, *, required_message=None, **kwargs):

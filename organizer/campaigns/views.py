@@ -7,16 +7,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from organizer.campaigns import bp
-from organizer.campaigns.forms import ROLE_NAMES, CampaignForm, CoverageForm, MemberAddForm, MemberRoleForm, show_error
+from organizer.campaigns.forms import ROLE_NAMES, CampaignForm, CoverageForm, MemberAddForm, MemberRoleForm
 from organizer.extensions import db
-from organizer.services import campaigns as campaign_rules
-from organizer.services import coverage as coverage_rules
-from organizer.services import events as event_rules
-from organizer.services import permissions, rsvps
-from organizer.services.campaigns import CampaignInput
-from organizer.services.errors import DomainError, NotFound
-from organizer.services.permissions import Action
-from organizer.views_common import EmptyForm, campaign_or_404, form_status
+from organizer.services.campaigns import campaigns as campaign_rules
+from organizer.services.campaigns.campaigns import CampaignInput
+from organizer.services.common import permissions
+from organizer.services.common.errors import DomainError, NotFound
+from organizer.services.common.permissions import Action
+from organizer.services.coverage import coverage as coverage_rules
+from organizer.services.events import listings as event_listings
+from organizer.services.rsvp import capacity
+from organizer.views_common import EmptyForm, campaign_or_404, form_status, show_error
 
 
 @bp.app_template_global()
@@ -35,7 +36,7 @@ def _campaign_input(form: CampaignForm) -> CampaignInput:
 @login_required
 def dashboard():
     rows = campaign_rules.campaigns_for(current_user)
-    counts = event_rules.event_counts([campaign.id for campaign, _role in rows])
+    counts = event_listings.event_counts([campaign.id for campaign, _role in rows])
     return render_template("campaigns/dashboard.html", rows=rows, counts=counts, role_names=ROLE_NAMES)
 
 
@@ -61,12 +62,12 @@ def create():
 @login_required
 def overview(slug: str):
     campaign = campaign_or_404(slug, Action.VIEW_DASHBOARD)
-    listing = event_rules.campaign_events(campaign)
+    listing = event_listings.campaign_events(campaign)
     return render_template(
         "campaigns/overview.html",
         campaign=campaign,
         listing=listing,
-        summaries=rsvps.summaries(listing.all),
+        summaries=capacity.summaries(listing.all),
         allowed=permissions.allowed_actions(current_user, campaign),
         Action=Action,
     )

@@ -1,74 +1,44 @@
 """Door: the check-in list, walk-ins, crowd count, QR tickets and door links.
 
-Who may use the door of an event: a signed-in member with the door role or above in its campaign,
-or someone who opened a door link of that very event (stored as ``session["door_link_id"]``,
-checked again on every request so revoking a link works at once). Door pages show names only.
+Who may use the door of an event is decided by services/door/access.py; the door link a browser opened
+is kept here as ``session["door_link_id"]`` and checked again on every request, so revoking a link
+works at once. Door pages show names only.
 Check-in, undo, walk-in and crowd answer JSON to static/js/door.js and redirect without it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from flask import (
-    abort,
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import and_, bindparam, select
 
 from organizer.door import bp
 from organizer.door.forms import CheckInForm, CrowdForm, DoorLinkForm, KeyedForm, WalkInForm, new_key
 from organizer.extensions import db
+from organizer.formatting import event_time
 from organizer.models import DoorLink, Event, Rsvp, RsvpStatus, User
+from organizer.rendering import qr
 from organizer.security import MAX_ROUTE_INT
-from organizer.services import checkins, door_links, permissions, tickets
-from organizer.services.errors import DomainError, ValidationFailed
-from organizer.services.permissions import Action
-from organizer.services.tokens import hash_token
-from organizer.templating import event_time
+from organizer.services.common.errors import DomainError, ValidationFailed
+from organizer.services.common.permissions import Action
+from organizer.services.door import access as door_access_rules
+from organizer.services.door import checkins, door_links
+from organizer.services.door import counts as door_counts
+from organizer.services.door import crowd as crowd_counter
+from organizer.services.door import listing as door_listing
+from organizer.services.door.access import DoorAccess
 from organizer.timeutil import utcnow
 from organizer.views_common import event_or_404
 
 SESSION_KEY = "door_link_id"
 
 
-# --- who is at the door -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DoorAccess:
-    event: Event
-    user: User | None  # a signed-in member with the door role or above
-    link: DoorLink | None  # or the door link this browser opened
-
-    @property
-    def is_member(self) -> bool:
-        return self.user is not None
-
-
-def _session_link() -> DoorLink | None:
-    link = door_links.active_by_id(session.get(SESSION_KEY))
-    if link is None and SESSION_KEY in session:
-        session.pop(SESSION_KEY, None)  # revoked or expired: forget it
-    return link
+# --- who is at the door (the policy: services/door/access.py; the session's door link: here) ----
 
 
 def _signed_in_user() -> User | None:
     return current_user._get_current_object() if current_user.is_authenticated else None
-
-
-def _member_can_use_door(user: User | None, event: Event) -> bool:
-    return user is not None and permissions.can(user, event.campaign, Action.USE_DOOR)
 
 
 def _session_link_id() -> int | None:
@@ -84,54 +54,35 @@ def _usable(link: DoorLink | None) -> DoorLink | None:
     return link
 
 
-# Built once, with bound parameters (a NULL link_id matches no link): the event and the session's
-# door link in one query, where two primary-key lookups were a third of a door search's time.
-_EVENT_AND_LINK = (
-    select(Event, DoorLink)
-    .outerjoin(DoorLink, DoorLink.id == bindparam("link_id"))
-    .where(Event.id == bindparam("event_id"))
-)
+def _session_link() -> DoorLink | None:
+    return _usable(door_links.active_by_id(session.get(SESSION_KEY)))
 
 
 def door_access(event_id: int) -> DoorAccess:
     """Load the event and decide: member, door link of this event, sign-in redirect, or 404."""
-    row = db.session.execute(_EVENT_AND_LINK, {"event_id": event_id, "link_id": _session_link_id()}).first()
-    if row is None:  # no such event: the link alone decides between sign-in and 404
+    found = door_access_rules.event_and_link(event_id, _session_link_id())
+    if found is None:  # no such event: the link alone decides between sign-in and 404
         return _decide(None, _signed_in_user(), _session_link())
-    event, link = row
+    event, link = found
     return _decide(event, _signed_in_user(), _usable(link))
 
 
 def _decide(event: Event | None, user: User | None, link: DoorLink | None) -> DoorAccess:
-    if event is not None:
-        if _member_can_use_door(user, event):
-            return DoorAccess(event, user, None)
-        if link is not None and link.event_id == event.id:
-            return DoorAccess(event, None, link)
+    access = door_access_rules.decide(event, user, link) if event is not None else None
+    if access is not None:
+        return access
     if user is None and link is None:
         abort(current_app.login_manager.unauthorized())
     abort(404)
 
 
-# Built once, with bound parameters (a NULL link_id matches no link): building it per tap cost more
-# CPU than running it.
-_EVENT_RSVP_AND_LINK = (
-    select(Event, Rsvp, DoorLink)
-    .outerjoin(Rsvp, and_(Rsvp.id == bindparam("rsvp_id"), Rsvp.event_id == Event.id))
-    .outerjoin(DoorLink, DoorLink.id == bindparam("link_id"))
-    .where(Event.id == bindparam("event_id"))
-)
-
-
 def door_access_and_rsvp(event_id: int, rsvp_id: int) -> tuple[DoorAccess, Rsvp]:
-    """``door_access`` and the RSVP a tap is for (404 unless it belongs to the event), with the
-    session's door link, read in one query: a tap read them with three primary-key lookups."""
-    row = db.session.execute(_EVENT_RSVP_AND_LINK,
-                             {"event_id": event_id, "rsvp_id": rsvp_id, "link_id": _session_link_id()}).first()
-    if row is None:  # no such event: decide as any other door page does
+    """``door_access`` and the RSVP a tap is for (404 unless it belongs to the event)."""
+    found = door_access_rules.event_rsvp_and_link(event_id, rsvp_id, _session_link_id())
+    if found is None:  # no such event: decide as any other door page does
         door_access(event_id)
         abort(404)
-    event, rsvp, link = row
+    event, rsvp, link = found
     access = _decide(event, _signed_in_user(), _usable(link))
     if rsvp is None:
         abort(404)
@@ -143,7 +94,7 @@ def _wants_json() -> bool:
 
 
 def _counts(event: Event) -> dict:
-    figures = checkins.attendance(event, max_age=current_app.config["DOOR_COUNTS_SECONDS"])
+    figures = door_counts.attendance(event, max_age=current_app.config["DOOR_COUNTS_SECONDS"])
     return {
         "checked_in": figures.checked_in_rsvps,
         "going": figures.going_rsvps,
@@ -171,7 +122,7 @@ def _back_to_list(event: Event, q: str | None = None, anchor: str | None = None)
 def _render_door_list(access: DoorAccess, *, walk_in_form: WalkInForm | None = None,
                       crowd_form: CrowdForm | None = None, status: int = 200):
     q = (request.args.get("q") or "").strip()[:120]
-    page = checkins.door_page(access.event, q, limit=current_app.config["DOOR_LIST_LIMIT"])
+    page = door_listing.door_page(access.event, q, limit=current_app.config["DOOR_LIST_LIMIT"])
     results = {
         "event": access.event,
         "rows": page.rows,
@@ -187,7 +138,7 @@ def _render_door_list(access: DoorAccess, *, walk_in_form: WalkInForm | None = N
     html = render_template(
         "door/list.html",
         access=access,
-        figures=checkins.attendance(access.event, max_age=current_app.config["DOOR_COUNTS_SECONDS"]),
+        figures=door_counts.attendance(access.event, max_age=current_app.config["DOOR_COUNTS_SECONDS"]),
         walk_in_form=walk_in_form or WalkInForm(formdata=None),
         crowd_form=crowd_form or CrowdForm(formdata=None),
         **results,
@@ -215,7 +166,7 @@ def door_state(event_id: int):
         return _json_error(_("Ask about at most %(num)s people, by their numbers.", num=MAX_STATE_IDS), 400)
     # An id past the database's integer range names nobody (PostgreSQL would refuse the comparison).
     ids = [number for number in map(int, raw) if number <= MAX_ROUTE_INT]
-    states = checkins.current_states(access.event, ids)
+    states = door_listing.current_states(access.event, ids)
     timezone = access.event.timezone
     return jsonify(
         counts=_counts(access.event),
@@ -227,9 +178,9 @@ def door_state(event_id: int):
 @bp.get("/door/e/<int:event_id>/print")
 def print_list(event_id: int):
     access = door_access(event_id)
-    rows = checkins.door_rows(access.event)
+    rows = door_listing.door_rows(access.event)
     return render_template("door/print.html", access=access, event=access.event, rows=rows,
-                           figures=checkins.attendance(access.event), now_utc=utcnow())
+                           figures=door_counts.attendance(access.event), now_utc=utcnow())
 
 
 def _check_in_or_undo(event_id: int, rsvp_id: int, undo: bool):
@@ -323,10 +274,10 @@ def crowd(event_id: int):
         else:
             try:
                 if change == "set":
-                    result = checkins.set_to(access.event, form.count.data, actor_user=access.user,
+                    result = crowd_counter.set_to(access.event, form.count.data, actor_user=access.user,
                                              door_link=access.link, idempotency_key=form.idempotency_key.data)
                 else:
-                    result = checkins.add(access.event, int(change), actor_user=access.user,
+                    result = crowd_counter.add(access.event, int(change), actor_user=access.user,
                                           door_link=access.link, idempotency_key=form.idempotency_key.data)
             except DomainError as error:
                 db.session.rollback()
@@ -379,7 +330,7 @@ def links(event_id: int):
                 db.session.commit()
                 url = current_app.config["BASE_URL"] + url_for("door.open_link", token=token)
                 # The token is not stored: this is the only time the link can be shown.
-                new_link = {"link": link, "url": url, "qr": tickets.qr_svg(url, title=_("QR code of the door link"))}
+                new_link = {"link": link, "url": url, "qr": qr.qr_svg(url, title=_("QR code of the door link"))}
                 form = DoorLinkForm(formdata=None)
         else:
             status = 400
@@ -391,8 +342,8 @@ def links(event_id: int):
 @login_required
 def revoke_link(event_id: int, link_id: int):
     event = event_or_404(event_id, Action.MANAGE_DOOR_LINKS)
-    link = db.session.get(DoorLink, link_id)
-    if link is None or link.event_id != event.id:
+    link = door_links.link_of_event(event, link_id)
+    if link is None:
         abort(404)
     form = KeyedForm()
     if not form.validate_on_submit():
@@ -406,25 +357,14 @@ def revoke_link(event_id: int, link_id: int):
 # --- QR tickets -------------------------------------------------------------------------------
 
 
-def _ticket_rsvp(token: str) -> Rsvp | None:
-    if not token or len(token) > 128:
-        return None
-    return db.session.scalar(select(Rsvp).where(Rsvp.ticket_token_hash == hash_token(token)))
-
-
 @bp.route("/t/<token>", methods=["GET", "POST"])
 def ticket(token: str):
     user = _signed_in_user()
     link = _session_link()
     if user is None and link is None:
         return current_app.login_manager.unauthorized()
-    rsvp = _ticket_rsvp(token)
-    access = None
-    if rsvp is not None:
-        if _member_can_use_door(user, rsvp.event):
-            access = DoorAccess(rsvp.event, user, None)
-        elif link is not None and link.event_id == rsvp.event_id:
-            access = DoorAccess(rsvp.event, None, link)
+    rsvp = door_access_rules.rsvp_by_ticket(token)
+    access = door_access_rules.decide(rsvp.event, user, link) if rsvp is not None else None
     if access is None or rsvp.status is not RsvpStatus.GOING:
         return render_template("door/ticket_invalid.html"), 404
 

@@ -14,13 +14,14 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from organizer.campaigns.forms import CoverageForm, _text, timezone_choices
 from organizer.models import EmailPolicy, QuestionKind, Visibility
-from organizer.services import coverage as coverage_rules
-from organizer.services import events as event_rules
-from organizer.services.events import EventInput, QuestionInput
+from organizer.services.coverage import coverage as coverage_rules
+from organizer.services.events import events as event_rules
+from organizer.services.events.events import EventInput
+from organizer.services.events.questions import QuestionInput
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 

@@ -9,18 +9,18 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from organizer.campaigns.forms import show_error
 from organizer.events import bp
 from organizer.events.forms import EventForm, LinkCoverageForm, NewCoverageLinkForm, NewEventForm, QuestionForm
 from organizer.extensions import db
 from organizer.models import EventStatus
-from organizer.services import coverage as coverage_rules
-from organizer.services import events as event_rules
-from organizer.services import permissions, rsvps
-from organizer.services.errors import DomainError, NotFound
-from organizer.services.permissions import Action
-from organizer.views_common import EmptyForm, campaign_or_404, event_or_404, form_status
-
+from organizer.services.common import permissions
+from organizer.services.common.errors import DomainError, NotFound
+from organizer.services.common.permissions import Action
+from organizer.services.coverage import coverage as coverage_rules
+from organizer.services.events import events as event_rules
+from organizer.services.events import questions as question_rules
+from organizer.services.rsvp import capacity
+from organizer.views_common import EmptyForm, campaign_or_404, event_or_404, form_status, show_error
 
 # --- Create and edit ---------------------------------------------------------------------------
 
@@ -90,7 +90,7 @@ def detail(event_id: int):
         "events/detail.html",
         event=event,
         campaign=event.campaign,
-        summary=rsvps.summary(event),
+        summary=capacity.summary(event),
         coverage=coverage_rules.for_event(event),
         allowed=permissions.allowed_actions(current_user, event.campaign),
         Action=Action,
@@ -277,7 +277,7 @@ def coverage_unlink(event_id: int, link_id: int):
 
 def _question_or_404(event, question_id):
     try:
-        return event_rules.get_question(event, question_id)
+        return question_rules.get_question(event, question_id)
     except NotFound:
         abort(404)
 
@@ -289,7 +289,7 @@ def questions(event_id: int):
     form = QuestionForm()
     if form.validate_on_submit():
         try:
-            event_rules.add_question(current_user, event, form.to_input())
+            question_rules.add_question(current_user, event, form.to_input())
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
@@ -310,10 +310,10 @@ def question_edit(event_id: int, question_id: int):
     question = _question_or_404(event, question_id)
     form = QuestionForm()
     if not form.is_submitted():
-        form.fill(event_rules.question_input_from(question))
+        form.fill(question_rules.question_input_from(question))
     if form.validate_on_submit():
         try:
-            event_rules.update_question(current_user, event, question, form.to_input())
+            question_rules.update_question(current_user, event, question, form.to_input())
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
@@ -333,14 +333,14 @@ def question_delete(event_id: int, question_id: int):
     question = _question_or_404(event, question_id)
     form = EmptyForm()
     if form.validate_on_submit():
-        event_rules.delete_question(current_user, event, question)
+        question_rules.delete_question(current_user, event, question)
         db.session.commit()
         flash(_("Question removed."), "success")
         return redirect(url_for("events.questions", event_id=event.id), code=303)
     if form.is_submitted():
         abort(400)
     return render_template("events/question_delete.html", event=event, campaign=event.campaign, question=question,
-                           form=form, answers=event_rules.answer_count(question))
+                           form=form, answers=question_rules.answer_count(question))
 
 
 @bp.post("/e/<int:event_id>/questions/<int:question_id>/move")
@@ -353,6 +353,6 @@ def question_move(event_id: int, question_id: int):
     direction = request.form.get("direction")
     if direction not in ("up", "down"):
         abort(400)
-    event_rules.move_question(current_user, event, question, -1 if direction == "up" else 1)
+    question_rules.move_question(current_user, event, question, -1 if direction == "up" else 1)
     db.session.commit()
     return redirect(url_for("events.questions", event_id=event.id), code=303)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from organizer.extensions import db
 from organizer.timeutil import utcnow
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: SQLAlchemy resolves relationships by class name when mapping
     from organizer.models.event import Event
     from organizer.models.user import User
 

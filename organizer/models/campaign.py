@@ -11,7 +11,7 @@ from organizer.extensions import db
 from organizer.models._types import enum_column
 from organizer.timeutil import utcnow
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: SQLAlchemy resolves relationships by class name when mapping
     from organizer.models.user import User
 
 

@@ -28,7 +28,7 @@ class OutboxMessage(db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")
     ics_attachment: Mapped[str] = mapped_column(Text, default="")
-    # Rendered by the worker (services.mail.register_renderer): the bodies above stay empty until it
+    # Rendered by the worker (rendering/mail.py, called by organizer/worker.py): the bodies above stay empty until it
     # sends, and ``render_data`` (JSON) holds what the renderer needs. Cleared with the bodies.
     renderer: Mapped[str] = mapped_column(String(40), default="")
     render_data: Mapped[str] = mapped_column(Text, default="")

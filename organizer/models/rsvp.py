@@ -10,10 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from organizer.database import only_on
 from organizer.extensions import db
 from organizer.models._types import enum_column
-from organizer.services.text import fold_for_search
+from organizer.text import fold_for_search
 from organizer.timeutil import utcnow
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: SQLAlchemy resolves relationships by class name when mapping
     from organizer.models.event import Event, Question
 
 
@@ -34,10 +34,10 @@ class Rsvp(db.Model):
     __table_args__ = (
         # One RSVP per address per event; NULL emails (not asked / not given) never collide.
         UniqueConstraint("event_id", "email_normalized"),
-        # INCLUDE guests: the capacity count under the event lock (services.rsvps.summaries) reads
+        # INCLUDE guests: the capacity count under the event lock (services/rsvp/capacity.py, summaries) reads
         # only this index on PostgreSQL (an index-only scan), not 10,000 table rows.
         Index("ix_rsvp_event_status_created", "event_id", "status", "created_at", postgresql_include=["guests"]),
-        # The door search (services.checkins) looks for a substring of the folded name: on PostgreSQL a
+        # The door search (services/door/listing.py) looks for a substring of the folded name: on PostgreSQL a
         # pg_trgm GIN index finds it without reading every RSVP of the event (migration 0002).
         only_on("postgresql", Index("ix_rsvp_search_name_trgm", "search_name", postgresql_using="gin",
                                     postgresql_ops={"search_name": "gin_trgm_ops"})),

@@ -7,8 +7,6 @@ visitors without a session all get the same bytes, which may be kept by shared c
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
-
 from flask import abort, current_app, jsonify, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,15 +16,14 @@ from werkzeug.routing import BuildError
 
 from organizer import pagecache
 from organizer.extensions import db
-from organizer.models import Campaign, Event, EventStatus
+from organizer.models import Campaign, EventStatus
 from organizer.public import bp
-from organizer.rsvp.panel import rsvp_panel_context
-from organizer.services import coverage as coverage_rules
-from organizer.services import events as event_rules
-from organizer.services import permissions, rsvps
-from organizer.services.mail import absolute_url
-from organizer.services.permissions import Action
-from organizer.templating import event_datetime
+from organizer.rsvp.panel import event_page_context
+from organizer.services.common import permissions
+from organizer.services.common.permissions import Action
+from organizer.services.coverage import coverage as coverage_rules
+from organizer.services.events import listings as event_listings
+from organizer.services.rsvp import capacity
 
 
 @bp.app_template_global()
@@ -38,37 +35,11 @@ def optional_url(endpoint: str, **values) -> str | None:
         return None
 
 
-def place_query(event: Event) -> str:
-    parts = [event.venue_name, event.address, event.city, event.country]
-    return ", ".join(part for part in parts if part)
-
-
-def maps_url(event: Event) -> str | None:
-    query = place_query(event)
-    if not query:
-        return None
-    return "https://www.openstreetmap.org/search?" + urlencode({"query": query})
-
-
-def share_links(event: Event) -> dict[str, str]:
-    url = absolute_url("public.event", slug=event.slug)  # from BASE_URL, never the request's Host
-    when = event_datetime(event.starts_at, event.timezone)
-    message = f"{event.title} — {when}"
-    if event.city:
-        message += f", {event.city}"
-    return {
-        "url": url,
-        "email": "mailto:?" + urlencode({"subject": event.title, "body": f"{message}\n\n{url}"}, quote_via=quote),
-        "whatsapp": "https://wa.me/?" + urlencode({"text": f"{message} {url}"}, quote_via=quote),
-        "telegram": "https://t.me/share/url?" + urlencode({"url": url, "text": message}, quote_via=quote),
-    }
-
-
 @bp.get("/")
 def home():
     def render() -> str:
-        upcoming = event_rules.upcoming_public_events()
-        return render_template("public/home.html", events=upcoming, summaries=rsvps.summaries(upcoming))
+        upcoming = event_listings.upcoming_public_events()
+        return render_template("public/home.html", events=upcoming, summaries=capacity.summaries(upcoming))
 
     return pagecache.cached_page(("public.home",), render)
 
@@ -79,13 +50,13 @@ def campaign(slug: str):
         found = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
         if found is None:
             abort(404)
-        listed = event_rules.public_campaign_events(found)
-        upcoming = event_rules.still_to_come(listed)
+        listed = event_listings.public_campaign_events(found)
+        upcoming = event_listings.still_to_come(listed)
         return render_template(
             "public/campaign.html",
             campaign=found,
             upcoming=upcoming,
-            summaries=rsvps.summaries(upcoming),
+            summaries=capacity.summaries(upcoming),
             timeline=coverage_rules.timeline(found, listed),
             can_manage=permissions.can(current_user, found, Action.VIEW_DASHBOARD),
         )
@@ -93,26 +64,10 @@ def campaign(slug: str):
     return pagecache.cached_page(("public.campaign", slug), render)
 
 
-def event_page_context(event: Event, **panel_overrides) -> dict:
-    """Everything the public event page shows; the RSVP views reuse it to re-render with form errors."""
-    counts = rsvps.summary(event)
-    context = {
-        "event": event,
-        "campaign": event.campaign,
-        "coverage": coverage_rules.for_event(event),
-        "counts": counts,
-        "maps_url": maps_url(event),
-        "share": share_links(event),
-        "can_manage": permissions.can(current_user, event.campaign, Action.VIEW_DASHBOARD),
-    }
-    context.update(rsvp_panel_context(event, counts=counts, **panel_overrides))
-    return context
-
-
 @bp.get("/e/<slug>")
 def event(slug: str):
     def render() -> str:
-        found = event_rules.event_by_slug(slug)
+        found = event_listings.event_by_slug(slug)
         if found is None:
             abort(404)
         # A draft doesn't exist for the public; its campaign team sees it as a preview.

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template, request, stream_with_context
+import json
+
 from babel.dates import format_date
+from flask import Response, render_template, request, stream_with_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from organizer.extensions import db
+from organizer.formatting import short_date
 from organizer.models import Event
+from organizer.rendering import charts
 from organizer.reports import bp
 from organizer.reports.forms import COLUMN_LABELS, ExportForm
-from organizer.services import charts, exports, turnout
-from organizer.services.errors import ValidationFailed
-from organizer.services.permissions import Action
+from organizer.services.common.errors import ValidationFailed
+from organizer.services.common.permissions import Action
+from organizer.services.reports import export_files, export_spec, exports, turnout
 from organizer.views_common import campaign_or_404, event_or_404
 
 
@@ -83,8 +87,6 @@ def _export_form(campaign) -> tuple[ExportForm, dict[str, Event]]:
 
 
 def _short_event_date(event: Event) -> str:
-    from organizer.templating import short_date
-
     return short_date(event.starts_at, event.timezone)
 
 
@@ -94,9 +96,9 @@ def export(slug: str):
     campaign = campaign_or_404(slug, Action.EXPORT)
     form, events = _export_form(campaign)
     if form.validate_on_submit():
-        columns = exports.PRESETS.get(form.preset.data) or form.columns.data or []
+        columns = export_spec.PRESETS.get(form.preset.data) or form.columns.data or []
         try:
-            spec = exports.make_spec(
+            spec = export_spec.make_spec(
                 campaign,
                 event=events.get(form.target.data) if form.target.data != "campaign" else None,
                 statuses=form.statuses.data or [],
@@ -120,20 +122,20 @@ def export(slug: str):
             return response
     status = 400 if request.method == "POST" else 200
     return render_template("reports/export.html", campaign=campaign, form=form, column_labels=COLUMN_LABELS,
-                           presets=exports.PRESETS), status
+                           presets=export_spec.PRESETS), status
 
 
-def _attachment(prepared: exports.PreparedExport) -> Response:
+def _attachment(prepared: export_spec.PreparedExport) -> Response:
     if prepared.spec.file_format == "xlsx":
-        handle = exports.write_xlsx(prepared)
+        handle = export_files.write_xlsx(prepared)
         handle.seek(0, 2)
         length = handle.tell()
         handle.seek(0)
-        response = Response(exports.file_chunks(handle),
+        response = Response(export_files.file_chunks(handle),
                             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response.content_length = length
     else:
-        response = Response(stream_with_context(exports.csv_chunks(prepared)), mimetype="text/csv")
+        response = Response(stream_with_context(export_files.csv_chunks(prepared)), mimetype="text/csv")
         response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{prepared.filename}"'
     response.headers["Cache-Control"] = "no-store"
@@ -148,14 +150,12 @@ def audit(slug: str):
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
     records, has_older = exports.records(campaign, page, per_page=exports.AUDIT_PAGE)
     return render_template("reports/audit.html", campaign=campaign, records=records, page=page,
-                           has_older=has_older, column_labels={**exports.EVENT_COLUMNS, **exports.CAMPAIGN_COLUMNS})
+                           has_older=has_older, column_labels={**export_spec.EVENT_COLUMNS, **export_spec.CAMPAIGN_COLUMNS})
 
 
 @bp.app_template_filter("export_filters")
 def export_filters(filters_json: str) -> str:
     """The filters of an audit record in words."""
-    import json
-
     try:
         filters = json.loads(filters_json or "{}")
     except ValueError:

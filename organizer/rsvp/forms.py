@@ -7,12 +7,26 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.fields import EmailField, TelField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from organizer.models import EmailPolicy, Event, Question, QuestionKind
-from organizer.services.rsvps import ANSWER_MAX, EMAIL_MAX, NAME_MAX, PHONE_MAX, question_field
+from organizer.services.rsvp.validation import (
+    ANSWER_MAX,
+    ANSWER_MISSING,
+    EMAIL_INVALID,
+    EMAIL_MAX,
+    EMAIL_MISSING,
+    EMAIL_TOO_LONG,
+    NAME_MAX,
+    NAME_MISSING,
+    NOT_AN_OPTION,
+    NOT_YES_OR_NO,
+    PHONE_MAX,
+    question_field,
+    too_long,
+)
 
 
 def guests_field(max_guests: int = 0):
@@ -27,17 +41,17 @@ def guests_field(max_guests: int = 0):
 
 def question_form_field(question: Question):
     """The field for one of the event's questions (named q_<id> on the form)."""
-    presence = InputRequired(message=_l("Please answer this question.")) if question.required else Optional()
+    presence = InputRequired(message=ANSWER_MISSING) if question.required else Optional()
     if question.kind is QuestionKind.YES_NO:
         return RadioField(question.label, choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
-                          validators=[presence], invalid_choice_message=_l("Answer yes or no."))
+                          validators=[presence], invalid_choice_message=NOT_YES_OR_NO)
     if question.kind is QuestionKind.CHOICE:
         choices = [SelectChoice(choice, choice) for choice in question.choice_list]
         return RadioField(question.label, choices=choices, validators=[presence],
-                          invalid_choice_message=_l("Choose one of the options."))
+                          invalid_choice_message=NOT_AN_OPTION)
     return StringField(
         question.label,
-        validators=[presence, Length(max=ANSWER_MAX, message=_l("Use at most %(max)d characters."))],
+        validators=[presence, Length(max=ANSWER_MAX, message=too_long(ANSWER_MAX))],
         render_kw={"maxlength": ANSWER_MAX},
     )
 
@@ -45,15 +59,15 @@ def question_form_field(question: Question):
 class RsvpForm(FlaskForm):
     name = StringField(
         _l("Your name"),
-        validators=[InputRequired(message=_l("Tell us your name — a first name or nickname is fine.")),
-                    Length(max=NAME_MAX, message=_l("Use at most %(max)d characters."))],
+        validators=[InputRequired(message=NAME_MISSING),
+                    Length(max=NAME_MAX, message=too_long(NAME_MAX))],
         render_kw={"autocomplete": "name", "maxlength": NAME_MAX},
     )
     email = EmailField(_l("Email"), render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX,
                                                "inputmode": "email"})
     phone = TelField(
         _l("Phone (optional)"),
-        validators=[Optional(), Length(max=PHONE_MAX, message=_l("Use at most %(max)d characters."))],
+        validators=[Optional(), Length(max=PHONE_MAX, message=too_long(PHONE_MAX))],
         render_kw={"autocomplete": "tel", "maxlength": PHONE_MAX},
     )
     guests = guests_field()  # replaced per event (or removed when the event takes no guests)
@@ -68,10 +82,10 @@ class RsvpForm(FlaskForm):
 def _email_field(event: Event):
     if event.email_policy is EmailPolicy.NOT_ASKED:
         return None
-    validity = Email(message=_l("Enter an email address like name@example.org."))
-    length = Length(max=EMAIL_MAX, message=_l("That email address is too long."))
+    validity = Email(message=EMAIL_INVALID)
+    length = Length(max=EMAIL_MAX, message=EMAIL_TOO_LONG)
     if event.email_policy is EmailPolicy.REQUIRED:
-        return EmailField(_l("Email"), validators=[InputRequired(message=_l("Enter your email address.")),
+        return EmailField(_l("Email"), validators=[InputRequired(message=EMAIL_MISSING),
                                                    length, validity],
                           render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX})
     return EmailField(_l("Email (optional)"), validators=[Optional(), length, validity],

@@ -13,17 +13,22 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
-from organizer.campaigns.forms import show_error
 from organizer.extensions import csrf, db, limiter
 from organizer.models import RsvpStatus
+from organizer.rendering import calendar, qr
 from organizer.rsvp import bp
 from organizer.rsvp.forms import ConfirmForm, answers_from, manage_form_for, rsvp_form_for
-from organizer.services import calendar, permissions, rsvps
-from organizer.services.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
-from organizer.services.events import public_event_by_slug
-from organizer.services.mail import absolute_url
-from organizer.services.permissions import Action
-from organizer.views_common import EmptyForm, campaign_or_404, event_or_404
+from organizer.rsvp.panel import event_page_context
+from organizer.services.common import permissions
+from organizer.services.common.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from organizer.services.common.permissions import Action
+from organizer.services.events.listings import public_event_by_slug
+from organizer.services.rsvp import capacity, rsvps, tickets, waitlist
+from organizer.services.rsvp import links as rsvp_links
+from organizer.services.rsvp import listing as rsvp_listing
+from organizer.services.rsvp import opening as rsvp_opening
+from organizer.urls import absolute_url
+from organizer.views_common import EmptyForm, campaign_or_404, event_or_404, show_error
 
 
 def _public_event_or_404(slug: str):
@@ -82,7 +87,7 @@ def submit(slug: str):
         db.session.rollback()
         show_error(form, error)
         return _form_page(event, form, 400)
-    except rsvps.RsvpsClosed:
+    except rsvp_opening.RsvpsClosed:
         db.session.rollback()
         return _form_page(event, None, 409)  # the panel says why
     slug = event.slug  # read before the commit expires it: reloading cost two queries
@@ -113,8 +118,6 @@ def _sent_from_this_site() -> bool:
 
 def _form_page(event, form, status: int):
     """The event page again, with the form as it was sent and its errors (or why RSVPs closed)."""
-    from organizer.public.views import event_page_context
-
     return render_template("public/event.html", **event_page_context(event, form=form)), status
 
 
@@ -132,7 +135,7 @@ def _link_not_found():
 
 @bp.route("/r/<token>", methods=["GET", "POST"])
 def manage(token: str):
-    rsvp = rsvps.find_by_token(token)
+    rsvp = rsvp_links.find_by_token(token)
     if rsvp is None:
         return _link_not_found()
     event = rsvp.event
@@ -152,7 +155,7 @@ def manage(token: str):
                                   answers=answers_from(form, event))
             except ValidationFailed as error:
                 db.session.rollback()
-                rsvp = rsvps.find_by_token(token)
+                rsvp = rsvp_links.find_by_token(token)
                 show_error(form, error)
             except DomainError as error:
                 db.session.rollback()
@@ -167,8 +170,6 @@ def manage(token: str):
 
 
 def _manage_page(rsvp, token: str, form, editable: bool):
-    from organizer.services import tickets
-
     event = rsvp.event
     if form is None and editable:
         form = manage_form_for(event, formdata=None, data={
@@ -177,7 +178,7 @@ def _manage_page(rsvp, token: str, form, editable: bool):
         })
     ticket = None
     if rsvps.has_ticket(rsvp):
-        ticket = tickets.qr_svg(tickets.ticket_url(token), title=_("Your ticket for %(title)s", title=event.title))
+        ticket = qr.qr_svg(tickets.ticket_url(token), title=_("Your ticket for %(title)s", title=event.title))
     questions = {question.id: question for question in event.questions}
     answers = [(questions[a.question_id], a.value) for a in rsvp.answers if a.question_id in questions]
     answers.sort(key=lambda pair: (pair[0].position, pair[0].id))
@@ -190,9 +191,9 @@ def _manage_page(rsvp, token: str, form, editable: bool):
         editable=editable,
         ticket=ticket,
         answers=answers,
-        position=rsvps.waitlist_position(rsvp),
+        position=capacity.waitlist_position(rsvp),
         manage_url=absolute_url("rsvp.manage", token=token),
-        closed_message=(rsvps.closed_message(event, reason) if (reason := rsvps.closed_reason(event)) else None),
+        closed_message=(rsvp_opening.closed_message(event, reason) if (reason := rsvp_opening.closed_reason(event)) else None),
     )
 
 
@@ -200,14 +201,14 @@ def _manage_page(rsvp, token: str, form, editable: bool):
 def new_link(signed: str):
     """From the email sent when an address that already has an RSVP is used again: a new private link,
     issued only when its owner presses the button (mail scanners that open links change nothing)."""
-    rsvp = rsvps.find_by_new_link_token(signed)
+    rsvp = rsvp_links.find_by_new_link_token(signed)
     if rsvp is None:
         return _link_not_found()
     form = EmptyForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        token = rsvps.issue_new_link(rsvp)
+        token = rsvp_links.issue_new_link(rsvp)
         db.session.commit()
         flash(_("This is your new private link. Keep it: the one in earlier emails no longer works."), "success")
         return redirect(url_for("rsvp.manage", token=token), code=303)
@@ -216,7 +217,7 @@ def new_link(signed: str):
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
 def cancel(token: str):
-    rsvp = rsvps.find_by_token(token)
+    rsvp = rsvp_links.find_by_token(token)
     if rsvp is None:
         return _link_not_found()
     form = EmptyForm()
@@ -237,7 +238,7 @@ def cancel(token: str):
 
 @bp.route("/r/<token>/delete", methods=["GET", "POST"])
 def delete(token: str):
-    rsvp = rsvps.find_by_token(token)
+    rsvp = rsvp_links.find_by_token(token)
     if rsvp is None:
         return _link_not_found()
     event = rsvp.event
@@ -290,7 +291,7 @@ def admin_list(event_id: int):
     status = STATUS_FILTERS.get(status_name)
     query = (request.args.get("q") or "").strip()[:120]
     # Not a number ("abc", "²"): the first page; out of range: the service clamps it.
-    listing = rsvps.list_for_organizers(event, status, query=query, page=request.args.get("page", 1, type=int))
+    listing = rsvp_listing.list_for_organizers(event, status, query=query, page=request.args.get("page", 1, type=int))
     answers = listing.answers
     return render_template(
         "rsvp/admin_list.html",
@@ -303,7 +304,7 @@ def admin_list(event_id: int):
         questions=list(event.questions),
         answers=answers,
         can_manage=permissions.can(current_user, event.campaign, Action.MANAGE_RSVPS),
-        can_promote_by_hand=rsvps.can_promote_by_hand,
+        can_promote_by_hand=waitlist.can_promote_by_hand,
         form=EmptyForm(),
     )
 
@@ -344,7 +345,7 @@ def admin_promote(event_id: int, rsvp_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        over = rsvps.promote_by_hand(current_user, rsvp)
+        over = waitlist.promote_by_hand(current_user, rsvp)
     except PermissionDenied:
         abort(404)
     except Conflict as error:

@@ -16,9 +16,9 @@ def _manage(w):
 
 
 def _new_link(w):
-    from organizer.services import rsvps
+    from organizer.services.rsvp import links as rsvp_links
 
-    return f"/r/new-link/{rsvps.new_link_token(w.rsvp)}"
+    return f"/r/new-link/{rsvp_links.new_link_token(w.rsvp)}"
 
 
 def _rsvp(w):

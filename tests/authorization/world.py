@@ -17,7 +17,7 @@ from organizer.models import (
     SignupRequest,
     User,
 )
-from organizer.services.tokens import hash_token, new_token
+from organizer.services.common.tokens import hash_token, new_token
 from organizer.timeutil import utcnow
 from tests import builders
 

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from organizer.extensions import db
 from organizer.models import Answer, CheckIn, DoorLink, ExportRecord, Rsvp, RsvpSource
-from organizer.services import checkins
-from organizer.services.tokens import hash_token, new_token
+from organizer.services.common.tokens import hash_token, new_token
+from organizer.services.door import checkins
+from organizer.services.door import crowd as crowd_counter
 from organizer.timeutil import utcnow
 from tests import builders
 
@@ -142,7 +143,7 @@ def test_door_volunteer_searches_checks_in_undoes_adds_walk_in_and_counts(phone:
     expect(crowd).to_have_text("250")
     expect(phone.locator("dd[data-count=crowd]")).to_have_text("250")
     fresh()
-    assert checkins.crowd_count(event) == 250
+    assert crowd_counter.crowd_count(event) == 250
 
 
 def test_a_long_list_is_searched_on_the_server_as_you_type(app, monkeypatch, phone: Page):

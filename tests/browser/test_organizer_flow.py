@@ -7,8 +7,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from organizer import demo
 from organizer.extensions import db
-from organizer.services import demo
 from tests.mailbox import last_link
 
 EMAIL = "layla@example.org"

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from organizer.extensions import db
 from organizer.models import Event, EventStatus, OutboxMessage, QuestionKind, Role
-from organizer.services import rsvps
+from organizer.services.rsvp import rsvps
 from organizer.timeutil import utcnow
 from tests import builders
 

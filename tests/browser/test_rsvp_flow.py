@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from organizer.extensions import db
 from organizer.models import OutboxMessage, QuestionKind, Rsvp, RsvpStatus
 from tests import builders
-from tests.mailbox import last_link
+from tests.mailbox import as_sent, last_link
 
 
 def open_event(page: Page, slug: str) -> None:
@@ -96,9 +96,9 @@ def test_waitlisted_supporter_is_promoted_when_someone_cancels(phone: Page, brow
 
         # Bilal's promotion email, read from the outbox, holds a link that works.
         db.session.expire_all()
-        promotion = db.session.scalars(
+        promotion = as_sent(db.session.scalars(  # rendered as the outbox worker would send it
             select(OutboxMessage).where(OutboxMessage.to_address == "bilal@example.org").order_by(OutboxMessage.id)
-        ).all()[-1]
+        ).all()[-1])
         assert promotion.subject == "A place opened up — you're going: Briefing"
         link = re.search(r"http://localhost/r/[A-Za-z0-9_-]+", promotion.body_text).group(0)
         bilal.goto(link.replace("http://localhost", base_url))

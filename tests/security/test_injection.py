@@ -35,7 +35,9 @@ from organizer.models import (
     RsvpSource,
     RsvpStatus,
 )
-from organizer.services import door_links, events, rsvps
+from organizer.services.door import door_links
+from organizer.services.events import events
+from organizer.services.rsvp import rsvps
 from tests import builders
 from tests.mailbox import as_sent
 

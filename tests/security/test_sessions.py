@@ -7,7 +7,7 @@ from datetime import timedelta
 import itsdangerous
 
 from organizer.extensions import db
-from organizer.services import accounts
+from organizer.services.accounts import accounts
 from tests import builders
 from tests.security.helpers import is_signed_in, sign_in
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from organizer.extensions import db
 from organizer.models import OutboxMessage, PasswordResetToken, SignupRequest, User
-from organizer.services import accounts
-from organizer.services.errors import Conflict, NotFound, ValidationFailed
+from organizer.services.accounts import accounts
+from organizer.services.common.errors import Conflict, NotFound, ValidationFailed
 from organizer.timeutil import utcnow
 from tests import builders
 from tests.mailbox import last_link, messages_to

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from organizer.extensions import db
 from organizer.models import EventStatus
-from organizer.services import calendar
+from organizer.rendering import calendar
 from tests import builders
 
 

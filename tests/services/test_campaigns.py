@@ -4,9 +4,9 @@ import pytest
 
 from organizer.extensions import db
 from organizer.models import Membership, Role
-from organizer.services import campaigns
-from organizer.services.campaigns import CampaignInput
-from organizer.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from organizer.services.campaigns import campaigns
+from organizer.services.campaigns.campaigns import CampaignInput
+from organizer.services.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tests import builders
 
 

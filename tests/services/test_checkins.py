@@ -7,8 +7,10 @@ from sqlalchemy import func, select
 
 from organizer.extensions import db
 from organizer.models import CheckIn, CheckInAction, CrowdCountEntry, Rsvp, RsvpSource, RsvpStatus
-from organizer.services import checkins
-from organizer.services.errors import Conflict, ValidationFailed
+from organizer.services.common.errors import Conflict, ValidationFailed
+from organizer.services.door import checkins, crowd
+from organizer.services.door import counts as door_counts
+from organizer.services.door import listing as door_listing
 from tests import builders
 
 
@@ -166,60 +168,60 @@ def test_walk_ins_ignore_capacity(event):
     builders.make_rsvp(event)
     checkins.walk_in(event, "Extra person")
     db.session.commit()
-    figures = checkins.attendance(event)
+    figures = door_counts.attendance(event)
     assert figures.walk_ins == 1 and figures.going_rsvps == 1
 
 
 # --- crowd counter ----------------------------------------------------------------------------
 
 def test_crowd_add_and_set(event):
-    assert checkins.add(event, 1).count == 1
-    assert checkins.add(event, 10).count == 11
-    assert checkins.add(event, -1).count == 10
-    result = checkins.set_to(event, 400)
+    assert crowd.add(event, 1).count == 1
+    assert crowd.add(event, 10).count == 11
+    assert crowd.add(event, -1).count == 10
+    result = crowd.set_to(event, 400)
     db.session.commit()
     assert result.count == 400 and result.changed
-    assert checkins.crowd_count(event) == 400
+    assert crowd.crowd_count(event) == 400
     deltas = list(db.session.scalars(select(CrowdCountEntry.delta).order_by(CrowdCountEntry.id)))
     assert deltas == [1, 10, -1, 390]  # set is recorded as a change, the log stays append-only
 
 
 def test_crowd_never_goes_negative(event):
-    checkins.add(event, 2)
-    assert checkins.add(event, -1).count == 1
-    assert checkins.add(event, -10).count == 0
-    result = checkins.add(event, -1)
+    crowd.add(event, 2)
+    assert crowd.add(event, -1).count == 1
+    assert crowd.add(event, -10).count == 0
+    result = crowd.add(event, -1)
     db.session.commit()
     assert result.count == 0 and not result.changed
-    assert checkins.crowd_count(event) == 0
+    assert crowd.crowd_count(event) == 0
 
 
 @pytest.mark.parametrize("value", [-1, 1_000_001])
 def test_crowd_set_refuses_out_of_range(event, value):
     with pytest.raises(ValidationFailed):
-        checkins.set_to(event, value)
+        crowd.set_to(event, value)
 
 
 def test_crowd_set_to_same_value_writes_nothing(event):
-    checkins.set_to(event, 5)
-    assert not checkins.set_to(event, 5).changed
+    crowd.set_to(event, 5)
+    assert not crowd.set_to(event, 5).changed
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(CrowdCountEntry)) == 1
 
 
 def test_crowd_retry_with_same_key_counts_once(event):
-    checkins.add(event, 10, idempotency_key="crowd-000001")
-    again = checkins.add(event, 10, idempotency_key="crowd-000001")
+    crowd.add(event, 10, idempotency_key="crowd-000001")
+    again = crowd.add(event, 10, idempotency_key="crowd-000001")
     db.session.commit()
     assert again.count == 10 and not again.changed
 
 
 def test_crowd_is_per_event(event):
     other = builders.make_event(event.campaign)
-    checkins.add(event, 10)
-    checkins.add(other, 3)
+    crowd.add(event, 10)
+    crowd.add(other, 3)
     db.session.commit()
-    assert (checkins.crowd_count(event), checkins.crowd_count(other)) == (10, 3)
+    assert (crowd.crowd_count(event), crowd.crowd_count(other)) == (10, 3)
 
 
 # --- figures ----------------------------------------------------------------------------------
@@ -235,9 +237,9 @@ def test_attendance_figures(event):
     checkins.check_in(carla)
     checkins.undo(carla)
     checkins.walk_in(event, "Walker")
-    checkins.add(event, 150)
+    crowd.add(event, 150)
     db.session.commit()
-    figures = checkins.attendance(event)
+    figures = door_counts.attendance(event)
     assert figures.going_rsvps == 3 and figures.going_people == 5
     assert figures.checked_in_rsvps == 2 and figures.checked_in_people == 4
     assert figures.walk_ins == 1
@@ -247,7 +249,7 @@ def test_attendance_figures(event):
 
 
 def test_attendance_of_an_empty_event(event):
-    figures = checkins.attendance(event)
+    figures = door_counts.attendance(event)
     assert figures.turnout_rate is None and figures.crowd == 0 and figures.named_people == 0
 
 
@@ -255,14 +257,14 @@ def test_door_rows_sorted_filtered_and_accent_blind(event):
     for name in ["zoë Adams", "Élodie Martin", "Amina Yusuf", "محمد علي", "李小龙"]:
         builders.make_rsvp(event, name=name, email=None)
     builders.make_rsvp(event, name="Cancelled Person", email=None, status=RsvpStatus.CANCELLED)
-    names = [row.name for row in checkins.door_rows(event)]
+    names = [row.name for row in door_listing.door_rows(event)]
     assert names[:3] == ["Amina Yusuf", "Élodie Martin", "zoë Adams"]
     assert set(names) == {"zoë Adams", "Élodie Martin", "Amina Yusuf", "محمد علي", "李小龙"}
-    assert [r.name for r in checkins.door_rows(event, "elodie")] == ["Élodie Martin"]
-    assert [r.name for r in checkins.door_rows(event, "ZOE")] == ["zoë Adams"]
-    assert [r.name for r in checkins.door_rows(event, "محمد")] == ["محمد علي"]
-    assert [r.name for r in checkins.door_rows(event, "小龙")] == ["李小龙"]
-    assert checkins.door_rows(event, "nobody") == []
+    assert [r.name for r in door_listing.door_rows(event, "elodie")] == ["Élodie Martin"]
+    assert [r.name for r in door_listing.door_rows(event, "ZOE")] == ["zoë Adams"]
+    assert [r.name for r in door_listing.door_rows(event, "محمد")] == ["محمد علي"]
+    assert [r.name for r in door_listing.door_rows(event, "小龙")] == ["李小龙"]
+    assert door_listing.door_rows(event, "nobody") == []
 
 
 def test_current_states_say_who_is_in_now_and_leave_out_other_events_and_people_not_going(event):
@@ -276,8 +278,8 @@ def test_current_states_say_who_is_in_now_and_leave_out_other_events_and_people_
     checkins.undo(bilal)
     checkins.check_in(elsewhere)
     db.session.commit()
-    states = checkins.current_states(event, [amina.id, bilal.id, carla.id, gone.id, elsewhere.id, 999999])
+    states = door_listing.current_states(event, [amina.id, bilal.id, carla.id, gone.id, elsewhere.id, 999999])
     assert set(states) == {amina.id, bilal.id, carla.id}
     assert states[amina.id] == entries(amina)[-1].created_at
     assert states[bilal.id] is None and states[carla.id] is None
-    assert checkins.current_states(event, []) == {}
+    assert door_listing.current_states(event, []) == {}

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from organizer.extensions import db
 from organizer.models import CheckIn, CrowdCountEntry, Rsvp
-from organizer.services import checkins
+from organizer.services.door import checkins, crowd
 from tests import builders
 
 pytestmark = pytest.mark.postgres_only
@@ -98,7 +98,7 @@ def test_crowd_taps_from_many_phones_all_count(app):
         from organizer.models import Event
 
         barrier.wait()
-        checkins.add(db.session.get(Event, event_id), 10 if index % 2 else 1)
+        crowd.add(db.session.get(Event, event_id), 10 if index % 2 else 1)
         db.session.commit()
 
     _run_together(app, tap, count=6)
@@ -108,7 +108,7 @@ def test_crowd_taps_from_many_phones_all_count(app):
 
 def test_crowd_minus_from_many_phones_never_below_zero(app):
     event = builders.make_event(builders.make_campaign(owner=builders.make_user()))
-    checkins.add(event, 2)
+    crowd.add(event, 2)
     db.session.commit()
     event_id = event.id
     db.session.remove()
@@ -118,7 +118,7 @@ def test_crowd_minus_from_many_phones_never_below_zero(app):
         from organizer.models import Event
 
         barrier.wait()
-        checkins.add(db.session.get(Event, event_id), -1)
+        crowd.add(db.session.get(Event, event_id), -1)
         db.session.commit()
 
     _run_together(app, tap, count=5)

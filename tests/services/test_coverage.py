@@ -6,9 +6,9 @@ import pytest
 
 from organizer.extensions import db
 from organizer.models import Coverage, CoverageRelation, EventCoverage, Role
-from organizer.services import coverage
-from organizer.services.coverage import CoverageInput
-from organizer.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from organizer.services.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from organizer.services.coverage import coverage
+from organizer.services.coverage.coverage import CoverageInput
 from tests import builders
 
 

@@ -4,6 +4,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from organizer import demo
 from organizer.extensions import db
 from organizer.models import (
     Campaign,
@@ -18,8 +19,8 @@ from organizer.models import (
     User,
     Visibility,
 )
-from organizer.services import accounts, demo
-from organizer.services import events as event_service
+from organizer.services.accounts import accounts
+from organizer.services.events import listings as event_listings
 from organizer.timeutil import utcnow
 
 
@@ -55,7 +56,7 @@ def test_demo_builds_the_syria_campaign():
 def test_demo_has_upcoming_meetings_in_other_cities():
     demo.load_demo()
     db.session.commit()
-    upcoming = event_service.upcoming_public_events()
+    upcoming = event_listings.upcoming_public_events()
     assert {event.city for event in upcoming} >= {"Manchester", "Glasgow", "Birmingham"}
     assert all(event.starts_at > utcnow() for event in upcoming)
     with_capacity = [event for event in upcoming if event.capacity]

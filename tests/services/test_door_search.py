@@ -7,17 +7,19 @@ from sqlalchemy import event as sa_event
 
 from organizer.extensions import db
 from organizer.models import Rsvp, RsvpStatus
-from organizer.services import checkins
-from organizer.services.text import fold_for_search
+from organizer.services.door import checkins, crowd
+from organizer.services.door import counts as door_counts
+from organizer.services.door import listing as door_listing
+from organizer.text import fold_for_search
 from tests import builders
 
 
 @pytest.fixture(autouse=True)
 def no_recent_figures():
     """Figures kept by this process are per event id; ids come back after tables are emptied."""
-    checkins._recent.clear()  # noqa: SLF001
+    door_counts._recent.clear()  # noqa: SLF001
     yield
-    checkins._recent.clear()  # noqa: SLF001
+    door_counts._recent.clear()  # noqa: SLF001
 
 
 @pytest.fixture
@@ -39,10 +41,10 @@ def test_like_wildcards_in_a_search_are_plain_characters(event):
     builders.make_rsvp(event, name="Percy 100% Sure", email=None)
     builders.make_rsvp(event, name="Under_score", email=None)
     builders.make_rsvp(event, name="Plain Name", email=None)
-    assert [row.name for row in checkins.door_rows(event, "100%")] == ["Percy 100% Sure"]
-    assert [row.name for row in checkins.door_rows(event, "%")] == ["Percy 100% Sure"]
-    assert [row.name for row in checkins.door_rows(event, "r_s")] == ["Under_score"]
-    assert checkins.door_rows(event, "_") != checkins.door_rows(event)
+    assert [row.name for row in door_listing.door_rows(event, "100%")] == ["Percy 100% Sure"]
+    assert [row.name for row in door_listing.door_rows(event, "%")] == ["Percy 100% Sure"]
+    assert [row.name for row in door_listing.door_rows(event, "r_s")] == ["Under_score"]
+    assert door_listing.door_rows(event, "_") != door_listing.door_rows(event)
 
 
 def test_a_search_reads_only_the_matching_rows(event):
@@ -57,7 +59,7 @@ def test_a_search_reads_only_the_matching_rows(event):
     engine = db.engine
     sa_event.listen(engine, "after_cursor_execute", count_rows)
     try:
-        rows = checkins.door_rows(event, "rosa sm")
+        rows = door_listing.door_rows(event, "rosa sm")
     finally:
         sa_event.remove(engine, "after_cursor_execute", count_rows)
     assert [row.name for row in rows] == ["Rosa Smith"]
@@ -74,65 +76,63 @@ def test_door_page_is_the_first_rows_of_the_sorted_list_and_their_count(event):
     builders.make_rsvp(event, name="Amina Twice", email=None)
     builders.make_rsvp(event, name="Amina Twice", email=None)
     builders.make_rsvp(event, name="Carla Cancelled", email=None, status=RsvpStatus.CANCELLED)
-    everyone = checkins.door_rows(event)
+    everyone = door_listing.door_rows(event)
     assert len(everyone) == 11
     for limit in (1, 3, 4, 11, 50):
-        page = checkins.door_page(event, limit=limit)
+        page = door_listing.door_page(event, limit=limit)
         # The same order as the whole list (code points, then id), sorted by the database.
         assert page.rows == everyone[:limit]
         assert page.total == 11
         assert page.capped is (limit < 11)
-    matches = checkins.door_rows(event, "amina")
+    matches = door_listing.door_rows(event, "amina")
     assert [row.name for row in matches] == ["amina Ahmed", "Amina Twice", "Amina Twice", "Amina Yusuf"]
-    page = checkins.door_page(event, "AMINA", limit=2)
+    page = door_listing.door_page(event, "AMINA", limit=2)
     assert page.rows == matches[:2] and page.total == 4 and page.capped
-    assert checkins.door_page(event, "nobody", limit=2) == checkins.DoorPage([], 0)
+    assert door_listing.door_page(event, "nobody", limit=2) == door_listing.DoorPage([], 0)
 
 
 def test_attendance_reused_for_max_age_and_dropped_by_this_process_writes(event, monkeypatch):
-    from organizer.services import checkins as service
 
     now = [100.0]
-    monkeypatch.setattr(service.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(door_counts.time, "monotonic", lambda: now[0])
     first, _m, _t = builders.make_rsvp(event, name="First Person", email=None)
     second, _m, _t = builders.make_rsvp(event, name="Second Person", email=None)
-    assert service.attendance(event, max_age=2).going_rsvps == 2
+    assert door_counts.attendance(event, max_age=2).going_rsvps == 2
 
     builders.make_rsvp(event, name="Late Arrival", email=None)  # written elsewhere: not seen yet
-    assert service.attendance(event, max_age=2).going_rsvps == 2
-    assert service.attendance(event).going_rsvps == 3  # without max_age: always counted
+    assert door_counts.attendance(event, max_age=2).going_rsvps == 2
+    assert door_counts.attendance(event).going_rsvps == 3  # without max_age: always counted
     now[0] += 2.5
-    assert service.attendance(event, max_age=2).going_rsvps == 3
+    assert door_counts.attendance(event, max_age=2).going_rsvps == 3
 
-    service.check_in(first)  # this process's own tap: figures counted again at once
+    checkins.check_in(first)  # this process's own tap: figures counted again at once
     db.session.commit()
-    assert service.attendance(event, max_age=2).checked_in_rsvps == 1
-    service.add(event, 5)
+    assert door_counts.attendance(event, max_age=2).checked_in_rsvps == 1
+    crowd.add(event, 5)
     db.session.commit()
-    assert service.attendance(event, max_age=2).crowd == 5
+    assert door_counts.attendance(event, max_age=2).crowd == 5
 
 
 def test_own_taps_are_applied_to_recent_figures_and_agree_with_a_recount(event, monkeypatch):
-    from organizer.services import checkins as service
 
     now = [100.0]
-    monkeypatch.setattr(service.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(door_counts.time, "monotonic", lambda: now[0])
     alone, _m, _t = builders.make_rsvp(event, name="Alone", email=None)
     party, _m, _t = builders.make_rsvp(event, name="With Guests", email=None, guests=2)
-    assert service.attendance(event, max_age=60).checked_in_people == 0
+    assert door_counts.attendance(event, max_age=60).checked_in_people == 0
 
     counted = []
-    real = service.attendances
-    monkeypatch.setattr(service, "attendances", lambda events: counted.append(1) or real(events))
-    service.check_in(alone)
-    service.check_in(party)
-    service.undo(alone)
-    service.check_in(alone)
-    service.walk_in(event, "Walked In")
-    service.add(event, 7)
-    service.add(event, -2)
+    real = door_counts.attendances
+    monkeypatch.setattr(door_counts, "attendances", lambda events: counted.append(1) or real(events))
+    checkins.check_in(alone)
+    checkins.check_in(party)
+    checkins.undo(alone)
+    checkins.check_in(alone)
+    checkins.walk_in(event, "Walked In")
+    crowd.add(event, 7)
+    crowd.add(event, -2)
     db.session.commit()
-    recent = service.attendance(event, max_age=60)
+    recent = door_counts.attendance(event, max_age=60)
     assert counted == []  # no recount on any of those taps
-    assert recent == service.attendance(event)  # ...and the figures are what a recount finds
+    assert recent == door_counts.attendance(event)  # ...and the figures are what a recount finds
     assert (recent.checked_in_rsvps, recent.checked_in_people, recent.walk_ins, recent.crowd) == (2, 4, 1, 5)

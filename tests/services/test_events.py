@@ -17,9 +17,12 @@ from organizer.models import (
     RsvpStatus,
     Visibility,
 )
-from organizer.services import events
-from organizer.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from organizer.services.events import EventInput, QuestionInput
+from organizer.services.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from organizer.services.events import events
+from organizer.services.events import listings as event_listings
+from organizer.services.events import questions as question_rules
+from organizer.services.events.events import EventInput
+from organizer.services.events.questions import QuestionInput
 from organizer.timeutil import utcnow
 from tests import builders
 
@@ -143,7 +146,7 @@ def test_only_organizers_and_owners_manage_events(campaign, role):
         lambda: events.publish_event(actor, event),
         lambda: events.cancel_event(actor, event),
         lambda: events.duplicate_event(actor, event),
-        lambda: events.add_question(actor, event, QuestionInput(label="Q")),
+        lambda: question_rules.add_question(actor, event, QuestionInput(label="Q")),
     ):
         with pytest.raises(PermissionDenied):
             call()
@@ -261,18 +264,18 @@ def test_duplicate_is_next_week_at_the_same_local_time(owner, campaign):
 
 def test_questions_add_edit_move_delete(owner, campaign):
     event = builders.make_event(campaign)
-    first = events.add_question(owner, event, QuestionInput(label="Access needs?", kind="yes_no"))
-    second = events.add_question(owner, event, QuestionInput(
+    first = question_rules.add_question(owner, event, QuestionInput(label="Access needs?", kind="yes_no"))
+    second = question_rules.add_question(owner, event, QuestionInput(
         label="Which city?", kind=QuestionKind.CHOICE, choices=" London \n\nLeeds\nLondon\n", required=True))
     assert second.choices == "London\nLeeds"
     assert [q.id for q in event.questions] == [first.id, second.id]
-    events.move_question(owner, event, second, -1)
+    question_rules.move_question(owner, event, second, -1)
     assert [q.id for q in event.questions] == [second.id, first.id]
-    events.move_question(owner, event, second, -1)  # already first: nothing happens
+    question_rules.move_question(owner, event, second, -1)  # already first: nothing happens
     assert [q.id for q in event.questions] == [second.id, first.id]
-    events.update_question(owner, event, first, QuestionInput(label="Anything else?", kind="text"))
+    question_rules.update_question(owner, event, first, QuestionInput(label="Anything else?", kind="text"))
     assert (first.label, first.kind, first.required) == ("Anything else?", QuestionKind.TEXT, False)
-    events.delete_question(owner, event, second)
+    question_rules.delete_question(owner, event, second)
     assert [q.id for q in event.questions] == [first.id]
 
 
@@ -284,8 +287,8 @@ def test_answer_count_is_what_removing_a_question_deletes(owner, campaign):
         rsvp, _, _ = builders.make_rsvp(event)
         db.session.add(Answer(rsvp_id=rsvp.id, question_id=asked.id, value=value))
     db.session.commit()
-    assert (events.answer_count(asked), events.answer_count(other)) == (2, 0)
-    events.delete_question(owner, event, asked)
+    assert (question_rules.answer_count(asked), question_rules.answer_count(other)) == (2, 0)
+    question_rules.delete_question(owner, event, asked)
     db.session.commit()
     assert db.session.scalar(db.select(db.func.count(Answer.id))) == 0
 
@@ -304,16 +307,16 @@ def test_answer_count_is_what_removing_a_question_deletes(owner, campaign):
 def test_invalid_questions(owner, campaign, data, field):
     event = builders.make_event(campaign)
     with pytest.raises(ValidationFailed) as caught:
-        events.add_question(owner, event, data)
+        question_rules.add_question(owner, event, data)
     assert caught.value.field == field
 
 
 def test_at_most_ten_questions(owner, campaign):
     event = builders.make_event(campaign)
     for number in range(10):
-        events.add_question(owner, event, QuestionInput(label=f"Question {number}"))
+        question_rules.add_question(owner, event, QuestionInput(label=f"Question {number}"))
     with pytest.raises(Conflict):
-        events.add_question(owner, event, QuestionInput(label="One too many"))
+        question_rules.add_question(owner, event, QuestionInput(label="One too many"))
     assert len(event.questions) == 10
 
 
@@ -322,9 +325,9 @@ def test_questions_of_another_event_are_not_found(owner, campaign):
     other = builders.make_event(campaign)
     foreign = builders.make_question(other)
     with pytest.raises(NotFound):
-        events.get_question(event, foreign.id)
+        question_rules.get_question(event, foreign.id)
     with pytest.raises(NotFound):
-        events.delete_question(owner, event, foreign)
+        question_rules.delete_question(owner, event, foreign)
 
 
 def test_home_lists_upcoming_public_published_events_soonest_first(campaign):
@@ -336,7 +339,7 @@ def test_home_lists_upcoming_public_published_events_soonest_first(campaign):
     builders.make_event(campaign, status=EventStatus.DRAFT, title="Draft")
     builders.make_event(campaign, status=EventStatus.CANCELLED, title="Cancelled")
     builders.make_event(campaign, visibility=Visibility.UNLISTED, title="Unlisted")
-    assert events.upcoming_public_events() == [running, sooner, later]
+    assert event_listings.upcoming_public_events() == [running, sooner, later]
 
 
 def test_campaign_events_splits_upcoming_drafts_and_past(campaign):
@@ -347,7 +350,7 @@ def test_campaign_events_splits_upcoming_drafts_and_past(campaign):
     old = builders.make_event(campaign, starts_at=now - timedelta(days=30))
     older = builders.make_event(campaign, starts_at=now - timedelta(days=60))
     builders.make_event(builders.make_campaign(), starts_at=now + timedelta(days=1))
-    listing = events.campaign_events(campaign)
+    listing = event_listings.campaign_events(campaign)
     assert listing.upcoming == [upcoming, cancelled]
     assert listing.drafts == [draft]
     assert listing.past == [old, older]
@@ -358,7 +361,7 @@ def test_public_campaign_events_never_lists_drafts_or_unlisted(campaign):
     cancelled = builders.make_event(campaign, status=EventStatus.CANCELLED)
     builders.make_event(campaign, status=EventStatus.DRAFT)
     builders.make_event(campaign, visibility=Visibility.UNLISTED)
-    assert set(events.public_campaign_events(campaign)) == {published, cancelled}
+    assert set(event_listings.public_campaign_events(campaign)) == {published, cancelled}
 
 
 def test_still_to_come_keeps_published_events_not_over(campaign):
@@ -366,7 +369,7 @@ def test_still_to_come_keeps_published_events_not_over(campaign):
     on_now = builders.make_event(campaign, starts_at=utcnow() - timedelta(hours=1), ends_at=utcnow() + timedelta(hours=1))
     over = builders.make_event(campaign, starts_at=utcnow() - timedelta(days=1))
     called_off = builders.make_event(campaign, status=EventStatus.CANCELLED, starts_at=utcnow() + timedelta(days=1))
-    assert events.still_to_come([coming, on_now, over, called_off]) == [coming, on_now]
+    assert event_listings.still_to_come([coming, on_now, over, called_off]) == [coming, on_now]
 
 
 def test_public_event_by_slug(campaign):
@@ -374,11 +377,11 @@ def test_public_event_by_slug(campaign):
     builders.make_event(campaign, slug="draft", status=EventStatus.DRAFT)
     builders.make_event(campaign, slug="unlisted", visibility=Visibility.UNLISTED)
     builders.make_event(campaign, slug="cancelled", status=EventStatus.CANCELLED)
-    assert events.public_event_by_slug("published") == published
-    assert events.public_event_by_slug("draft") is None
-    assert events.public_event_by_slug("unlisted") is not None
-    assert events.public_event_by_slug("cancelled") is not None
-    assert events.public_event_by_slug("nothing") is None
+    assert event_listings.public_event_by_slug("published") == published
+    assert event_listings.public_event_by_slug("draft") is None
+    assert event_listings.public_event_by_slug("unlisted") is not None
+    assert event_listings.public_event_by_slug("cancelled") is not None
+    assert event_listings.public_event_by_slug("nothing") is None
 
 
 # --- Hand-over to the RSVP rules ---------------------------------------------------------------
@@ -471,11 +474,11 @@ def test_what_can_be_undone_follows_the_status_and_the_records(owner, campaign):
 
 
 def test_a_crowd_count_alone_is_a_record_too(owner, campaign):
-    from organizer.services import checkins
+    from organizer.services.door import crowd
 
     event = builders.make_event(campaign)
     assert not events.has_records(event)
-    checkins.add(event, 40, actor_user=owner)
+    crowd.add(event, 40, actor_user=owner)
     assert events.has_records(event)
     with pytest.raises(Conflict):
         events.delete_event(owner, event)
@@ -484,7 +487,7 @@ def test_a_crowd_count_alone_is_a_record_too(owner, campaign):
 def test_deleting_an_event_takes_its_questions_links_and_door_links_and_keeps_the_library_and_the_log(
         owner, campaign):
     from organizer.models import Coverage, DoorLink, Event, ExportRecord, Question
-    from organizer.services import door_links
+    from organizer.services.door import door_links
 
     event = builders.make_event(campaign, title="Set up by mistake")
     other = builders.make_event(campaign)

@@ -13,7 +13,8 @@ import pytest
 
 from organizer.extensions import db
 from organizer.models import RsvpStatus
-from organizer.services import checkins, exports
+from organizer.services.door import checkins
+from organizer.services.reports import export_files, export_queries, export_spec, exports
 from tests import builders
 
 
@@ -35,7 +36,7 @@ def campaign_world():
 
 
 def written_rows(export) -> int:
-    text = b"".join(exports.csv_chunks(export)).decode("utf-8-sig")
+    text = b"".join(export_files.csv_chunks(export)).decode("utf-8-sig")
     return len(list(csv.reader(io.StringIO(text, newline="")))) - 1
 
 
@@ -46,7 +47,7 @@ STATUS_SETS = [["going"], ["going", "waitlisted"], ["going", "waitlisted", "canc
                          list(itertools.product(STATUS_SETS, ["any", "yes", "no"], [False, True])))
 def test_campaign_row_count_matches_the_rows(campaign_world, statuses, checked_in, consent_only):
     owner, campaign = campaign_world
-    spec = exports.make_spec(campaign, event=None, statuses=statuses, checked_in=checked_in,
+    spec = export_spec.make_spec(campaign, event=None, statuses=statuses, checked_in=checked_in,
                              consent_only=consent_only, columns=["name", "email"], file_format="csv")
     export = exports.start(campaign, owner, spec)
     db.session.commit()
@@ -55,19 +56,19 @@ def test_campaign_row_count_matches_the_rows(campaign_world, statuses, checked_i
 
 def test_campaign_people_are_counted_once_each(campaign_world):
     owner, campaign = campaign_world
-    spec = exports.make_spec(campaign, event=None, statuses=["going", "waitlisted", "cancelled"],
+    spec = export_spec.make_spec(campaign, event=None, statuses=["going", "waitlisted", "cancelled"],
                              checked_in="any", consent_only=False, columns=["name"], file_format="csv")
-    assert exports.count_rows(campaign, spec) == 5  # Amina twice counts once; no-email people apart
+    assert export_queries.count_rows(campaign, spec) == 5  # Amina twice counts once; no-email people apart
 
 
 @pytest.mark.parametrize("timezone", ["Europe/London", "Asia/Kolkata", "America/St_Johns", "UTC"])
 def test_remembered_timestamps_equal_fresh_ones(timezone):
-    when = exports._when_in(timezone)  # noqa: SLF001
+    when = export_files._when_in(timezone)  # noqa: SLF001
     moments = [datetime(2030, 3, 31, 0, 59, 59, 999999), datetime(2030, 3, 31, 1, 0, 1),
                datetime(2030, 10, 27, 0, 30, 5), datetime(2030, 10, 27, 1, 30, 59), datetime(2012, 3, 3, 12, 0),
                datetime(999, 6, 1, 12, 0), datetime(1000, 6, 1, 12, 0)]  # strftime pads no year below 1000
     for moment in moments * 2:
-        assert when(moment) == exports._when(moment, timezone)  # noqa: SLF001
+        assert when(moment) == export_files._when(moment, timezone)  # noqa: SLF001
     assert when(None) == ""
 
 
@@ -79,28 +80,28 @@ def test_campaign_csv_cells_equal_safe_cells_of_the_rows(campaign_world):
     for name, phone in [("=HYPERLINK(\"http://x\")", "+44 7700 900123"), ("-minus", None), ("@at", "\t1"),
                         ("", "-1"), ("plain", ""), ("Zoë \"Z\" Ünal, jr.", "\r1"), ("line\nbreak", "=2")]:
         builders.make_rsvp(event, name=name, email=None, phone=phone)
-    spec = exports.make_spec(campaign, event=None, statuses=["going", "waitlisted", "cancelled"], checked_in="any",
-                             consent_only=False, columns=exports.PRESETS["all"], file_format="csv")
-    assert set(spec.columns) == set(exports.CAMPAIGN_COLUMNS)
+    spec = export_spec.make_spec(campaign, event=None, statuses=["going", "waitlisted", "cancelled"], checked_in="any",
+                             consent_only=False, columns=export_spec.PRESETS["all"], file_format="csv")
+    assert set(spec.columns) == set(export_spec.CAMPAIGN_COLUMNS)
     export = exports.start(campaign, owner, spec)
     assert (export.people is not None) == (db.engine.dialect.name == "postgresql")
-    expected = [[exports.safe_cell(value) for value in row] for row in export.rows()]
-    fast = [list(row) for batch in exports._campaign_csv_batches(export, 3) for row in batch]  # noqa: SLF001
+    expected = [[export_files.safe_cell(value) for value in row] for row in export_files.rows(export)]
+    fast = [list(row) for batch in export_files._campaign_csv_batches(export, 3) for row in batch]  # noqa: SLF001
     assert fast == expected and len(fast) == 12 == export.record.row_count
     assert [type(cell) for cell in fast[0]] == [type(cell) for cell in expected[0]]
     names = [row[0] for row in fast]
     assert "'=HYPERLINK(\"http://x\")" in names and "'-minus" in names and "'@at" in names
     for text in ("@at\x00nul", "plain\x00", "\x00=1", "", None, "=1", "+1", "\r"):  # NUL: PostgreSQL stores none
-        assert exports._safe_text(text) == exports.safe_cell(text)  # noqa: SLF001
-    for start in exports.FORMULA_STARTS:
-        assert exports._safe_text(start + "1") == exports.safe_cell(start + "1") != start + "1"  # noqa: SLF001
+        assert export_files._safe_text(text) == export_files.safe_cell(text)  # noqa: SLF001
+    for start in export_files.FORMULA_STARTS:
+        assert export_files._safe_text(start + "1") == export_files.safe_cell(start + "1") != start + "1"  # noqa: SLF001
     # Reordered columns too.
-    spec = exports.make_spec(campaign, event=None, statuses=["going"], checked_in="any", consent_only=False,
+    spec = export_spec.make_spec(campaign, event=None, statuses=["going"], checked_in="any", consent_only=False,
                              columns=["last_rsvp_at", "events_attended", "consent_contact", "phone"],
                              file_format="csv")
     export = exports.start(campaign, owner, spec)
-    assert [list(row) for batch in exports._campaign_csv_batches(export, 500) for row in batch] == [  # noqa: SLF001
-        [exports.safe_cell(value) for value in row] for row in export.rows()]
+    assert [list(row) for batch in export_files._campaign_csv_batches(export, 500) for row in batch] == [  # noqa: SLF001
+        [export_files.safe_cell(value) for value in row] for row in export_files.rows(export)]
 
 
 ZONES_WITH_AWKWARD_CHANGES = [
@@ -124,8 +125,8 @@ def _moments(timezone: str, years: tuple[int, ...]) -> list[datetime]:
         for hour in range(366 * 24):
             at = start + timedelta(hours=hour)
             moments.append(at + timedelta(minutes=hour * 37 % 60, seconds=hour % 60, microseconds=hour % 7))
-            first, last = exports._when(at, timezone), exports._when(at + timedelta(minutes=59), timezone)  # noqa: SLF001
-            if first.rsplit(" ", 1)[1] != last.rsplit(" ", 1)[1] or exports._when(  # noqa: SLF001
+            first, last = export_files._when(at, timezone), export_files._when(at + timedelta(minutes=59), timezone)  # noqa: SLF001
+            if first.rsplit(" ", 1)[1] != last.rsplit(" ", 1)[1] or export_files._when(  # noqa: SLF001
                     at + timedelta(minutes=30), timezone)[11:13] not in (first[11:13], last[11:13]):
                 moments += [at + timedelta(minutes=minute, seconds=59, microseconds=999_999) for minute in range(60)]
     return moments
@@ -138,9 +139,9 @@ def test_timestamps_written_per_hour_equal_fresh_ones_around_every_change(timezo
     assert len(moments) > len(years) * 365 * 24
     random.Random(timezone).shuffle(moments)  # hours come back in any order, as names sort them
     moments += moments[:50]  # and the same moment twice in a row
-    when = exports._when_in(timezone)  # noqa: SLF001
+    when = export_files._when_in(timezone)  # noqa: SLF001
     written = [when(moment) for moment in moments]
-    assert written == [exports._when(moment.replace(second=0, microsecond=0), timezone)  # noqa: SLF001
+    assert written == [export_files._when(moment.replace(second=0, microsecond=0), timezone)  # noqa: SLF001
                        for moment in moments]
     if timezone == "America/Sao_Paulo":
         assert any(text.endswith(" UTC-03") for text in written)
@@ -155,8 +156,8 @@ def test_timestamps_written_per_hour_equal_fresh_ones_around_every_change(timezo
 def test_postgresql_campaign_csv_counts_the_rows_it_streams_and_lets_go(campaign_world):
     owner, campaign = campaign_world
     pool = db.engine.pool
-    spec = exports.make_spec(campaign, event=None, statuses=["going", "waitlisted", "cancelled"],
-                             checked_in="any", consent_only=False, columns=exports.PRESETS["all"],
+    spec = export_spec.make_spec(campaign, event=None, statuses=["going", "waitlisted", "cancelled"],
+                             checked_in="any", consent_only=False, columns=export_spec.PRESETS["all"],
                              file_format="csv")
     db.session.commit()
     idle = pool.checkedout()
@@ -167,7 +168,7 @@ def test_postgresql_campaign_csv_counts_the_rows_it_streams_and_lets_go(campaign
     assert pool.checkedout() == idle + 1
     # Someone RSVPs while the file downloads: the rows are those that were counted.
     builders.make_rsvp(builders.make_event(campaign), name="Late Comer", email="late@example.org")
-    text = b"".join(exports.csv_chunks(export)).decode("utf-8-sig")
+    text = b"".join(export_files.csv_chunks(export)).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert len(rows) - 1 == export.record.row_count == 5 and "Late Comer" not in text
     db.session.commit()  # (the session reloaded the campaign's zone: its connection goes back too)

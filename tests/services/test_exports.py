@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from organizer.extensions import db
 from organizer.models import Answer, ExportRecord, RsvpStatus
-from organizer.services import checkins, exports
-from organizer.services.errors import ValidationFailed
+from organizer.services.common.errors import ValidationFailed
+from organizer.services.door import checkins
+from organizer.services.reports import export_files, export_spec, exports
 from tests import builders
 
 INJECTION_CORPUS = [
@@ -51,14 +52,14 @@ def world():
 
 
 def csv_rows(export) -> list[list[str]]:
-    data = b"".join(exports.csv_chunks(export))
+    data = b"".join(export_files.csv_chunks(export))
     assert data.startswith("\ufeff".encode())
     text = data.decode("utf-8-sig")
     return list(csv.reader(io.StringIO(text, newline="")))
 
 
 def xlsx_sheet(export):
-    with exports.write_xlsx(export) as handle:
+    with export_files.write_xlsx(export) as handle:
         return openpyxl.load_workbook(handle).active
 
 
@@ -66,7 +67,7 @@ def spec_for(campaign, event=None, **overrides):
     values = dict(event=event, statuses=["going"], checked_in="any", consent_only=False,
                   columns=["name", "email"], file_format="csv")
     values.update(overrides)
-    return exports.make_spec(campaign, **values)
+    return export_spec.make_spec(campaign, **values)
 
 
 def test_event_export_filters_and_audit_record(world):
@@ -103,10 +104,10 @@ def test_event_export_filters_and_audit_record(world):
 def test_names_only_preset_exports_only_names(world):
     owner, campaign, event = world
     builders.make_rsvp(event, name="Amina", email="amina@example.org", phone="+44 7700 900000")
-    export = exports.start(campaign, owner, spec_for(campaign, event, columns=exports.PRESETS["names"]))
+    export = exports.start(campaign, owner, spec_for(campaign, event, columns=export_spec.PRESETS["names"]))
     rows = csv_rows(export)
     assert rows == [["Name"], ["Amina"]]
-    assert "amina@example.org" not in b"".join(exports.csv_chunks(export)).decode()
+    assert "amina@example.org" not in b"".join(export_files.csv_chunks(export)).decode()
 
 
 def test_every_event_column_and_answers(world):
@@ -118,7 +119,7 @@ def test_every_event_column_and_answers(world):
     db.session.commit()
     checkins.check_in(rsvp)
     db.session.commit()
-    export = exports.start(campaign, owner, spec_for(campaign, event, columns=exports.PRESETS["all"]))
+    export = exports.start(campaign, owner, spec_for(campaign, event, columns=export_spec.PRESETS["all"]))
     header, row = csv_rows(export)
     assert header == ["Name", "Email", "Phone", "Guests", "Status", "Source", "Consent to contact", "RSVP time",
                       "Checked in", "Checked in at", "'=Dietary needs?"]
@@ -184,14 +185,14 @@ def test_consent_comes_from_the_latest_rsvp(world):
 
 @pytest.mark.parametrize("value", INJECTION_CORPUS)
 def test_safe_cell_neutralizes_formulas(value):
-    cell = exports.safe_cell(value)
+    cell = export_files.safe_cell(value)
     assert cell.startswith("'")
     assert "\x00" not in cell
 
 
 @pytest.mark.parametrize("value", ["Amina", "", "O'Brien", "1+1=2", "a=b", 42])
 def test_safe_cell_leaves_ordinary_values(value):
-    assert exports.safe_cell(value) == value
+    assert export_files.safe_cell(value) == value
 
 
 def test_injection_corpus_is_neutralized_in_csv_and_xlsx(world):
@@ -225,7 +226,7 @@ def test_non_latin_names_and_punctuation_round_trip_through_csv_and_xlsx(world):
     expected = sorted(
         [[name, f"person{i}@example.org", str(i % 3)] for i, name in enumerate(TRICKY_NAMES)])
     assert sorted(rows[1:]) == expected
-    raw = b"".join(exports.csv_chunks(exports.start(campaign, owner, spec_for(campaign, event, **spec))))
+    raw = b"".join(export_files.csv_chunks(exports.start(campaign, owner, spec_for(campaign, event, **spec))))
     assert b"\r\n" in raw and b'"O\'Brien, ""Danny"""' in raw  # RFC 4180 quoting, CRLF line ends
 
     xlsx = exports.start(campaign, owner, spec_for(campaign, event, file_format="xlsx", **spec))
@@ -252,7 +253,7 @@ def test_csv_streams_in_chunks(world):
     for index in range(25):
         builders.make_rsvp(event, name=f"Person {index:03d}", email=None)
     export = exports.start(campaign, owner, spec_for(campaign, event, columns=["name"]))
-    chunks = list(exports.csv_chunks(export, rows_per_chunk=10))
+    chunks = list(export_files.csv_chunks(export, rows_per_chunk=10))
     assert len(chunks) == 4  # header, then 10 + 10 + 5 rows
     assert b"".join(chunks).decode("utf-8-sig").count("\r\n") == 26
 

@@ -14,7 +14,7 @@ from sqlalchemy import insert
 
 from organizer.extensions import db
 from organizer.models import Rsvp
-from organizer.services import exports
+from organizer.services.reports import export_files, export_spec, exports
 from tests import builders
 
 SMALL = 5_000
@@ -59,14 +59,14 @@ def _peak(consume) -> tuple[int, object]:
 
 
 def _csv(owner, campaign, event, columns):
-    spec = exports.make_spec(campaign, event=event, statuses=["going"], checked_in="any", consent_only=False,
+    spec = export_spec.make_spec(campaign, event=event, statuses=["going"], checked_in="any", consent_only=False,
                              columns=columns, file_format="csv")
     export = exports.start(campaign, owner, spec)
     db.session.commit()
 
     def consume():
         lines = size = 0
-        for chunk in exports.csv_chunks(export):
+        for chunk in export_files.csv_chunks(export):
             lines += chunk.count(b"\r\n")
             size += len(chunk)
         return export.record.row_count, lines, size
@@ -97,12 +97,12 @@ def test_exports_use_memory_that_does_not_grow_with_rows(sizes):
 
     # The spreadsheet: rows go to a temporary file as they come (XlsxWriter's constant_memory).
     def workbook(campaign, event):
-        spec = exports.make_spec(campaign, event=event, statuses=["going"], checked_in="any", consent_only=False,
+        spec = export_spec.make_spec(campaign, event=event, statuses=["going"], checked_in="any", consent_only=False,
                                  columns=["name", "guests"], file_format="xlsx")
         export = exports.start(campaign, owner, spec)
 
         def write():
-            with exports.write_xlsx(export) as handle:
+            with export_files.write_xlsx(export) as handle:
                 handle.seek(0, 2)
                 return handle.tell()
 

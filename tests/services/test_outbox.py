@@ -14,11 +14,14 @@ from aiosmtpd.controller import Controller
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from organizer import worker
 from organizer.extensions import db
+from organizer.formatting import event_datetime
 from organizer.models import OutboxMessage, OutboxStatus, Rsvp, RsvpStatus
-from organizer.services import mail, rsvps
-from organizer.services.tokens import hash_token
-from organizer.templating import event_datetime
+from organizer.services.common.tokens import hash_token
+from organizer.services.mail import outbox as outbox_rows
+from organizer.services.mail import transport
+from organizer.services.rsvp import rsvps
 from organizer.timeutil import utcnow
 from tests import builders
 from tests.mailbox import as_sent
@@ -98,16 +101,16 @@ def outbox() -> list[OutboxMessage]:
 def test_sent_once_after_commit(smtp, settings, event):
     rsvp_with_email(event)
     db.session.commit()
-    report = mail.send_pending(settings)
+    report = worker.send_pending(settings)
     assert (report.sent, report.retrying, report.failed) == (1, 0, 0)
-    assert mail.send_pending(settings).attempted == 0  # a second round finds nothing to do
+    assert worker.send_pending(settings).attempted == 0  # a second round finds nothing to do
     assert len(smtp.mailbox.messages) == 1
     message = smtp.mailbox.messages[0]
     assert message["To"] == "amina@example.org"
     assert message["Subject"] == "You're going: Solidarity with Homs"
     assert message["Auto-Submitted"] == "auto-generated"
     [row] = outbox()
-    assert message["Message-ID"] == mail.message_id(row, settings)
+    assert message["Message-ID"] == transport.message_id(row, settings)
     assert row.status is OutboxStatus.SENT and row.sent_at is not None and row.attempts == 1
     # The private link is a credential: it doesn't stay in the database once the mail left.
     assert row.body_text == row.body_html == row.ics_attachment == ""
@@ -116,7 +119,7 @@ def test_sent_once_after_commit(smtp, settings, event):
 def test_the_confirmation_carries_the_link_the_ticket_and_the_calendar_file(smtp, settings, event):
     rsvp_with_email(event)
     db.session.commit()
-    mail.send_pending(settings)
+    worker.send_pending(settings)
     message = smtp.mailbox.messages[0]
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
@@ -131,7 +134,7 @@ def test_nothing_is_sent_for_a_rolled_back_change(smtp, settings, event):
     rsvp_with_email(event)
     db.session.flush()
     db.session.rollback()
-    assert mail.send_pending(settings).attempted == 0
+    assert worker.send_pending(settings).attempted == 0
     assert smtp.mailbox.messages == []
 
 
@@ -140,31 +143,31 @@ def test_a_refused_delivery_is_retried_later_without_a_duplicate(smtp, settings,
     db.session.commit()
     smtp.mailbox.refuse_next = ["451 4.3.0 Try again later"]
     now = utcnow()
-    report = mail.send_pending(settings, now=now)
+    report = worker.send_pending(settings, now=now)
     assert (report.sent, report.retrying) == (0, 1)
     [row] = outbox()
     assert row.status is OutboxStatus.PENDING and row.attempts == 1 and "451" in row.last_error
     assert row.next_attempt_at == now + timedelta(seconds=60)
-    assert mail.send_pending(settings, now=now + timedelta(seconds=30)).attempted == 0  # not due yet
-    report = mail.send_pending(settings, now=now + timedelta(seconds=61))
+    assert worker.send_pending(settings, now=now + timedelta(seconds=30)).attempted == 0  # not due yet
+    report = worker.send_pending(settings, now=now + timedelta(seconds=61))
     assert report.sent == 1
     assert len(smtp.mailbox.messages) == 1
     [row] = outbox()
     assert row.status is OutboxStatus.SENT and row.attempts == 2
-    assert smtp.mailbox.messages[0]["Message-ID"] == mail.message_id(row, settings)
+    assert smtp.mailbox.messages[0]["Message-ID"] == transport.message_id(row, settings)
 
 
 def test_server_down_then_up_delivers_exactly_once(smtp_port, settings, event):
     rsvp_with_email(event)
     db.session.commit()
     now = utcnow()
-    report = mail.send_pending(settings, now=now)  # nothing listens on the port yet
+    report = worker.send_pending(settings, now=now)  # nothing listens on the port yet
     assert report.retrying == 1
     assert "Connection" in outbox()[0].last_error or "refused" in outbox()[0].last_error.lower()
     server = SmtpServer(smtp_port).start()
     try:
-        assert mail.send_pending(settings, now=now + timedelta(seconds=61)).sent == 1
-        assert mail.send_pending(settings, now=now + timedelta(hours=1)).attempted == 0
+        assert worker.send_pending(settings, now=now + timedelta(seconds=61)).sent == 1
+        assert worker.send_pending(settings, now=now + timedelta(hours=1)).attempted == 0
         assert len(server.mailbox.messages) == 1
     finally:
         server.stop()
@@ -176,7 +179,7 @@ def test_backoff_doubles_and_gives_up_after_the_last_attempt(smtp_port, settings
     now = utcnow()
     waits = []
     for _attempt in range(3):
-        report = mail.send_pending(settings, now=now)
+        report = worker.send_pending(settings, now=now)
         row = outbox()[0]
         if row.status is OutboxStatus.FAILED:
             break
@@ -186,30 +189,30 @@ def test_backoff_doubles_and_gives_up_after_the_last_attempt(smtp_port, settings
     assert waits == [timedelta(seconds=60), timedelta(seconds=120)]
     row = outbox()[0]
     assert row.status is OutboxStatus.FAILED and row.attempts == 3 and row.body_text == ""
-    assert mail.send_pending(settings, now=now + timedelta(days=1)).attempted == 0
+    assert worker.send_pending(settings, now=now + timedelta(days=1)).attempted == 0
 
 
 def test_a_permanent_refusal_is_not_retried(smtp, settings, event):
     rsvp_with_email(event)
     db.session.commit()
     smtp.mailbox.refuse_next = ["550 5.1.1 No such mailbox"]
-    report = mail.send_pending(settings)
+    report = worker.send_pending(settings)
     assert report.failed == 1
     assert outbox()[0].status is OutboxStatus.FAILED
-    assert mail.send_pending(settings, now=utcnow() + timedelta(days=1)).attempted == 0
+    assert worker.send_pending(settings, now=utcnow() + timedelta(days=1)).attempted == 0
     assert smtp.mailbox.messages == []
 
 
 def test_a_claimed_message_is_not_taken_by_another_worker(smtp, settings, event):
     rsvp_with_email(event)
     db.session.commit()
-    claimed = mail.claim_due(settings)
+    claimed = outbox_rows.claim_due(settings)
     assert len(claimed) == 1
-    assert mail.claim_due(settings) == []  # leased to the first worker
-    assert mail.send_pending(settings).attempted == 0
+    assert outbox_rows.claim_due(settings) == []  # leased to the first worker
+    assert worker.send_pending(settings).attempted == 0
     # The first worker died without sending: after the lease the message goes out, once.
-    later = utcnow() + timedelta(seconds=mail.DEFAULT_LEASE_SECONDS + 1)
-    assert mail.send_pending(settings, now=later).sent == 1
+    later = utcnow() + timedelta(seconds=outbox_rows.DEFAULT_LEASE_SECONDS + 1)
+    assert worker.send_pending(settings, now=later).sent == 1
     assert len(smtp.mailbox.messages) == 1
 
 
@@ -217,7 +220,7 @@ def test_file_backend_writes_one_eml_per_message(tmp_path, settings, event):
     rsvp_with_email(event)
     db.session.commit()
     file_settings = {**settings, "MAIL_BACKEND": "file", "MAIL_FILE_DIR": str(tmp_path / "mail")}
-    assert mail.send_pending(file_settings).sent == 1
+    assert worker.send_pending(file_settings).sent == 1
     [written] = list((tmp_path / "mail").glob("*.eml"))
     parsed = email.message_from_bytes(written.read_bytes(), policy=policy.default)
     assert parsed["To"] == "amina@example.org"
@@ -225,15 +228,15 @@ def test_file_backend_writes_one_eml_per_message(tmp_path, settings, event):
 
 
 def test_memory_backend_and_the_cli(app, event, monkeypatch):
-    mail.memory_outbox.clear()
+    transport.memory_outbox.clear()
     rsvp_with_email(event)
     db.session.commit()
     monkeypatch.setitem(app.config, "MAIL_BACKEND", "memory")
     result = app.test_cli_runner().invoke(args=["outbox", "send"])
     assert result.exit_code == 0, result.output
     assert "1 sent" in result.output
-    assert [m["To"] for m in mail.memory_outbox] == ["amina@example.org"]
-    mail.memory_outbox.clear()
+    assert [m["To"] for m in transport.memory_outbox] == ["amina@example.org"]
+    transport.memory_outbox.clear()
 
 
 def test_links_come_from_base_url_not_the_request(app, event, monkeypatch):
@@ -248,7 +251,7 @@ def test_links_come_from_base_url_not_the_request(app, event, monkeypatch):
 def test_the_loop_keeps_sending_until_stopped(app, event, monkeypatch):
     import time
 
-    mail.memory_outbox.clear()
+    transport.memory_outbox.clear()
     monkeypatch.setitem(app.config, "MAIL_BACKEND", "memory")
     rounds = []
     event_id = event.id
@@ -271,8 +274,8 @@ def test_the_loop_keeps_sending_until_stopped(app, event, monkeypatch):
     result = app.test_cli_runner().invoke(args=["outbox", "send", "--loop", "--interval", "0.5"])
     assert result.exit_code == 0, result.output
     assert rounds == pytest.approx([0.2, 0.2, 0.1, 0.2])  # short steps, so SIGTERM is noticed quickly
-    assert sorted(m["To"] for m in mail.memory_outbox) == ["amina@example.org", "late@example.org"]
-    mail.memory_outbox.clear()
+    assert sorted(m["To"] for m in transport.memory_outbox) == ["amina@example.org", "late@example.org"]
+    transport.memory_outbox.clear()
 
 
 # --- Rendered by the worker (the RSVP confirmation) ---------------------------------------------
@@ -293,7 +296,7 @@ def test_the_request_writes_what_the_worker_needs_and_the_worker_renders_the_lin
     rsvp = db.session.scalar(select(Rsvp).where(Rsvp.email == "amina@example.org"))
     assert rsvp.manage_token_hash == hash_token(token)  # the link the email will carry opens this RSVP
 
-    assert mail.send_pending(settings).sent == 1
+    assert worker.send_pending(settings).sent == 1
     message = smtp.mailbox.messages[0]
     text = message.get_body(("plain",)).get_content()
     assert f"http://localhost/r/{token}\r\n" in text and f"Your ticket: http://localhost/r/{token}#ticket" in text
@@ -311,7 +314,7 @@ def test_the_worker_tells_a_waitlisted_supporter_their_position_without_a_calend
     receipt = rsvps.create_rsvp(full, name="Second", email="second@example.org")
     db.session.commit()
     assert receipt.status is RsvpStatus.WAITLISTED and receipt.waitlist_position == 1
-    mail.send_pending(settings)
+    worker.send_pending(settings)
     [message] = [m for m in smtp.mailbox.messages if m["To"] == "second@example.org"]
     assert message["Subject"] == "You're on the waitlist: Small room"
     assert "on the waitlist — position 1." in message.get_body(("plain",)).get_content()
@@ -324,7 +327,7 @@ def test_the_worker_renders_in_the_language_of_the_request(app, smtp, settings, 
         expected_date = event_datetime(event.starts_at, event.timezone)
     db.session.commit()
     assert json.loads(_raw_rows()[0].render_data)["locale"] == "de"
-    mail.send_pending(settings)  # the worker itself runs in the default locale
+    worker.send_pending(settings)  # the worker itself runs in the default locale
     assert expected_date in smtp.mailbox.messages[0].get_body(("plain",)).get_content()
     with force_locale("en"):
         assert event_datetime(event.starts_at, event.timezone) != expected_date
@@ -335,12 +338,12 @@ def test_an_rsvp_deleted_before_the_worker_sends_is_not_emailed(smtp, settings, 
     db.session.commit()
     rsvps.delete_rsvp(db.session.scalar(select(Rsvp).where(Rsvp.email == "amina@example.org")))
     db.session.commit()
-    report = mail.send_pending(settings)
+    report = worker.send_pending(settings)
     assert (report.sent, report.failed) == (0, 1)
     assert smtp.mailbox.messages == []
     [row] = _raw_rows()
     assert row.status is OutboxStatus.FAILED and row.last_error.startswith("not sent")
-    assert row.render_data == "" and mail.send_pending(settings).attempted == 0
+    assert row.render_data == "" and worker.send_pending(settings).attempted == 0
 
 
 def test_a_message_that_cannot_be_rendered_is_retried_then_given_up_and_does_not_hold_up_the_others(
@@ -353,11 +356,11 @@ def test_a_message_that_cannot_be_rendered_is_retried_then_given_up_and_does_not
     db.session.commit()
     broken_id = broken.id
     settings = {**settings, "MAIL_MAX_ATTEMPTS": 2}
-    report = mail.send_pending(settings)
+    report = worker.send_pending(settings)
     assert (report.sent, report.retrying, report.failed) == (1, 1, 0)  # the other one went out
     assert [m["To"] for m in smtp.mailbox.messages] == ["second@example.org"]
     later = utcnow() + timedelta(days=1)
-    report = mail.send_pending(settings, now=later)
+    report = worker.send_pending(settings, now=later)
     assert (report.sent, report.retrying, report.failed) == (0, 0, 1)
     row = db.session.get(OutboxMessage, broken_id)
     db.session.refresh(row)

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from organizer.extensions import db
 from organizer.models import Event, Rsvp, RsvpStatus
-from organizer.services import rsvps
+from organizer.services.rsvp import capacity as rsvp_capacity
+from organizer.services.rsvp import rsvps
 from tests import builders
 from tests.conftest import make_test_app
 
@@ -82,7 +83,7 @@ def test_exactly_the_capacity_goes_when_everyone_presses_at_once(wide_app, capac
         assert not errors, errors
         assert outcome(event_id) == (capacity, people - capacity), f"round {_round}"
         positions = sorted(
-            rsvps.waitlist_position(r) for r in db.session.scalars(
+            rsvp_capacity.waitlist_position(r) for r in db.session.scalars(
                 select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.status == RsvpStatus.WAITLISTED))
         )
         assert positions == list(range(1, people - capacity + 1))  # one queue, no ties
@@ -93,16 +94,16 @@ def test_exactly_the_capacity_goes_when_everyone_presses_at_once(wide_app, capac
 def test_control_without_the_lock_the_same_check_sees_the_oversell(wide_app, monkeypatch, capacity, people):
     """Switch the lock off and let every supporter count the places before anyone writes (the
     interleaving the lock exists to prevent): the event is oversold, and the check above would fail."""
-    monkeypatch.setattr(rsvps, "_lock_for_new_rsvp", lambda event: None)
+    monkeypatch.setattr(rsvp_capacity, "lock_for_new_rsvp", lambda event: None)
     counted = threading.Barrier(people, timeout=30)
-    real_summary = rsvps.summary
+    real_summary = rsvp_capacity.summary
 
     def summary_then_wait(event):
         result = real_summary(event)
         counted.wait()
         return result
 
-    monkeypatch.setattr(rsvps, "summary", summary_then_wait)
+    monkeypatch.setattr(rsvp_capacity, "summary", summary_then_wait)
     event_id = fresh_event(capacity)
     errors = press_together(wide_app, event_id, people)
     assert not errors, errors
@@ -125,8 +126,8 @@ def test_an_rsvp_and_a_delete_at_the_same_moment_never_lose_the_rsvp(wide_app):
     """Deleting an event nobody has RSVPed to, while someone RSVPs: either the RSVP is refused
     (the event is gone) or the delete is (the event has an RSVP now). Never a confirmed RSVP that
     the delete's cascade then removes."""
-    from organizer.services import events as event_rules
-    from organizer.services.errors import DomainError
+    from organizer.services.common.errors import DomainError
+    from organizer.services.events import events as event_rules
 
     outcomes = set()
     for _round in range(ROUNDS):

@@ -8,7 +8,7 @@ from sqlalchemy import insert, select
 
 from organizer.extensions import db
 from organizer.models import Answer, Rsvp, RsvpStatus
-from organizer.services import rsvps
+from organizer.services.rsvp import listing as rsvp_listing
 from tests import builders
 
 ROWS = 1200  # more than SQLAlchemy's selectin batches of 500
@@ -41,9 +41,9 @@ def test_a_page_of_1200_rsvps_with_answers_and_queue_places_takes_four_queries()
 
     sa_event.listen(engine, "before_cursor_execute", count)
     try:
-        first = rsvps.list_for_organizers(event)
-        last = rsvps.list_for_organizers(event, page=12)
-        waitlisted = rsvps.list_for_organizers(event, RsvpStatus.WAITLISTED, page=2)
+        first = rsvp_listing.list_for_organizers(event)
+        last = rsvp_listing.list_for_organizers(event, page=12)
+        waitlisted = rsvp_listing.list_for_organizers(event, RsvpStatus.WAITLISTED, page=2)
     finally:
         sa_event.remove(engine, "before_cursor_execute", count)
 
@@ -61,9 +61,9 @@ def test_a_page_of_1200_rsvps_with_answers_and_queue_places_takes_four_queries()
 
 def test_a_page_past_the_end_shows_the_last_one_and_an_empty_list_has_one_page():
     event = builders.make_event(builders.make_campaign(owner=builders.make_user()))
-    empty = rsvps.list_for_organizers(event, page=5)
+    empty = rsvp_listing.list_for_organizers(event, page=5)
     assert (empty.page, empty.pages, empty.total, empty.first_shown, empty.last_shown) == (1, 1, 0, 0, 0)
     for index in range(3):
         builders.make_rsvp(event, name=f"Person {index}", email=None)
-    listing = rsvps.list_for_organizers(event, page=99, per_page=2)
+    listing = rsvp_listing.list_for_organizers(event, page=99, per_page=2)
     assert (listing.page, listing.pages, [r.name for r in listing.rsvps]) == (2, 2, ["Person 2"])

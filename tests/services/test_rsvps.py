@@ -21,11 +21,16 @@ from organizer.models import (
     Rsvp,
     RsvpStatus,
 )
-from organizer.services import events as event_service
-from organizer.services import checkins, rsvps
-from organizer.services.errors import Conflict, PermissionDenied, ValidationFailed
-from organizer.services.rsvps import ClosedReason, RsvpsClosed
-from organizer.services.tokens import hash_token, ticket_token_for
+from organizer.services.common.errors import Conflict, PermissionDenied, ValidationFailed
+from organizer.services.common.tokens import hash_token, ticket_token_for
+from organizer.services.door import checkins
+from organizer.services.events import events as event_service
+from organizer.services.rsvp import capacity, rsvps, waitlist
+from organizer.services.rsvp import changes as rsvp_changes
+from organizer.services.rsvp import links as rsvp_links
+from organizer.services.rsvp import listing as rsvp_listing
+from organizer.services.rsvp import opening as rsvp_opening
+from organizer.services.rsvp.opening import ClosedReason, RsvpsClosed
 from organizer.timeutil import utcnow
 from tests import builders
 from tests.mailbox import as_sent, path_of
@@ -63,7 +68,7 @@ def test_guests_count_against_capacity(campaign):
     assert rsvp(event, "Amina", guests=2).status is RsvpStatus.GOING  # 3 of 5
     assert rsvp(event, "Bilal", guests=2).status is RsvpStatus.WAITLISTED  # 3 more don't fit in 2
     assert rsvp(event, "Carla", guests=1).status is RsvpStatus.GOING  # 2 fit exactly
-    counts = rsvps.summary(event)
+    counts = capacity.summary(event)
     assert (counts.going_people, counts.going_rsvps, counts.guests, counts.places_left) == (5, 2, 3, 0)
     assert (counts.waitlisted_rsvps, counts.waitlisted_people) == (1, 3)
     assert rsvp(event, "Dara").status is RsvpStatus.WAITLISTED
@@ -73,7 +78,7 @@ def test_no_capacity_means_everyone_goes(campaign):
     event = builders.make_event(campaign, capacity=None, max_guests=3)
     for index in range(12):
         assert rsvp(event, f"P{index}", guests=3).status is RsvpStatus.GOING
-    assert rsvps.summary(event).places_left is None
+    assert capacity.summary(event).places_left is None
 
 
 def test_waitlist_positions_follow_arrival(campaign):
@@ -81,8 +86,8 @@ def test_waitlist_positions_follow_arrival(campaign):
     rsvp(event, "Amina")
     assert rsvp(event, "Bilal").waitlist_position == 1
     assert rsvp(event, "Carla").waitlist_position == 2
-    assert rsvps.waitlist_position(row("Carla")) == 2
-    assert rsvps.waitlist_position(row("Amina")) is None
+    assert capacity.waitlist_position(row("Carla")) == 2
+    assert capacity.waitlist_position(row("Amina")) is None
 
 
 # --- Promotion -----------------------------------------------------------------------------------
@@ -109,11 +114,11 @@ def test_big_party_waits_while_a_smaller_later_one_that_fits_is_promoted(campaig
     db.session.commit()
     assert statuses(event)["Big"] == "waitlisted"
     assert statuses(event)["Small"] == "going"
-    assert rsvps.waitlist_position(row("Big")) == 1  # kept its place at the head
+    assert capacity.waitlist_position(row("Big")) == 1  # kept its place at the head
     rsvps.cancel_rsvp(row("Trio"))  # 3 free: Big's turn
     db.session.commit()
     assert statuses(event)["Big"] == "going"
-    assert rsvps.summary(event).going_people == 4
+    assert capacity.summary(event).going_people == 4
 
 
 def test_promotion_fills_several_places_in_arrival_order(campaign):
@@ -146,7 +151,7 @@ def test_promote_waitlisted_directly_after_capacity_change(campaign):
     rsvp(event, "Amina")
     rsvp(event, "Bilal")
     event.capacity = 5
-    promoted = rsvps.promote_waitlisted(event)
+    promoted = waitlist.promote_waitlisted(event)
     db.session.commit()
     assert [r.name for r in promoted] == ["Bilal"]
 
@@ -215,14 +220,14 @@ def test_closed_reasons(campaign, overrides, reason):
 def test_deadline_message_names_the_time_and_zone(campaign):
     deadline = (utcnow() - timedelta(days=1)).replace(hour=17, minute=0, second=0, microsecond=0)
     event = builders.make_event(campaign, rsvp_deadline=deadline, timezone="Europe/London")
-    message = rsvps.closed_message(event, rsvps.closed_reason(event))
+    message = rsvp_opening.closed_message(event, rsvp_opening.closed_reason(event))
     assert message.startswith("RSVPs closed on ")
     assert "GMT" in message or "BST" in message
 
 
 def test_open_until_the_event_ends(campaign):
     event = builders.make_event(campaign, starts_at=utcnow() - timedelta(minutes=30))  # started, not over
-    assert rsvps.closed_reason(event) is None
+    assert rsvp_opening.closed_reason(event) is None
 
 
 # --- Input ---------------------------------------------------------------------------------------
@@ -317,9 +322,9 @@ def test_manage_token_is_stored_only_hashed(campaign):
     saved = row("Amina")
     assert saved.manage_token_hash == hash_token(token) != token
     assert saved.ticket_token_hash == hash_token(ticket_token_for(token))
-    assert rsvps.find_by_token(token).id == saved.id
-    assert rsvps.find_by_token(token + "x") is None
-    assert rsvps.find_by_token("") is None
+    assert rsvp_links.find_by_token(token).id == saved.id
+    assert rsvp_links.find_by_token(token + "x") is None
+    assert rsvp_links.find_by_token("") is None
 
 
 def test_no_ip_address_or_user_agent_column():
@@ -356,37 +361,37 @@ def test_someone_typing_my_address_changes_nothing_for_me(campaign):
     ticket_hash = row("Amina").ticket_token_hash
     for _ in range(3):
         rsvp(event, "Not Amina", email="amina@example.org")
-    assert rsvps.find_by_token(token).id == row("Amina").id and row("Amina").ticket_token_hash == ticket_hash
+    assert rsvp_links.find_by_token(token).id == row("Amina").id and row("Amina").ticket_token_hash == ticket_hash
 
     signed = re.search(r"/r/new-link/(\S+)", outbox_to("amina@example.org")[-1].body_text).group(1)
-    assert rsvps.find_by_new_link_token(signed).id == row("Amina").id  # looking changes nothing
-    assert rsvps.find_by_token(token) is not None
-    new_token = rsvps.issue_new_link(rsvps.find_by_new_link_token(signed))
+    assert rsvp_links.find_by_new_link_token(signed).id == row("Amina").id  # looking changes nothing
+    assert rsvp_links.find_by_token(token) is not None
+    new_token = rsvp_links.issue_new_link(rsvp_links.find_by_new_link_token(signed))
     db.session.commit()
-    assert rsvps.find_by_token(token) is None and rsvps.find_by_token(new_token).id == row("Amina").id
+    assert rsvp_links.find_by_token(token) is None and rsvp_links.find_by_token(new_token).id == row("Amina").id
     assert row("Amina").ticket_token_hash != ticket_hash
-    assert rsvps.find_by_new_link_token(signed) is None  # works once
+    assert rsvp_links.find_by_new_link_token(signed) is None  # works once
 
 
 def test_new_link_addresses_expire_and_cannot_be_forged(campaign, app):
     event = builders.make_event(campaign)
     rsvp(event, "Amina", email="amina@example.org")
-    signed = rsvps.new_link_token(row("Amina"))
-    assert rsvps.find_by_new_link_token(signed) is not None
-    assert rsvps.find_by_new_link_token(signed, max_age=-1) is None
+    signed = rsvp_links.new_link_token(row("Amina"))
+    assert rsvp_links.find_by_new_link_token(signed) is not None
+    assert rsvp_links.find_by_new_link_token(signed, max_age=-1) is None
     # One character of the signature changed, well before its last (partly padding) character.
     tampered = signed[:-10] + ("A" if signed[-10] != "A" else "B") + signed[-9:]
     for forged in ("", "x" * 400, tampered, signed.replace(".", "", 1), "not.a.token"):
-        assert rsvps.find_by_new_link_token(forged) is None
+        assert rsvp_links.find_by_new_link_token(forged) is None
     from itsdangerous import URLSafeTimedSerializer
 
     other_key = URLSafeTimedSerializer("another-secret-key-of-enough-length", salt="rsvp-new-link")
-    assert rsvps.find_by_new_link_token(other_key.dumps([row("Amina").id, "0" * 16])) is None
+    assert rsvp_links.find_by_new_link_token(other_key.dumps([row("Amina").id, "0" * 16])) is None
     rotated = app.config["SECRET_KEY"]
     app.config["SECRET_KEY_FALLBACKS"] = [rotated]
     app.config["SECRET_KEY"] = "a-new-secret-key-after-rotation-0123456789"
     try:
-        assert rsvps.find_by_new_link_token(signed) is not None  # still valid after a key rotation
+        assert rsvp_links.find_by_new_link_token(signed) is not None  # still valid after a key rotation
     finally:
         app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"] = rotated, []
 
@@ -456,7 +461,7 @@ def test_growing_a_going_party_beyond_the_free_places_is_refused(campaign):
     assert row("Amina").guests == 1
     rsvps.update_rsvp(row("Amina"), guests=2)  # exactly fills the last place
     db.session.commit()
-    assert rsvps.summary(event).going_people == 4
+    assert capacity.summary(event).going_people == 4
 
 
 def test_shrinking_a_party_promotes_the_waitlist(campaign):
@@ -533,11 +538,11 @@ def test_delete_erases_the_rsvp_and_its_answers_and_promotes(campaign):
     db.session.refresh(event)
     receipt = rsvp(event, "Amina", answers={question.id: "vegan"})
     rsvp(event, "Bilal")
-    rsvps.delete_rsvp(rsvps.find_by_token(receipt.manage_token))
+    rsvps.delete_rsvp(rsvp_links.find_by_token(receipt.manage_token))
     db.session.commit()
     assert statuses(event) == {"Bilal": "going"}
     assert db.session.scalar(select(func.count(Answer.id))) == 0
-    assert rsvps.find_by_token(receipt.manage_token) is None
+    assert rsvp_links.find_by_token(receipt.manage_token) is None
 
 
 # --- Organizers ----------------------------------------------------------------------------------
@@ -560,37 +565,37 @@ def test_promote_by_hand_may_go_over_capacity(campaign, owner):
     event = builders.make_event(campaign, capacity=1, max_guests=3)
     rsvp(event, "Amina")
     rsvp(event, "Bilal", guests=1, email="bilal@example.org")
-    assert rsvps.promote_by_hand(owner, row("Bilal")) == 2
+    assert waitlist.promote_by_hand(owner, row("Bilal")) == 2
     db.session.commit()
     assert row("Bilal").status is RsvpStatus.GOING
     assert outbox_to("bilal@example.org")[-1].subject.startswith("A place opened up")
     with pytest.raises(Conflict):
-        rsvps.promote_by_hand(owner, row("Bilal"))
+        waitlist.promote_by_hand(owner, row("Bilal"))
 
 
 def test_nobody_is_promoted_by_hand_into_a_cancelled_event(campaign, owner):
     event = builders.make_event(campaign, capacity=1)
     rsvp(event, "Amina")
     rsvp(event, "Bilal")
-    assert rsvps.can_promote_by_hand(row("Bilal")) and not rsvps.can_promote_by_hand(row("Amina"))
+    assert waitlist.can_promote_by_hand(row("Bilal")) and not waitlist.can_promote_by_hand(row("Amina"))
     event_service.cancel_event(owner, event)
     db.session.commit()
-    assert not rsvps.can_promote_by_hand(row("Bilal"))  # the list shows no button
+    assert not waitlist.can_promote_by_hand(row("Bilal"))  # the list shows no button
     with pytest.raises(Conflict):
-        rsvps.promote_by_hand(owner, row("Bilal"))
+        waitlist.promote_by_hand(owner, row("Bilal"))
 
 
 def test_list_for_organizers_filters_and_counts(campaign):
     event = builders.make_event(campaign, capacity=1)
     for name in ("Amina", "Bilal", "Carla"):
         rsvp(event, name)
-    listing = rsvps.list_for_organizers(event, RsvpStatus.WAITLISTED)
+    listing = rsvp_listing.list_for_organizers(event, RsvpStatus.WAITLISTED)
     assert [r.name for r in listing.rsvps] == ["Bilal", "Carla"]
     assert listing.counts.going_people == 1
-    assert len(rsvps.list_for_organizers(event).rsvps) == 3
-    for shown in (listing, rsvps.list_for_organizers(event)):
+    assert len(rsvp_listing.list_for_organizers(event).rsvps) == 3
+    for shown in (listing, rsvp_listing.list_for_organizers(event)):
         assert {row(name).id: place for name, place in (("Bilal", 1), ("Carla", 2))} == shown.positions
-        assert shown.positions[row("Bilal").id] == rsvps.waitlist_position(row("Bilal"))
+        assert shown.positions[row("Bilal").id] == capacity.waitlist_position(row("Bilal"))
 
 
 def test_organizers_find_people_by_name_or_email_and_keep_their_queue_place(campaign):
@@ -598,11 +603,11 @@ def test_organizers_find_people_by_name_or_email_and_keep_their_queue_place(camp
     builders.make_rsvp(event, name="Amina Yusuf", email="amina@example.org")
     builders.make_rsvp(event, name="José Núñez", email="jn@example.org", status=RsvpStatus.WAITLISTED)
     builders.make_rsvp(event, name="Bilal Haddad", email="bilal.h@example.org", status=RsvpStatus.WAITLISTED)
-    assert [r.name for r in rsvps.list_for_organizers(event, query="NUNEZ").rsvps] == ["José Núñez"]
-    found = rsvps.list_for_organizers(event, query="bilal.h@")
+    assert [r.name for r in rsvp_listing.list_for_organizers(event, query="NUNEZ").rsvps] == ["José Núñez"]
+    found = rsvp_listing.list_for_organizers(event, query="bilal.h@")
     assert [r.name for r in found.rsvps] == ["Bilal Haddad"] and found.total == 1
     assert found.positions[found.rsvps[0].id] == 2  # second in the queue, though alone on the page
-    assert rsvps.list_for_organizers(event, query="100%_").rsvps == []  # LIKE wildcards are text
+    assert rsvp_listing.list_for_organizers(event, query="100%_").rsvps == []  # LIKE wildcards are text
 
 
 def test_the_list_says_how_far_over_capacity_a_hand_promotion_goes(campaign):
@@ -610,9 +615,9 @@ def test_the_list_says_how_far_over_capacity_a_hand_promotion_goes(campaign):
     rsvp(event, "Amina")
     rsvp(event, "Bilal", guests=2)  # waits: 2 places left for a party of 3
     rsvp(event, "Carla")
-    listing = rsvps.list_for_organizers(event)
+    listing = rsvp_listing.list_for_organizers(event)
     assert listing.over_capacity_if_promoted(row("Bilal")) == 2  # 1 place left after Carla
-    unlimited = rsvps.list_for_organizers(builders.make_event(campaign, capacity=None))
+    unlimited = rsvp_listing.list_for_organizers(builders.make_event(campaign, capacity=None))
     assert unlimited.over_capacity_if_promoted(row("Bilal")) == 0
 
 
@@ -646,7 +651,8 @@ def test_cancelling_the_event_emails_everyone_going_or_waiting(campaign, owner):
     before = db.session.scalar(select(func.count(OutboxMessage.id)))
     event_service.cancel_event(owner, event)
     db.session.commit()
-    new = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.id > 0).order_by(OutboxMessage.id)))[before:]
+    new = [as_sent(m) for m in db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id > 0).order_by(OutboxMessage.id))][before:]
     assert sorted(m.to_address for m in new) == ["amina@example.org", "bilal@example.org"]
     assert all(m.subject.startswith("Cancelled:") for m in new)
     assert all("STATUS:CANCELLED" in m.ics_attachment for m in new)
@@ -663,7 +669,7 @@ def test_moving_the_event_emails_the_new_time(campaign, owner):
     message = outbox_to("amina@example.org")[-1]
     assert message.subject == f"New time: {event.title}"
     assert f"changed the time of {event.title}" in message.body_text
-    from organizer.templating import event_datetime
+    from organizer.formatting import event_datetime
 
     assert event_datetime(event.starts_at, event.timezone) in message.body_text
 
@@ -703,7 +709,7 @@ def test_notify_event_changed_counts_and_skips_people_without_email(campaign):
     event = builders.make_event(campaign)
     rsvp(event, "Amina", email="amina@example.org")
     rsvp(event, "NoMail")
-    assert rsvps.notify_event_changed(event, "place") == 1
+    assert rsvp_changes.notify_event_changed(event, "place") == 1
 
 
 # --- The lock on SQLite --------------------------------------------------------------------------
@@ -712,7 +718,7 @@ def test_sqlite_lock_takes_the_write_lock(campaign):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's write lock")
     event = builders.make_event(campaign)
-    rsvps.lock_event(event.id)
+    capacity.lock_event(event.id)
     other = sqlite3.connect(db.engine.url.database, timeout=0.1)
     try:
         with pytest.raises(sqlite3.OperationalError, match="locked"):

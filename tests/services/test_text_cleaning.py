@@ -1,10 +1,11 @@
 """Invisible reordering characters never get stored: not in names, answers, titles or walk-ins."""
 
 from organizer.models import Rsvp
-from organizer.services import checkins, rsvps
-from organizer.services.errors import ValidationFailed
-from organizer.services.text import without_bidi_controls
-from organizer.services.validation import clean_text
+from organizer.services.common.errors import ValidationFailed
+from organizer.services.common.validation import clean_text
+from organizer.services.door import checkins
+from organizer.services.rsvp import rsvps
+from organizer.text import without_bidi_controls
 from tests import builders
 
 SPOOF = "Amina\u202egnp.exe"

@@ -11,7 +11,10 @@ from sqlalchemy import event as sa_event
 
 from organizer.extensions import db
 from organizer.models import EventStatus, RsvpStatus
-from organizer.services import charts, checkins, turnout
+from organizer.rendering import charts
+from organizer.services.door import checkins, crowd
+from organizer.services.door import listing as door_listing
+from organizer.services.reports import turnout
 from tests import builders
 
 
@@ -59,7 +62,7 @@ def test_campaign_turnout_leaves_drafts_out_and_keeps_order(campaign):
     builders.make_event(campaign, title="Draft", status=EventStatus.DRAFT)
     rsvp, _, _ = builders.make_rsvp(earlier, guests=1)
     checkins.check_in(rsvp)
-    checkins.add(later, 30)
+    crowd.add(later, 30)
     db.session.commit()
     rows = turnout.campaign_turnout(campaign)
     assert [row.event.title for row in rows] == ["Earlier", "Later"]
@@ -76,9 +79,9 @@ def test_people_who_came_is_the_larger_of_crowd_and_named_never_their_sum(campai
     checkins.walk_in(event, "Walk-in")
     db.session.commit()
     assert turnout.people_who_came(event) == 4  # the RSVP, its two guests and the walk-in
-    checkins.add(event, 3)
+    crowd.add(event, 3)
     assert turnout.people_who_came(event) == 4  # a smaller crowd count adds nothing
-    checkins.set_to(event, 400)
+    crowd.set_to(event, 400)
     assert turnout.people_who_came(event) == 400
 
 
@@ -88,7 +91,7 @@ def test_report_queries_do_not_grow_with_events(campaign):
         for _ in range(3):
             rsvp, _, _ = builders.make_rsvp(event, email=None)
             checkins.check_in(rsvp)
-        checkins.add(event, index)
+        crowd.add(event, index)
     db.session.commit()
     db.session.expire_all()
     assert campaign.id
@@ -113,7 +116,7 @@ def test_door_rows_is_one_query(campaign):
     db.session.commit()
     assert event.id  # load the event itself first
     with count_queries() as counter:
-        rows = checkins.door_rows(event)
+        rows = door_listing.door_rows(event)
     assert len(rows) == 20 and all(row.checked_in for row in rows) and counter["n"] == 1
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from organizer.extensions import db
 from organizer.models import OutboxMessage, User
-from organizer.services import accounts
+from organizer.services.accounts import accounts
 from tests import builders
 from tests.mailbox import last_link, messages_to, path_of
 from tests.security.helpers import csrf, csrf_from, is_signed_in, sign_in

@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 
 from organizer.extensions import db
 from organizer.models import CheckIn, DoorLink, Rsvp, RsvpSource, RsvpStatus
-from organizer.services import checkins, tickets
-from organizer.services.tokens import hash_token, new_token
+from organizer.rendering import qr
+from organizer.services.common.tokens import hash_token, new_token
+from organizer.services.door import checkins, crowd
+from organizer.services.rsvp import tickets
 from organizer.timeutil import utcnow
 from tests import builders
 
@@ -58,7 +60,7 @@ def check_ins(rsvp) -> int:
 
 def test_door_list_shows_names_counts_and_no_contact_details(client, login, world):
     checkins.check_in(world["amina"])
-    checkins.add(world["event"], 40)
+    crowd.add(world["event"], 40)
     db.session.commit()
     login(world["door"])
     response = client.get(f"/door/e/{world['event'].id}")
@@ -240,7 +242,7 @@ def test_crowd_counter(client, login, world):
         client.post(url, data={"change": "set", "count": "0", "idempotency_key": key})
     data = client.post(url, data={"change": "-1", "idempotency_key": "crowd-0000006"}, headers=JSON).get_json()
     assert data["crowd"] == 0
-    assert checkins.crowd_count(world["event"]) == 0
+    assert crowd.crowd_count(world["event"]) == 0
 
 
 @pytest.mark.parametrize("data", [{"change": "set"}, {"change": "set", "count": "-5"}, {"change": "1000"},
@@ -249,7 +251,7 @@ def test_crowd_counter_refuses_bad_input(client, login, world, data):
     login(world["door"])
     response = client.post(f"/door/e/{world['event'].id}/crowd", data={**data, "idempotency_key": "crowd-bad-01"})
     assert response.status_code == 400
-    assert checkins.crowd_count(world["event"]) == 0
+    assert crowd.crowd_count(world["event"]) == 0
 
 
 def test_printable_list(client, login, world):
@@ -408,7 +410,7 @@ def test_revoking_a_link_of_another_event_is_404(client, login, world):
 def test_ticket_url_and_qr(world):
     url = tickets.ticket_url(world["amina_manage"])
     assert url == f"http://localhost/t/{world['amina_ticket']}"
-    svg = str(tickets.qr_svg(url))
+    svg = str(qr.qr_svg(url))
     assert svg.startswith('<svg role="img" aria-label=') and "<title>" in svg
     assert "<?xml" not in svg and "style=" not in svg
 

@@ -432,7 +432,7 @@ def test_removing_a_question_asks_first_and_says_how_many_answers_go(signed_in, 
     event = builders.make_event(campaign, max_guests=0)
     question = builders.make_question(event, label="Which branch?", kind=QuestionKind.TEXT)
     for name in ("Amina", "Bilal"):
-        from organizer.services import rsvps
+        from organizer.services.rsvp import rsvps
 
         rsvps.create_rsvp(event, name=name, answers={question.id: "Tower Hamlets"})
     db.session.commit()

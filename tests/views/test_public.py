@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from organizer.extensions import db
 from organizer.models import CoverageRelation, EventStatus, Role, RsvpStatus, Visibility
+from organizer.services.door import checkins, crowd
 from organizer.timeutil import utcnow
 from tests import builders
 
@@ -180,7 +181,6 @@ def test_the_news_behind_a_meeting_is_headed_in_the_right_tense(client, campaign
 
 
 def test_a_meeting_that_is_over_says_how_many_came_instead_of_an_rsvp_form(client, campaign):
-    from organizer.services import checkins
 
     event = builders.make_event(campaign, slug="lmc", starts_at=datetime(2012, 2, 29, 19))
     builders.make_rsvp(event, name="Amina Secret", email="amina.secret@example.org")
@@ -188,7 +188,7 @@ def test_a_meeting_that_is_over_says_how_many_came_instead_of_an_rsvp_form(clien
     assert "came" not in html  # nobody counted: nothing to claim
     assert "RSVPs are closed: this event is over." in html and 'action="/e/lmc/rsvp' not in html
 
-    checkins.set_to(event, 400)
+    crowd.set_to(event, 400)
     db.session.commit()
     html = body(client.get("/e/lmc"))
     panel = html[html.index('id="rsvp"'):html.index("</section>", html.index('id="rsvp"'))]
@@ -198,18 +198,17 @@ def test_a_meeting_that_is_over_says_how_many_came_instead_of_an_rsvp_form(clien
 
     rsvp, _, _ = builders.make_rsvp(event, guests=1)
     checkins.check_in(rsvp)
-    checkins.set_to(event, 0)
+    crowd.set_to(event, 0)
     db.session.commit()
     assert "At least 2 people came." in body(client.get("/e/lmc"))  # check-ins count when nobody counted the crowd
 
 
 def test_an_upcoming_or_cancelled_meeting_never_claims_who_came(client, campaign):
-    from organizer.services import checkins
 
     coming = builders.make_event(campaign, slug="coming", starts_at=soon(3))
     off = builders.make_event(campaign, slug="off", starts_at=soon(-3), status=EventStatus.CANCELLED)
     for event in (coming, off):
-        checkins.set_to(event, 12)
+        crowd.set_to(event, 12)
     db.session.commit()
     assert "came" not in body(client.get("/e/coming")) and "came" not in body(client.get("/e/off"))
     assert 'action="/e/coming/rsvp' in body(client.get("/e/coming"))

@@ -13,9 +13,8 @@ from sqlalchemy import select
 
 from organizer.extensions import db
 from organizer.models import ExportRecord, RsvpStatus
-from organizer.services import checkins
+from organizer.services.door import checkins, crowd
 from tests import builders
-
 
 # Forms are posted without a token here; test_export_needs_csrf turns the check back on.
 pytestmark = pytest.mark.usefixtures("no_csrf")
@@ -43,7 +42,7 @@ def test_event_turnout_page(client, login, world):
     builders.make_rsvp(event, name="Carla", status=RsvpStatus.WAITLISTED, created_at=datetime(2030, 2, 23, 10))
     checkins.check_in(amina)
     checkins.walk_in(event, "Walker")
-    checkins.add(event, 120)
+    crowd.add(event, 120)
     db.session.commit()
     login(world["coordinator"])
     response = client.get(f"/manage/e/{event.id}/turnout")
@@ -193,7 +192,7 @@ def test_audit_page_empty_state(client, login, world):
 
 
 def test_audit_page_pages_through_older_exports(client, login, world, monkeypatch):
-    from organizer.services import exports
+    from organizer.services.reports import exports
 
     monkeypatch.setattr(exports, "AUDIT_PAGE", 2)
     login(world["owner"])

@@ -22,7 +22,7 @@ from organizer.models import (
     RsvpStatus,
     Visibility,
 )
-from organizer.services import rsvps
+from organizer.services.rsvp import capacity, rsvps
 from organizer.timeutil import utcnow
 from tests import builders
 from tests.conftest import make_test_app
@@ -594,7 +594,7 @@ def test_remove_asks_then_removes_and_promotes(client, login, busy_event, owner)
     assert db.session.get(Rsvp, amina.id) is None
     # 2 places are free now, but Carla's party of 3 still doesn't fit: she keeps waiting.
     assert db.session.scalar(select(Rsvp).where(Rsvp.name == "Carla")).status is RsvpStatus.WAITLISTED
-    assert rsvps.summary(busy_event).places_left == 2
+    assert capacity.summary(busy_event).places_left == 2
     assert flashes(client) == ["Amina's RSVP was removed."]
 
 
@@ -663,7 +663,7 @@ def test_the_list_takes_a_fixed_number_of_queries(client, login, campaign, owner
 
 
 def test_a_cancelled_event_shows_no_ticket_and_no_cancel_button(client, event, owner):
-    from organizer.services import events as event_service
+    from organizer.services.events import events as event_service
 
     _, token, _ = builders.make_rsvp(event)
     event_service.cancel_event(owner, event)

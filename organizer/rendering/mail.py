@@ -1,0 +1,111 @@
+"""Email bodies: ``templates/email/<template>.txt`` and ``.html``, and the calendar file they attach.
+
+Called by the outbox worker (organizer/worker.py) when it sends a message written for it: each renderer
+takes the message's subject and the data the rule layer stored (services/rsvp/notify.py) and reads the
+rows as they are then, so an event moved in between is shown at its new time, and a message whose RSVP
+was deleted before it left is not sent at all (``None``: nothing to send).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, render_template
+from jinja2 import TemplateNotFound
+
+from organizer.extensions import db
+from organizer.formatting import event_datetime
+from organizer.models import Rsvp
+from organizer.rendering import calendar
+from organizer.services.mail.outbox import Bodies
+from organizer.services.rsvp import notify
+from organizer.urls import absolute_url
+
+
+def render_bodies(template: str, subject: str, **context: Any) -> tuple[str, str]:
+    """``templates/email/<template>.txt`` and ``.html`` (empty when there is none)."""
+    context.setdefault("subject", subject)
+    body_text = render_template(f"email/{template}.txt", **context)
+    try:
+        body_html = render_template(f"email/{template}.html", **context)
+    except TemplateNotFound:
+        body_html = ""
+    return body_text, body_html
+
+
+def _context(rsvp: Rsvp, token: str | None = None) -> dict:
+    event = rsvp.event
+    context = {
+        "rsvp": rsvp,
+        "event": event,
+        "campaign": event.campaign,
+        "when": event_datetime(event.starts_at, event.timezone),
+        "place": calendar.location_of(event),
+        "event_url": absolute_url("public.event", slug=event.slug),
+        "calendar_url": absolute_url("rsvp.event_ics", slug=event.slug),
+        "manage_url": absolute_url("rsvp.manage", token=token) if token else None,
+        "site_url": current_app.config["BASE_URL"].rstrip("/"),
+    }
+    if token:
+        context["ticket_url"] = context["manage_url"] + "#ticket"
+    return context
+
+
+def _ics(rsvp: Rsvp) -> str:
+    return calendar.event_ics(rsvp.event).decode("utf-8")
+
+
+def _rsvp(data: dict) -> Rsvp | None:
+    """The RSVP a message is about, or None when it was deleted before the worker got to it."""
+    return db.session.get(Rsvp, data["rsvp_id"])
+
+
+def _rsvp_received(subject: str, data: dict) -> Bodies | None:
+    rsvp = _rsvp(data)
+    if rsvp is None:
+        return None  # nobody is left to confirm
+    body_text, body_html = render_bodies(data["template"], subject, position=data.get("position"),
+                                         **_context(rsvp, data["token"]))
+    return Bodies(body_text, body_html, _ics(rsvp) if data.get("calendar") else "")
+
+
+def _promoted(subject: str, data: dict) -> Bodies | None:
+    rsvp = _rsvp(data)
+    if rsvp is None:
+        return None
+    body_text, body_html = render_bodies("rsvp_promoted", subject, **_context(rsvp, data["token"]))
+    return Bodies(body_text, body_html, _ics(rsvp))
+
+
+def _link_again(subject: str, data: dict) -> Bodies | None:
+    rsvp = _rsvp(data)
+    if rsvp is None:
+        return None
+    body_text, body_html = render_bodies(
+        "rsvp_link_again", subject, position=data.get("position"),
+        new_link_url=absolute_url("rsvp.new_link", signed=data["new_link_token"]), **_context(rsvp))
+    return Bodies(body_text, body_html)
+
+
+def _event_changed(subject: str, data: dict) -> Bodies | None:
+    rsvp = _rsvp(data)
+    if rsvp is None:
+        return None
+    change = data["change"]
+    if change == "cancelled":
+        body_text, body_html = render_bodies("event_cancelled", subject, **_context(rsvp))
+    else:
+        body_text, body_html = render_bodies("event_changed", subject, change=change, **_context(rsvp))
+    return Bodies(body_text, body_html, _ics(rsvp) if data.get("calendar") else "")
+
+
+# The outbox row's ``renderer`` -> function(subject, data) returning the bodies, or None when there is
+# nothing to send.
+Renderer = Callable[[str, dict], Bodies | None]
+RENDERERS: dict[str, Renderer] = {
+    notify.RSVP_RECEIVED: _rsvp_received,
+    notify.RSVP_PROMOTED: _promoted,
+    notify.RSVP_LINK_AGAIN: _link_again,
+    notify.EVENT_CHANGED: _event_changed,
+}

@@ -1,0 +1,202 @@
+"""Campaigns and their members: who may run a campaign, and the rule that one always has an owner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from organizer.extensions import db
+from organizer.models import Campaign, Membership, Role, User
+from organizer.services.accounts import accounts
+from organizer.services.common import permissions
+from organizer.services.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from organizer.services.common.permissions import Action
+from organizer.services.common.validation import clean_text, one_of
+from organizer.text import slugify
+from organizer.timeutil import is_valid_timezone
+
+NAME_MAX = 160
+SUMMARY_MAX = 300
+DESCRIPTION_MAX = 20_000
+VENUE_MAX = 160
+ADDRESS_MAX = 300
+CITY_MAX = 120
+COUNTRY_MAX = 120
+SLUG_MAX = 80
+
+
+@dataclass
+class CampaignInput:
+    name: str
+    summary: str = ""
+    description: str = ""
+    default_venue_name: str = ""
+    default_address: str = ""
+    default_city: str = ""
+    default_country: str = ""
+    default_timezone: str = "Europe/London"
+
+
+def _validated(data: CampaignInput) -> dict[str, str]:
+    values = {
+        "name": clean_text(data.name, NAME_MAX, "name", required_message=_("Enter a name for the campaign.")),
+        "summary": clean_text(data.summary, SUMMARY_MAX, "summary"),
+        "description": clean_text(data.description, DESCRIPTION_MAX, "description"),
+        "default_venue_name": clean_text(data.default_venue_name, VENUE_MAX, "default_venue_name"),
+        "default_address": clean_text(data.default_address, ADDRESS_MAX, "default_address"),
+        "default_city": clean_text(data.default_city, CITY_MAX, "default_city"),
+        "default_country": clean_text(data.default_country, COUNTRY_MAX, "default_country"),
+        "default_timezone": (data.default_timezone or "").strip(),
+    }
+    if not is_valid_timezone(values["default_timezone"]):
+        raise ValidationFailed(_("Choose a timezone from the list."), field="default_timezone")
+    return values
+
+
+def unique_slug(model, base: str, max_length: int) -> str:
+    """``base`` or ``base-2``, ``base-3``…: the first one no row of ``model`` uses yet.
+
+    The column's unique index stays the real guard; this only picks a free candidate.
+    """
+    base = slugify(base, max_length=max_length - 4)
+    taken = set(
+        db.session.scalars(
+            select(model.slug).where((model.slug == base) | model.slug.like(f"{base}-%"))
+        )
+    )
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
+
+
+def create_campaign(actor: User, data: CampaignInput) -> Campaign:
+    """Any signed-in organizer may start a campaign; they become its owner."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied()
+    values = _validated(data)
+    campaign = Campaign(slug=unique_slug(Campaign, values["name"], SLUG_MAX), **values)
+    db.session.add(campaign)
+    db.session.flush()
+    db.session.add(Membership(campaign_id=campaign.id, user_id=actor.id, role=Role.OWNER))
+    db.session.flush()
+    return campaign
+
+
+def update_campaign(actor: User, campaign: Campaign, data: CampaignInput) -> Campaign:
+    permissions.require(actor, campaign, Action.EDIT_CAMPAIGN)
+    for field, value in _validated(data).items():
+        setattr(campaign, field, value)
+    db.session.flush()
+    return campaign
+
+
+def campaigns_for(user: User) -> list[tuple[Campaign, Role]]:
+    """The campaigns a person belongs to with their role; admins see every campaign as owners."""
+    if user.is_admin:
+        campaigns = db.session.scalars(select(Campaign).order_by(func.lower(Campaign.name))).all()
+        return [(campaign, Role.OWNER) for campaign in campaigns]
+    rows = db.session.execute(
+        select(Campaign, Membership.role)
+        .join(Membership, Membership.campaign_id == Campaign.id)
+        .where(Membership.user_id == user.id)
+        .order_by(func.lower(Campaign.name))
+    ).all()
+    return [(campaign, role) for campaign, role in rows]
+
+
+def members(campaign: Campaign) -> list[Membership]:
+    """Members with their accounts, most trusted role first, then by name."""
+    memberships = db.session.scalars(
+        select(Membership)
+        .options(joinedload(Membership.user))
+        .where(Membership.campaign_id == campaign.id)
+    ).all()
+    return sorted(memberships, key=lambda m: (-m.role.rank, m.user.name.lower(), m.user.email))
+
+
+def get_membership(campaign: Campaign, membership_id: int) -> Membership:
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.campaign_id != campaign.id:
+        raise NotFound(_("No such member."))
+    return membership
+
+
+def _parse_role(role: Role | str) -> Role:
+    return one_of(Role, role, "role", _("Choose a role from the list."))
+
+
+def add_member(actor: User, campaign: Campaign, email: str, role: Role | str) -> Membership:
+    """Add an existing account by its email. Only owners reach this, so saying whether an
+    account exists tells nothing to someone who shouldn't know."""
+    permissions.require(actor, campaign, Action.MANAGE_MEMBERS)
+    role = _parse_role(role)
+    normalized = accounts.normalize_email(email or "")
+    user = db.session.scalar(select(User).where(User.email == normalized))
+    if user is None:
+        raise NotFound(
+            _("There is no account with this email. Ask them to create one first, then add them here.")
+        )
+    exists = db.session.scalar(
+        select(Membership.id).where(Membership.campaign_id == campaign.id, Membership.user_id == user.id)
+    )
+    if exists is not None:
+        raise Conflict(_("%(name)s is already a member of this campaign.", name=user.name))
+    membership = Membership(campaign_id=campaign.id, user_id=user.id, role=role)
+    db.session.add(membership)
+    db.session.flush()
+    return membership
+
+
+def _owner_count(campaign: Campaign) -> int:
+    return db.session.scalar(
+        select(func.count(Membership.id)).where(
+            Membership.campaign_id == campaign.id, Membership.role == Role.OWNER
+        )
+    ) or 0
+
+
+def is_last_owner(campaign: Campaign, membership: Membership) -> bool:
+    """Whether ``membership`` is the campaign's only owner (who can be neither demoted nor removed)."""
+    return membership.role is Role.OWNER and _owner_count(campaign) <= 1
+
+
+def _lock_owners(campaign: Campaign) -> None:
+    """On PostgreSQL, lock the owner rows so two owners demoting each other at once can't leave none."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            select(Membership.id)
+            .where(Membership.campaign_id == campaign.id, Membership.role == Role.OWNER)
+            .with_for_update()
+        ).all()
+
+
+def change_role(actor: User, campaign: Campaign, membership: Membership, role: Role | str) -> Membership:
+    permissions.require(actor, campaign, Action.MANAGE_MEMBERS)
+    if membership.campaign_id != campaign.id:
+        raise NotFound(_("No such member."))
+    role = _parse_role(role)
+    if membership.role is Role.OWNER and role is not Role.OWNER:
+        _lock_owners(campaign)
+        if is_last_owner(campaign, membership):
+            raise Conflict(_("A campaign needs at least one owner. Make someone else an owner first."))
+    membership.role = role
+    db.session.flush()
+    return membership
+
+
+def remove_member(actor: User, campaign: Campaign, membership: Membership) -> None:
+    permissions.require(actor, campaign, Action.MANAGE_MEMBERS)
+    if membership.campaign_id != campaign.id:
+        raise NotFound(_("No such member."))
+    if membership.role is Role.OWNER:
+        _lock_owners(campaign)
+        if is_last_owner(campaign, membership):
+            raise Conflict(_("The last owner can't be removed. Make someone else an owner first."))
+    db.session.delete(membership)
+    db.session.flush()

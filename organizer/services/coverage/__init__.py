@@ -1,0 +1,1 @@
+"""The coverage library and its links to events."""

@@ -1,0 +1,1 @@
+"""The door: check-ins, walk-ins, the crowd counter, door links, counts, who may use the door."""

@@ -1,0 +1,51 @@
+"""Reading the append-only check-in log: the latest entry of each RSVP (the current state), and the
+idempotency keys that make a retried request a no-op."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, func, select
+
+from organizer.models import (
+    CheckIn,
+    CheckInAction,
+)
+from organizer.services.common.errors import ValidationFailed
+
+_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def clean_idempotency_key(key: str | None) -> str | None:
+    """A client-made key (letters, digits, '-' and '_'); anything else is refused, never stored."""
+    if key is None or key == "":
+        return None
+    if not _KEY_PATTERN.match(key):
+        raise ValidationFailed(_("That request could not be matched. Reload the page and try again."),
+                               field="idempotency_key")
+    return key
+
+
+def current_entries(event_ids):
+    """A subquery: the latest log entry of every RSVP of these events that has one.
+
+    ``event_ids`` is a list of ids or a SELECT of them (e.g. a campaign's events)."""
+    latest = (
+        select(CheckIn.rsvp_id, func.max(CheckIn.sequence).label("sequence"))
+        .where(CheckIn.event_id.in_(event_ids))
+        .group_by(CheckIn.rsvp_id)
+        .subquery()
+    )
+    return (
+        select(CheckIn.rsvp_id, CheckIn.event_id, CheckIn.action, CheckIn.created_at)
+        .join(latest, and_(CheckIn.rsvp_id == latest.c.rsvp_id, CheckIn.sequence == latest.c.sequence))
+        # Same filter outside: without it PostgreSQL reads every check-in of every event to join.
+        .where(CheckIn.event_id.in_(event_ids))
+        .subquery("current_check_in")
+    )
+
+
+def checked_in_expression(current):
+    """1 when the row of ``current`` (outer-joined) says checked in, else 0."""
+    return case((current.c.action == CheckInAction.CHECK_IN, 1), else_=0)

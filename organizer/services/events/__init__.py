@@ -1,0 +1,1 @@
+"""Events: creating, changing, publishing, questions, listings."""

@@ -1,0 +1,1 @@
+"""Email through the transactional outbox: writing messages, claiming and marking them, sending."""

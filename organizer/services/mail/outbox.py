@@ -1,0 +1,172 @@
+"""Email through an outbox: messages are rows written in the caller's transaction and sent after commit
+(``flask --app organizer outbox send``), so a rolled-back change never sends and nothing is sent twice.
+
+Sending (``organizer.worker.send_pending``; the backends in transport.py)
+--------------------------------------------------------------------------
+1. *Claim*: due messages are picked (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so parallel workers take
+   different rows) and each is leased with a compare-and-set UPDATE (``attempts + 1`` and
+   ``next_attempt_at = now + lease``, only if still pending and due). The claim is committed before
+   any mail leaves, so no other worker can pick the same row while it is being sent.
+2. *Send* through the configured backend: ``smtp`` (smtplib, MAIL_* settings), ``file`` (one .eml per
+   message in MAIL_FILE_DIR, the development default) or ``memory`` (tests; ``memory_outbox``).
+3. *Mark*: right after the server accepted the message it is marked sent in its own commit. On a
+   temporary failure it is retried with exponential backoff (MAIL_RETRY_SECONDS × 2^(attempt-1),
+   at most MAIL_RETRY_MAX_SECONDS) until MAIL_MAX_ATTEMPTS; a permanent refusal (5xx) fails at once.
+
+The one window left is a crash between the server's "250 OK" and the mark-sent commit: the lease
+then expires and the message is sent again. Every message carries a Message-ID derived from its
+outbox row, the same on every attempt, so mail systems can recognize the repeat.
+
+Once a message is sent (or given up), its bodies and calendar file are cleared: they may carry
+private manage links or sign-in links, which are credentials the database otherwise keeps only as
+hashes. Recipient, subject, dates and the last error stay for troubleshooting.
+
+Rendered by the worker (``enqueue_for_worker``)
+-----------------------------------------------
+Services never render (rendering them in the request was also about a sixth of an RSVP's CPU). Every
+email about an RSVP or its event is written with its recipient and subject, the name of a renderer
+(rendering/mail.py, ``RENDERERS``) and, as JSON, what the renderer needs: ids, the locale, and the
+one-time token the link carries (cleared the same way as the bodies once the message is sent or given
+up). Account emails (sign-up, password reset) are plain text written here with their bodies. The worker renders it when it
+sends it, from the rows as they are then: an event moved in between is shown at its new time, and a
+message whose RSVP was deleted before it left is not sent at all (it is marked failed, "nothing to
+send"). The row is still written in the caller's transaction, so the guarantee is unchanged: no RSVP
+without its email, no email without its RSVP.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import get_locale
+from sqlalchemy import insert, select, update
+
+from organizer.database import is_sqlite
+from organizer.extensions import db
+from organizer.models import OutboxMessage, OutboxStatus
+from organizer.text import without_bidi_controls
+from organizer.timeutil import utcnow
+
+CLEARED = ""
+DEFAULT_LEASE_SECONDS = 300
+DEFAULT_RETRY_SECONDS = 60
+DEFAULT_RETRY_MAX_SECONDS = 6 * 3600
+
+
+def enqueue(to_address: str, subject: str, body_text: str, *, body_html: str = "",
+            ics_attachment: str = "") -> OutboxMessage:
+    subject = clean_subject(subject)
+    message = OutboxMessage(to_address=to_address, subject=subject, body_text=body_text,
+                            body_html=body_html, ics_attachment=ics_attachment)
+    db.session.add(message)
+    return message
+
+
+def clean_subject(subject: str) -> str:
+    """A subject is one line, shown as typed: line breaks (header injection) and bidi overrides
+    (which reorder what a mail client shows, e.g. in an event title) become spaces / disappear."""
+    return " ".join(without_bidi_controls(str(subject)).split())
+
+
+# --- Rendered by the worker ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Bodies:
+    body_text: str
+    body_html: str = ""
+    ics_attachment: str = ""
+
+
+class NothingToSend(Exception):
+    """What the message was about is gone (e.g. the RSVP was deleted before the worker got to it)."""
+
+
+def enqueue_for_worker(to_address: str, subject: str, renderer: str, data: dict[str, Any]) -> None:
+    """An outbox row (a plain INSERT, in the caller's transaction) whose bodies the worker renders
+    with ``renderer`` from ``data`` and the request's locale."""
+    data = {**data, "locale": str(get_locale() or current_app.config.get("BABEL_DEFAULT_LOCALE", "en"))}
+    db.session.execute(_INSERT_FOR_WORKER, {
+        "to_address": to_address, "subject": clean_subject(subject), "body_text": "", "body_html": "",
+        "ics_attachment": "", "renderer": renderer, "render_data": json.dumps(data, separators=(",", ":")),
+    })
+
+
+# On the table, not the mapped class: the ORM's bulk-insert path cost more than the INSERT itself.
+_INSERT_FOR_WORKER = insert(OutboxMessage.__table__)
+
+
+# --- Claiming and marking (the worker: organizer/worker.py) ----------------------------------------
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.retrying + self.failed
+
+
+def backoff(attempts: int, settings: Mapping[str, Any]) -> timedelta:
+    base = int(settings.get("MAIL_RETRY_SECONDS") or DEFAULT_RETRY_SECONDS)
+    ceiling = int(settings.get("MAIL_RETRY_MAX_SECONDS") or DEFAULT_RETRY_MAX_SECONDS)
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), ceiling))
+
+
+def claim_due(settings: Mapping[str, Any], limit: int = 100, now: datetime | None = None) -> list[int]:
+    """Lease up to ``limit`` due messages to this worker and commit; returns their ids."""
+    now = now or utcnow()
+    lease = timedelta(seconds=int(settings.get("MAIL_LEASE_SECONDS") or DEFAULT_LEASE_SECONDS))
+    query = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if not is_sqlite(db.session):
+        query = query.with_for_update(skip_locked=True)
+    claimed: list[int] = []
+    try:
+        for message_id_ in db.session.scalars(query).all():
+            result = db.session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == message_id_,
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.next_attempt_at <= now,
+                )
+                .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + lease)
+            )
+            if result.rowcount == 1:
+                claimed.append(message_id_)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return claimed
+
+
+def finish(message_id_: int, status: OutboxStatus, now: datetime, error: str = "") -> None:
+    values: dict[str, Any] = {"status": status, "body_text": CLEARED, "body_html": CLEARED,
+                              "ics_attachment": CLEARED, "render_data": CLEARED}
+    if status is OutboxStatus.SENT:
+        values["sent_at"] = now
+    if error:
+        values["last_error"] = error[:2000]
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id_).values(**values))
+    db.session.commit()
+
+
+def retry_later(message_id_: int, when: datetime, error: str) -> None:
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id_)
+        .values(next_attempt_at=when, last_error=error[:2000])
+    )
+    db.session.commit()

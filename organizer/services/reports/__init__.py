@@ -1,0 +1,1 @@
+"""Reports: exports (CSV, XLSX, the audit log) and turnout."""

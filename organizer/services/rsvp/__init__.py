@@ -1,0 +1,1 @@
+"""RSVPs: capacity (the event lock and the count), the waitlist, creating/changing/cancelling, tickets."""

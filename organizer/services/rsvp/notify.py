@@ -1,0 +1,97 @@
+"""What supporters are told by email about their RSVP. Each function writes one outbox message in the
+caller's transaction (services/mail/outbox.py); nothing here renders or sends anything itself.
+
+Every message here is rendered by the outbox worker (organizer/worker.py, through rendering/mail.py): the
+request writes the recipient, the subject (in the request's language) and what the renderer needs (the
+RSVP's id, the one-time token its link carries, the waitlist position...). The token is only known at the
+moment it is issued, which is why these functions take it as an argument: the database keeps hashes only
+(and the outbox row, until the message is sent, the data that carries it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+
+from organizer.models import Event, Rsvp, RsvpStatus
+from organizer.services.mail import outbox
+from organizer.services.rsvp.capacity import waitlist_position
+
+# The renderer names the worker looks up in rendering/mail.py.
+RSVP_RECEIVED = "rsvp_received"
+RSVP_PROMOTED = "rsvp_promoted"
+RSVP_LINK_AGAIN = "rsvp_link_again"
+EVENT_CHANGED = "event_changed"
+
+
+@dataclass(frozen=True)
+class NewRsvp:
+    """What the emails read of an RSVP just written with a plain INSERT (services.rsvp.rsvps.create_rsvp),
+    so that no ORM object has to be built, flushed or reloaded for them."""
+
+    id: int
+    event: Event
+    name: str
+    email: str
+    guests: int
+    status: RsvpStatus
+
+
+def rsvp_received(rsvp: Rsvp | NewRsvp, token: str, position: int | None) -> None:
+    """Confirmation (going, with the calendar file) or "you're on the waitlist"."""
+    if not rsvp.email:
+        return
+    going = rsvp.status is RsvpStatus.GOING
+    if going:
+        subject = _("You're going: %(title)s", title=rsvp.event.title)
+    else:
+        subject = _("You're on the waitlist: %(title)s", title=rsvp.event.title)
+    outbox.enqueue_for_worker(rsvp.email, subject, RSVP_RECEIVED, {
+        "template": "rsvp_confirmation" if going else "rsvp_waitlisted",
+        "rsvp_id": rsvp.id,
+        "token": token,
+        "position": position,
+        "calendar": going,
+    })
+
+
+def promoted(rsvp: Rsvp, token: str) -> None:
+    """A place opened up: they're going now. Holds the new private link and the calendar file."""
+    if not rsvp.email:
+        return
+    outbox.enqueue_for_worker(rsvp.email, _("A place opened up — you're going: %(title)s", title=rsvp.event.title),
+                              RSVP_PROMOTED, {"rsvp_id": rsvp.id, "token": token})
+
+
+def link_again(rsvp: Rsvp, new_link_token: str) -> None:
+    """Someone RSVP'd again with an address that already has an RSVP: its owner is told, and gets the
+    way to a new private link should they have lost theirs (their current link keeps working)."""
+    if not rsvp.email:
+        return
+    outbox.enqueue_for_worker(rsvp.email, _("Your RSVP: %(title)s", title=rsvp.event.title), RSVP_LINK_AGAIN, {
+        "rsvp_id": rsvp.id,
+        "new_link_token": new_link_token,
+        "position": waitlist_position(rsvp),
+    })
+
+
+def event_changed(rsvp: Rsvp, change: str) -> None:
+    """The event was cancelled (``change == "cancelled"``), or its time or place changed."""
+    if not rsvp.email:
+        return
+    title = rsvp.event.title
+    if change == "cancelled":
+        subject = _("Cancelled: %(title)s", title=title)
+    elif change == "time":
+        subject = _("New time: %(title)s", title=title)
+    elif change == "place":
+        subject = _("New place: %(title)s", title=title)
+    else:
+        subject = _("New time and place: %(title)s", title=title)
+    outbox.enqueue_for_worker(rsvp.email, subject, EVENT_CHANGED, {
+        "rsvp_id": rsvp.id,
+        "change": change,
+        # As it was when the change was made: the cancellation always, a move only for those going.
+        "calendar": change == "cancelled" or rsvp.status is RsvpStatus.GOING,
+    })
