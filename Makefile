@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app organizer
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test chromium wrk db demo outbox bench messages translations compile clean
+.PHONY: run test install install-test chromium nginx wheel wrk db demo outbox bench messages translations compile clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 install: $(VENV)/.installed compile
 install-test: $(VENV)/.installed-test compile
+
+## make wheel: the package as operators install it (templates, static files, migrations, translations inside)
+wheel: $(VENV)/.installed
+	rm -rf dist build
+	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
+	@ls dist/*.whl
 
 db: install
 	mkdir -p instance
@@ -38,7 +44,7 @@ run: demo
 	  $(FLASK) run --host 127.0.0.1 --port 5000
 
 ## make test: set up, check the import contracts (pyproject.toml), run the whole suite (browser tests use Debian's Chromium)
-test: install-test chromium compile
+test: install-test chromium nginx compile
 	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -50,6 +56,24 @@ chromium:
 	      || echo "!!! Could not install chromium: BROWSER TESTS WILL BE SKIPPED !!!"; \
 	  else \
 	    echo "!!! /usr/bin/chromium is missing and cannot be installed here (run: sudo apt-get install -y chromium): BROWSER TESTS WILL BE SKIPPED !!!"; \
+	  fi; \
+	fi
+
+## tests/deploy puts Debian's nginx in front of gunicorn: installed here when missing (as root), with a
+## policy-rc.d that refuses for the time of the install, so the package starts no system nginx on port 80.
+nginx:
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's nginx-light for the deployment tests..."; \
+	    added_policy=; \
+	    if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && added_policy=1; \
+	    fi; \
+	    (apt-get install -y -qq nginx-light >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null)) \
+	      || echo "!!! Could not install nginx: THE NGINX DEPLOYMENT TEST WILL BE SKIPPED (and fail under CI=true) !!!"; \
+	    if [ -n "$$added_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi; \
+	  else \
+	    echo "!!! nginx is missing and cannot be installed here (run: sudo apt-get install -y nginx-light): THE NGINX DEPLOYMENT TEST WILL BE SKIPPED !!!"; \
 	  fi; \
 	fi
 
@@ -96,4 +120,4 @@ $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/message
 	$(BIN)/pybabel compile -i $< -o $@
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache build dist

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from organizer import cli, database, errors, models, security, sessions, sharedcache, templating  # noqa: F401 (database: SQLite pragmas; models: complete metadata)
+from organizer import cli, database, errors, models, paths, security, sessions, sharedcache, templating  # noqa: F401 (database: SQLite pragmas; models: complete metadata)
 from organizer.auth import bp as auth_bp
 from organizer.campaigns import bp as campaigns_bp
 from organizer.config import Config, config_from_environment
@@ -21,7 +21,9 @@ from organizer.rsvp import bp as rsvp_bp
 
 def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` is a Config class, or a mapping of overrides on the environment's."""
-    app = Flask(__name__, template_folder="../templates", instance_relative_config=False)
+    # Templates sit beside the package in a checkout and inside it once installed (see paths.py).
+    template_folder = "templates" if paths.is_packaged("templates") else "../templates"
+    app = Flask(__name__, template_folder=template_folder, instance_relative_config=False)
     if config is None or isinstance(config, Mapping):
         app.config.from_object(config_from_environment())
         app.config.update(config or {})
@@ -30,7 +32,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     security.check_config(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    # An absolute directory, so `flask --app organizer db upgrade` works from any working directory.
+    migrate.init_app(app, db, directory=str(paths.data_dir("migrations")), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=templating.select_locale)
