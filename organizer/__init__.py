@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from organizer import cli, database, errors, models, security, sessions, sharedcache, templating  # noqa: F401 (database: SQLite pragmas; models: complete metadata)
+from organizer import cli, database, errors, logs, models, security, sessions, sharedcache, templating  # noqa: F401 (database: SQLite pragmas; models: complete metadata)
 from organizer.auth import bp as auth_bp
 from organizer.campaigns import bp as campaigns_bp
 from organizer.config import Config, config_from_environment
@@ -45,6 +45,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         )
         app.wsgi_app = app.extensions["shared_cache"] = shared_cache  # type: ignore[method-assign]
     security.init_app(app)
+    logs.init_app(app)  # outermost: logs cache hits too, and gives every response its request id
     sessions.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -44,6 +44,7 @@ class _Entry(NamedTuple):
     headers: list[tuple[str, str]]
     body: bytes
     etag: str | None
+    route: str | None  # for organizer.logs' request line (Flask, which knows it, does not run on a hit)
 
 
 def freshness_seconds(cache_control: str) -> int:
@@ -91,6 +92,7 @@ class SharedCache:
 
     def _serve(self, entry: _Entry, environ: dict[str, Any], start_response: Callable,
                now: float) -> Iterable[bytes]:
+        environ["organizer.route"], environ["organizer.cache"] = entry.route, "hit"
         age = ("Age", str(int(now - entry.stored_at)))
         if entry.etag is not None and _etag_matches(environ.get("HTTP_IF_NONE_MATCH"), entry.etag):
             headers = [(k, v) for k, v in entry.headers if k.lower() not in _NOT_FOR_304]
@@ -119,7 +121,7 @@ class SharedCache:
                 close()
         if len(body) <= MAX_BODY_BYTES:
             self._store(key, _Entry(now, now + seconds, sent["status"], list(sent["headers"]), body,
-                                    _header(sent["headers"], "etag")))
+                                    _header(sent["headers"], "etag"), environ.get("organizer.route")))
         return [body]
 
     def _store(self, key: tuple, entry: _Entry) -> None:
