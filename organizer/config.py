@@ -88,6 +88,9 @@ class Config:
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
 
     PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "5"))
+    # Where cached public pages live: shared by every worker and node. Defaults to the rate limiter's Redis.
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or (
+        RATELIMIT_STORAGE_URI if RATELIMIT_STORAGE_URI.startswith(("redis://", "rediss://")) else None)
     # Door counts (going, checked in, crowd) are reused by a worker for this long; its own taps refresh them.
     DOOR_COUNTS_SECONDS = int(os.environ.get("DOOR_COUNTS_SECONDS", "2"))
     # The door list shows at most this many names (a search too): the rest are found by searching.
@@ -112,6 +115,7 @@ class TestConfig(Config):
     BASE_URL = "http://localhost"
     SERVER_NAME = None
     PUBLIC_CACHE_SECONDS = 0
+    CACHE_REDIS_URL = None  # each test app its own pages, whatever the environment says
     DOOR_COUNTS_SECONDS = 0
 
 

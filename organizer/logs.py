@@ -23,7 +23,7 @@ import json
 import logging
 import logging.config
 import re
-import secrets
+import os
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
@@ -96,7 +96,7 @@ def request_id_for(environ: dict[str, Any], trust_header: bool) -> str:
         sent = environ.get("HTTP_X_REQUEST_ID", "")
         if _VALID_REQUEST_ID.fullmatch(sent):
             return sent
-    return secrets.token_hex(16)
+    return os.urandom(16).hex()
 
 
 class RequestLog:
@@ -115,9 +115,7 @@ class RequestLog:
 
         def start(status_line: str, headers: list[tuple[str, str]], exc_info: Any = None):
             status[:] = [status_line]
-            headers = [(k, v) for k, v in headers if k.lower() != "x-request-id"]
-            headers.append((REQUEST_ID_HEADER, request_id))
-            return start_response(status_line, headers, exc_info)
+            return start_response(status_line, [*headers, (REQUEST_ID_HEADER, request_id)], exc_info)
 
         def log() -> None:
             code = int(status[0].split(" ", 1)[0]) if status else 500
@@ -132,6 +130,9 @@ class RequestLog:
 
 
 def _log_request(environ: dict[str, Any], status: int, duration_ms: float) -> None:
+    level = logging.ERROR if status >= 500 else logging.INFO
+    if not request_log.isEnabledFor(level):
+        return
     fields = {
         "method": environ.get("REQUEST_METHOD"),
         "route": environ.get("organizer.route"),
@@ -147,7 +148,7 @@ def _log_request(environ: dict[str, Any], status: int, duration_ms: float) -> No
         text += f" user_id={fields['user_id']}"
     if fields["cache"]:
         text += f" cache={fields['cache']}"
-    request_log.log(logging.ERROR if status >= 500 else logging.INFO, "%s", text, extra=fields)
+    request_log.log(level, "%s", text, extra=fields)
 
 
 def _note_route_and_user(response: Response) -> Response:
