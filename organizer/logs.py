@@ -37,7 +37,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
 # The fields a record may carry into a JSON line; nothing else a caller passes in ``extra`` is written.
 FIELDS = ("method", "route", "status", "duration_ms", "request_id", "user_id", "cache",
-          "message_id", "kind", "attempt", "outcome")
+          "message_id", "kind", "attempt", "outcome", "sent", "retrying", "failed")
 
 request_log = logging.getLogger("organizer.request")
 

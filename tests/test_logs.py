@@ -152,6 +152,28 @@ def test_logging_is_set_up_only_when_nobody_did(monkeypatch):
     assert root.handlers == [handler]
 
 
+def test_the_worker_loop_logs_each_round_it_sent_something_in(app, monkeypatch, caplog):
+    import time
+
+    from organizer.services import mail
+
+    campaign = builders.make_campaign(slug="loop-logs")
+    event = builders.make_event(campaign, slug="loop-logs-meeting")
+    builders.make_rsvp(event, name="Hidden Name", email="hidden.person@example.net")
+    mail.enqueue("hidden.person@example.net", "Hello", "A body with a /r/secret-link in it")
+    db.session.commit()
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "memory")
+    monkeypatch.setattr(time, "sleep", lambda seconds: (_ for _ in ()).throw(KeyboardInterrupt))
+    caplog.set_level(logging.DEBUG, logger="organizer")
+    result = app.test_cli_runner().invoke(args=["outbox", "send", "--loop"])
+    assert result.exit_code == 0, result.output
+    [record] = [r for r in caplog.records if r.name == "organizer.outbox"]
+    assert (record.sent, record.retrying, record.failed) == (1, 0, 0)
+    assert json.loads(JSON.format(record))["sent"] == 1
+    assert not [r for r in caplog.records if "hidden" in TEXT.format(r).lower() or "secret" in TEXT.format(r)]
+    mail.memory_outbox.clear()
+
+
 # --- A whole day of the app, with every logger turned up: nothing personal in any line ---------
 
 SUPPORTER = {"name": "Zaynab Quasimodo", "email": "zaynab.quasimodo@example.net", "phone": "+44 7700 900461"}
