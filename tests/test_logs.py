@@ -155,12 +155,12 @@ def test_logging_is_set_up_only_when_nobody_did(monkeypatch):
 def test_the_worker_loop_logs_each_round_it_sent_something_in(app, monkeypatch, caplog):
     import time
 
-    from organizer.services import mail
+    from organizer.services.mail import outbox, transport
 
     campaign = builders.make_campaign(slug="loop-logs")
     event = builders.make_event(campaign, slug="loop-logs-meeting")
     builders.make_rsvp(event, name="Hidden Name", email="hidden.person@example.net")
-    mail.enqueue("hidden.person@example.net", "Hello", "A body with a /r/secret-link in it")
+    outbox.enqueue("hidden.person@example.net", "Hello", "A body with a /r/secret-link in it")
     db.session.commit()
     monkeypatch.setitem(app.config, "MAIL_BACKEND", "memory")
     monkeypatch.setattr(time, "sleep", lambda seconds: (_ for _ in ()).throw(KeyboardInterrupt))
@@ -168,10 +168,12 @@ def test_the_worker_loop_logs_each_round_it_sent_something_in(app, monkeypatch, 
     result = app.test_cli_runner().invoke(args=["outbox", "send", "--loop"])
     assert result.exit_code == 0, result.output
     [record] = [r for r in caplog.records if r.name == "organizer.outbox"]
+    [sent] = [r for r in caplog.records if getattr(r, "outcome", None) == "sent"]  # the worker's line per message
+    assert sent.kind == "prepared" and sent.attempt == 1
     assert (record.sent, record.retrying, record.failed) == (1, 0, 0)
     assert json.loads(JSON.format(record))["sent"] == 1
     assert not [r for r in caplog.records if "hidden" in TEXT.format(r).lower() or "secret" in TEXT.format(r)]
-    mail.memory_outbox.clear()
+    transport.memory_outbox.clear()
 
 
 # --- A whole day of the app, with every logger turned up: nothing personal in any line ---------
@@ -260,6 +262,7 @@ def test_no_email_name_phone_or_token_in_any_log_line(app, live_server, caplog):
     secrets_seen |= {value for client in (staff, supporter, door) for value in _cookie_values(client)}
     lines = [formatter.format(record) for record in caplog.records for formatter in (TEXT, JSON)]
     assert any('"route": "/r/<token>"' in line for line in lines)  # the flow was logged at all
+    assert any('"outcome": "sent"' in line for line in lines)  # and the worker's send
     for secret in secrets_seen:
         assert secret, "every secret is a non-empty string"
         leaking = [line for line in lines if secret.lower() in line.lower()]

@@ -366,3 +366,25 @@ def test_a_message_that_cannot_be_rendered_is_retried_then_given_up_and_does_not
     db.session.refresh(row)
     assert row.status is OutboxStatus.FAILED and row.last_error.startswith("could not be rendered")
     assert row.render_data == ""  # the private link does not stay behind
+
+
+def test_the_worker_logs_each_message_by_id_kind_attempt_and_outcome_never_to_whom(smtp, settings, event, caplog):
+    import logging
+
+    from organizer.logs import JSONFormatter
+
+    for address in ("amina@example.org", "bilal@example.org", "chen@example.org"):
+        rsvp_with_email(event, address)
+    db.session.commit()
+    ids = [message.id for message in outbox()]
+    smtp.mailbox.refuse_next = ["550 5.1.1 <amina@example.org>: Recipient address rejected",
+                                "451 4.2.0 <bilal@example.org>: try again later"]
+    caplog.set_level(logging.DEBUG, logger="organizer")
+    worker.send_pending(settings)
+    lines = {record.message_id: record for record in caplog.records if getattr(record, "message_id", None)}
+    assert [(lines[i].outcome, lines[i].attempt) for i in ids] == [("refused", 1), ("retrying", 1), ("sent", 1)]
+    assert {lines[i].kind for i in ids} == {"rsvp_received"}
+    assert "SMTPDataError 550" in lines[ids[0]].getMessage()
+    assert json.loads(JSONFormatter().format(lines[ids[2]]))["outcome"] == "sent"
+    text = "\n".join(JSONFormatter().format(record) + record.getMessage() for record in caplog.records)
+    assert "@example.org" not in text and "amina" not in text.lower()
