@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from organizer import cli, database, errors, models, paths, security, sessions, sharedcache, templating  # noqa: F401 (database: SQLite pragmas; models: complete metadata)
+from organizer import cachestore, cli, database, errors, logs, models, pagecache, paths, security, sharedcache, templating  # noqa: F401 (database: SQLite pragmas; models: complete metadata)
 from organizer.auth import bp as auth_bp
 from organizer.campaigns import bp as campaigns_bp
 from organizer.config import Config, config_from_environment
@@ -39,16 +39,18 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=templating.select_locale)
     limiter.init_app(app)
     templating.init_app(app)
+    pagecache.init_app(app)
 
     if app.config.get("PUBLIC_CACHE_SECONDS", 0) > 0:
         # Wrapped before security.init_app adds ProxyFix around it: the cache keys on the fixed Host and scheme.
         shared_cache = sharedcache.SharedCache(
             app.wsgi_app,
             private_cookies=(app.config["SESSION_COOKIE_NAME"], app.config.get("REMEMBER_COOKIE_NAME", "remember_token")),
+            store=cachestore.make_store(app.config.get("CACHE_REDIS_URL"), "organizer:http:"),
         )
         app.wsgi_app = app.extensions["shared_cache"] = shared_cache  # type: ignore[method-assign]
     security.init_app(app)
-    sessions.init_app(app)
+    logs.init_app(app)  # outermost: logs cache hits too, and gives every response its request id
     errors.init_app(app)
     cli.init_app(app)
 

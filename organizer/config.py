@@ -30,7 +30,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'organizer.sqlite3'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # hide_parameters: SQL logged at INFO, and database errors in tracebacks, never show the values
+    # (emails, names, token hashes) bound to a statement.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
 
@@ -68,6 +70,9 @@ class Config:
     EMAIL_RATE_LIMIT = os.environ.get("EMAIL_RATE_LIMIT", "3 per hour")
     # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: none, trust nothing).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+    # Logging: "text" lines or "json" lines on stderr (unless the root logger was configured already).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
     # Production refuses to start with a missing, default or short SECRET_KEY (see security.check_config).
     REQUIRE_STRONG_SECRET_KEY = False
 
@@ -86,6 +91,9 @@ class Config:
     MAIL_LEASE_SECONDS = int(os.environ.get("MAIL_LEASE_SECONDS", "300"))
 
     PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "5"))
+    # Where cached public pages live: shared by every worker and node. Defaults to the rate limiter's Redis.
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or (
+        RATELIMIT_STORAGE_URI if RATELIMIT_STORAGE_URI.startswith(("redis://", "rediss://")) else None)
     # Door counts (going, checked in, crowd) are reused by a worker for this long; its own taps refresh them.
     DOOR_COUNTS_SECONDS = int(os.environ.get("DOOR_COUNTS_SECONDS", "2"))
     # The door list shows at most this many names (a search too): the rest are found by searching.
@@ -110,6 +118,7 @@ class TestConfig(Config):
     BASE_URL = "http://localhost"
     SERVER_NAME = None
     PUBLIC_CACHE_SECONDS = 0
+    CACHE_REDIS_URL = None  # each test app its own pages, whatever the environment says
     DOOR_COUNTS_SECONDS = 0
 
 

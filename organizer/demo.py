@@ -37,6 +37,7 @@ from organizer.timeutil import to_local, to_utc, utcnow
 
 DEMO_PASSWORD = "solidarity-2012"
 CAMPAIGN_SLUG = "syria-solidarity"
+# Not DEFAULT_TIMEZONE: the demo tells one story, meetings across Britain in 2012, and its times are London's.
 TIMEZONE = "Europe/London"
 
 DEMO_USERS = (

@@ -1,4 +1,5 @@
-"""Short-lived caching of public pages, per worker process, that never caches anything personal.
+"""Short-lived caching of public pages, shared through Redis when configured (organizer.cachestore),
+that never caches anything personal.
 
 A public page (home, campaign, event) is the same for every anonymous visitor but for one thing:
 the CSRF token in its forms, which is bound to the visitor's own session. Visitors fall in three kinds:
@@ -9,67 +10,56 @@ the CSRF token in its forms, which is bound to the visitor's own session. Visito
   Readers get no cookie. Someone who starts filling in the RSVP form gets a token from
   ``/csrf-token`` (static/js/rsvp.js); without JavaScript the RSVP view asks them to press again,
   the second page carrying a token (rsvp/views.py).
-* **A session holding nothing but a CSRF token**: the page comes from this process's cache with the
+* **A session holding nothing but a CSRF token**: the page comes from the cache with the
   visitor's own token put in place of a placeholder; ``Cache-Control: no-store``.
 * **Anyone else** (signed in, remember-me cookie, a flash message waiting, a door link opened):
   a page rendered for them alone, never stored.
 
-Pages are rendered at most once per ``PUBLIC_CACHE_SECONDS`` per process, so counts on them (places
-left, people going) are at most that stale. With ``PUBLIC_CACHE_SECONDS = 0`` nothing is stored
+Pages are rendered at most once per ``PUBLIC_CACHE_SECONDS`` (per deployment with Redis, per process
+without), so counts on them (places left, people going) are at most that stale. A page is rendered by a
+GET that writes nothing, so what is stored is always committed data. With ``PUBLIC_CACHE_SECONDS = 0`` nothing is stored
 and nothing is public, but a visitor without a session still gets a page without a token.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
+import hmac
 import secrets
-import time
 from collections.abc import Callable, Hashable
 
-from flask import Response, current_app, g, request, session
+from flask import Flask, Response, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 
-from organizer.signing import compact_json, django_concat_derived_key, timed_sign
+from organizer import cachestore
 from organizer.templating import select_locale
 
 # What the session of an anonymous visitor may hold for their page to come from the cache. Flask-Login's
 # session protection marks any session without a sign-in "_fresh": False on the visitor's next request.
 ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_permanent", "_fresh"})
-MAX_ENTRIES = 512
-
-# Random per process: no text a user can write ends up equal to it.
-_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}-placeholder"
 
 
-class _Cache:
-    def __init__(self) -> None:
-        self._entries: dict[Hashable, tuple[float, str, bool]] = {}
 
-    def get(self, key: Hashable, now: float) -> tuple[str, bool] | None:
-        entry = self._entries.get(key)
-        if entry is None or entry[0] <= now:
-            return None
-        return entry[1], entry[2]
-
-    def put(self, key: Hashable, html: str, has_token: bool, expires: float) -> None:
-        if len(self._entries) >= MAX_ENTRIES:
-            now = time.monotonic()
-            self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
-            if len(self._entries) >= MAX_ENTRIES:
-                self._entries.clear()
-        self._entries[key] = (expires, html, has_token)
-
-    def clear(self) -> None:
-        self._entries.clear()
+def _make_placeholder(secret_key: str | bytes) -> str:
+    """Where the visitor's token goes in a stored page: the same in every worker and node that shares
+    the store (derived from SECRET_KEY), and no text a user can write ends up equal to it."""
+    key = secret_key.encode("utf-8") if isinstance(secret_key, str) else secret_key
+    return f"csrf-{hmac.new(key, b'organizer page cache placeholder', hashlib.sha256).hexdigest()[:32]}-placeholder"
 
 
-_cache = _Cache()
+def _placeholder() -> str:
+    return current_app.extensions["page_cache_placeholder"]
+
+
+def init_app(app: Flask) -> None:
+    """Each app gets its store: Redis when configured (shared by every worker and node), else local."""
+    app.extensions["page_cache"] = cachestore.make_store(app.config.get("CACHE_REDIS_URL"), "organizer:page:")
+    app.extensions["page_cache_placeholder"] = _make_placeholder(app.secret_key or secrets.token_hex(16))
 
 
 def clear() -> None:
-    """Forget every cached page of this process (tests; never needed for correctness)."""
-    _cache.clear()
+    """Forget every cached page of the current app (tests; never needed for correctness)."""
+    current_app.extensions["page_cache"].clear()
 
 
 def is_cacheable_visit() -> bool:
@@ -88,7 +78,7 @@ def is_shared_visit() -> bool:
 
 
 def cached_page(key: Hashable, render: Callable[[], str]) -> Response:
-    """The page ``render()`` makes, from this process's cache when the visit allows it.
+    """The page ``render()`` makes, from the cache when the visit allows it.
 
     ``render`` must return the page's HTML and may raise (abort(404)...): nothing is cached then.
     ``key`` names the page (e.g. ``("public.event", slug)``); the locale is added to it.
@@ -100,19 +90,26 @@ def cached_page(key: Hashable, render: Callable[[], str]) -> Response:
     if seconds <= 0:
         html = _render_with_placeholder(render)
         return _page(html, shared, seconds)
-    full_key = (key, select_locale())  # what get_locale() would pick, without parsing a Locale (~25 µs)
-    now = time.monotonic()
-    hit = _cache.get(full_key, now)
-    if hit is None:
+    store = current_app.extensions["page_cache"]
+    # The locale is what get_locale() would pick, without parsing a Locale (~25 µs).
+    full_key: Hashable = (key, select_locale())
+    if store.serializes:
+        full_key = cachestore.hashed_key(*full_key)
+    stored = store.get(full_key)
+    if stored is None:
         html = _render_with_placeholder(render)
-        hit = (html, _PLACEHOLDER in html)
-        _cache.put(full_key, hit[0], hit[1], now + seconds)
-    return _page(hit[0], shared, seconds, has_token=hit[1])
+        has_token = _placeholder() in html
+        store.set(full_key, ((b"1" if has_token else b"0") + html.encode("utf-8")) if store.serializes
+                  else (has_token, html), seconds)
+        return _page(html, shared, seconds, has_token=has_token)
+    if store.serializes:
+        return _page(stored[1:].decode("utf-8"), shared, seconds, has_token=stored[:1] == b"1")
+    return _page(stored[1], shared, seconds, has_token=stored[0])
 
 
 def _page(html: str, shared: bool, seconds: int, has_token: bool = True) -> Response:
     if has_token:
-        html = html.replace(_PLACEHOLDER, "" if shared else csrf_token())
+        html = html.replace(_placeholder(), "" if shared else generate_csrf())
     response = Response(html, mimetype="text/html")
     if shared and seconds > 0:
         response.cache_control.public = True
@@ -121,33 +118,6 @@ def _page(html: str, shared: bool, seconds: int, has_token: bool = True) -> Resp
         response.add_etag()
         response.make_conditional(request)
     return response
-
-
-_csrf_keys: dict[str | bytes, bytes] = {}
-
-
-def csrf_token() -> str:
-    """The visitor's signed CSRF token: what ``flask_wtf.csrf.generate_csrf`` returns, made the same
-    way (raw token in the session, signed one in ``g``) and signed by organizer.signing to the same
-    format, so Flask-WTF's own ``validate_csrf`` checks it on POST."""
-    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    token = g.get(field)
-    if token is not None:
-        return token
-    if field not in session:
-        session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
-    raw = session[field]
-    if type(raw) is not str:
-        return generate_csrf()
-    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-    key = _csrf_keys.get(secret)
-    if key is None:
-        if len(_csrf_keys) > 8:
-            _csrf_keys.clear()
-        key = _csrf_keys[secret] = django_concat_derived_key(secret, "wtf-csrf-token")
-    token = timed_sign(key, compact_json(raw))
-    setattr(g, field, token)
-    return token
 
 
 def _render_with_placeholder(render: Callable[[], str]) -> str:
@@ -159,7 +129,7 @@ def _render_with_placeholder(render: Callable[[], str]) -> str:
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     missing = object()
     earlier = g.pop(field, missing)
-    setattr(g, field, _PLACEHOLDER)
+    setattr(g, field, _placeholder())
     try:
         html = str(render())
     finally:

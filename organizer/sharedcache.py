@@ -1,5 +1,6 @@
-"""A small HTTP shared cache in front of the app, in each worker process: what nginx's "microcaching"
-does, for deployments that have no such proxy (and for the bench, which serves gunicorn alone).
+"""A small HTTP shared cache in front of the app: what nginx's "microcaching" does, for deployments
+that have no such proxy (and for the bench, which serves gunicorn alone). Entries live in Redis when
+one is configured, shared by every worker and node, else in each process (organizer.cachestore).
 
 A call to action shared on social media sends thousands of phones to one event page within minutes.
 Visitors who have no session are shown exactly the same page (organizer.pagecache: no CSRF token in
@@ -25,10 +26,13 @@ ignored, as nginx does: otherwise anyone could switch the cache off.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
+
+from organizer.cachestore import LocalStore, Store, hashed_key
 
 MAX_ENTRIES = 256
 MAX_BODY_BYTES = 512 * 1024
@@ -44,6 +48,20 @@ class _Entry(NamedTuple):
     headers: list[tuple[str, str]]
     body: bytes
     etag: str | None
+    route: str | None  # for organizer.logs' request line (Flask, which knows it, does not run on a hit)
+
+    def dump(self) -> bytes:
+        meta = [self.stored_at, self.expires, self.status, self.headers, self.etag, self.route]
+        return json.dumps(meta, separators=(",", ":")).encode("utf-8") + b"\n" + self.body
+
+    @classmethod
+    def load(cls, data: bytes) -> _Entry | None:
+        meta, _newline, body = data.partition(b"\n")  # JSON escapes newlines: the first one ends it
+        try:
+            stored_at, expires, status, headers, etag, route = json.loads(meta)
+        except ValueError:
+            return None
+        return cls(stored_at, expires, status, [tuple(header) for header in headers], body, etag, route)
 
 
 def freshness_seconds(cache_control: str) -> int:
@@ -58,21 +76,25 @@ def freshness_seconds(cache_control: str) -> int:
 
 class SharedCache:
     def __init__(self, app: Callable, private_cookies: Iterable[str],
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.time, store: Store | None = None) -> None:
         self.app = app
         self.private_cookies = tuple(f"{name}=" for name in private_cookies)
+        # Wall-clock time, not monotonic: entries in Redis are read by other processes and nodes.
         self.clock = clock
-        self.entries: dict[tuple, _Entry] = {}
+        self.store: Store = store if store is not None else LocalStore(MAX_ENTRIES, clock=lambda: self.clock())
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         if method not in ("GET", "HEAD") or self._is_personal(environ):
             return self.app(environ, start_response)
-        key = (environ.get("HTTP_HOST"), environ.get("wsgi.url_scheme"), environ.get("SCRIPT_NAME"),
-               environ.get("PATH_INFO"), _without_click_ids(environ.get("QUERY_STRING") or ""),
-               environ.get("HTTP_ACCEPT_LANGUAGE"))
+        key: Any = (environ.get("HTTP_HOST"), environ.get("wsgi.url_scheme"), environ.get("SCRIPT_NAME"),
+                    environ.get("PATH_INFO"), _without_click_ids(environ.get("QUERY_STRING") or ""),
+                    environ.get("HTTP_ACCEPT_LANGUAGE"))
+        if self.store.serializes:
+            key = hashed_key(*key)
         now = self.clock()
-        entry = self.entries.get(key)
+        stored = self.store.get(key)
+        entry = _Entry.load(stored) if stored is not None and self.store.serializes else stored
         if entry is not None and entry.expires > now:
             return self._serve(entry, environ, start_response, now)
         if method == "HEAD":
@@ -80,7 +102,7 @@ class SharedCache:
         return self._fetch_and_store(key, environ, start_response, now)
 
     def clear(self) -> None:
-        self.entries.clear()
+        self.store.clear()
 
     def _is_personal(self, environ: dict[str, Any]) -> bool:
         if "HTTP_AUTHORIZATION" in environ:
@@ -91,7 +113,8 @@ class SharedCache:
 
     def _serve(self, entry: _Entry, environ: dict[str, Any], start_response: Callable,
                now: float) -> Iterable[bytes]:
-        age = ("Age", str(int(now - entry.stored_at)))
+        environ["organizer.route"], environ["organizer.cache"] = entry.route, "hit"
+        age = ("Age", str(max(0, int(now - entry.stored_at))))  # nodes' clocks may differ a little
         if entry.etag is not None and _etag_matches(environ.get("HTTP_IF_NONE_MATCH"), entry.etag):
             headers = [(k, v) for k, v in entry.headers if k.lower() not in _NOT_FOR_304]
             start_response("304 Not Modified", headers + [age])
@@ -99,7 +122,7 @@ class SharedCache:
         start_response(entry.status, entry.headers + [age])
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [entry.body]
 
-    def _fetch_and_store(self, key: tuple, environ: dict[str, Any], start_response: Callable,
+    def _fetch_and_store(self, key: Any, environ: dict[str, Any], start_response: Callable,
                          now: float) -> Iterable[bytes]:
         sent: dict[str, Any] = {}
 
@@ -118,19 +141,10 @@ class SharedCache:
             if close is not None:
                 close()
         if len(body) <= MAX_BODY_BYTES:
-            self._store(key, _Entry(now, now + seconds, sent["status"], list(sent["headers"]), body,
-                                    _header(sent["headers"], "etag")))
+            entry = _Entry(now, now + seconds, sent["status"], list(sent["headers"]), body,
+                           _header(sent["headers"], "etag"), environ.get("organizer.route"))
+            self.store.set(key, entry.dump() if self.store.serializes else entry, seconds)
         return [body]
-
-    def _store(self, key: tuple, entry: _Entry) -> None:
-        if len(self.entries) >= MAX_ENTRIES:
-            self.entries = {k: e for k, e in self.entries.items() if e.expires > entry.stored_at}
-            if len(self.entries) >= MAX_ENTRIES:
-                # Still full of fresh entries (many languages, or someone sending random ones): the
-                # older half goes, not everything, so the event page in demand stays.
-                self.entries = dict(list(self.entries.items())[MAX_ENTRIES // 2:])
-        self.entries.pop(key, None)  # re-inserted: the newest
-        self.entries[key] = entry
 
 
 # Added to shared links by social networks, newsletters and ad platforms, one value per click: they

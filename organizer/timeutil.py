@@ -24,6 +24,7 @@ def is_valid_timezone(name: str) -> bool:
     return name in timezone_names()
 
 
+# Memoised once per process, and exact: the installed zone database does not change while we run.
 _TIMEZONES: list[str] = []
 
 

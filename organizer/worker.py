@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import smtplib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -68,18 +69,21 @@ def send_pending(settings: Mapping[str, Any] | None = None, limit: int = 100,
             message = db.session.get(OutboxMessage, message_id_)
             if message is None:
                 continue
+            kind, claimed_attempts = message.renderer or "prepared", message.attempts
             try:
                 email = build_email(message, bodies_of(message), settings, now)
             except NothingToSend as error:
                 db.session.rollback()
                 finish(message_id_, OutboxStatus.FAILED, now, error=f"not sent: {error}")
                 report.failed += 1
-                log.info("outbox message %s not sent: %s", message_id_, error)
+                _log_outcome(message_id_, kind, claimed_attempts, "not_sent")
                 continue
             except Exception as error:  # noqa: BLE001 - one message that can't be rendered must not stop the others
                 attempts = message.attempts
                 db.session.rollback()
-                log.exception("outbox message %s could not be rendered", message_id_)
+                log.exception("outbox message %s could not be rendered", message_id_,
+                              extra={"message_id": message_id_, "kind": kind, "attempt": attempts,
+                                     "outcome": "render_failed"})
                 if attempts >= max_attempts:  # given up: its data (the private link) is cleared too
                     finish(message_id_, OutboxStatus.FAILED, now, error=f"could not be rendered: {error}")
                     report.failed += 1
@@ -95,20 +99,37 @@ def send_pending(settings: Mapping[str, Any] | None = None, limit: int = 100,
             except PermanentFailure as error:
                 finish(message_id_, OutboxStatus.FAILED, now, error=str(error))
                 report.failed += 1
-                log.warning("outbox message %s refused: %s", message_id_, error)
+                _log_outcome(message_id_, kind, attempts, "refused", error, logging.WARNING)
             except TemporaryFailure as error:
                 if attempts >= max_attempts:
                     finish(message_id_, OutboxStatus.FAILED, now, error=str(error))
                     report.failed += 1
-                    log.warning("outbox message %s given up after %s attempts: %s", message_id_, attempts, error)
+                    _log_outcome(message_id_, kind, attempts, "given_up", error, logging.WARNING)
                 else:
                     retry_later(message_id_, now + backoff(attempts, settings), str(error))
                     report.retrying += 1
+                    _log_outcome(message_id_, kind, attempts, "retrying", error)
             else:
                 finish(message_id_, OutboxStatus.SENT, now)
                 report.sent += 1
+                _log_outcome(message_id_, kind, attempts, "sent")
     finally:
         sender.close()
     return report
 
 
+def _log_outcome(message_id_: int, kind: str, attempt: int | None, outcome: str, error: Exception | None = None,
+                 level: int = logging.INFO) -> None:
+    """One line per message and attempt: id, kind, attempt and outcome, never to whom. A failure is named by
+    its class and SMTP codes only: a server's reply often quotes the address (SMTPRecipientsRefused holds it)."""
+    cause = error.__cause__ if error is not None and isinstance(error.__cause__, Exception) else error
+    reason = f" ({type(cause).__name__}{''.join(f' {code}' for code in _smtp_codes(cause))})" if cause else ""
+    log.log(level, "outbox message %s %s, attempt %s, kind %s%s", message_id_, outcome, attempt, kind, reason,
+            extra={"message_id": message_id_, "kind": kind, "attempt": attempt, "outcome": outcome})
+
+
+def _smtp_codes(error: BaseException | None) -> list[int]:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return [code for code, _reply in error.recipients.values()]
+    code = getattr(error, "smtp_code", None)
+    return [code] if isinstance(code, int) else []

@@ -59,11 +59,11 @@ def dispose(app) -> None:
 
 @pytest.fixture(autouse=True)
 def empty_cache(cache_app):
-    pagecache.clear()
+    cache_app.extensions["page_cache"].clear()
     cache_app.extensions["shared_cache"].clear()
     cache_app.renders.clear()
     yield
-    pagecache.clear()
+    cache_app.extensions["page_cache"].clear()
 
 
 def token_of(response) -> str:
@@ -161,7 +161,7 @@ def test_a_flash_message_is_shown_to_its_visitor_only(cache_app):
 
 def test_pages_expire_after_public_cache_seconds(cache_app, monkeypatch):
     now = [1000.0]
-    monkeypatch.setattr(pagecache.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(cache_app.extensions["page_cache"], "clock", lambda: now[0])
     client, _ = with_session(cache_app)  # past organizer.sharedcache, which keeps its own clock
     client.get("/_cache/event")
     now[0] += 59

@@ -1,11 +1,13 @@
-"""The session interface reuses its signing serializer, and key changes still take effect at once."""
+"""Sessions are Flask's own signed cookies and CSRF tokens Flask-WTF's own: what they must keep doing."""
 
 from __future__ import annotations
 
-from flask import session
+from flask import flash, get_flashed_messages, session
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import validate_csrf
 
+from organizer import pagecache
 from organizer.extensions import db
-from organizer.sessions import CachedSerializerSessionInterface
 from tests.conftest import make_test_app
 
 KEY_A = "first-secret-key-for-session-tests-0123456789"
@@ -24,6 +26,15 @@ def _app(database_url, **overrides):
     def get_value():
         return session.get("value", "nothing")
 
+    @app.get("/_flash")
+    def add_flash():
+        flash("Saved for you.", "success")  # a tuple in the session: Flask's tagged JSON
+        return "ok"
+
+    @app.get("/_flashes")
+    def read_flashes():
+        return " | ".join(message for _category, message in get_flashed_messages(with_categories=True))
+
     return app
 
 
@@ -33,13 +44,14 @@ def _dispose(app):
         db.engine.dispose()
 
 
-def test_the_app_uses_it_and_sessions_round_trip(database_url):
+def test_the_app_uses_flasks_session_interface_and_sessions_round_trip(database_url):
     app = _app(database_url, SECRET_KEY=KEY_A)
-    assert isinstance(app.session_interface, CachedSerializerSessionInterface)
+    assert type(app.session_interface) is SecureCookieSessionInterface
     client = app.test_client()
     client.get("/_set/kept")
     assert client.get("/_get").get_data(as_text=True) == "kept"
-    assert app.session_interface.get_signing_serializer(app) is app.session_interface.get_signing_serializer(app)
+    client.get("/_flash")
+    assert client.get("/_flashes").get_data(as_text=True) == "Saved for you."
     _dispose(app)
 
 
@@ -55,4 +67,15 @@ def test_a_new_key_rejects_old_cookies_unless_listed_as_fallback(database_url):
     app.secret_key = KEY_B
     app.config["SECRET_KEY_FALLBACKS"] = [KEY_A]
     assert client.get("/_get").get_data(as_text=True) == "again"
+    _dispose(app)
+
+
+def test_the_token_a_cached_page_carries_passes_flask_wtfs_check(database_url):
+    app = _app(database_url, SECRET_KEY=KEY_A)
+    with app.test_request_context("/"):
+        html = pagecache._page(f"<input value='{pagecache._placeholder()}'>", shared=False, seconds=5).get_data(as_text=True)
+        token = html.split("value='", 1)[1].split("'", 1)[0]
+        assert token and pagecache._placeholder() not in html
+        validate_csrf(token)  # raises if Flask-WTF disagrees
+        assert session["csrf_token"]
     _dispose(app)

@@ -157,7 +157,6 @@ def test_freshness_seconds(header, seconds):
 @pytest.fixture
 def cached_app(database_url):
     app = make_test_app(database_url, PUBLIC_CACHE_SECONDS=30)
-    pagecache.clear()
     reached_flask = []
 
     @app.before_request
@@ -166,7 +165,6 @@ def cached_app(database_url):
 
     app.reached_flask = reached_flask
     yield app
-    pagecache.clear()
     dispose(app)
 
 
@@ -222,10 +220,8 @@ def test_click_ids_added_to_shared_links_share_one_entry_and_other_parameters_do
     assert origin.calls == 2
 
 
-def test_when_full_the_older_half_goes_and_the_newest_stays(cached, origin, monkeypatch):
-    import organizer.sharedcache as sharedcache
-
-    monkeypatch.setattr(sharedcache, "MAX_ENTRIES", 4)
+def test_when_full_the_older_half_goes_and_the_newest_stays(cached, origin):
+    cached.application.store.max_entries = 4
     for language in ("a", "b", "c", "d", "e"):
         cached.get("/e/lmc", headers={"Accept-Language": language})
     assert origin.calls == 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField, URLField
 from wtforms.fields.choices import SelectChoice
@@ -12,6 +13,11 @@ from organizer.models import Role
 from organizer.services.campaigns import campaigns as campaign_rules
 from organizer.services.coverage import coverage as coverage_rules
 from organizer.timeutil import timezone_names
+
+def _configured_timezone() -> str:
+    """A new campaign's zone starts as the deployment's DEFAULT_TIMEZONE (read when the form is built)."""
+    return current_app.config["DEFAULT_TIMEZONE"]
+
 
 ROLE_LABELS = {
     Role.OWNER: _l("Owner — everything, including members"),
@@ -59,7 +65,7 @@ class CampaignForm(FlaskForm):
     default_address = _text(_l("Street address"), campaign_rules.ADDRESS_MAX)
     default_city = _text(_l("City"), campaign_rules.CITY_MAX)
     default_country = _text(_l("Country"), campaign_rules.COUNTRY_MAX)
-    default_timezone = SelectField(_l("Usual timezone"), choices=timezone_choices, default="Europe/London",
+    default_timezone = SelectField(_l("Usual timezone"), choices=timezone_choices, default=_configured_timezone,
                                    validate_choice=False)
 
 

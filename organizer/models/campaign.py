@@ -41,7 +41,8 @@ class Campaign(db.Model):
     default_address: Mapped[str] = mapped_column(String(300), default="")
     default_city: Mapped[str] = mapped_column(String(120), default="")
     default_country: Mapped[str] = mapped_column(String(120), default="")
-    default_timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    # No default here: the service fills in the deployment's DEFAULT_TIMEZONE when none is chosen.
+    default_timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(

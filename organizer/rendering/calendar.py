@@ -100,7 +100,12 @@ def event_ics(event: Event) -> bytes:
 
     Each process reuses the file it built for the same version of the event for up to a minute:
     every RSVP's confirmation attaches it, and building it with icalendar took ~4 ms of each RSVP
-    (bench/README.md). Any edit changes ``updated_at`` and so makes a new one at once."""
+    (bench/README.md). Any edit changes ``updated_at`` and so makes a new one at once.
+
+    Exact, not merely short-lived: the key is the version of every row the file is made from (the event's
+    ``updated_at``, which each change bumps, and the campaign's name), and both callers read committed
+    rows in a transaction that writes nothing (the worker after the change committed, the .ics GET), so
+    no entry is ever made from a change that could still roll back."""
     key = (event.id, event.updated_at, event.status, event.slug,
            event.campaign.name if event.campaign is not None else "", current_app.config["BASE_URL"])
     now = time.monotonic()

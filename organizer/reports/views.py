@@ -155,13 +155,17 @@ def audit(slug: str):
 
 @bp.app_template_filter("export_filters")
 def export_filters(filters_json: str) -> str:
-    """The filters of an audit record in words."""
+    """The filters of an audit record in words; "" for a record whose filters can't be read
+    (a template prints a returned None as the word "None")."""
     try:
         filters = json.loads(filters_json or "{}")
     except ValueError:
-        return 
+        return ""
+    if not isinstance(filters, dict):
+        return ""
     parts = []
-    statuses = filters.get("status") or []
+    statuses = filters.get("status")
+    statuses = [status for status in statuses if isinstance(status, str)] if isinstance(statuses, list) else []
     if statuses:
         names = {"going": _("going"), "waitlisted": _("waiting list"), "cancelled": _("cancelled")}
         parts.append(", ".join(str(names.get(status, status)) for status in statuses))

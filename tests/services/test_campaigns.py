@@ -198,3 +198,14 @@ def test_a_site_admin_is_not_counted_as_an_owner():
     own = db.session.scalar(db.select(Membership).where(Membership.user_id == owner.id))
     with pytest.raises(Conflict):
         campaigns.remove_member(admin, campaign, own)
+
+
+def test_a_new_campaign_without_a_zone_gets_the_configured_default_and_an_edit_keeps_its_own(app, monkeypatch):
+    monkeypatch.setitem(app.config, "DEFAULT_TIMEZONE", "America/Argentina/Buenos_Aires")
+    owner = builders.make_user()
+    campaign = campaigns.create_campaign(owner, CampaignInput(name="Solidaridad"))
+    assert campaign.default_timezone == "America/Argentina/Buenos_Aires"
+    campaigns.update_campaign(owner, campaign, CampaignInput(name="Solidaridad", default_timezone="Asia/Beirut"))
+    monkeypatch.setitem(app.config, "DEFAULT_TIMEZONE", "UTC")
+    campaigns.update_campaign(owner, campaign, CampaignInput(name="Renamed"))
+    assert campaign.default_timezone == "Asia/Beirut"

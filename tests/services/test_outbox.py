@@ -379,4 +379,26 @@ def test_the_lease_comes_from_the_environment():
     assert subprocess.run(read, env={**environment, "MAIL_LEASE_SECONDS": "7"}, capture_output=True, text=True,
                           check=True, timeout=60).stdout.strip() == "7"
     assert subprocess.run(read, env=environment, capture_output=True, text=True, check=True,
-                          timeout=60).stdout.strip() == str(mail.DEFAULT_LEASE_SECONDS)
+                          timeout=60).stdout.strip() == str(outbox_rows.DEFAULT_LEASE_SECONDS)
+
+
+def test_the_worker_logs_each_message_by_id_kind_attempt_and_outcome_never_to_whom(smtp, settings, event, caplog):
+    import logging
+
+    from organizer.logs import JSONFormatter
+
+    for address in ("amina@example.org", "bilal@example.org", "chen@example.org"):
+        rsvp_with_email(event, address)
+    db.session.commit()
+    ids = [message.id for message in outbox()]
+    smtp.mailbox.refuse_next = ["550 5.1.1 <amina@example.org>: Recipient address rejected",
+                                "451 4.2.0 <bilal@example.org>: try again later"]
+    caplog.set_level(logging.DEBUG, logger="organizer")
+    worker.send_pending(settings)
+    lines = {record.message_id: record for record in caplog.records if getattr(record, "message_id", None)}
+    assert [(lines[i].outcome, lines[i].attempt) for i in ids] == [("refused", 1), ("retrying", 1), ("sent", 1)]
+    assert {lines[i].kind for i in ids} == {"rsvp_received"}
+    assert "SMTPDataError 550" in lines[ids[0]].getMessage()
+    assert json.loads(JSONFormatter().format(lines[ids[2]]))["outcome"] == "sent"
+    text = "\n".join(JSONFormatter().format(record) + record.getMessage() for record in caplog.records)
+    assert "@example.org" not in text and "amina" not in text.lower()

@@ -346,3 +346,11 @@ def test_overview_links_door_volunteers_to_the_door_list(client, login, campaign
     login(door)
     html = body(client.get("/manage/c/syria"))
     assert f'href="/door/e/{event.id}"' in html
+
+
+def test_the_new_campaign_form_starts_in_the_configured_timezone(app, client, login, monkeypatch):
+    monkeypatch.setitem(app.config, "DEFAULT_TIMEZONE", "America/Argentina/Buenos_Aires")
+    login(builders.make_user())
+    html = body(client.get("/manage/campaigns/new"))
+    assert '<option selected value="America/Argentina/Buenos_Aires">' in html
+    assert '<option selected value="Europe/London">' not in html

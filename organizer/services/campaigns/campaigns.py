@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -37,10 +38,10 @@ class CampaignInput:
     default_address: str = ""
     default_city: str = ""
     default_country: str = ""
-    default_timezone: str = "Europe/London"
+    default_timezone: str = ""  # "": the deployment's DEFAULT_TIMEZONE for a new campaign, unchanged on edit
 
 
-def _validated(data: CampaignInput) -> dict[str, str]:
+def _validated(data: CampaignInput, current_timezone: str | None = None) -> dict[str, str]:
     values = {
         "name": clean_text(data.name, NAME_MAX, "name", required_message=_("Enter a name for the campaign.")),
         "summary": clean_text(data.summary, SUMMARY_MAX, "summary"),
@@ -49,7 +50,8 @@ def _validated(data: CampaignInput) -> dict[str, str]:
         "default_address": clean_text(data.default_address, ADDRESS_MAX, "default_address"),
         "default_city": clean_text(data.default_city, CITY_MAX, "default_city"),
         "default_country": clean_text(data.default_country, COUNTRY_MAX, "default_country"),
-        "default_timezone": (data.default_timezone or "").strip(),
+        "default_timezone": (data.default_timezone or "").strip() or current_timezone
+                            or current_app.config["DEFAULT_TIMEZONE"],
     }
     if not is_valid_timezone(values["default_timezone"]):
         raise ValidationFailed(_("Choose a timezone from the list."), field="default_timezone")
@@ -90,7 +92,7 @@ def create_campaign(actor: User, data: CampaignInput) -> Campaign:
 
 def update_campaign(actor: User, campaign: Campaign, data: CampaignInput) -> Campaign:
     permissions.require(actor, campaign, Action.EDIT_CAMPAIGN)
-    for field, value in _validated(data).items():
+    for field, value in _validated(data, campaign.default_timezone).items():
         setattr(campaign, field, value)
     db.session.flush()
     return campaign

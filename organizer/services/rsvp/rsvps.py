@@ -116,7 +116,7 @@ def _neutral_duplicate(event: Event, existing: Rsvp, would_be: RsvpStatus) -> Rs
     return RsvpReceipt(would_be, position, None, True)
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=2)  # exact: a statement built from the schema, no data in it
 def _insert_unless_address_taken(dialect_name: str):
     """INSERT ... ON CONFLICT (event, address) DO NOTHING RETURNING id, built once per dialect: on the
     table, not the mapped class, so neither the ORM's bulk-insert path nor a new cache key runs per RSVP."""
