@@ -11,7 +11,6 @@ from playwright.sync_api import Page, expect
 from organizer.timeutil import utcnow
 from tests import builders
 
-XFAIL = pytest.mark.xfail(strict=True, reason="issue 16 item 2: searches still travel in the URL")
 
 
 def sign_in(page: Page, email: str) -> None:
@@ -37,7 +36,6 @@ def watch(page: Page) -> list[tuple[str, str]]:
     return requests
 
 
-@XFAIL
 def test_the_door_search_asks_the_server_without_the_name_in_any_url(app, monkeypatch, phone: Page):
     monkeypatch.setitem(app.config, "DOOR_LIST_LIMIT", 2)  # a long list: each search asks the server
     event, people = world()
@@ -56,7 +54,6 @@ def test_the_door_search_asks_the_server_without_the_name_in_any_url(app, monkey
     assert "coh" not in phone.url.lower()
 
 
-@XFAIL
 def test_the_organizers_search_keeps_the_email_out_of_the_address_bar(desktop: Page):
     event, _people = world()
     sign_in(desktop, "org@example.org")

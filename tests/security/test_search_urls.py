@@ -15,7 +15,6 @@ from organizer.models import Rsvp, RsvpStatus
 from tests import builders
 from tests.security.helpers import csrf_from
 
-XFAIL = pytest.mark.xfail(strict=True, reason="issue 16 item 2: searches still travel in the URL")
 
 # Every URL a page hands to the browser: links, form targets, scripts' data-*-url attributes.
 _URLS = re.compile(r'(?:href|action|src|data-[a-z-]*url)="([^"]*)"')
@@ -27,6 +26,8 @@ def urls_in(html: str) -> list[str]:
 
 def assert_no_url_holds(html: str, *needles: str) -> None:
     for url in urls_in(html):
+        if url.startswith("mailto:"):
+            continue  # the contact column's own links: opened by a mail program, never requested
         for needle in needles:
             assert needle.lower() not in url.lower(), f"{url!r} carries {needle!r}"
         assert "q=" not in url, url
@@ -53,7 +54,6 @@ def _many(event, count: int) -> None:
 
 # --- the organizers' RSVP list ------------------------------------------------------------------
 
-@XFAIL
 def test_the_rsvp_search_is_a_post_with_csrf_and_finds_by_email(client, login, world):
     login(world["organizer"])
     url = f"/manage/e/{world['event'].id}/rsvps"
@@ -69,7 +69,6 @@ def test_the_rsvp_search_is_a_post_with_csrf_and_finds_by_email(client, login, w
     assert response.headers["Cache-Control"] == "no-store"
 
 
-@XFAIL
 def test_a_search_in_the_url_is_ignored(client, login, world):
     login(world["organizer"])
     html = client.get(f"/manage/e/{world['event'].id}/rsvps?q=amina").get_data(as_text=True)
@@ -77,14 +76,12 @@ def test_a_search_in_the_url_is_ignored(client, login, world):
     assert 'value="amina"' not in html
 
 
-@XFAIL
 def test_the_rsvp_search_needs_the_csrf_token(client, login, world):
     login(world["organizer"])
     response = client.post(f"/manage/e/{world['event'].id}/rsvps", data={"q": "amina"})
     assert response.status_code == 400 and "Amina Yusuf" not in response.get_data(as_text=True)
 
 
-@XFAIL
 def test_pages_of_a_search_keep_the_search_out_of_the_url(client, login, world):
     _many(world["event"], 103)
     login(world["organizer"])
@@ -102,7 +99,6 @@ def test_pages_of_a_search_keep_the_search_out_of_the_url(client, login, world):
 
 # --- the door list ----------------------------------------------------------------------------
 
-@XFAIL
 def test_the_door_search_is_a_post_with_csrf(client, login, world):
     login(world["door"])
     url = f"/door/e/{world['event'].id}"
@@ -114,6 +110,7 @@ def test_the_door_search_is_a_post_with_csrf(client, login, world):
     assert response.status_code == 200
     assert "Bilal Haddad" in found and "Amina Yusuf" not in found
     assert_no_url_holds(found, "bil")
+    assert response.headers["Cache-Control"] == "no-store"
     # What door.js asks for as someone types: the matches only, posted the same way.
     part = client.post(url, data={"csrf_token": csrf_from(html), "q": "bil", "part": "results"})
     assert part.status_code == 200
@@ -121,21 +118,18 @@ def test_the_door_search_is_a_post_with_csrf(client, login, world):
     assert_no_url_holds(part.get_data(as_text=True), "bil")
 
 
-@XFAIL
 def test_the_door_search_needs_the_csrf_token(client, login, world):
     login(world["door"])
     response = client.post(f"/door/e/{world['event'].id}", data={"q": "bil"})
     assert response.status_code == 400 and "Bilal Haddad" not in response.get_data(as_text=True)
 
 
-@XFAIL
 def test_a_door_search_in_the_url_is_ignored(client, login, world):
     login(world["door"])
     html = client.get(f"/door/e/{world['event'].id}?q=bil").get_data(as_text=True)
     assert "Bilal Haddad" in html and "Amina Yusuf" in html
 
 
-@XFAIL
 def test_a_check_in_from_a_search_without_javascript_returns_to_it_without_a_url_search(client, login, world):
     login(world["door"])
     url = f"/door/e/{world['event'].id}"
