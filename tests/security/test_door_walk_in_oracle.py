@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from organizer.extensions import db
 from organizer.models import DoorLink, Rsvp, RsvpSource, RsvpStatus
-from organizer.services.tokens import hash_token, new_token
+from organizer.services.common.tokens import hash_token, new_token
 from organizer.timeutil import utcnow
 from tests import builders
 from tests.security.helpers import csrf_from
