@@ -243,7 +243,9 @@ def walk_in(event_id: int):
     form = WalkInForm()
     if form.validate_on_submit():
         try:
-            result = checkins.walk_in(access.event, form.name.data, form.email.data or None,
+            # A door link shows names only: it takes no email (services/door/checkins.py, walk_in).
+            email = form.email.data or None if access.is_member else None
+            result = checkins.walk_in(access.event, form.name.data, email,
                                       actor_user=access.user, door_link=access.link,
                                       idempotency_key=form.idempotency_key.data)
         except ValidationFailed as error:
@@ -255,10 +257,8 @@ def walk_in(event_id: int):
             form.name.errors = [*form.name.errors, error.message]
         else:
             db.session.commit()
-            if result.created:
-                message = _("Walk-in added and checked in: %(name)s.", name=result.rsvp.name)
-            else:
-                message = _("%(name)s was already on the list and is now checked in.", name=result.rsvp.name)
+            # The same words for a retried request: a walk-in is always a record of its own.
+            message = _("Walk-in added and checked in: %(name)s.", name=result.rsvp.name)
             flash(message, "success")
             if _wants_json():
                 return jsonify(ok=True, rsvp_id=result.rsvp.id, message=message, counts=_counts(access.event))
