@@ -15,6 +15,7 @@ from organizer import demo, worker
 from organizer.extensions import db
 from organizer.services.accounts import accounts
 from organizer.services.common.errors import DomainError
+from organizer.services.mail import limits as mail_limits
 
 outbox_log = logging.getLogger("organizer.outbox")
 users_cli = AppGroup("users", help="Manage organizer accounts.")
@@ -98,6 +99,8 @@ def outbox_send_command(loop: bool, interval: float, limit: int) -> None:
 
 def _send_round(limit: int):
     try:
+        mail_limits.purge()  # quota windows that have passed: even their keyed hashes are not kept
+        db.session.commit()
         return worker.send_pending(current_app.config, limit=limit)
     except Exception:
         db.session.rollback()

@@ -61,6 +61,9 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
     RSVP_RATE_LIMIT = os.environ.get("RSVP_RATE_LIMIT", "20 per minute;200 per hour")
+    # Emails the RSVP form sends to one address about one event, whoever submits (services.mail_limits);
+    # of these, at most the first of a window may tell an address that it already had an RSVP.
+    RSVP_MAIL_LIMIT = os.environ.get("RSVP_MAIL_LIMIT", "2 per hour")
     # Failed sign-ins, per client address and per account (the account key is the normalized email).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes")

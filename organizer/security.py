@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -85,6 +86,7 @@ def init_app(app: Flask) -> None:
     if proxies > 0:
         # Behind a reverse proxy, the client address (rate limits) and scheme come from its headers.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app.config)  # type: ignore[method-assign]
     app.jinja_env.finalize = strip_bidi_controls
     # First of all before_request hooks: the raw body is checked (and cached) before CSRF protection
     # or anything else parses the form, which would keep broken bytes as literal text.
@@ -148,8 +150,54 @@ def _is_clean_urlencoded(raw: bytes) -> bool:
     return "\ufffd" not in text
 
 
+TOO_LARGE = "organizer.body_too_large"
+
+
+class ChunkedBodyLimit:
+    """Holds a body sent with ``Transfer-Encoding: chunked`` to ``MAX_CONTENT_LENGTH`` before the app
+    reads any of it.
+
+    Werkzeug enforces the limit against the Content-Length header, which a chunked body doesn't have:
+    it read such a body up to the limit and dropped the rest without a word, so a 20 MB urlencoded
+    RSVP was cut and stored. Here at most limit + 1 bytes are read: a body that fits is handed on
+    with its length (as if it had been sent with one), a longer one is marked and its request gets
+    413 in ``reject_malformed_input``, the first thing Flask runs, so no form is ever parsed from it.
+    The rest of an oversized body is never read; the server closes the connection after answering.
+    """
+
+    def __init__(self, wsgi_app, config) -> None:
+        self.wsgi_app = wsgi_app
+        self.config = config  # read per request: tests change MAX_CONTENT_LENGTH on a running app
+
+    def __call__(self, environ, start_response):
+        limit = self.config.get("MAX_CONTENT_LENGTH")
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if limit is not None and chunked and not environ.get("CONTENT_LENGTH"):
+            body = _read_at_most(environ["wsgi.input"], limit + 1)
+            if len(body) > limit:
+                environ[TOO_LARGE] = True
+                body = b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            environ["wsgi.input_terminated"] = False  # the length above is now the whole truth
+        return self.wsgi_app(environ, start_response)
+
+
+def _read_at_most(stream, size: int) -> bytes:
+    parts, left = [], size
+    while left > 0:
+        part = stream.read(min(left, 64 * 1024))
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
+
+
 def reject_malformed_input() -> None:
     """NUL bytes, broken UTF-8 and impossible ids are never legitimate: 400 (or 404) before any view runs."""
+    if request.environ.get(TOO_LARGE):
+        abort(413)
     raw_path = request.environ.get("PATH_INFO", "")
     try:
         path = raw_path.encode("latin-1").decode("utf-8")

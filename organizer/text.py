@@ -19,6 +19,13 @@ def without_bidi_controls(value: str) -> str:
     return value if value.isascii() else value.translate(BIDI_CONTROLS)
 
 
+def address_key(address: str) -> str:
+    """The form of a validated email address that says whether two are the same: compatibility
+    characters folded (NFKC, so a fullwidth "ｄupe" is "dupe", in the local part as in the domain)
+    and lower-cased. Used to match and to count, never to send."""
+    return unicodedata.normalize("NFKC", address).lower()
+
+
 def slugify(value: str, max_length: int = 80) -> str:
     normalized = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", normalized.lower()).strip("-")

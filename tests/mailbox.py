@@ -10,6 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from organizer import worker
 from organizer.extensions import db
 from organizer.models import OutboxMessage
+from organizer.services.mail.outbox import NothingToSend
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
 
@@ -18,7 +19,10 @@ def as_sent(message: OutboxMessage) -> OutboxMessage:
     """A message the worker renders (services.mail.outbox.enqueue_for_worker) gets, in memory only, the bodies
     and calendar file the worker would send now; the row is not changed."""
     if message.renderer and message.render_data:
-        bodies = worker.bodies_of(message)
+        try:
+            bodies = worker.bodies_of(message)
+        except NothingToSend:
+            return message  # withheld (over the address's quota) or about a deleted RSVP: nothing is sent
         for key in ("body_text", "body_html", "ics_attachment"):
             set_committed_value(message, key, getattr(bodies, key))
     return message

@@ -109,8 +109,8 @@ def _json_error(message: str, status: int):
     return response
 
 
-def _back_to_list(event: Event, q: str | None = None, anchor: str | None = None):
-    url = url_for("door.door_list", event_id=event.id, q=q or None)
+def _back_to_list(event: Event, anchor: str | None = None):
+    url = url_for("door.door_list", event_id=event.id)
     if anchor:
         url += f"#{anchor}"
     return redirect(url, code=303)
@@ -119,9 +119,9 @@ def _back_to_list(event: Event, q: str | None = None, anchor: str | None = None)
 # --- door list --------------------------------------------------------------------------------
 
 
-def _render_door_list(access: DoorAccess, *, walk_in_form: WalkInForm | None = None,
+def _render_door_list(access: DoorAccess, *, q: str = "", walk_in_form: WalkInForm | None = None,
                       crowd_form: CrowdForm | None = None, status: int = 200):
-    q = (request.args.get("q") or "").strip()[:120]
+    q = (q or "").strip()[:120]
     page = door_listing.door_page(access.event, q, limit=current_app.config["DOOR_LIST_LIMIT"])
     results = {
         "event": access.event,
@@ -131,7 +131,7 @@ def _render_door_list(access: DoorAccess, *, walk_in_form: WalkInForm | None = N
         "q": q,
         "new_key": new_key,  # one per button, so a resubmitted form is recognised
     }
-    if request.args.get("part") == "results" and status == 200:
+    if request.values.get("part") == "results" and status == 200:
         # What door.js asks for as someone types a name: the matches only, about a fifth of the
         # page, which matters on a phone with one bar of signal in a crowded hall.
         return render_template("door/_results.html", **results), status
@@ -146,10 +146,12 @@ def _render_door_list(access: DoorAccess, *, walk_in_form: WalkInForm | None = N
     return html, status
 
 
-@bp.get("/door/e/<int:event_id>")
+@bp.route("/door/e/<int:event_id>", methods=["GET", "POST"])
 def door_list(event_id: int):
     access = door_access(event_id)
-    return _render_door_list(access)
+    # The name searched for comes only in a POST body (CSRF-checked like every POST), never from the
+    # URL, so no access log, proxy or browser history keeps who was looked for at the door.
+    return _render_door_list(access, q=request.form.get("q", "") if request.method == "POST" else "")
 
 
 MAX_STATE_IDS = 200
@@ -199,14 +201,14 @@ def _check_in_or_undo(event_id: int, rsvp_id: int, undo: bool):
         if _wants_json():
             return _json_error(error.message, 409)
         flash(error.message, "error")
-        return _back_to_list(access.event, form.q.data, f"rsvp-{rsvp.id}")
+        return _back_to_list(access.event, f"rsvp-{rsvp.id}")
     # What the answer shows is read before the commit expires the objects (reloading took two queries).
     name, answered_id, wants_json = rsvp.name, rsvp.id, _wants_json()
     if wants_json:
         at = event_time(result.at, access.event.timezone) if result.checked_in and result.at else ""
         counts = _counts(access.event)
     else:
-        back = _back_to_list(access.event, form.q.data, f"rsvp-{answered_id}")
+        back = _back_to_list(access.event, f"rsvp-{answered_id}")
     db.session.commit()
     if result.checked_in:
         message = _("%(name)s is checked in.", name=name) if result.changed else \
@@ -218,6 +220,10 @@ def _check_in_or_undo(event_id: int, rsvp_id: int, undo: bool):
         return jsonify(ok=True, rsvp_id=answered_id, checked_in=result.checked_in, changed=result.changed,
                        at=at, message=message, counts=counts)
     flash(message, "success")
+    if form.q.data:
+        # Back to the search without putting it in a URL: the list is drawn as the answer to this
+        # POST (a reload resends the same idempotency key, which changes nothing).
+        return _render_door_list(access, q=form.q.data)
     return back
 
 
@@ -237,7 +243,9 @@ def walk_in(event_id: int):
     form = WalkInForm()
     if form.validate_on_submit():
         try:
-            result = checkins.walk_in(access.event, form.name.data, form.email.data or None,
+            # A door link shows names only: it takes no email (services/door/checkins.py, walk_in).
+            email = form.email.data or None if access.is_member else None
+            result = checkins.walk_in(access.event, form.name.data, email,
                                       actor_user=access.user, door_link=access.link,
                                       idempotency_key=form.idempotency_key.data)
         except ValidationFailed as error:
@@ -249,10 +257,8 @@ def walk_in(event_id: int):
             form.name.errors = [*form.name.errors, error.message]
         else:
             db.session.commit()
-            if result.created:
-                message = _("Walk-in added and checked in: %(name)s.", name=result.rsvp.name)
-            else:
-                message = _("%(name)s was already on the list and is now checked in.", name=result.rsvp.name)
+            # The same words for a retried request: a walk-in is always a record of its own.
+            message = _("Walk-in added and checked in: %(name)s.", name=result.rsvp.name)
             flash(message, "success")
             if _wants_json():
                 return jsonify(ok=True, rsvp_id=result.rsvp.id, message=message, counts=_counts(access.event))

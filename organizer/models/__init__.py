@@ -5,7 +5,7 @@ from organizer.models.campaign import Campaign, Membership, Role
 from organizer.models.checkin import CheckIn, CheckInAction, CrowdCountEntry, DoorLink
 from organizer.models.coverage import Coverage, CoverageRelation, EventCoverage
 from organizer.models.event import EmailPolicy, Event, EventStatus, Question, QuestionKind, Visibility
-from organizer.models.outbox import OutboxMessage, OutboxStatus
+from organizer.models.outbox import MailQuota, OutboxMessage, OutboxStatus
 from organizer.models.rsvp import Answer, Rsvp, RsvpSource, RsvpStatus
 from organizer.models.user import PasswordResetToken, SignupRequest, User
 
@@ -23,6 +23,7 @@ __all__ = [
     "EventCoverage",
     "EventStatus",
     "ExportRecord",
+    "MailQuota",
     "Membership",
     "OutboxMessage",
     "OutboxStatus",

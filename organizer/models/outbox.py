@@ -40,3 +40,14 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+class MailQuota(db.Model):
+    """How many emails the RSVP form has sent to one address about one event in the current window
+    (services.mail_limits). The key is an HMAC (SECRET_KEY) of the event and the normalized address:
+    the address itself is not stored here. Rows whose window has passed are deleted by the outbox worker."""
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_started_at: Mapped[datetime] = mapped_column(index=True)
+    mails: Mapped[int] = mapped_column(default=0)
+    notices: Mapped[int] = mapped_column(default=0)  # of which "this address already had an RSVP"

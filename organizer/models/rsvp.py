@@ -32,8 +32,10 @@ class Rsvp(db.Model):
     """One supporter's answer to one event. No IP address or user agent is ever stored."""
 
     __table_args__ = (
-        # One RSVP per address per event; NULL emails (not asked / not given) never collide.
-        UniqueConstraint("event_id", "email_normalized"),
+        # Not unique: a second RSVP with an address that already has one is stored like any other, so
+        # the places left move alike for a known and an unknown address (SECURITY.md). The index
+        # finds an address's earlier RSVP when a new one is taken.
+        Index("ix_rsvp_event_id_email_normalized", "event_id", "email_normalized"),
         # INCLUDE guests: the capacity count under the event lock (services/rsvp/capacity.py, summaries) reads
         # only this index on PostgreSQL (an index-only scan), not 10,000 table rows.
         Index("ix_rsvp_event_status_created", "event_id", "status", "created_at", postgresql_include=["guests"]),

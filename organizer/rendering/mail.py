@@ -16,10 +16,12 @@ from jinja2 import TemplateNotFound
 
 from organizer.extensions import db
 from organizer.formatting import event_datetime
-from organizer.models import Rsvp
+from organizer.models import Rsvp, RsvpStatus
 from organizer.rendering import calendar
-from organizer.services.mail.outbox import Bodies
+from organizer.services.mail.outbox import Bodies, NothingToSend
 from organizer.services.rsvp import notify
+from organizer.services.rsvp.capacity import waitlist_position
+from organizer.services.rsvp.links import new_link_token
 from organizer.urls import absolute_url
 
 
@@ -62,30 +64,34 @@ def _rsvp(data: dict) -> Rsvp | None:
 
 
 def _rsvp_received(subject: str, data: dict) -> Bodies | None:
+    if data.get("withheld"):
+        raise NothingToSend("withheld: this address's quota of RSVP emails for the event was used up")
     rsvp = _rsvp(data)
     if rsvp is None:
         return None  # nobody is left to confirm
-    body_text, body_html = render_bodies(data["template"], subject, position=data.get("position"),
-                                         **_context(rsvp, data["token"]))
-    return Bodies(body_text, body_html, _ics(rsvp) if data.get("calendar") else "")
+    context = _context(rsvp, data["token"])
+    attachment = _ics(rsvp) if data.get("calendar") else ""
+    earlier = db.session.get(Rsvp, data["earlier_id"]) if data.get("earlier_id") else None
+    if earlier is not None and earlier.status is not RsvpStatus.CANCELLED:
+        # The address already had an RSVP: greet its owner by the name on their own RSVP, not the one
+        # just typed, and offer a new link for theirs.
+        body_text, body_html = render_bodies(
+            "rsvp_again", subject, earlier=earlier, earlier_position=waitlist_position(earlier),
+            position=data.get("position"), new_link_url=absolute_url("rsvp.new_link", signed=new_link_token(earlier)),
+            **context)
+        return Bodies(body_text, body_html, attachment)
+    body_text, body_html = render_bodies(data["template"], subject, position=data.get("position"), **context)
+    return Bodies(body_text, body_html, attachment)
 
 
 def _promoted(subject: str, data: dict) -> Bodies | None:
     rsvp = _rsvp(data)
     if rsvp is None:
         return None
-    body_text, body_html = render_bodies("rsvp_promoted", subject, **_context(rsvp, data["token"]))
-    return Bodies(body_text, body_html, _ics(rsvp))
-
-
-def _link_again(subject: str, data: dict) -> Bodies | None:
-    rsvp = _rsvp(data)
-    if rsvp is None:
-        return None
     body_text, body_html = render_bodies(
-        "rsvp_link_again", subject, position=data.get("position"),
-        new_link_url=absolute_url("rsvp.new_link", signed=data["new_link_token"]), **_context(rsvp))
-    return Bodies(body_text, body_html)
+        "rsvp_promoted", subject, new_link_url=absolute_url("rsvp.new_link", signed=data["new_link_token"]),
+        **_context(rsvp))
+    return Bodies(body_text, body_html, _ics(rsvp))
 
 
 def _event_changed(subject: str, data: dict) -> Bodies | None:
@@ -106,6 +112,5 @@ Renderer = Callable[[str, dict], Bodies | None]
 RENDERERS: dict[str, Renderer] = {
     notify.RSVP_RECEIVED: _rsvp_received,
     notify.RSVP_PROMOTED: _promoted,
-    notify.RSVP_LINK_AGAIN: _link_again,
     notify.EVENT_CHANGED: _event_changed,
 }

@@ -283,15 +283,18 @@ def campaign_ics(slug: str):
 STATUS_FILTERS = {status.value: status for status in RsvpStatus}
 
 
-@bp.route("/manage/e/<int:event_id>/rsvps")
+@bp.route("/manage/e/<int:event_id>/rsvps", methods=["GET", "POST"])
 @login_required
 def admin_list(event_id: int):
     event = event_or_404(event_id, Action.VIEW_ATTENDEES)
-    status_name = request.args.get("status", "")
+    # A search holds a supporter's name or email: it is read only from a POST body (CSRF-checked like
+    # every POST), never from the URL, so no access log, proxy or browser history keeps it.
+    fields = request.form if request.method == "POST" else request.args
+    status_name = fields.get("status", "")
     status = STATUS_FILTERS.get(status_name)
-    query = (request.args.get("q") or "").strip()[:120]
+    query = (request.form.get("q") or "").strip()[:120]
     # Not a number ("abc", "²"): the first page; out of range: the service clamps it.
-    listing = rsvp_listing.list_for_organizers(event, status, query=query, page=request.args.get("page", 1, type=int))
+    listing = rsvp_listing.list_for_organizers(event, status, query=query, page=fields.get("page", 1, type=int))
     answers = listing.answers
     return render_template(
         "rsvp/admin_list.html",

@@ -43,6 +43,10 @@ ROUTES: list[Rule] = [
          only(STAFF, 200, **SIGN_IN_FIRST), id_suffix=" sibling event",
          note="a door link opens its own event only, not the campaign's other events"),
     Rule("door.door_list", "GET", lambda w: "/door/e/999999", SIGN_IN_FIRST, id_suffix=" missing event"),
+    # The search, posted so that the name searched for stays out of URLs.
+    Rule("door.door_list", "POST", lambda w: f"/door/e/{w.event.id}", DOOR, data=lambda w: {"q": "a"}),
+    Rule("door.door_list", "POST", lambda w: f"/door/e/{_sibling_event(w).id}",
+         only(STAFF, 200, **SIGN_IN_FIRST), data=lambda w: {"q": "a"}, id_suffix=" sibling event"),
     Rule("door.door_state", "GET", lambda w: f"/door/e/{w.event.id}/state?ids={w.rsvp.id}", DOOR),
     Rule("door.door_state", "GET", lambda w: f"/door/e/{_sibling_event(w).id}/state?ids={w.rsvp.id}",
          only(STAFF, 200, **SIGN_IN_FIRST), id_suffix=" sibling event"),

@@ -56,6 +56,7 @@ ROUTES: list[Rule] = [
     Rule("rsvp.campaign_ics", "GET", lambda w: "/c/no-such-campaign/calendar.ics", {},
          id_suffix=" unknown campaign"),
     Rule("rsvp.admin_list", "GET", _list, only(COORDINATORS_UP, 200, **NO_ACCOUNT)),
+    Rule("rsvp.admin_list", "POST", _list, only(COORDINATORS_UP, 200, **NO_ACCOUNT), data=lambda w: {"q": "a"}),
     Rule("rsvp.admin_remove", "POST", lambda w: f"{_list(w)}/{w.rsvp.id}/remove",
          only(ORGANIZERS_UP, 303, **NO_ACCOUNT), data=lambda w: {"confirm": "yes"}),
     Rule("rsvp.admin_remove", "POST", lambda w: f"{_list(w)}/{w.rsvp.id}/remove",

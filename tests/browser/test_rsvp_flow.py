@@ -94,13 +94,15 @@ def test_waitlisted_supporter_is_promoted_when_someone_cancels(phone: Page, brow
         phone.get_by_role("button", name="Yes, cancel my RSVP").click()
         expect(phone.locator(".rsvp-status")).to_have_text(re.compile("Cancelled"))
 
-        # Bilal's promotion email, read from the outbox, holds a link that works.
+        # Promoted, Bilal keeps the link from his first email: it now shows his ticket. The promotion
+        # email offers a new link only if he lost that one (issue 16: a promotion never kills a link).
         db.session.expire_all()
-        promotion = as_sent(db.session.scalars(  # rendered as the outbox worker would send it
-            select(OutboxMessage).where(OutboxMessage.to_address == "bilal@example.org").order_by(OutboxMessage.id)
-        ).all()[-1])
+        emails = [as_sent(message) for message in db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.to_address == "bilal@example.org").order_by(OutboxMessage.id))]
+        promotion = emails[-1]
         assert promotion.subject == "A place opened up — you're going: Briefing"
-        link = re.search(r"http://localhost/r/[A-Za-z0-9_-]+", promotion.body_text).group(0)
+        assert "/r/new-link/" in promotion.body_text
+        link = re.search(r"http://localhost/r/[A-Za-z0-9_-]+", emails[0].body_text).group(0)
         bilal.goto(link.replace("http://localhost", base_url))
         expect(bilal.locator(".rsvp-status")).to_have_text(re.compile("Going"))
         expect(bilal.locator("#ticket svg")).to_be_visible()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from organizer.extensions import db
-from organizer.models import CheckIn, CheckInAction, CrowdCountEntry, Rsvp, RsvpSource, RsvpStatus
+from organizer.models import CheckIn, CheckInAction, CrowdCountEntry, DoorLink, Rsvp, RsvpSource, RsvpStatus
 from organizer.services.common.errors import Conflict, ValidationFailed
 from organizer.services.door import checkins, crowd
 from organizer.services.door import counts as door_counts
 from organizer.services.door import listing as door_listing
+from organizer.timeutil import utcnow
 from tests import builders
 
 
@@ -144,14 +147,26 @@ def test_walk_in_retry_with_same_key_adds_nobody(event):
     assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 1
 
 
-def test_walk_in_with_an_email_already_on_the_list_checks_that_rsvp_in(event):
+def test_a_walk_in_is_always_a_record_of_its_own_and_changes_no_rsvp(event):
+    """The door never looks an email up (issue 16): an address already on the list makes a new walk-in,
+    and the RSVP it belongs to keeps its status."""
     existing, _, _ = builders.make_rsvp(event, name="Omar", email="omar@example.org", status=RsvpStatus.CANCELLED)
     result = checkins.walk_in(event, "Omar K", "OMAR@example.org")
     db.session.commit()
-    assert not result.created and result.rsvp.id == existing.id
-    assert existing.status is RsvpStatus.GOING
-    assert checkins.is_checked_in(existing)
-    assert db.session.scalar(select(func.count()).select_from(Rsvp)) == 1
+    assert result.created and result.rsvp.id != existing.id
+    assert result.rsvp.email_normalized == "omar@example.org" and result.rsvp.source is RsvpSource.WALK_IN
+    assert existing.status is RsvpStatus.CANCELLED and not checkins.is_checked_in(existing)
+    assert checkins.is_checked_in(result.rsvp)
+    assert db.session.scalar(select(func.count()).select_from(Rsvp)) == 2
+
+
+def test_a_walk_in_through_a_door_link_keeps_no_email(event):
+    link = DoorLink(event_id=event.id, label="Front", token_hash="h" * 64, expires_at=utcnow() + timedelta(days=1))
+    db.session.add(link)
+    db.session.commit()
+    result = checkins.walk_in(event, "Nadia", "nadia@example.org", door_link=link)
+    db.session.commit()
+    assert result.rsvp.email is None and result.rsvp.email_normalized is None
 
 
 @pytest.mark.parametrize("name,email,field", [("", None, "name"), ("   ", None, "name"), ("x" * 121, None, "name"),

@@ -156,23 +156,22 @@ def test_promote_waitlisted_directly_after_capacity_change(campaign):
     assert [r.name for r in promoted] == ["Bilal"]
 
 
-def test_promotion_email_holds_a_new_working_manage_link(campaign, client):
+def test_promotion_keeps_the_link_and_the_email_leads_to_a_new_one_only_on_request(campaign, client):
     event = builders.make_event(campaign, capacity=1)
     rsvp(event, "Amina", email="amina@example.org")
     rsvp(event, "Bilal", email="bilal@example.org")
     [waitlisted_mail] = outbox_to("bilal@example.org")
     old_link = manage_link_in(waitlisted_mail)
+    ticket_hash = row("Bilal").ticket_token_hash
     rsvps.cancel_rsvp(row("Amina"))
     db.session.commit()
     promotion = outbox_to("bilal@example.org")[-1]
     assert "opened up" in promotion.subject
     assert promotion.ics_attachment.startswith("BEGIN:VCALENDAR")
-    new_link = manage_link_in(promotion)
-    assert new_link.startswith("http://localhost/r/")
-    assert client.get(path_of(new_link)).status_code == 200
-    assert client.get(path_of(old_link)).status_code == 404  # the waitlist link was replaced
-    token = new_link.rsplit("/", 1)[1]
-    assert row("Bilal").ticket_token_hash == hash_token(ticket_token_for(token))
+    assert client.get(path_of(old_link)).status_code == 200  # the link Bilal holds still works
+    assert row("Bilal").ticket_token_hash == ticket_hash  # and so does the ticket
+    signed = re.search(r"/r/new-link/(\S+)", promotion.body_text).group(1)
+    assert rsvp_links.find_by_new_link_token(signed).id == row("Bilal").id
 
 
 def test_no_promotion_into_a_cancelled_event(campaign, owner):
@@ -334,26 +333,30 @@ def test_no_ip_address_or_user_agent_column():
 
 # --- Duplicates ----------------------------------------------------------------------------------
 
-def test_a_second_rsvp_with_the_same_address_gets_the_same_response(campaign):
+def test_a_second_rsvp_with_the_same_address_is_an_rsvp_of_its_own(campaign):
+    """Taken like any other (so the places left move alike for a known and an unknown address); the
+    owner of the address is told by email, with the new RSVP's link and a way to a new link for theirs."""
     event = builders.make_event(campaign, capacity=10, max_guests=3)
     first = rsvp(event, "Amina", email="amina@example.org", guests=1)
     second = rsvp(event, "Someone else", email="AMINA@example.org", guests=3)
     fresh = rsvp(event, "Bilal", email="bilal@example.org", guests=3)
     assert first == second == fresh  # status, position, no link on screen, "emailed"
     assert first.manage_token is None
-    assert db.session.scalar(select(func.count(Rsvp.id)).where(Rsvp.event_id == event.id)) == 2
-    kept = row("Amina")
-    assert kept.guests == 1  # nothing was changed by the second submission
-    assert row("Someone else") is None
-    mails = outbox_to("amina@example.org")
-    assert [m.subject.split(":")[0] for m in mails] == ["You're going", "Your RSVP"]
-    assert "already has an RSVP" in mails[1].body_text
-    assert "/r/new-link/" in mails[1].body_text
+    assert db.session.scalar(select(func.count(Rsvp.id)).where(Rsvp.event_id == event.id)) == 3
+    assert row("Amina").guests == 1  # the first RSVP is untouched
+    assert row("Someone else").email_normalized == "amina@example.org"
+    assert capacity.summary(event).going_people == 2 + 4 + 4
+    mails = outbox_to("amina@example.org") + outbox_to("AMINA@example.org")
+    assert [m.subject.split(":")[0] for m in mails] == ["You're going", "You're going"]
+    again = mails[1].body_text
+    assert again.startswith("Hi Amina,") and "Someone else" not in again  # greets the owner, not the typist
+    assert "already had an RSVP" in again and "/r/new-link/" in again
+    assert "a second one, for 4 people" in again and manage_link_in(mails[1]) != manage_link_in(mails[0])
 
 
 def test_someone_typing_my_address_changes_nothing_for_me(campaign):
-    """The duplicate email offers a new link; only its owner pressing the button replaces the old one,
-    so nobody can break someone else's link or ticket by typing their address into the form."""
+    """The email about a second RSVP offers a new link; only its owner pressing the button replaces the
+    old one, so nobody can break someone else's link or ticket by typing their address into the form."""
     event = builders.make_event(campaign, capacity=10)
     rsvp(event, "Amina", email="amina@example.org")
     first_link = manage_link_in(outbox_to("amina@example.org")[0])
@@ -362,8 +365,9 @@ def test_someone_typing_my_address_changes_nothing_for_me(campaign):
     for _ in range(3):
         rsvp(event, "Not Amina", email="amina@example.org")
     assert rsvp_links.find_by_token(token).id == row("Amina").id and row("Amina").ticket_token_hash == ticket_hash
+    assert row("Amina").status is RsvpStatus.GOING
 
-    signed = re.search(r"/r/new-link/(\S+)", outbox_to("amina@example.org")[-1].body_text).group(1)
+    signed = re.search(r"/r/new-link/(\S+)", outbox_to("amina@example.org")[1].body_text).group(1)
     assert rsvp_links.find_by_new_link_token(signed).id == row("Amina").id  # looking changes nothing
     assert rsvp_links.find_by_token(token) is not None
     new_token = rsvp_links.issue_new_link(rsvp_links.find_by_new_link_token(signed))
@@ -396,32 +400,34 @@ def test_new_link_addresses_expire_and_cannot_be_forged(campaign, app):
         app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"] = rotated, []
 
 
-def test_duplicate_when_full_answers_like_a_newcomer_would_be_answered(campaign):
+def test_a_second_rsvp_when_full_waits_like_a_newcomer(campaign):
     event = builders.make_event(campaign, capacity=1)
     rsvp(event, "Amina", email="amina@example.org")
     rsvp(event, "Bilal", email="bilal@example.org")  # waitlisted, position 1
     duplicate = rsvp(event, "Amina again", email="amina@example.org")
     newcomer = rsvp(event, "Carla", email="carla@example.org")
     assert duplicate.status is RsvpStatus.WAITLISTED and duplicate.waitlist_position == 2
-    assert newcomer == duplicate
-    assert statuses(event)["Amina"] == "going"
+    assert newcomer.waitlist_position == 3 and newcomer.status == duplicate.status
+    assert statuses(event) == {"Amina": "going", "Bilal": "waitlisted", "Amina again": "waitlisted",
+                               "Carla": "waitlisted"}
 
 
-def test_rsvp_again_after_cancelling_rejoins_as_a_new_arrival(campaign):
+def test_rsvp_again_after_cancelling_is_a_new_arrival(campaign):
     event = builders.make_event(campaign, capacity=1)
     rsvp(event, "Amina", email="amina@example.org")
+    first_link = manage_link_in(outbox_to("amina@example.org")[0])
     rsvp(event, "Bilal", email="bilal@example.org")
     rsvps.cancel_rsvp(row("Amina"))
     db.session.commit()
     receipt = rsvp(event, "Amina B.", email="amina@example.org")
     assert receipt.status is RsvpStatus.WAITLISTED  # Bilal took the place meanwhile
-    assert statuses(event) == {"Amina B.": "waitlisted", "Bilal": "going"}
-    assert outbox_to("amina@example.org")[-1].subject.startswith("You're on the waitlist")
+    assert statuses(event) == {"Amina": "cancelled", "Bilal": "going", "Amina B.": "waitlisted"}
+    mail = outbox_to("amina@example.org")[-1]
+    assert mail.subject.startswith("You're on the waitlist") and "already had an RSVP" not in mail.body_text
+    assert rsvp_links.find_by_token(first_link.rsplit("/", 1)[1]).name == "Amina"  # the cancelled one is kept as it was
 
 
-def test_a_duplicate_written_without_the_lock_still_gets_the_neutral_answer(campaign):
-    """The duplicate check is the INSERT's ON CONFLICT on the unique index, not a look beforehand, so a
-    row written without the event lock (a walk-in at the door) is caught the same way."""
+def test_an_address_a_walk_in_gave_at_the_door_is_no_obstacle(campaign):
     event = builders.make_event(campaign)
     walk_in = checkins.walk_in(event, "Amina", "amina@example.org", actor_user=None, door_link=None,
                                idempotency_key="walk-in-amina")
@@ -429,22 +435,9 @@ def test_a_duplicate_written_without_the_lock_still_gets_the_neutral_answer(camp
     db.session.commit()
     receipt = rsvp(event, "Amina twice", email="amina@example.org")
     assert receipt.manage_token is None and receipt.status is RsvpStatus.GOING and receipt.emailed
-    assert db.session.scalar(select(func.count(Rsvp.id))) == 1
+    assert db.session.scalar(select(func.count(Rsvp.id))) == 2
     assert row("Amina").name == "Amina"  # untouched
-    assert len(outbox_to("amina@example.org")) == 1  # the "you already have an RSVP" email
-
-
-def test_coming_back_after_cancelling_reuses_the_row_as_a_new_arrival(campaign):
-    event = builders.make_event(campaign, capacity=10)
-    first = rsvp(event, "Amina", email="amina@example.org", answers=None)
-    assert first.status is RsvpStatus.GOING
-    rsvps.cancel_rsvp(row("Amina"))
-    db.session.commit()
-    again = rsvp(event, "Amina Back", email="amina@example.org", guests=0)
-    assert again.status is RsvpStatus.GOING and again.manage_token is None
-    rows = db.session.scalars(select(Rsvp)).all()
-    assert [(r.name, r.status, r.search_name) for r in rows] == [("Amina Back", RsvpStatus.GOING, "amina back")]
-    assert "Amina Back" in outbox_to("amina@example.org")[-1].body_text
+    assert "already had an RSVP" in outbox_to("amina@example.org")[0].body_text
 
 
 # --- Changing, cancelling, deleting --------------------------------------------------------------

@@ -24,6 +24,7 @@ from organizer.models import PasswordResetToken, SignupRequest, User
 from organizer.services.common.errors import Conflict, NotFound, ValidationFailed
 from organizer.services.common.tokens import hash_token, new_token
 from organizer.services.mail import outbox
+from organizer.text import address_key
 from organizer.timeutil import utcnow
 
 # OWASP's first recommended Argon2id configuration: m=19 MiB, t=2, p=1.
@@ -39,12 +40,13 @@ LinkBuilder = Callable[[str], str]
 
 
 def normalize_email(email: str) -> str:
-    """Lower-cased, validated address; raises ValidationFailed with a readable message."""
+    """The validated address as a key (``text.address_key``: NFKC, lower-cased); raises
+    ValidationFailed with a readable message."""
     try:
         result = validate_email((email or "").strip(), check_deliverability=False)
     except EmailNotValidError as error:
         raise ValidationFailed(_l("Enter a valid email address, like name@example.org."), field="email") from error
-    return result.normalized.lower()
+    return address_key(result.normalized)
 
 
 def email_key(email: str) -> str:

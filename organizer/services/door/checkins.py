@@ -18,7 +18,6 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, literal, select, union_all
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 
 from organizer.database import is_sqlite
 from organizer.extensions import db
@@ -35,7 +34,7 @@ from organizer.models import (
 from organizer.services.accounts import accounts
 from organizer.services.common.errors import Conflict, ValidationFailed
 from organizer.services.common.tokens import hash_token, new_token, ticket_token_for
-from organizer.services.door.counts import count_tap, forget_attendance
+from organizer.services.door.counts import count_tap
 from organizer.services.door.log import clean_idempotency_key
 from organizer.text import without_bidi_controls
 from organizer.timeutil import utcnow
@@ -160,7 +159,7 @@ def _at(entry: CheckIn | None) -> datetime | None:
 @dataclass(frozen=True)
 class WalkInResult:
     rsvp: Rsvp
-    created: bool  # False when the email was already on the list, or on a retried request
+    created: bool  # False on a retried request (the same idempotency key)
     check_in: CheckInResult
 
 
@@ -168,8 +167,10 @@ def walk_in(event: Event, name: str, email: str | None = None, actor_user: User 
             door_link: DoorLink | None = None, idempotency_key: str | None = None) -> WalkInResult:
     """Someone without an RSVP arrives: add them as going (source walk-in) and check them in.
 
-    Capacity does not apply: they are already in the room. If the email already has an RSVP for
-    this event, that RSVP is marked going and checked in instead of writing a second one.
+    Capacity does not apply: they are already in the room. A walk-in is always a record of its own:
+    the door never looks an email up, so typing one tells nothing about who has RSVP'd and changes no
+    one's RSVP (a waitlisted or cancelled supporter stays so; organizers see both rows). A door link
+    shows names only and takes no email at all; a signed-in member may note one on the new record.
     """
     key = clean_idempotency_key(idempotency_key)
     if key is not None:
@@ -186,44 +187,23 @@ def walk_in(event: Event, name: str, email: str | None = None, actor_user: User 
         raise ValidationFailed(_("Enter the person's name."), field="name")
     if len(name) > NAME_MAX:
         raise ValidationFailed(_("Use at most %(n)s characters.", n=NAME_MAX), field="name")
-    email = (email or "").strip()
+    email = None if door_link is not None else (email or "").strip() or None
     normalized = accounts.normalize_email(email) if email else None
 
-    rsvp = None
-    if normalized is not None:
-        rsvp = db.session.scalar(
-            select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.email_normalized == normalized)
-        )
-    created = rsvp is None
-    if rsvp is None:
-        manage_token = new_token()
-        rsvp = Rsvp(
-            event_id=event.id,
-            name=name,
-            email=email or None,
-            email_normalized=normalized,
-            guests=0,
-            consent_contact=False,
-            status=RsvpStatus.GOING,
-            source=RsvpSource.WALK_IN,
-            manage_token_hash=hash_token(manage_token),
-            ticket_token_hash=hash_token(ticket_token_for(manage_token)),
-        )
-        try:
-            with db.session.begin_nested():
-                db.session.add(rsvp)
-        except IntegrityError:
-            # The same email was added at this moment from another phone.
-            rsvp = db.session.scalar(
-                select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.email_normalized == normalized)
-            )
-            if rsvp is None:
-                raise
-            created = False
-    if rsvp.status is not RsvpStatus.GOING:
-        rsvp.status = RsvpStatus.GOING
-        rsvp.status_changed_at = utcnow()
-        db.session.flush()
-        forget_attendance(event.id)  # one more person going: count again
+    manage_token = new_token()
+    rsvp = Rsvp(
+        event_id=event.id,
+        name=name,
+        email=email,
+        email_normalized=normalized,
+        guests=0,
+        consent_contact=False,
+        status=RsvpStatus.GOING,
+        source=RsvpSource.WALK_IN,
+        manage_token_hash=hash_token(manage_token),
+        ticket_token_hash=hash_token(ticket_token_for(manage_token)),
+    )
+    db.session.add(rsvp)
+    db.session.flush()
     result = check_in(rsvp, actor_user=actor_user, door_link=door_link, idempotency_key=key)
-    return WalkInResult(rsvp, created, result)
+    return WalkInResult(rsvp, True, result)

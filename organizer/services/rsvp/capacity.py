@@ -133,15 +133,6 @@ def waitlist_position(rsvp: Rsvp) -> int | None:
     return queue_position(rsvp.event_id, rsvp.id, rsvp.created_at)
 
 
-def waitlist_length(event: Event) -> int:
-    return int(
-        db.session.scalar(
-            select(func.count(Rsvp.id)).where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.WAITLISTED)
-        )
-        or 0
-    )
-
-
 def fits(party: int, counts: RsvpSummary) -> bool:
     return counts.capacity is None or party <= counts.capacity - counts.going_people
 

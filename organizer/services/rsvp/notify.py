@@ -16,12 +16,10 @@ from flask_babel import gettext as _
 
 from organizer.models import Event, Rsvp, RsvpStatus
 from organizer.services.mail import outbox
-from organizer.services.rsvp.capacity import waitlist_position
 
 # The renderer names the worker looks up in rendering/mail.py.
 RSVP_RECEIVED = "rsvp_received"
 RSVP_PROMOTED = "rsvp_promoted"
-RSVP_LINK_AGAIN = "rsvp_link_again"
 EVENT_CHANGED = "event_changed"
 
 
@@ -38,8 +36,12 @@ class NewRsvp:
     status: RsvpStatus
 
 
-def rsvp_received(rsvp: Rsvp | NewRsvp, token: str, position: int | None) -> None:
-    """Confirmation (going, with the calendar file) or "you're on the waitlist"."""
+def rsvp_received(rsvp: Rsvp | NewRsvp, token: str, position: int | None, *, earlier_id: int | None = None,
+                  send: bool = True) -> None:
+    """Confirmation (going, with the calendar file) or "you're on the waitlist"; for an address that
+    already had an RSVP (``earlier_id``), the email says so. Written even when ``send`` is False (over
+    the address's quota, services/mail/limits.py), without the link, and the worker sends nothing: the
+    request does the same work either way."""
     if not rsvp.email:
         return
     going = rsvp.status is RsvpStatus.GOING
@@ -50,30 +52,22 @@ def rsvp_received(rsvp: Rsvp | NewRsvp, token: str, position: int | None) -> Non
     outbox.enqueue_for_worker(rsvp.email, subject, RSVP_RECEIVED, {
         "template": "rsvp_confirmation" if going else "rsvp_waitlisted",
         "rsvp_id": rsvp.id,
-        "token": token,
+        "token": token if send else "",
         "position": position,
         "calendar": going,
+        "earlier_id": earlier_id,
+        "withheld": not send,
     })
 
 
-def promoted(rsvp: Rsvp, token: str) -> None:
-    """A place opened up: they're going now. Holds the new private link and the calendar file."""
+def promoted(rsvp: Rsvp, new_link_token: str) -> None:
+    """A place opened up: they're going now. No new private link is issued (the one they hold keeps
+    working and now shows their ticket); the email carries the signed way to a new one, should they
+    have lost it, and the calendar file."""
     if not rsvp.email:
         return
     outbox.enqueue_for_worker(rsvp.email, _("A place opened up — you're going: %(title)s", title=rsvp.event.title),
-                              RSVP_PROMOTED, {"rsvp_id": rsvp.id, "token": token})
-
-
-def link_again(rsvp: Rsvp, new_link_token: str) -> None:
-    """Someone RSVP'd again with an address that already has an RSVP: its owner is told, and gets the
-    way to a new private link should they have lost theirs (their current link keeps working)."""
-    if not rsvp.email:
-        return
-    outbox.enqueue_for_worker(rsvp.email, _("Your RSVP: %(title)s", title=rsvp.event.title), RSVP_LINK_AGAIN, {
-        "rsvp_id": rsvp.id,
-        "new_link_token": new_link_token,
-        "position": waitlist_position(rsvp),
-    })
+                              RSVP_PROMOTED, {"rsvp_id": rsvp.id, "new_link_token": new_link_token})
 
 
 def event_changed(rsvp: Rsvp, change: str) -> None:

@@ -19,34 +19,32 @@ The invariant after every change made here: no waitlisted party fits in the plac
 a new RSVP that fits goes straight in even when the waitlist is not empty — everyone waiting is bigger
 than what is left.
 
-Duplicates
-----------
-One RSVP per normalized email per event (unique index). A second RSVP with an address that already
-has one gets exactly the response a first one would get (``RsvpReceipt`` never carries the link when
-an email was given), and that address is emailed instead: no "already registered" oracle.
+Addresses that already have an RSVP
+-----------------------------------
+Typing someone's address into the form must not tell whether they are coming (issue 16). So an RSVP
+with an address that already has one is taken exactly like any other: stored as an RSVP of its own,
+taking the places a new one would, with the same answer, the same SQL statements and the same work
+in the request. Only the email differs, and only its recipient reads it: it says the address already
+had an RSVP, which is unchanged and whose link still works, gives the new RSVP's own link (to cancel it
+if it wasn't them) and a signed "new link" address for the earlier one (links.new_link_token: pressing
+its button issues a new private link, and only then does the old one stop working). Mail from the form
+to one address about one event is limited per window (services/mail/limits.py): later RSVPs get the
+same answer and send nothing, and at most one email of a window says "you already had an RSVP".
 
-Manage tokens are only stored hashed, so the link can't be sent again as it was. The email says the
-earlier link still works and carries a signed "new link" address (``new_link_token``): opening it and
-pressing the button issues a new private link, and only then does the old one stop working. So
-whoever types someone else's address into the form changes nothing for them: their saved link and
-their ticket keep working. (A promotion, in contrast, issues the new link itself, so the promotion
-email holds a working one.)
+Addresses are matched by ``text.address_key`` (NFKC, lower case), so a fullwidth spelling is the same
+address. A promotion never issues a new link: the supporter keeps the one they hold (waitlist.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import joinedload
 
-from organizer.database import is_sqlite
 from organizer.extensions import db
 from organizer.models import (
     Answer,
@@ -61,11 +59,11 @@ from organizer.services.common import permissions
 from organizer.services.common.errors import Conflict, NotFound, ValidationFailed
 from organizer.services.common.permissions import Action
 from organizer.services.common.tokens import hash_token, new_token, ticket_token_for
+from organizer.services.mail import limits as mail_limits
 
 # capacity as a module: the concurrency tests replace its lock and count to show the race without them.
 from organizer.services.rsvp import capacity, notify
-from organizer.services.rsvp.capacity import fits, queue_position, relock, waitlist_length
-from organizer.services.rsvp.links import new_link_token
+from organizer.services.rsvp.capacity import fits, queue_position, relock
 from organizer.services.rsvp.opening import ClosedReason, RsvpsClosed, check_open, closed_message, closed_reason
 from organizer.services.rsvp.validation import clean_answers, clean_email, clean_guests, clean_name, clean_phone
 from organizer.services.rsvp.waitlist import promote_locked
@@ -99,41 +97,17 @@ class RsvpReceipt:
     emailed: bool = False
 
 
-def _rsvp_with_email(event: Event, email_normalized: str | None) -> Rsvp | None:
-    if email_normalized is None:
-        return None
+def _earlier_rsvp_id(event_id: int, address_key: str) -> int | None:
+    """The oldest RSVP of this event with this address that isn't cancelled, if any."""
     return db.session.scalar(
-        select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.email_normalized == email_normalized)
+        select(Rsvp.id)
+        .where(Rsvp.event_id == event_id, Rsvp.email_normalized == address_key, Rsvp.status != RsvpStatus.CANCELLED)
+        .order_by(Rsvp.id)
+        .limit(1)
     )
 
 
-def _neutral_duplicate(event: Event, existing: Rsvp, would_be: RsvpStatus) -> RsvpReceipt:
-    """The address already has an RSVP: answer exactly as for a new one (the status a new RSVP would
-    get), change nothing, and email the owner of the address the way to a new private link."""
-    notify.link_again(existing, new_link_token(existing))
-    db.session.flush()
-    position = waitlist_length(event) + 1 if would_be is RsvpStatus.WAITLISTED else None
-    return RsvpReceipt(would_be, position, None, True)
-
-
-@lru_cache(maxsize=2)  # exact: a statement built from the schema, no data in it
-def _insert_unless_address_taken(dialect_name: str):
-    """INSERT ... ON CONFLICT (event, address) DO NOTHING RETURNING id, built once per dialect: on the
-    table, not the mapped class, so neither the ORM's bulk-insert path nor a new cache key runs per RSVP."""
-    dialect_insert = sqlite_insert if dialect_name == "sqlite" else postgresql_insert
-    table = Rsvp.__table__
-    return (dialect_insert(table)
-            .on_conflict_do_nothing(index_elements=[table.c.event_id, table.c.email_normalized])
-            .returning(table.c.id))
-
-
-def _insert_new_rsvp(values: dict) -> int | None:
-    """The new RSVP's id, or None when the address already has an RSVP for this event. One statement
-    where a duplicate check, a savepoint, the insert and its release were four; the conflict also
-    covers a row written without the event lock (a walk-in added at the door with the same address at
-    this very moment)."""
-    statement = _insert_unless_address_taken("sqlite" if is_sqlite(db.session) else "postgresql")
-    return db.session.execute(statement, values).scalar()
+_INSERT_RSVP = insert(Rsvp.__table__).returning(Rsvp.__table__.c.id)  # on the table: no ORM bulk path per RSVP
 
 
 def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str | None = None,
@@ -141,8 +115,9 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
                 now: datetime | None = None) -> RsvpReceipt:
     """Take an RSVP: going if the party fits in the places left, otherwise at the end of the waitlist.
 
-    Runs under the event lock; the caller commits. Emails (confirmation, waitlisted, or the link again
-    for an address that already has an RSVP) are written to the outbox in the same transaction.
+    Runs under the event lock; the caller commits. The email (confirmation, waitlisted, or "this
+    address already had an RSVP") is written to the outbox in the same transaction; the worker renders
+    it, and sends nothing when the address's quota for this event was used up (mail/limits.py).
 
     A new RSVP is written with plain INSERTs (the RSVP, its answers, its email), not ORM objects: the
     unit of work's flushes were a fifth of an RSVP's CPU, and nothing here needs the object afterwards.
@@ -170,27 +145,19 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
                   status=status, source=RsvpSource.ONLINE, manage_token_hash=hash_token(token),
                   ticket_token_hash=hash_token(ticket_token_for(token)), created_at=moment,
                   status_changed_at=moment)
-    rsvp_id = _insert_new_rsvp(values)
-    if rsvp_id is None:
-        existing = _rsvp_with_email(event, email_normalized)
-        if existing is None:
-            raise Conflict(_("Something changed while we saved your RSVP. Try again."))
-        if existing.status is not RsvpStatus.CANCELLED:
-            return _neutral_duplicate(event, existing, status)
-        # They cancelled earlier and are coming back: the old row becomes a new arrival.
-        rsvp_id = existing.id
-        db.session.execute(delete(Answer).where(Answer.rsvp_id == rsvp_id))
-        db.session.execute(
-            update(Rsvp).where(Rsvp.id == rsvp_id)
-            .values(**{key: value for key, value in values.items() if key not in {"event_id", "email_normalized", "source"}})
-        )
-        db.session.expire(existing)
+    earlier_id, send = None, False
+    if email_normalized is not None:
+        # Run for every RSVP with an address, known or not, over its quota or not: the same statements.
+        earlier_id = _earlier_rsvp_id(event.id, email_normalized)
+        send = mail_limits.take(f"event:{event.id}", email_normalized, notice=earlier_id is not None)
+    rsvp_id = db.session.execute(_INSERT_RSVP, values).scalar_one()
     if cleaned_answers:
         db.session.execute(insert(Answer.__table__), [{"rsvp_id": rsvp_id, "question_id": question_id, "value": value}
                                             for question_id, value in cleaned_answers.items()])
     position = queue_position(event.id, rsvp_id, moment) if status is RsvpStatus.WAITLISTED else None
     if email:
-        notify.rsvp_received(notify.NewRsvp(rsvp_id, event, name, email, guests, status), token, position)
+        notify.rsvp_received(notify.NewRsvp(rsvp_id, event, name, email, guests, status), token, position,
+                             earlier_id=earlier_id, send=send)
     return RsvpReceipt(status, position, None if email else token, bool(email))
 
 

@@ -16,7 +16,7 @@ from organizer.models import (
     QuestionKind,
 )
 from organizer.services.common.errors import ValidationFailed
-from organizer.text import without_bidi_controls
+from organizer.text import address_key, without_bidi_controls
 
 NAME_MAX = 120
 EMAIL_MAX = 254
@@ -67,7 +67,7 @@ def clean_email(event: Event, email: str | None) -> tuple[str | None, str | None
         raise ValidationFailed(
             str(EMAIL_INVALID), field="email"
         ) from None
-    return result.normalized, result.normalized.lower()
+    return result.normalized, address_key(result.normalized)
 
 
 def clean_phone(event: Event, phone: str | None) -> str | None:

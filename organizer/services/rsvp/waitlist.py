@@ -18,7 +18,7 @@ from organizer.services.common.errors import Conflict
 from organizer.services.common.permissions import Action
 from organizer.services.rsvp import capacity, notify
 from organizer.services.rsvp.capacity import lock_event, relock
-from organizer.services.rsvp.links import issue_tokens
+from organizer.services.rsvp.links import new_link_token
 from organizer.timeutil import utcnow
 
 
@@ -38,10 +38,9 @@ def promote_by_hand(actor: User, rsvp: Rsvp) -> int:
         raise Conflict(_("Only someone on the waitlist can be promoted."))
     rsvp.status = RsvpStatus.GOING
     rsvp.status_changed_at = utcnow()
-    token = issue_tokens(rsvp)
     db.session.flush()
     if rsvp.email:
-        notify.promoted(rsvp, token)
+        notify.promoted(rsvp, new_link_token(rsvp))  # their link keeps working: none is issued
     counts = capacity.summary(event)
     if counts.capacity is None:
         return 0
@@ -52,7 +51,7 @@ def promote_waitlisted(event: Event) -> list[Rsvp]:
     """Fill free places from the waitlist (first fit in arrival order, see the module docstring).
 
     Locks the event itself; call it in the transaction that freed the places (the caller commits).
-    Each promoted person with an email gets a new private link in their promotion email.
+    Each promoted person with an email is told by email; everyone keeps the private link they hold.
     """
     locked = lock_event(event.id)
     return promote_locked(locked)
@@ -83,9 +82,9 @@ def promote_locked(event: Event) -> list[Rsvp]:
             free -= rsvp.party_size
         rsvp.status = RsvpStatus.GOING
         rsvp.status_changed_at = moment
-        token = issue_tokens(rsvp)
         promoted.append(rsvp)
         if rsvp.email:
-            notify.promoted(rsvp, token)
+            # No new link: the one the supporter holds (perhaps their only one) keeps working.
+            notify.promoted(rsvp, new_link_token(rsvp))
     db.session.flush()
     return promoted

@@ -64,15 +64,14 @@
   var list = root.querySelector("[data-door-list]");
   var noMatch = root.querySelector("[data-door-nomatch]");
 
+  // The search goes into the tap forms (for a return without JavaScript), never into the address:
+  // a name searched for is personal data, and URLs end up in history and logs.
   function rememberQuery() {
     Array.prototype.forEach.call(root.querySelectorAll("input[name=q]"), function (input) {
       if (input !== search) { input.value = search.value; }
     });
-    if (window.history && window.history.replaceState) {
-      var url = new URL(window.location.href);
-      if (search.value) { url.searchParams.set("q", search.value); } else { url.searchParams.delete("q"); }
-      url.searchParams.delete("added");
-      window.history.replaceState(null, "", url.pathname + url.search);
+    if (window.history && window.history.replaceState && window.location.search) {
+      window.history.replaceState(null, "", window.location.pathname);
     }
   }
 
@@ -94,11 +93,15 @@
   function askServer() {
     window.clearTimeout(askTimer);
     var mine = ++asked;
-    var url = new URL(root.getAttribute("data-list-url"), window.location.href);
-    if (search.value.trim()) { url.searchParams.set("q", search.value.trim()); }
-    url.searchParams.set("part", "results");  // the matches only, not the whole page
+    // Posted like the form (with its CSRF token): the name typed stays out of every URL.
+    var body = new URLSearchParams();
+    body.set("csrf_token", search.form.querySelector("input[name=csrf_token]").value);
+    body.set("q", search.value.trim());
+    body.set("part", "results");  // the matches only, not the whole page
     results.setAttribute("aria-busy", "true");
-    fetch(url.pathname + url.search, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+    fetch(root.getAttribute("data-list-url"), {
+      method: "POST", body: body, credentials: "same-origin", headers: { "Accept": "text/html" }
+    })
       .then(function (response) {
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.text();
