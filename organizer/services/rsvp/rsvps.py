@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import delete, insert, select, update
@@ -138,8 +139,11 @@ def _insert_new_rsvp(values: dict) -> int | None:
 
 def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str | None = None,
                 guests: int = 0, consent: bool = False, answers: dict | None = None,
-                now: datetime | None = None) -> RsvpReceipt:
+                now: datetime | None = None, locale: str = "") -> RsvpReceipt:
     """Take an RSVP: going if the party fits in the places left, otherwise at the end of the waitlist.
+
+    ``locale`` is the one the supporter is reading the page in (by default the current one): kept
+    with the RSVP, every email to them is written in it.
 
     Runs under the event lock; the caller commits. Emails (confirmation, waitlisted, or the link again
     for an address that already has an RSVP) are written to the outbox in the same transaction.
@@ -169,7 +173,7 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
                   email_normalized=email_normalized, phone=phone, guests=guests, consent_contact=bool(consent),
                   status=status, source=RsvpSource.ONLINE, manage_token_hash=hash_token(token),
                   ticket_token_hash=hash_token(ticket_token_for(token)), created_at=moment,
-                  status_changed_at=moment)
+                  status_changed_at=moment, locale=(locale or str(get_locale() or ""))[:16])
     rsvp_id = _insert_new_rsvp(values)
     if rsvp_id is None:
         existing = _rsvp_with_email(event, email_normalized)
@@ -190,7 +194,8 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
                                             for question_id, value in cleaned_answers.items()])
     position = queue_position(event.id, rsvp_id, moment) if status is RsvpStatus.WAITLISTED else None
     if email:
-        notify.rsvp_received(notify.NewRsvp(rsvp_id, event, name, email, guests, status), token, position)
+        notify.rsvp_received(notify.NewRsvp(rsvp_id, event, name, email, guests, status, values["locale"]),
+                             token, position)
     return RsvpReceipt(status, position, None if email else token, bool(email))
 
 
