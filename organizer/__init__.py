@@ -42,6 +42,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         shared_cache = sharedcache.SharedCache(
             app.wsgi_app,
             private_cookies=(app.config["SESSION_COOKIE_NAME"], app.config.get("REMEMBER_COOKIE_NAME", "remember_token")),
+            key_cookies=(app.config.get("LANGUAGE_COOKIE_NAME", "lang"),),
         )
         app.wsgi_app = app.extensions["shared_cache"] = shared_cache  # type: ignore[method-assign]
     security.init_app(app)

@@ -10,13 +10,15 @@ request pipeline (host check, input checks, session, sign-in, headers).
 
 It stores a response only when every one of these holds, so that nothing personal is ever stored:
 
-* the request is a GET without our session or remember-me cookie and without an Authorization header;
+* the request is a GET without our session or remember-me cookie and without an Authorization header
+  (other cookies may come along: the language cookie is part of the key, any other is ignored by the app);
 * the response is a 200 with ``Cache-Control: public`` and a positive ``max-age``, sets no cookie,
   varies on nothing but ``Cookie`` and ``Accept-Language``, and is small.
 
 Requests that carry our cookies never read from it. Entries are keyed by host, scheme, path, query
-string (without the click ids that social networks and newsletters add to shared links) and
-``Accept-Language``; a request Flask refused (an untrusted host, malformed input) got no
+string (without the click ids that social networks and newsletters add to shared links),
+``Accept-Language`` and the language cookie (the visitor's choice on the switcher), so nobody is ever
+served a page in the language someone else chose; a request Flask refused (an untrusted host, malformed input) got no
 public 200, so it never made an entry that a later request could hit (click ids aside: no page
 reads them). Conditional requests
 (``If-None-Match``) get a 304 from the stored ``ETag``. Clients' own ``Cache-Control: no-cache`` is
@@ -29,6 +31,8 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
+
+from werkzeug.http import parse_cookie
 
 MAX_ENTRIES = 256
 MAX_BODY_BYTES = 512 * 1024
@@ -57,10 +61,12 @@ def freshness_seconds(cache_control: str) -> int:
 
 
 class SharedCache:
-    def __init__(self, app: Callable, private_cookies: Iterable[str],
+    def __init__(self, app: Callable, private_cookies: Iterable[str], key_cookies: Iterable[str] = (),
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.app = app
         self.private_cookies = tuple(f"{name}=" for name in private_cookies)
+        # Cookies that choose between versions of one public page (the language): part of the key.
+        self.key_cookies = tuple(key_cookies)
         self.clock = clock
         self.entries: dict[tuple, _Entry] = {}
 
@@ -70,7 +76,7 @@ class SharedCache:
             return self.app(environ, start_response)
         key = (environ.get("HTTP_HOST"), environ.get("wsgi.url_scheme"), environ.get("SCRIPT_NAME"),
                environ.get("PATH_INFO"), _without_click_ids(environ.get("QUERY_STRING") or ""),
-               environ.get("HTTP_ACCEPT_LANGUAGE"))
+               environ.get("HTTP_ACCEPT_LANGUAGE"), self._key_cookie_values(environ.get("HTTP_COOKIE")))
         now = self.clock()
         entry = self.entries.get(key)
         if entry is not None and entry.expires > now:
@@ -81,6 +87,12 @@ class SharedCache:
 
     def clear(self) -> None:
         self.entries.clear()
+
+    def _key_cookie_values(self, cookies: str | None) -> tuple[str | None, ...] | None:
+        if not cookies or not self.key_cookies:
+            return None
+        parsed = parse_cookie(cookies)
+        return tuple(parsed.get(name) for name in self.key_cookies)
 
     def _is_personal(self, environ: dict[str, Any]) -> bool:
         if "HTTP_AUTHORIZATION" in environ:

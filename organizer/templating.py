@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import Flask, current_app, has_request_context, request
+from babel import Locale
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
+from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -17,9 +19,46 @@ RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 
 
 def select_locale() -> str | None:
+    """The locale of this request: the visitor's choice (the language cookie the switcher sets), else
+    a signed-in person's account setting, else the best of Accept-Language, else the default.
+
+    Returned as the regional locale for formats: "en" is DEFAULT_LOCALE (en_GB) when that is English.
+    """
     if not has_request_context():  # CLI, outbox worker, services called from tests: the default locale
         return None
-    return _best_locale(request.headers.get("Accept-Language", ""), tuple(current_app.config["LANGUAGES"]))
+    config = current_app.config
+    languages = tuple(config["LANGUAGES"])
+    language = request.cookies.get(config.get("LANGUAGE_COOKIE_NAME", "lang"))
+    if language not in languages:
+        language = _account_language(languages)
+    if language is None:
+        language = _best_locale(request.headers.get("Accept-Language", ""), languages)
+    if language is None:
+        return None
+    return regional_locale(language, config.get("DEFAULT_LOCALE") or "en")
+
+
+def _account_language(languages: tuple[str, ...]) -> str | None:
+    # Only a session that holds a sign-in loads the user: anonymous pages stay free of queries.
+    if "_user_id" not in session:
+        return None
+    language = getattr(current_user, "locale", None)
+    return language if language in languages else None
+
+
+@lru_cache(maxsize=64)
+def regional_locale(language: str, default_locale: str) -> str:
+    """The locale whose formats a language is written in: the default locale for its own language
+    ("en" -> "en_GB"), the bare language otherwise ("ar")."""
+    default = Locale.parse(default_locale)
+    return str(default) if default.language == language else language
+
+
+def language_of(locale: str | Locale | None) -> str:
+    """"en_GB" -> "en": what LANGUAGES, the switcher and the stored RSVP language compare."""
+    if locale is None:
+        return ""
+    return str(locale).replace("-", "_").split("_", 1)[0]
 
 
 @lru_cache(maxsize=512)
@@ -27,6 +66,31 @@ def _best_locale(header: str, languages: tuple[str, ...]) -> str | None:
     """Browsers send a handful of distinct Accept-Language headers: each is parsed once per process
     (parsing it on every request was ~15 µs of a cached public page, bench/README.md)."""
     return parse_accept_header(header, LanguageAccept).best_match(languages)
+
+
+@lru_cache(maxsize=16)
+def _native_name(language: str) -> str:
+    """Each language named in itself ("English", "العربية"), so anyone can find their own."""
+    name = Locale.parse(language).get_display_name(language) or language
+    return name[:1].upper() + name[1:]
+
+
+def language_choices() -> list[dict]:
+    """The switcher on every page: each language, its link back to this page, and which is current."""
+    from organizer.views_common import language_switch_url
+
+    current = language_of(get_locale())
+    return [
+        {"code": code, "name": _native_name(code), "url": language_switch_url(code), "current": code == current,
+         "dir": "rtl" if code in RTL_LANGUAGES else "ltr"}
+        for code in current_app.config["LANGUAGES"]
+    ]
+
+
+def html_lang() -> str:
+    """BCP 47 for the lang attribute: "en-GB", "ar"."""
+    locale = get_locale()
+    return str(locale).replace("_", "-") if locale is not None else "en"
 
 
 def text_direction() -> str:
@@ -49,3 +113,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["utc_datetime"] = utc_datetime
     app.jinja_env.globals["text_direction"] = text_direction
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["html_lang"] = html_lang
+    app.jinja_env.globals["language_choices"] = language_choices
+    Locale.parse(app.config.get("DEFAULT_LOCALE") or "en")  # an unknown DEFAULT_LOCALE stops the app here

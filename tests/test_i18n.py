@@ -11,10 +11,16 @@ def test_right_to_left_locale_sets_dir_attribute(database_url):
     assert b'lang="ar"' in response.data
 
 
-def test_left_to_right_by_default(client):
-    response = client.get("/healthz-does-not-exist", headers={"Accept-Language": "ar"})
+def test_left_to_right_in_english(client):
+    response = client.get("/healthz-does-not-exist", headers={"Accept-Language": "en"})
     assert b'dir="ltr"' in response.data
-    assert b'lang="en"' in response.data
+    assert b'lang="en-GB"' in response.data
+
+
+def test_only_the_configured_languages(database_url):
+    app = make_test_app(database_url, LANGUAGES=["en"])
+    response = app.test_client().get("/healthz-does-not-exist", headers={"Accept-Language": "ar"})
+    assert b'lang="en-GB" dir="ltr"' in response.data
 
 
 # --- Service messages ----------------------------------------------------------------------------

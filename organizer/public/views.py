@@ -7,7 +7,7 @@ visitors without a session all get the same bytes, which may be kept by shared c
 
 from __future__ import annotations
 
-from flask import abort, current_app, jsonify, render_template, url_for
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select, text
@@ -24,6 +24,7 @@ from organizer.services.common.permissions import Action
 from organizer.services.coverage import coverage as coverage_rules
 from organizer.services.events import listings as event_listings
 from organizer.services.rsvp import capacity
+from organizer.views_common import is_safe_redirect, remember_language
 
 
 @bp.app_template_global()
@@ -77,6 +78,22 @@ def event(slug: str):
         return render_template("public/event.html", **event_page_context(found))
 
     return pagecache.cached_page(("public.event", slug), render)
+
+
+@bp.get("/language/<code>")
+def set_language(code: str):
+    """The language switcher: remember the choice in a cookie and go back to the page it was made on.
+
+    A plain GET link, so that it works without JavaScript and on the public pages everyone shares,
+    which carry no CSRF token. What another site could do with it is switch a visitor's language,
+    nothing more: it changes no data, and the answer (a redirect setting a cookie) is never cached.
+    """
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    target = request.args.get("next")
+    response = redirect(target if is_safe_redirect(target) else url_for("public.home"), 303)
+    remember_language(response, code)
+    return response
 
 
 @bp.get("/csrf-token")
