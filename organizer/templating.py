@@ -8,12 +8,14 @@ from babel import Locale
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
 from organizer.formatting import event_datetime, event_time, short_date, utc_datetime
 from organizer.rendering.markdown import render_markdown
-from organizer.text import is_http_url
+from organizer.text import is_http_url, without_bidi_controls
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 
@@ -106,6 +108,7 @@ def http_url(value: str | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["http_url"] = http_url
+    app.jinja_env.filters["bdi"] = bidi
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["event_datetime"] = event_datetime
     app.jinja_env.filters["event_time"] = event_time

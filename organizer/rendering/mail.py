@@ -16,6 +16,7 @@ from jinja2 import TemplateNotFound
 
 from organizer.extensions import db
 from organizer.formatting import event_datetime
+from organizer.templating import isolates
 from organizer.models import Rsvp
 from organizer.rendering import calendar
 from organizer.services.mail.outbox import Bodies
@@ -26,7 +27,7 @@ from organizer.urls import absolute_url
 def render_bodies(template: str, subject: str, **context: Any) -> tuple[str, str]:
     """``templates/email/<template>.txt`` and ``.html`` (empty when there is none)."""
     context.setdefault("subject", subject)
-    body_text = render_template(f"email/{template}.txt", **context)
+    body_text = isolates(render_template(f"email/{template}.txt", **context))
     try:
         body_html = render_template(f"email/{template}.html", **context)
     except TemplateNotFound:

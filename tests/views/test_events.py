@@ -286,7 +286,7 @@ def test_back_to_draft_takes_the_page_down_until_published_again(signed_in, camp
 def test_delete_asks_first_then_deletes_and_goes_back_to_the_campaign(signed_in, campaign):
     event = builders.make_event(campaign, title="Set up by mistake")
     html = body(signed_in.get(f"/manage/e/{event.id}/delete"))
-    assert "Delete “Set up by mistake”?" in html and "Its public page will be gone" in html
+    assert "Delete “<bdi>Set up by mistake</bdi>”?" in html and "Its public page will be gone" in html
     assert count(Event) == 1  # asking changes nothing
     response = signed_in.post(f"/manage/e/{event.id}/delete")
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/manage/c/{campaign.slug}")
@@ -439,7 +439,7 @@ def test_removing_a_question_asks_first_and_says_how_many_answers_go(signed_in, 
     path = f"/manage/e/{event.id}/questions"
     assert f'href="{path}/{question.id}/delete"' in body(signed_in.get(path))  # a link to the question, not a button
     html = body(signed_in.get(f"{path}/{question.id}/delete"))
-    assert "Remove “Which branch?”?" in html and "2 people answered it: their answers are deleted with it." in html
+    assert "Remove “<bdi>Which branch?</bdi>”?" in html and "2 people answered it: their answers are deleted with it." in html
     assert count(Question) == 1  # looking changes nothing
     assert signed_in.post(f"{path}/{question.id}/delete").status_code == 303
     assert count(Question) == 0 and count(Answer) == 0
