@@ -77,6 +77,20 @@ def _native_name(language: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def language_names() -> list[tuple[str, str]]:
+    """(code, name in itself) for each language offered, e.g. for a select."""
+    return [(code, _native_name(code)) for code in current_app.config["LANGUAGES"]]
+
+
+def default_language() -> str:
+    return language_of(current_app.config.get("DEFAULT_LOCALE") or "en")
+
+
+def current_language() -> str:
+    """The language this page is read in: "en", "ar"."""
+    return language_of(get_locale()) or default_language()
+
+
 def language_choices() -> list[dict]:
     """The switcher on every page: each language, its link back to this page, and which is current."""
     from organizer.views_common import language_switch_url
@@ -118,4 +132,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["html_lang"] = html_lang
     app.jinja_env.globals["language_choices"] = language_choices
+    app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["default_language"] = default_language
+    app.jinja_env.globals["language_name"] = _native_name
     Locale.parse(app.config.get("DEFAULT_LOCALE") or "en")  # an unknown DEFAULT_LOCALE stops the app here

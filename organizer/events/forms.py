@@ -31,6 +31,16 @@ def _when(label, *, required_message=None):
     return DateTimeLocalField(label, format=DATETIME_FORMAT, validators=validators)
 
 
+def _language_choices() -> list[tuple[str, str]]:
+    from organizer.templating import language_names
+
+    return language_names()
+
+
+def _second_language_choices() -> list[tuple[str, str]]:
+    return [("", _l("None"))] + _language_choices()
+
+
 class EventForm(FlaskForm):
     # What
     title = _text(_l("Title"), event_rules.TITLE_MAX, required_message=_l("Give the event a title."))
@@ -39,6 +49,17 @@ class EventForm(FlaskForm):
         validators=[Length(max=event_rules.DESCRIPTION_MAX,
                            message=_l("Use at most %(max)d characters.", max=event_rules.DESCRIPTION_MAX))],
         render_kw={"rows": 8},
+    )
+    language = SelectField(_l("Language of the title and description"), choices=_language_choices,
+                           validate_choice=False)
+    # The same meeting in a second language (issue 11.7)
+    second_language = SelectField(_l("Second language"), choices=_second_language_choices, validate_choice=False)
+    second_title = _text(_l("Title in the second language"), event_rules.TITLE_MAX)
+    second_description = TextAreaField(
+        _l("Description in the second language"),
+        validators=[Length(max=event_rules.DESCRIPTION_MAX,
+                           message=_l("Use at most %(max)d characters.", max=event_rules.DESCRIPTION_MAX))],
+        render_kw={"rows": 6},
     )
     # When
     starts_local = _when(_l("Starts"), required_message=_l("Enter when the event starts."))
@@ -113,13 +134,20 @@ class EventForm(FlaskForm):
             email_policy=self.email_policy.data or "",
             ask_phone=bool(self.ask_phone.data),
             max_guests=self.max_guests.data if self.max_guests.data is not None else 0,
+            language=self.language.data or "",
+            second_language=self.second_language.data or "",
+            second_title=self.second_title.data or "",
+            second_description=self.second_description.data or "",
         )
 
     def fill(self, data: EventInput) -> None:
         for name in ("title", "description", "starts_local", "ends_local", "timezone", "venue_name", "address",
                      "city", "country", "online_url", "capacity", "rsvp_deadline_local", "ask_phone",
-                     "max_guests"):
+                     "max_guests", "second_language", "second_title", "second_description"):
             self[name].data = getattr(data, name)
+        from organizer.templating import default_language
+
+        self.language.data = data.language or default_language()
         self.visibility.data = str(data.visibility)
         self.email_policy.data = str(data.email_policy)
 

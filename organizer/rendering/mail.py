@@ -40,6 +40,7 @@ def _context(rsvp: Rsvp, token: str | None = None) -> dict:
     context = {
         "rsvp": rsvp,
         "event": event,
+        "event_title": notify.title_for(rsvp),
         "campaign": event.campaign,
         "when": event_datetime(event.starts_at, event.timezone),
         "place": calendar.location_of(event),

@@ -48,6 +48,11 @@ def locale_of(rsvp: Rsvp | NewRsvp) -> str:
     return rsvp.locale or current_app.config.get("DEFAULT_LOCALE") or "en"
 
 
+def title_for(rsvp: Rsvp | NewRsvp) -> str:
+    """The event's title in the supporter's language when the organizers wrote one (issue 11.7)."""
+    return rsvp.event.title_in(locale_of(rsvp).split("_", 1)[0])
+
+
 def _in_their_language(rsvp: Rsvp | NewRsvp) -> AbstractContextManager:
     """Subjects in the supporter's language, whoever's request writes the email (an organizer moving
     the event, a cancellation that promotes the next on the waitlist); the worker renders the bodies
@@ -62,9 +67,9 @@ def rsvp_received(rsvp: Rsvp | NewRsvp, token: str, position: int | None) -> Non
     going = rsvp.status is RsvpStatus.GOING
     with _in_their_language(rsvp):
         if going:
-            subject = _("You're going: %(title)s", title=rsvp.event.title)
+            subject = _("You're going: %(title)s", title=title_for(rsvp))
         else:
-            subject = _("You're on the waitlist: %(title)s", title=rsvp.event.title)
+            subject = _("You're on the waitlist: %(title)s", title=title_for(rsvp))
     outbox.enqueue_for_worker(rsvp.email, subject, RSVP_RECEIVED, {
         "template": "rsvp_confirmation" if going else "rsvp_waitlisted",
         "rsvp_id": rsvp.id,
@@ -79,7 +84,7 @@ def promoted(rsvp: Rsvp, token: str) -> None:
     if not rsvp.email:
         return
     with _in_their_language(rsvp):
-        subject = _("A place opened up — you're going: %(title)s", title=rsvp.event.title)
+        subject = _("A place opened up — you're going: %(title)s", title=title_for(rsvp))
     outbox.enqueue_for_worker(rsvp.email, subject, RSVP_PROMOTED, {"rsvp_id": rsvp.id, "token": token},
                               locale=locale_of(rsvp))
 
@@ -90,7 +95,7 @@ def link_again(rsvp: Rsvp, new_link_token: str) -> None:
     if not rsvp.email:
         return
     with _in_their_language(rsvp):
-        subject = _("Your RSVP: %(title)s", title=rsvp.event.title)
+        subject = _("Your RSVP: %(title)s", title=title_for(rsvp))
     outbox.enqueue_for_worker(rsvp.email, subject, RSVP_LINK_AGAIN, {
         "rsvp_id": rsvp.id,
         "new_link_token": new_link_token,
@@ -102,7 +107,7 @@ def event_changed(rsvp: Rsvp, change: str) -> None:
     """The event was cancelled (``change == "cancelled"``), or its time or place changed."""
     if not rsvp.email:
         return
-    title = rsvp.event.title
+    title = title_for(rsvp)
     with _in_their_language(rsvp):
         if change == "cancelled":
             subject = _("Cancelled: %(title)s", title=title)
