@@ -52,6 +52,7 @@ class EventForm(FlaskForm):
     )
     language = SelectField(_l("Language of the title and description"), choices=_language_choices,
                            validate_choice=False)
+    slug = _text(_l("Web address"), event_rules.SLUG_MAX)
     # The same meeting in a second language (issue 11.7)
     second_language = SelectField(_l("Second language"), choices=_second_language_choices, validate_choice=False)
     second_title = _text(_l("Title in the second language"), event_rules.TITLE_MAX)
@@ -135,6 +136,7 @@ class EventForm(FlaskForm):
             ask_phone=bool(self.ask_phone.data),
             max_guests=self.max_guests.data if self.max_guests.data is not None else 0,
             language=self.language.data or "",
+            slug=self.slug.data or None,
             second_language=self.second_language.data or "",
             second_title=self.second_title.data or "",
             second_description=self.second_description.data or "",

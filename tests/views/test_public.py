@@ -125,7 +125,7 @@ def test_event_page_shows_what_a_supporter_needs(client, campaign):
                                      url="https://socialistworker.co.uk/art/27271/Syrians+defy+assault+on+Homs")
     builders.link_coverage(event, article, CoverageRelation.PROMPTED_BY, note="Why it matters")
     html = body(client.get("/e/lmc"))
-    assert "<h1><bdi>Solidarity with the Syrian revolution</bdi></h1>" in html
+    assert '<h1 lang="en" dir="auto"><bdi>Solidarity with the Syrian revolution</bdi></h1>' in html
     # 18:00 UTC is 19:00 in London in July (BST), and the zone is named.
     assert "19:00 BST" in html and "21:30 BST" in html and "Europe/London" in html
     assert "London Muslim Centre" in html and "46-92 Whitechapel Road, London E1 1JQ" in html

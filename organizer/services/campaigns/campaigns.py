@@ -38,6 +38,7 @@ class CampaignInput:
     default_city: str = ""
     default_country: str = ""
     default_timezone: str = "Europe/London"
+    slug: str | None = None  # None: unchanged (editing only)
 
 
 def _validated(data: CampaignInput) -> dict[str, str]:
@@ -90,7 +91,12 @@ def create_campaign(actor: User, data: CampaignInput) -> Campaign:
 
 def update_campaign(actor: User, campaign: Campaign, data: CampaignInput) -> Campaign:
     permissions.require(actor, campaign, Action.EDIT_CAMPAIGN)
-    for field, value in _validated(data).items():
+    values = _validated(data)
+    if data.slug is not None:
+        from organizer.services.common import slugs
+
+        slugs.change_slug(campaign, data.slug, SLUG_MAX)
+    for field, value in values.items():
         setattr(campaign, field, value)
     db.session.flush()
     return campaign

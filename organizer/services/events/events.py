@@ -77,6 +77,7 @@ class EventInput:
     ask_phone: bool = False
     max_guests: int = 0
     language: str = ""
+    slug: str | None = None  # None: unchanged (editing only)
     second_language: str = ""
     second_title: str = ""
     second_description: str = ""
@@ -256,6 +257,10 @@ PLACE_FIELDS = {"venue_name", "address", "city", "country", "online_url"}
 def update_event(actor: User, event: Event, data: EventInput) -> EventChanges:
     permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
     values = _validated(data)
+    if data.slug is not None:
+        from organizer.services.common import slugs
+
+        slugs.change_slug(event, data.slug, SLUG_MAX)
     changed = {name for name, value in values.items() if getattr(event, name) != value}
     old_capacity = event.capacity
     for name in changed:
