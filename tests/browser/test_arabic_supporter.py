@@ -101,3 +101,24 @@ def test_the_event_page_at_desktop_width_in_both_directions(browser, base_url):
             shot(page, f"event-390-{direction}-cookie")
         finally:
             context.close()
+
+
+def test_a_visitor_in_another_zone_also_sees_their_own_time(browser, base_url):
+    from datetime import datetime
+
+    campaign = builders.make_campaign(owner=builders.make_user(), slug="syria")
+    builders.make_event(campaign, slug="london", title="London", starts_at=datetime(2030, 1, 12, 19, 0),
+                        timezone="Europe/London")
+    for zone, expected in (("Asia/Damascus", "(that is 22:00 your time)"), ("Europe/London", None)):
+        context = browser.new_context(base_url=base_url, timezone_id=zone)
+        page = context.new_page()
+        try:
+            page.goto("/e/london")
+            expect(page.locator(".event-facts__time")).to_contain_text("19:00 GMT")
+            if expected:
+                expect(page.locator(".event-facts__time .your-time")).to_have_text(expected)
+            else:
+                page.wait_for_load_state("load")
+                expect(page.locator(".your-time")).to_have_count(0)
+        finally:
+            context.close()
