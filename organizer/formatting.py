@@ -30,14 +30,27 @@ def event_datetime(utc_naive: datetime | None, timezone: str, fmt: str = "full")
     locale = get_locale()
     date_part = full_date(local.date(), locale) if fmt == "full" else format_date(local.date(), format="medium",
                                                                                     locale=locale)
-    time_part = f"{format_time(local, format='HH:mm', locale=locale)} {zone_abbreviation(local)}"
+    time_part = _time_and_zone(local, locale)
     # The locale's own glue: "{1}, {0}" in English, "{1}، {0}" (the Arabic comma) in Arabic.
     return str(get_datetime_format("medium", locale=locale)).replace("{1}", date_part).replace("{0}", time_part)
 
 
 def event_time(utc_naive: datetime, timezone: str) -> str:
-    local = to_local(utc_naive, timezone)
-    return f"{format_time(local, format='HH:mm', locale=get_locale())} {zone_abbreviation(local)}"
+    return _time_and_zone(to_local(utc_naive, timezone), get_locale())
+
+
+# Languages written right to left (the page's dir, the mark after a time's zone).
+RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
+
+
+def _time_and_zone(local: datetime, locale) -> str:
+    """"19:00 GMT". In a right-to-left language a right-to-left mark follows the Latin zone name, so
+    that "19:00 GMT – 21:00 GMT" is not read as one left-to-right run ("GMT 21:00 – GMT"); marks are
+    not bidi controls that finalize drops, and text mails, pages and files can all carry them."""
+    text = f"{format_time(local, format='HH:mm', locale=locale)} {zone_abbreviation(local)}"
+    if locale is not None and getattr(locale, "language", "") in RTL_LANGUAGES:
+        text += "\u200f"
+    return text
 
 
 def zone_abbreviation(local: datetime) -> str:
