@@ -8,14 +8,13 @@ from babel import Locale
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
-from jinja2 import pass_eval_context
-from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
 from organizer.formatting import event_datetime, event_time, short_date, utc_datetime
 from organizer.rendering.markdown import render_markdown
-from organizer.text import is_http_url, without_bidi_controls
+from organizer.bidi import bidi
+from organizer.text import is_http_url
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 

@@ -15,8 +15,8 @@ from flask import current_app, render_template
 from jinja2 import TemplateNotFound
 
 from organizer.extensions import db
+from organizer.bidi import isolates
 from organizer.formatting import event_datetime
-from organizer.templating import isolates
 from organizer.models import Rsvp
 from organizer.rendering import calendar
 from organizer.services.mail.outbox import Bodies
