@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app organizer
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test chromium nginx wheel wrk db demo outbox bench messages translations compile clean
+.PHONY: run test install install-test chromium nginx axe wheel wrk db demo outbox bench messages translations compile clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,9 +44,21 @@ run: demo
 	  $(FLASK) run --host 127.0.0.1 --port 5000
 
 ## make test: set up, check the import contracts (pyproject.toml), run the whole suite (browser tests use Debian's Chromium)
-test: install-test chromium nginx compile
+test: install-test chromium nginx axe compile
 	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## axe-core for the accessibility browser tests, from the npm registry (pinned by its package-lock.json)
+AXE_DIR := tests/browser/axe
+axe: $(AXE_DIR)/node_modules/axe-core/axe.min.js
+
+$(AXE_DIR)/node_modules/axe-core/axe.min.js: $(AXE_DIR)/package.json $(AXE_DIR)/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix $(AXE_DIR) --no-audit --no-fund --silent && touch $@ \
+	    || echo "!!! npm could not install axe-core: ACCESSIBILITY TESTS WILL BE SKIPPED !!!"; \
+	else \
+	  echo "!!! npm is missing (apt-get install -y npm): ACCESSIBILITY TESTS WILL BE SKIPPED !!!"; \
+	fi
 
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \

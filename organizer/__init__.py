@@ -47,6 +47,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app,
             private_cookies=(app.config["SESSION_COOKIE_NAME"], app.config.get("REMEMBER_COOKIE_NAME", "remember_token")),
             store=cachestore.make_store(app.config.get("CACHE_REDIS_URL"), "organizer:http:"),
+            key_cookies=(app.config.get("LANGUAGE_COOKIE_NAME", "lang"),),
         )
         app.wsgi_app = app.extensions["shared_cache"] = shared_cache  # type: ignore[method-assign]
     security.init_app(app)

@@ -37,8 +37,16 @@ class Config:
     TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
 
     ALLOW_SIGNUP = _env_bool("ALLOW_SIGNUP", True)
-    LANGUAGES = ["en", "ar"]  # each needs organizer/translations/<code>/ (README: "Translations")
-    BABEL_DEFAULT_LOCALE = "en"
+    # The languages a visitor can choose (the first two letters of a locale); each needs a catalog in
+    # organizer/translations except English, the source language.
+    LANGUAGES = _env_list("LANGUAGES", ["en", "ar"]) or ["en"]
+    # Dates and numbers of the default language follow this locale: en_GB writes "Saturday 12 December
+    # 2026", en_US "Saturday, December 12, 2026". Also the language of pages when nothing else decides.
+    DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "en_GB")
+    BABEL_DEFAULT_LOCALE = DEFAULT_LOCALE
+    # The visitor's choice of language (the switcher on every page); a year, then Accept-Language again.
+    LANGUAGE_COOKIE_NAME = "lang"
+    LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
     BABEL_DEFAULT_TIMEZONE = "UTC"
     DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "Europe/London")
 

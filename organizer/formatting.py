@@ -6,26 +6,51 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, get_datetime_format
 from flask_babel import get_locale
 
 from organizer.timeutil import to_local
 
 
+# Where a house style differs from CLDR: British usage writes "Saturday 12 December 2026" (GOV.UK style),
+# CLDR's en_GB has "Saturday, 12 December 2026". Other locales (ar...) use Babel's own formats.
+FULL_DATE_PATTERNS = {"en_GB": "EEEE d MMMM y"}
+
+
+def full_date(day, locale=None) -> str:
+    locale = locale or get_locale()
+    return format_date(day, format=FULL_DATE_PATTERNS.get(str(locale), "full"), locale=locale)
+
+
 def event_datetime(utc_naive: datetime | None, timezone: str, fmt: str = "full") -> str:
-    """'Thursday, 1 March 2012, 19:00 GMT', always naming the zone."""
+    """'Thursday 1 March 2012, 19:00 GMT' (en_GB), always naming the event's zone."""
     if utc_naive is None:
         return ""
     local = to_local(utc_naive, timezone)
     locale = get_locale()
-    date_part = format_date(local.date(), format="full" if fmt == "full" else "medium", locale=locale)
-    time_part = format_time(local, format="HH:mm", locale=locale)
-    return f"{date_part}, {time_part} {zone_abbreviation(local)}"
+    date_part = full_date(local.date(), locale) if fmt == "full" else format_date(local.date(), format="medium",
+                                                                                    locale=locale)
+    time_part = _time_and_zone(local, locale)
+    # The locale's own glue: "{1}, {0}" in English, "{1}، {0}" (the Arabic comma) in Arabic.
+    return str(get_datetime_format("medium", locale=locale)).replace("{1}", date_part).replace("{0}", time_part)
 
 
 def event_time(utc_naive: datetime, timezone: str) -> str:
-    local = to_local(utc_naive, timezone)
-    return f"{format_time(local, format='HH:mm', locale=get_locale())} {zone_abbreviation(local)}"
+    return _time_and_zone(to_local(utc_naive, timezone), get_locale())
+
+
+# Languages written right to left (the page's dir, the mark after a time's zone).
+RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
+
+
+def _time_and_zone(local: datetime, locale) -> str:
+    """"19:00 GMT". In a right-to-left language a right-to-left mark follows the Latin zone name, so
+    that "19:00 GMT – 21:00 GMT" is not read as one left-to-right run ("GMT 21:00 – GMT"); marks are
+    not bidi controls that finalize drops, and text mails, pages and files can all carry them."""
+    text = f"{format_time(local, format='HH:mm', locale=locale)} {zone_abbreviation(local)}"
+    if locale is not None and getattr(locale, "language", "") in RTL_LANGUAGES:
+        text += "\u200f"
+    return text
 
 
 def zone_abbreviation(local: datetime) -> str:

@@ -11,13 +11,15 @@ request pipeline (host check, input checks, session, sign-in, headers).
 
 It stores a response only when every one of these holds, so that nothing personal is ever stored:
 
-* the request is a GET without our session or remember-me cookie and without an Authorization header;
+* the request is a GET without our session or remember-me cookie and without an Authorization header
+  (other cookies may come along: the language cookie is part of the key, any other is ignored by the app);
 * the response is a 200 with ``Cache-Control: public`` and a positive ``max-age``, sets no cookie,
   varies on nothing but ``Cookie`` and ``Accept-Language``, and is small.
 
 Requests that carry our cookies never read from it. Entries are keyed by host, scheme, path, query
-string (without the click ids that social networks and newsletters add to shared links) and
-``Accept-Language``; a request Flask refused (an untrusted host, malformed input) got no
+string (without the click ids that social networks and newsletters add to shared links),
+``Accept-Language`` and the language cookie (the visitor's choice on the switcher), so nobody is ever
+served a page in the language someone else chose; a request Flask refused (an untrusted host, malformed input) got no
 public 200, so it never made an entry that a later request could hit (click ids aside: no page
 reads them). Conditional requests
 (``If-None-Match``) get a 304 from the stored ``ETag``. Clients' own ``Cache-Control: no-cache`` is
@@ -31,6 +33,8 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
+
+from werkzeug.http import parse_cookie
 
 from organizer.cachestore import LocalStore, Store, hashed_key
 
@@ -75,10 +79,12 @@ def freshness_seconds(cache_control: str) -> int:
 
 
 class SharedCache:
-    def __init__(self, app: Callable, private_cookies: Iterable[str],
+    def __init__(self, app: Callable, private_cookies: Iterable[str], key_cookies: Iterable[str] = (),
                  clock: Callable[[], float] = time.time, store: Store | None = None) -> None:
         self.app = app
         self.private_cookies = tuple(f"{name}=" for name in private_cookies)
+        # Cookies that choose between versions of one public page (the language): part of the key.
+        self.key_cookies = tuple(key_cookies)
         # Wall-clock time, not monotonic: entries in Redis are read by other processes and nodes.
         self.clock = clock
         self.store: Store = store if store is not None else LocalStore(MAX_ENTRIES, clock=lambda: self.clock())
@@ -89,7 +95,7 @@ class SharedCache:
             return self.app(environ, start_response)
         key: Any = (environ.get("HTTP_HOST"), environ.get("wsgi.url_scheme"), environ.get("SCRIPT_NAME"),
                     environ.get("PATH_INFO"), _without_click_ids(environ.get("QUERY_STRING") or ""),
-                    environ.get("HTTP_ACCEPT_LANGUAGE"))
+                    environ.get("HTTP_ACCEPT_LANGUAGE"), self._key_cookie_values(environ.get("HTTP_COOKIE")))
         if self.store.serializes:
             key = hashed_key(*key)
         now = self.clock()
@@ -103,6 +109,12 @@ class SharedCache:
 
     def clear(self) -> None:
         self.store.clear()
+
+    def _key_cookie_values(self, cookies: str | None) -> tuple[str | None, ...] | None:
+        if not cookies or not self.key_cookies:
+            return None
+        parsed = parse_cookie(cookies)
+        return tuple(parsed.get(name) for name in self.key_cookies)
 
     def _is_personal(self, environ: dict[str, Any]) -> bool:
         if "HTTP_AUTHORIZATION" in environ:

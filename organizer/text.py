@@ -27,9 +27,22 @@ def address_key(address: str) -> str:
 
 
 def slugify(value: str, max_length: int = 80) -> str:
-    normalized = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", normalized.lower()).strip("-")
+    """A readable URL part in any script: "Vigil for Homs" -> "vigil-for-homs", "José" -> "jose",
+    "وقفة تضامن مع حمص" -> "وقفة-تضامن-مع-حمص" (browsers show Unicode paths as typed; links carry
+    them percent-encoded). Accents and Arabic short vowels go, letters and digits of every script stay."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    # Arabic madda and hamza (U+0653-0655) are part of the letter (أ, آ, ؤ), not a vowel sign: kept.
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch) or "\u0653" <= ch <= "\u0655")
+    slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFC", stripped).casefold()).strip("-")
     return slug[:max_length].strip("-") or "item"
+
+
+SLUG_PATTERN = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+
+
+def is_slug(value: str) -> bool:
+    """Letters and digits of any script in lower case, joined by single hyphens."""
+    return bool(SLUG_PATTERN.fullmatch(value)) and value == value.casefold()
 
 
 def is_http_url(value: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -57,6 +57,21 @@ def is_safe_redirect(target: str | None) -> bool:
             return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def remember_language(response, language: str) -> None:
+    """The language cookie: read by templating.select_locale and by the shared cache's key."""
+    config = current_app.config
+    response.set_cookie(
+        config.get("LANGUAGE_COOKIE_NAME", "lang"), language, max_age=config.get("LANGUAGE_COOKIE_MAX_AGE"),
+        path="/", secure=bool(config.get("SESSION_COOKIE_SECURE")), httponly=True, samesite="Lax",
+    )
+
+
+def language_switch_url(language: str) -> str:
+    """The switcher's link: back to this very page (its path only: a public page is the same for
+    everyone, query string or not, and the shared cache keeps one copy of it)."""
+    return url_for("public.set_language", code=language, next=request.path)
 
 
 def redirect_back(target: str | None, fallback_endpoint: str, **values):

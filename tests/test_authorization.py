@@ -31,7 +31,9 @@ IGNORED_ENDPOINTS = {"static"}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 OUTSIDERS = ("anonymous", "other_organizer")
 _TOKEN_SEGMENT = re.compile(r"/[A-Za-z0-9_-]{32,}(?:/|$)")
-_VOLATILE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*"|(<meta name="csrf-token" content=")[^"]*"')
+# The token, and the language switcher's way back to the page asked for (the visitor's own path).
+_VOLATILE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*"|(<meta name="csrf-token" content=")[^"]*"'
+                       r'|(href="/language/[a-z]+\?next=)[^"]*"')
 
 
 def collect_rules() -> list[Rule]:
@@ -101,7 +103,7 @@ def _secrets(world: World) -> list[str]:
 
 
 def _normalized(body: str) -> str:
-    return _VOLATILE.sub(lambda m: (m.group(1) or m.group(2)) + '"', body)
+    return _VOLATILE.sub(lambda m: (m.group(1) or m.group(2) or m.group(3)) + '"', body)
 
 
 def _check(client, world: World, rule: Rule, persona: str) -> list[str]:

@@ -14,7 +14,13 @@ def test_right_to_left_locale_sets_dir_attribute(database_url):
 def test_left_to_right_in_english_for_a_language_we_do_not_have(client):
     response = client.get("/healthz-does-not-exist", headers={"Accept-Language": "de"})
     assert b'dir="ltr"' in response.data
-    assert b'lang="en"' in response.data
+    assert b'lang="en-GB"' in response.data
+
+
+def test_only_the_configured_languages(database_url):
+    app = make_test_app(database_url, LANGUAGES=["en"])
+    response = app.test_client().get("/healthz-does-not-exist", headers={"Accept-Language": "ar"})
+    assert b'lang="en-GB" dir="ltr"' in response.data
 
 
 # --- Service messages ----------------------------------------------------------------------------

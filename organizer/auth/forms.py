@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from organizer.forms_common import FlaskForm
@@ -89,3 +89,9 @@ class ResetRequestForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     new_password = _new_password_field(_l("New password"))
     confirm = _confirm_field("new_password")
+
+
+class LanguageForm(FlaskForm):
+    """The account's language; the choices (each language named in itself) are set by the view."""
+
+    locale = SelectField(_l("Language of pages and emails"), choices=[], validate_choice=True)

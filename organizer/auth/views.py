@@ -18,6 +18,7 @@ from organizer.auth import bp
 from organizer.auth.forms import (
     ChangePasswordForm,
     ConfirmSignupForm,
+    LanguageForm,
     LoginForm,
     ResetPasswordForm,
     ResetRequestForm,
@@ -27,7 +28,8 @@ from organizer.extensions import db, limiter
 from organizer.services.accounts import accounts
 from organizer.services.common.errors import Conflict, NotFound, ValidationFailed
 from organizer.urls import absolute_url  # from BASE_URL, never the request's Host
-from organizer.views_common import form_status, is_safe_redirect, show_error
+from organizer.templating import language_choices
+from organizer.views_common import form_status, is_safe_redirect, remember_language, show_error
 
 HOME_ENDPOINT = "campaigns.dashboard"
 
@@ -67,6 +69,30 @@ def _start_session(user) -> None:
     session.clear()
     login_user(user)
     session.permanent = True  # the cookie and its signature expire after SESSION_IDLE_MINUTES idle
+
+
+@bp.after_app_request
+def _account_language_on_this_device(response: Response) -> Response:
+    """A sign-in (or a change in the account settings) sets this device's language cookie to the
+    account's language, so the switcher and the account agree; the switcher changes it afterwards."""
+    if "_apply_locale" not in session:  # `in` leaves the session untouched (no Vary: Cookie)
+        return response
+    language = session.pop("_apply_locale")
+    if language:
+        remember_language(response, language)
+    else:  # "as my browser says": the device's earlier choice goes too
+        response.delete_cookie(current_app.config.get("LANGUAGE_COOKIE_NAME", "lang"), path="/")
+    return response
+
+
+def _language_form(formdata=None) -> LanguageForm:
+    form = LanguageForm(formdata=formdata) if formdata is not None else LanguageForm()
+    form.locale.choices = [("", _("As my browser says"))] + [
+        (choice["code"], choice["name"]) for choice in language_choices()
+    ]
+    if formdata is None and not form.is_submitted():
+        form.locale.data = current_user.locale or ""
+    return form
 
 
 def _render(template: str, form, **context):
@@ -152,6 +178,8 @@ def login():
         if user is not None:
             db.session.commit()  # a hash upgraded to current parameters
             _start_session(user)
+            if user.locale:
+                session["_apply_locale"] = user.locale
             return redirect(next_url or url_for(HOME_ENDPOINT), 303)
         # One message for an unknown address, a wrong password and an over-long one.
         form.form_errors.append(_("That email address and password don't match. Check both and try again."))
@@ -193,7 +221,28 @@ def change_password():
             _start_session(user)  # this session continues with the new version; all others end
             flash(_("Your password has been changed. You've been signed out everywhere else."), "success")
             return redirect(url_for("auth.change_password"), 303)
-    return _render("auth/change_password.html", form)
+    return _render("auth/change_password.html", form, language_form=_language_form())
+
+
+@bp.route("/language", methods=["POST"])
+@login_required
+def account_language():
+    """The account's language (account settings, on the same page as the password)."""
+    language_form = _language_form()
+    if language_form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts.set_locale(user, language_form.locale.data, current_app.config["LANGUAGES"])
+        except ValidationFailed as error:
+            db.session.rollback()
+            show_error(language_form, error)
+        else:
+            db.session.commit()
+            session["_apply_locale"] = user.locale
+            flash(_("Your language is saved."), "success")
+            return redirect(url_for("auth.change_password"), 303)
+    return render_template("auth/change_password.html", form=ChangePasswordForm(formdata=None),
+                           language_form=language_form), 400
 
 
 @bp.route("/reset", methods=["GET", "POST"])

@@ -65,6 +65,7 @@ class CampaignForm(FlaskForm):
     default_address = _text(_l("Street address"), campaign_rules.ADDRESS_MAX)
     default_city = _text(_l("City"), campaign_rules.CITY_MAX)
     default_country = _text(_l("Country"), campaign_rules.COUNTRY_MAX)
+    slug = _text(_l("Web address"), campaign_rules.SLUG_MAX)
     default_timezone = SelectField(_l("Usual timezone"), choices=timezone_choices, default=_configured_timezone,
                                    validate_choice=False)
 

@@ -27,7 +27,8 @@ def campaign_actions(campaign) -> set[str]:
 
 
 def _campaign_input(form: CampaignForm) -> CampaignInput:
-    return CampaignInput(**{name: form[name].data or "" for name in CampaignInput.__dataclass_fields__})
+    values = {name: form[name].data or "" for name in CampaignInput.__dataclass_fields__ if name != "slug"}
+    return CampaignInput(**values, slug=form.slug.data or None)
 
 
 # --- My campaigns ------------------------------------------------------------------------------

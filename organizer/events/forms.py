@@ -22,6 +22,7 @@ from organizer.services.coverage import coverage as coverage_rules
 from organizer.services.events import events as event_rules
 from organizer.services.events.events import EventInput
 from organizer.services.events.questions import QuestionInput
+from organizer.templating import default_language, language_names
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -29,6 +30,14 @@ DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 def _when(label, *, required_message=None):
     validators = [InputRequired(message=required_message)] if required_message else [Optional()]
     return DateTimeLocalField(label, format=DATETIME_FORMAT, validators=validators)
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    return language_names()
+
+
+def _second_language_choices() -> list[tuple[str, str]]:
+    return [("", _l("None"))] + _language_choices()
 
 
 class EventForm(FlaskForm):
@@ -39,6 +48,18 @@ class EventForm(FlaskForm):
         validators=[Length(max=event_rules.DESCRIPTION_MAX,
                            message=_l("Use at most %(max)d characters.", max=event_rules.DESCRIPTION_MAX))],
         render_kw={"rows": 8},
+    )
+    language = SelectField(_l("Language of the title and description"), choices=_language_choices,
+                           validate_choice=False)
+    slug = _text(_l("Web address"), event_rules.SLUG_MAX)
+    # The same meeting in a second language (issue 11.7)
+    second_language = SelectField(_l("Second language"), choices=_second_language_choices, validate_choice=False)
+    second_title = _text(_l("Title in the second language"), event_rules.TITLE_MAX)
+    second_description = TextAreaField(
+        _l("Description in the second language"),
+        validators=[Length(max=event_rules.DESCRIPTION_MAX,
+                           message=_l("Use at most %(max)d characters.", max=event_rules.DESCRIPTION_MAX))],
+        render_kw={"rows": 6},
     )
     # When
     starts_local = _when(_l("Starts"), required_message=_l("Enter when the event starts."))
@@ -113,13 +134,19 @@ class EventForm(FlaskForm):
             email_policy=self.email_policy.data or "",
             ask_phone=bool(self.ask_phone.data),
             max_guests=self.max_guests.data if self.max_guests.data is not None else 0,
+            language=self.language.data or "",
+            slug=self.slug.data or None,
+            second_language=self.second_language.data or "",
+            second_title=self.second_title.data or "",
+            second_description=self.second_description.data or "",
         )
 
     def fill(self, data: EventInput) -> None:
         for name in ("title", "description", "starts_local", "ends_local", "timezone", "venue_name", "address",
                      "city", "country", "online_url", "capacity", "rsvp_deadline_local", "ask_phone",
-                     "max_guests"):
+                     "max_guests", "second_language", "second_title", "second_description"):
             self[name].data = getattr(data, name)
+        self.language.data = data.language or default_language()
         self.visibility.data = str(data.visibility)
         self.email_policy.data = str(data.email_policy)
 

@@ -59,6 +59,7 @@ def edit(event_id: int):
     form = EventForm()
     if not form.is_submitted():
         form.fill(event_rules.event_input_from(event))
+        form.slug.data = event.slug
     if form.validate_on_submit():
         try:
             changes = event_rules.update_event(current_user, event, form.to_input())

@@ -7,6 +7,7 @@ from organizer.models.coverage import Coverage, CoverageRelation, EventCoverage
 from organizer.models.event import EmailPolicy, Event, EventStatus, Question, QuestionKind, Visibility
 from organizer.models.outbox import MailQuota, OutboxMessage, OutboxStatus
 from organizer.models.rsvp import Answer, Rsvp, RsvpSource, RsvpStatus
+from organizer.models.slug import SlugRedirect
 from organizer.models.user import PasswordResetToken, SignupRequest, User
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "RsvpSource",
     "RsvpStatus",
     "SignupRequest",
+    "SlugRedirect",
     "User",
     "Visibility",
 ]

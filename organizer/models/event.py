@@ -46,6 +46,13 @@ class Event(db.Model):
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    # The language the title and description are written in ("": the default locale's), and the same
+    # texts in a second language if the organizers wrote them: the public page shows a visitor's own
+    # language first and offers the other; emails use the supporter's (issue 11.7).
+    language: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    second_language: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    second_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    second_description: Mapped[str] = mapped_column(Text, default="", server_default="")
     starts_at: Mapped[datetime]  # naive UTC
     ends_at: Mapped[datetime]  # naive UTC
     timezone: Mapped[str] = mapped_column(String(64))
@@ -70,6 +77,21 @@ class Event(db.Model):
     questions: Mapped[list[Question]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="Question.position"
     )
+
+    def has_second_version(self) -> bool:
+        return bool(self.second_language and self.second_title)
+
+    def in_second_language(self, language: str) -> bool:
+        """Whether a reader of ``language`` ("ar", "en") gets the second version first."""
+        return self.has_second_version() and language == self.second_language and language != self.language
+
+    def title_in(self, language: str) -> str:
+        return self.second_title if self.in_second_language(language) else self.title
+
+    def description_in(self, language: str) -> str:
+        if self.in_second_language(language) and self.second_description:
+            return self.second_description
+        return self.description
 
     @property
     def local_start(self) -> datetime:

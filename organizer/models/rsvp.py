@@ -56,6 +56,8 @@ class Rsvp(db.Model):
     phone: Mapped[str | None] = mapped_column(String(40))
     guests: Mapped[int] = mapped_column(default=0)
     consent_contact: Mapped[bool] = mapped_column(default=False)
+    # The locale the supporter RSVP'd in ("ar", "en_GB"): every later email to them is written in it.
+    locale: Mapped[str] = mapped_column(String(16), default="", server_default="")
     status: Mapped[RsvpStatus] = mapped_column(enum_column(RsvpStatus))
     source: Mapped[RsvpSource] = mapped_column(enum_column(RsvpSource), default=RsvpSource.ONLINE)
     manage_token_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -18,6 +18,8 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
+    # The language pages and emails to this person are in ("en", "ar"); empty: their browser decides.
+    locale: Mapped[str] = mapped_column(String(16), default="", server_default="")
     # Bumped on sign-out and password change: every cookie carrying an older value stops working.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

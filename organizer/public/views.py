@@ -7,7 +7,7 @@ visitors without a session all get the same bytes, which may be kept by shared c
 
 from __future__ import annotations
 
-from flask import abort, current_app, jsonify, render_template, url_for
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -25,6 +25,8 @@ from organizer.services.common.permissions import Action
 from organizer.services.coverage import coverage as coverage_rules
 from organizer.services.events import listings as event_listings
 from organizer.services.rsvp import capacity
+from organizer.services.common import slugs
+from organizer.views_common import is_safe_redirect, remember_language
 
 
 @bp.app_template_global()
@@ -50,6 +52,7 @@ def campaign(slug: str):
     def render() -> str:
         found = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
         if found is None:
+            _redirect_if_moved("campaign", slug)
             abort(404)
         listed = event_listings.public_campaign_events(found)
         upcoming = event_listings.still_to_come(listed)
@@ -65,11 +68,20 @@ def campaign(slug: str):
     return pagecache.cached_page(("public.campaign", slug), render)
 
 
+def _redirect_if_moved(kind: str, old_slug: str) -> None:
+    """A link shared before the organizers edited the address: a permanent redirect to the new one
+    (raised, so the page cache keeps nothing)."""
+    current = slugs.current_slug(kind, old_slug)
+    if current is not None:
+        abort(redirect(url_for(f"public.{kind}", slug=current), 301))
+
+
 @bp.get("/e/<slug>")
 def event(slug: str):
     def render() -> str:
         found = event_listings.event_by_slug(slug)
         if found is None:
+            _redirect_if_moved("event", slug)
             abort(404)
         # A draft doesn't exist for the public; its campaign team sees it as a preview.
         if found.status is EventStatus.DRAFT and not permissions.can(current_user, found.campaign,
@@ -78,6 +90,22 @@ def event(slug: str):
         return render_template("public/event.html", **event_page_context(found))
 
     return pagecache.cached_page(("public.event", slug), render)
+
+
+@bp.get("/language/<code>")
+def set_language(code: str):
+    """The language switcher: remember the choice in a cookie and go back to the page it was made on.
+
+    A plain GET link, so that it works without JavaScript and on the public pages everyone shares,
+    which carry no CSRF token. What another site could do with it is switch a visitor's language,
+    nothing more: it changes no data, and the answer (a redirect setting a cookie) is never cached.
+    """
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    target = request.args.get("next")
+    response = redirect(target if is_safe_redirect(target) else url_for("public.home"), 303)
+    remember_language(response, code)
+    return response
 
 
 @bp.get("/csrf-token")

@@ -1,5 +1,10 @@
 """Small SVG charts drawn on the server: no library, no script, no inline styles.
 
+Right to left (``rtl=True``): the picture is mirrored (the value axis on the right, categories and time
+running from right to left, the legend from the right) by mirroring every x coordinate, and the svg
+carries ``direction="rtl"``, so each ``text-anchor`` (start/end) flips with it and labels in Arabic
+read in their own order.
+
 Colours come from classes styled in app.css (with presentation attributes as a fallback for
 printing and feeds). Each chart is an <svg role="img"> with a <title> and a <desc> summarising the
 numbers; pages also show the same numbers in a table, so nothing depends on seeing the picture.
@@ -61,38 +66,55 @@ def _short(label: str, limit: int = LABEL_MAX) -> str:
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "\u2026"
 
 
-def _open_svg(width: int, title: str, desc: str) -> tuple[list[str], str]:
+@dataclass(frozen=True)
+class _Axis:
+    """x as drawn: the same, or mirrored across the chart for right-to-left."""
+
+    width: int
+    rtl: bool
+
+    def x(self, value: float) -> float:
+        return self.width - value if self.rtl else value
+
+    def left_edge(self, value: float, size: float) -> float:
+        """Where a shape that starts at ``value`` and is ``size`` wide has its left edge."""
+        return self.width - value - size if self.rtl else value
+
+
+def _open_svg(width: int, title: str, desc: str, rtl: bool = False) -> tuple[list[str], str]:
     uid = f"chart-{next(_ids)}"
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {HEIGHT}" role="img" '
         f'aria-labelledby="{uid}-title {uid}-desc" xmlns="http://www.w3.org/2000/svg" '
-        f'preserveAspectRatio="xMinYMin meet">',
+        f'preserveAspectRatio="{"xMaxYMin" if rtl else "xMinYMin"} meet" direction="{"rtl" if rtl else "ltr"}">',
         f'<title id="{uid}-title">{escape(title)}</title>',
         f'<desc id="{uid}-desc">{escape(desc)}</desc>',
     ]
     return parts, uid
 
 
-def _y_axis(parts: list[str], width: int, top_value: int, step: int) -> None:
+def _y_axis(parts: list[str], axis: _Axis, top_value: int, step: int) -> None:
     plot_height = HEIGHT - TOP - BOTTOM
     parts.append('<g class="chart__grid" aria-hidden="true">')
     for tick in range(0, top_value + 1, step):
         y = TOP + plot_height - plot_height * tick / top_value
-        parts.append(f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d9d9e0"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" class="chart__tick" '
+        parts.append(f'<line x1="{axis.x(LEFT):.0f}" x2="{axis.x(axis.width - RIGHT):.0f}" y1="{y:.1f}" y2="{y:.1f}" '
+                     f'stroke="#d9d9e0"/>')
+        parts.append(f'<text x="{axis.x(LEFT - 6):.0f}" y="{y + 4:.1f}" text-anchor="end" class="chart__tick" '
                      f'fill="#55565e" font-size="14">{tick:,}</text>')
     parts.append("</g>")
 
 
 def bar_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], *, title: str,
-              desc: str) -> Markup:
+              desc: str, rtl: bool = False) -> Markup:
     """Grouped bars: one group per category (e.g. an event), one bar per series."""
     coloured = [Series(name, values, *PALETTE[index % len(PALETTE)]) for index, (name, values) in enumerate(series)]
     group_width = max(28 * len(coloured) + 24, 96)
     width = max(WIDTH, LEFT + RIGHT + group_width * len(categories))
-    parts, _uid = _open_svg(width, title, desc)
+    axis = _Axis(width, rtl)
+    parts, _uid = _open_svg(width, title, desc, rtl)
     top_value, step = nice_ceiling(max([v for s in coloured for v in s.values] or [0]))
-    _y_axis(parts, width, top_value, step)
+    _y_axis(parts, axis, top_value, step)
     plot_height = HEIGHT - TOP - BOTTOM
     plot_width = width - LEFT - RIGHT
     slot = plot_width / max(len(categories), 1)
@@ -108,36 +130,38 @@ def bar_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[in
             x = x0 + position * bar
             y = TOP + plot_height - height
             parts.append(
-                f'<rect class="chart__bar {item.css_class}" x="{x:.1f}" y="{y:.1f}" width="{max(bar - 2, 1):.1f}" '
+                f'<rect class="chart__bar {item.css_class}" x="{axis.left_edge(x, max(bar - 2, 1)):.1f}" y="{y:.1f}" '
+                f'width="{max(bar - 2, 1):.1f}" '
                 f'height="{height:.1f}" fill="{item.colour}"><title>{escape(category)}: '
                 f'{escape(item.name)} {value:,}</title></rect>'
             )
             if value > 0 and bar >= VALUE_LABEL_MIN_BAR:
-                parts.append(f'<text x="{x + (bar - 2) / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" '
+                parts.append(f'<text x="{axis.x(x + (bar - 2) / 2):.1f}" y="{y - 4:.1f}" text-anchor="middle" '
                              f'class="chart__value" fill="#1b1b1f" font-size="12" aria-hidden="true">{value:,}</text>')
         label_x = LEFT + slot * index + slot / 2
-        parts.append(f'<text x="{label_x:.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" '
+        parts.append(f'<text x="{axis.x(label_x):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" '
                      f'class="chart__label" fill="#1b1b1f" font-size="14">{escape(_short(category, limit))}</text>')
         parts.append("</g>")
-    _legend(parts, coloured)
+    _legend(parts, coloured, axis)
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
 def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], *, title: str,
-               desc: str, max_labels: int = 7) -> Markup:
+               desc: str, max_labels: int = 7, rtl: bool = False) -> Markup:
     """One or more lines over ordered labels (e.g. days)."""
     coloured = [Series(name, values, *PALETTE[index % len(PALETTE)]) for index, (name, values) in enumerate(series)]
     width = WIDTH
-    parts, _uid = _open_svg(width, title, desc)
+    axis = _Axis(width, rtl)
+    parts, _uid = _open_svg(width, title, desc, rtl)
     top_value, step = nice_ceiling(max([v for s in coloured for v in s.values] or [0]))
-    _y_axis(parts, width, top_value, step)
+    _y_axis(parts, axis, top_value, step)
     plot_height = HEIGHT - TOP - BOTTOM
     plot_width = width - LEFT - RIGHT
     count = len(labels)
 
     def x_at(i: int) -> float:
-        return LEFT + (plot_width * i / (count - 1) if count > 1 else plot_width / 2)
+        return axis.x(LEFT + (plot_width * i / (count - 1) if count > 1 else plot_width / 2))
 
     def y_at(v: int) -> float:
         return TOP + plot_height - plot_height * v / top_value
@@ -162,18 +186,19 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]
             anchor = "start" if i == 0 and count > 1 else ("end" if i == count - 1 and count > 1 else "middle")
             parts.append(f'<text x="{x_at(i):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="{anchor}" '
                          f'class="chart__label" fill="#1b1b1f" font-size="14">{escape(labels[i])}</text>')
-    _legend(parts, coloured)
+    _legend(parts, coloured, axis)
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def _legend(parts: list[str], coloured: Sequence[Series]) -> None:
+def _legend(parts: list[str], coloured: Sequence[Series], axis: _Axis) -> None:
     x = LEFT
     y = HEIGHT - 14
     parts.append('<g class="chart__legend">')
     for item in coloured:
-        parts.append(f'<rect x="{x}" y="{y - 10}" width="12" height="12" class="{item.css_class}" fill="{item.colour}"/>')
-        parts.append(f'<text x="{x + 18}" y="{y}" class="chart__legend-text" fill="#1b1b1f" font-size="14">'
-                     f'{escape(item.name)}</text>')
+        parts.append(f'<rect x="{axis.left_edge(x, 12):.0f}" y="{y - 10}" width="12" height="12" '
+                     f'class="{item.css_class}" fill="{item.colour}"/>')
+        parts.append(f'<text x="{axis.x(x + 18):.0f}" y="{y}" class="chart__legend-text" fill="#1b1b1f" '
+                     f'font-size="14">{escape(item.name)}</text>')
         x += 30 + 8 * len(item.name)
     parts.append("</g>")

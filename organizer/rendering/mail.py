@@ -15,6 +15,7 @@ from flask import current_app, render_template
 from jinja2 import TemplateNotFound
 
 from organizer.extensions import db
+from organizer.bidi import isolates
 from organizer.formatting import event_datetime
 from organizer.models import Rsvp, RsvpStatus
 from organizer.rendering import calendar
@@ -28,7 +29,7 @@ from organizer.urls import absolute_url
 def render_bodies(template: str, subject: str, **context: Any) -> tuple[str, str]:
     """``templates/email/<template>.txt`` and ``.html`` (empty when there is none)."""
     context.setdefault("subject", subject)
-    body_text = render_template(f"email/{template}.txt", **context)
+    body_text = isolates(render_template(f"email/{template}.txt", **context))
     try:
         body_html = render_template(f"email/{template}.html", **context)
     except TemplateNotFound:
@@ -41,6 +42,7 @@ def _context(rsvp: Rsvp, token: str | None = None) -> dict:
     context = {
         "rsvp": rsvp,
         "event": event,
+        "event_title": notify.title_for(rsvp),
         "campaign": event.campaign,
         "when": event_datetime(event.starts_at, event.timezone),
         "place": calendar.location_of(event),

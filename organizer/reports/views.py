@@ -20,6 +20,7 @@ from organizer.reports.forms import COLUMN_LABELS, ExportForm
 from organizer.services.common.errors import ValidationFailed
 from organizer.services.common.permissions import Action
 from organizer.services.reports import export_files, export_spec, exports, turnout
+from organizer.templating import text_direction
 from organizer.views_common import campaign_or_404, event_or_404
 
 
@@ -37,6 +38,7 @@ def event_turnout(event_id: int):
             title=_("RSVPs over time for %(title)s", title=event.title),
             desc=_("%(total)s RSVPs received online between %(first)s and %(last)s.",
                    total=report.timeline[-1].total, first=labels[0], last=labels[-1]),
+            rtl=text_direction() == "rtl",
         )
     return render_template("reports/event_turnout.html", event=event, campaign=event.campaign, report=report,
                            chart=chart, percent=turnout.percent)
@@ -59,6 +61,7 @@ def campaign_turnout(slug: str):
             title=_("RSVPs and attendance per event in %(name)s", name=campaign.name),
             desc=_("For each of %(count)s events: people going, people checked in by name (walk-ins "
                    "included) and the crowd count.", count=len(rows)),
+            rtl=text_direction() == "rtl",
         )
     return render_template("reports/campaign_turnout.html", campaign=campaign, rows=rows, chart=chart,
                            percent=turnout.percent)

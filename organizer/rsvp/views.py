@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
@@ -82,6 +83,7 @@ def submit(slug: str):
             guests=form.guests.data if "guests" in form else 0,
             consent=form.consent.data,
             answers=answers_from(form, event),
+            locale=str(get_locale() or ""),
         )
     except ValidationFailed as error:
         db.session.rollback()

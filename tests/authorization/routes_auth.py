@@ -49,6 +49,8 @@ ROUTES: list[Rule] = [
     Rule("auth.logout", "POST", lambda w: "/auth/logout", {}, default=303),
     Rule("auth.change_password", "GET", lambda w: "/auth/password", only(SIGNED_IN, 200), default=302),
     Rule("auth.change_password", "POST", lambda w: "/auth/password", only(SIGNED_IN, 303), default=302, data=_change),
+    Rule("auth.account_language", "POST", lambda w: "/auth/language", only(SIGNED_IN, 303), default=302,
+         data=lambda w: {"locale": "ar"}),
     Rule("auth.reset_request", "GET", lambda w: "/auth/reset", {}, default=200),
     Rule("auth.reset_request", "POST", lambda w: "/auth/reset", {}, default=303,
          data=lambda w: {"email": "owner@example.org"}),

@@ -31,6 +31,8 @@ def _cancelled(w) -> str:
 ROUTES: list[Rule] = [
     Rule("public.home", "GET", lambda w: "/", {}, default=200),
     Rule("public.healthz", "GET", lambda w: "/healthz", {}, default=200),
+    Rule("public.set_language", "GET", lambda w: "/language/ar?next=/", {}, default=303),
+    Rule("public.set_language", "GET", lambda w: "/language/xx", {}, id_suffix=" unknown"),
     Rule("public.csrf_token", "GET", lambda w: "/csrf-token", {}, default=200),
     Rule("public.campaign", "GET", lambda w: f"/c/{w.campaign.slug}", {}, default=200),
     Rule("public.campaign", "GET", lambda w: "/c/no-such-campaign", {}, id_suffix=" unknown"),

@@ -76,7 +76,7 @@ def test_sign_up_create_link_publish_and_see_it_in_public(desktop: Page, base_ur
     expect(linked.get_by_role("link", name="Syrians defy assault on Homs")).to_be_visible()
 
     # Publish from the organizer's event page.
-    page.get_by_role("link", name="← Back to the event").click()
+    page.get_by_role("link", name="Back to the event").click()
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_text("Published.")).to_be_visible()
 

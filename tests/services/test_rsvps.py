@@ -661,7 +661,7 @@ def test_moving_the_event_emails_the_new_time(campaign, owner):
     db.session.commit()
     message = outbox_to("amina@example.org")[-1]
     assert message.subject == f"New time: {event.title}"
-    assert f"changed the time of {event.title}" in message.body_text
+    assert f"changed the time of \u2068{event.title}\u2069" in message.body_text  # isolated (issue 11.5)
     from organizer.formatting import event_datetime
 
     assert event_datetime(event.starts_at, event.timezone) in message.body_text
@@ -685,7 +685,7 @@ def test_the_change_email_says_what_changed(campaign, owner, moves, subject, sen
     db.session.commit()
     message = outbox_to("amina@example.org")[-1]
     assert message.subject == f"{subject}: Meeting"
-    assert f"{sentence} Meeting" in message.body_text and "Another hall" in message.body_text
+    assert f"{sentence} \u2068Meeting\u2069" in message.body_text and "Another hall" in message.body_text
 
 
 @pytest.mark.parametrize(("guests", "sentence"), [(1, "with 1 guest."), (2, "with 2 guests.")])
@@ -693,8 +693,8 @@ def test_the_confirmation_counts_guests_in_words(campaign, guests, sentence):
     event = builders.make_event(campaign, title="Meeting", max_guests=3)
     rsvp(event, "Amina", email="amina@example.org", guests=guests)
     [message] = outbox_to("amina@example.org")
-    assert f"You're going to Meeting {sentence}" in message.body_text
-    assert f"You're going to Meeting {sentence}" in message.body_html
+    assert f"You're going to \u2068Meeting\u2069 {sentence}" in message.body_text
+    assert f"You're going to <bdi>Meeting</bdi> {sentence}" in message.body_html
     assert "(s)" not in message.body_text + message.body_html
 
 

@@ -222,7 +222,7 @@ def test_remove_member_asks_first(client, login, no_csrf, owner, campaign):
                                       Role.COORDINATOR)
     login(owner)
     html = body(client.get(f"/manage/c/syria/members/{member.id}/remove"))
-    assert "Remove Rami?" in html and "rami@example.org" in html
+    assert "Remove <bdi>Rami</bdi>?" in html and "rami@example.org" in html
     response = client.post(f"/manage/c/syria/members/{member.id}/remove")
     assert response.status_code == 303
     assert db.session.get(Membership, member.id) is None

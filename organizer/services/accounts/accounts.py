@@ -118,6 +118,13 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def set_locale(user: User, locale: str, languages: list[str] | tuple[str, ...]) -> None:
+    """The language of this person's pages and emails; "" leaves it to their browser."""
+    if locale and locale not in languages:
+        raise ValidationFailed(_("Choose one of the languages offered."), field="locale")
+    user.locale = locale
+
+
 def end_all_sessions(user: User) -> None:
     """Every session cookie of this user stops working (the version is part of the login id)."""
     user.session_version = (user.session_version or 0) + 1

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from organizer.extensions import db
 from organizer.models import Campaign, Membership, Role, User
 from organizer.services.accounts import accounts
-from organizer.services.common import permissions
+from organizer.services.common import permissions, slugs
 from organizer.services.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from organizer.services.common.permissions import Action
 from organizer.services.common.validation import clean_text, one_of
@@ -39,6 +39,7 @@ class CampaignInput:
     default_city: str = ""
     default_country: str = ""
     default_timezone: str = ""  # "": the deployment's DEFAULT_TIMEZONE for a new campaign, unchanged on edit
+    slug: str | None = None  # None: unchanged (editing only)
 
 
 def _validated(data: CampaignInput, current_timezone: str | None = None) -> dict[str, str]:
@@ -92,7 +93,10 @@ def create_campaign(actor: User, data: CampaignInput) -> Campaign:
 
 def update_campaign(actor: User, campaign: Campaign, data: CampaignInput) -> Campaign:
     permissions.require(actor, campaign, Action.EDIT_CAMPAIGN)
-    for field, value in _validated(data, campaign.default_timezone).items():
+    values = _validated(data, campaign.default_timezone)
+    if data.slug is not None:
+        slugs.change_slug(campaign, data.slug, SLUG_MAX)
+    for field, value in values.items():
         setattr(campaign, field, value)
     db.session.flush()
     return campaign

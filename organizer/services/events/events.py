@@ -3,6 +3,8 @@ their life (draft → published → cancelled), "same meeting next week", and th
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -25,7 +27,7 @@ from organizer.models import (
     Visibility,
 )
 from organizer.services.campaigns.campaigns import unique_slug
-from organizer.services.common import permissions
+from organizer.services.common import permissions, slugs
 from organizer.services.common.errors import Conflict, ValidationFailed
 from organizer.services.common.permissions import Action
 from organizer.services.common.validation import clean_text, one_of
@@ -74,6 +76,11 @@ class EventInput:
     email_policy: EmailPolicy | str = EmailPolicy.OPTIONAL
     ask_phone: bool = False
     max_guests: int = 0
+    language: str = ""
+    slug: str | None = None  # None: unchanged (editing only)
+    second_language: str = ""
+    second_title: str = ""
+    second_description: str = ""
 
 
 def new_event_defaults(campaign: Campaign, now: datetime | None = None) -> EventInput:
@@ -114,6 +121,10 @@ def event_input_from(event: Event) -> EventInput:
         email_policy=event.email_policy,
         ask_phone=event.ask_phone,
         max_guests=event.max_guests,
+        language=event.language,
+        second_language=event.second_language,
+        second_title=event.second_title,
+        second_description=event.second_description,
     )
 
 
@@ -169,7 +180,31 @@ def _validated(data: EventInput) -> dict:
     values["visibility"] = one_of(Visibility, data.visibility, "visibility")
     values["email_policy"] = one_of(EmailPolicy, data.email_policy, "email_policy")
     values["ask_phone"] = bool(data.ask_phone)
+    values.update(_languages(data))
     return values
+
+
+def _language_code(value: str | None, field: str) -> str:
+    code = (value or "").strip()
+    if code and not re.fullmatch(r"[a-z]{2,3}", code):
+        raise ValidationFailed(_("Choose a language from the list."), field=field)
+    return code
+
+
+def _languages(data: EventInput) -> dict:
+    """The language of the texts and, optionally, the same texts in a second language (issue 11.7)."""
+    language = _language_code(data.language, "language")
+    second_language = _language_code(data.second_language, "second_language")
+    second_title = clean_text(data.second_title, TITLE_MAX, "second_title")
+    second_description = clean_text(data.second_description, DESCRIPTION_MAX, "second_description")
+    if second_language and second_language == language:
+        raise ValidationFailed(_("Choose a second language other than the first."), field="second_language")
+    if second_language and not second_title:
+        raise ValidationFailed(_("Give the title in the second language too."), field="second_title")
+    if not second_language:
+        second_title = second_description = ""
+    return {"language": language, "second_language": second_language, "second_title": second_title,
+            "second_description": second_description}
 
 
 def _slug_for(title: str, starts_at: datetime, timezone: str) -> str:
@@ -222,6 +257,8 @@ PLACE_FIELDS = {"venue_name", "address", "city", "country", "online_url"}
 def update_event(actor: User, event: Event, data: EventInput) -> EventChanges:
     permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
     values = _validated(data)
+    if data.slug is not None:
+        slugs.change_slug(event, data.slug, SLUG_MAX)
     changed = {name for name, value in values.items() if getattr(event, name) != value}
     old_capacity = event.capacity
     for name in changed:

@@ -86,10 +86,11 @@ class NothingToSend(Exception):
     """What the message was about is gone (e.g. the RSVP was deleted before the worker got to it)."""
 
 
-def enqueue_for_worker(to_address: str, subject: str, renderer: str, data: dict[str, Any]) -> None:
+def enqueue_for_worker(to_address: str, subject: str, renderer: str, data: dict[str, Any],
+                       locale: str | None = None) -> None:
     """An outbox row (a plain INSERT, in the caller's transaction) whose bodies the worker renders
-    with ``renderer`` from ``data`` and the request's locale."""
-    data = {**data, "locale": str(get_locale() or current_app.config.get("BABEL_DEFAULT_LOCALE", "en"))}
+    with ``renderer`` from ``data`` in ``locale`` (the recipient's; by default the current one)."""
+    data = {**data, "locale": locale or str(get_locale() or current_app.config.get("BABEL_DEFAULT_LOCALE", "en"))}
     db.session.execute(_INSERT_FOR_WORKER, {
         "to_address": to_address, "subject": clean_subject(subject), "body_text": "", "body_html": "",
         "ics_attachment": "", "renderer": renderer, "render_data": json.dumps(data, separators=(",", ":")),

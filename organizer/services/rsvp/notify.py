@@ -2,7 +2,8 @@
 caller's transaction (services/mail/outbox.py); nothing here renders or sends anything itself.
 
 Every message here is rendered by the outbox worker (organizer/worker.py, through rendering/mail.py): the
-request writes the recipient, the subject (in the request's language) and what the renderer needs (the
+request writes the recipient, the subject and the locale (the supporter's: the one they RSVP'd in, kept
+with the RSVP, whoever's request writes the message) and what the renderer needs (the
 RSVP's id, the one-time token its link carries, the waitlist position...). The token is only known at the
 moment it is issued, which is why these functions take it as an argument: the database keeps hashes only
 (and the outbox row, until the message is sent, the data that carries it).
@@ -10,8 +11,11 @@ moment it is issued, which is why these functions take it as an argument: the da
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from organizer.models import Event, Rsvp, RsvpStatus
@@ -34,6 +38,24 @@ class NewRsvp:
     email: str
     guests: int
     status: RsvpStatus
+    locale: str = ""
+
+
+def locale_of(rsvp: Rsvp | NewRsvp) -> str:
+    """The locale the supporter RSVP'd in; the default for RSVPs older than that column."""
+    return rsvp.locale or current_app.config.get("DEFAULT_LOCALE") or "en"
+
+
+def title_for(rsvp: Rsvp | NewRsvp) -> str:
+    """The event's title in the supporter's language when the organizers wrote one (issue 11.7)."""
+    return rsvp.event.title_in(locale_of(rsvp).split("_", 1)[0])
+
+
+def _in_their_language(rsvp: Rsvp | NewRsvp) -> AbstractContextManager:
+    """Subjects in the supporter's language, whoever's request writes the email (an organizer moving
+    the event, a cancellation that promotes the next on the waitlist); the worker renders the bodies
+    in the locale stored with the message."""
+    return force_locale(locale_of(rsvp))
 
 
 def rsvp_received(rsvp: Rsvp | NewRsvp, token: str, position: int | None, *, earlier_id: int | None = None,
@@ -45,10 +67,11 @@ def rsvp_received(rsvp: Rsvp | NewRsvp, token: str, position: int | None, *, ear
     if not rsvp.email:
         return
     going = rsvp.status is RsvpStatus.GOING
-    if going:
-        subject = _("You're going: %(title)s", title=rsvp.event.title)
-    else:
-        subject = _("You're on the waitlist: %(title)s", title=rsvp.event.title)
+    with _in_their_language(rsvp):
+        if going:
+            subject = _("You're going: %(title)s", title=title_for(rsvp))
+        else:
+            subject = _("You're on the waitlist: %(title)s", title=title_for(rsvp))
     outbox.enqueue_for_worker(rsvp.email, subject, RSVP_RECEIVED, {
         "template": "rsvp_confirmation" if going else "rsvp_waitlisted",
         "rsvp_id": rsvp.id,
@@ -57,7 +80,7 @@ def rsvp_received(rsvp: Rsvp | NewRsvp, token: str, position: int | None, *, ear
         "calendar": going,
         "earlier_id": earlier_id,
         "withheld": not send,
-    })
+    }, locale=locale_of(rsvp))
 
 
 def promoted(rsvp: Rsvp, new_link_token: str) -> None:
@@ -66,26 +89,29 @@ def promoted(rsvp: Rsvp, new_link_token: str) -> None:
     have lost it, and the calendar file."""
     if not rsvp.email:
         return
-    outbox.enqueue_for_worker(rsvp.email, _("A place opened up — you're going: %(title)s", title=rsvp.event.title),
-                              RSVP_PROMOTED, {"rsvp_id": rsvp.id, "new_link_token": new_link_token})
+    with _in_their_language(rsvp):
+        subject = _("A place opened up — you're going: %(title)s", title=title_for(rsvp))
+    outbox.enqueue_for_worker(rsvp.email, subject, RSVP_PROMOTED, {"rsvp_id": rsvp.id, "new_link_token": new_link_token},
+                              locale=locale_of(rsvp))
 
 
 def event_changed(rsvp: Rsvp, change: str) -> None:
     """The event was cancelled (``change == "cancelled"``), or its time or place changed."""
     if not rsvp.email:
         return
-    title = rsvp.event.title
-    if change == "cancelled":
-        subject = _("Cancelled: %(title)s", title=title)
-    elif change == "time":
-        subject = _("New time: %(title)s", title=title)
-    elif change == "place":
-        subject = _("New place: %(title)s", title=title)
-    else:
-        subject = _("New time and place: %(title)s", title=title)
+    title = title_for(rsvp)
+    with _in_their_language(rsvp):
+        if change == "cancelled":
+            subject = _("Cancelled: %(title)s", title=title)
+        elif change == "time":
+            subject = _("New time: %(title)s", title=title)
+        elif change == "place":
+            subject = _("New place: %(title)s", title=title)
+        else:
+            subject = _("New time and place: %(title)s", title=title)
     outbox.enqueue_for_worker(rsvp.email, subject, EVENT_CHANGED, {
         "rsvp_id": rsvp.id,
         "change": change,
         # As it was when the change was made: the cancellation always, a move only for those going.
         "calendar": change == "cancelled" or rsvp.status is RsvpStatus.GOING,
-    })
+    }, locale=locale_of(rsvp))

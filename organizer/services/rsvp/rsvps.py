@@ -40,6 +40,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import delete, insert, select
@@ -112,12 +113,15 @@ _INSERT_RSVP = insert(Rsvp.__table__).returning(Rsvp.__table__.c.id)  # on the t
 
 def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str | None = None,
                 guests: int = 0, consent: bool = False, answers: dict | None = None,
-                now: datetime | None = None) -> RsvpReceipt:
+                now: datetime | None = None, locale: str = "") -> RsvpReceipt:
     """Take an RSVP: going if the party fits in the places left, otherwise at the end of the waitlist.
 
     Runs under the event lock; the caller commits. The email (confirmation, waitlisted, or "this
     address already had an RSVP") is written to the outbox in the same transaction; the worker renders
     it, and sends nothing when the address's quota for this event was used up (mail/limits.py).
+
+    ``locale`` is the one the supporter is reading the page in (by default the current one): kept
+    with the RSVP, every email to them is written in it.
 
     A new RSVP is written with plain INSERTs (the RSVP, its answers, its email), not ORM objects: the
     unit of work's flushes were a fifth of an RSVP's CPU, and nothing here needs the object afterwards.
@@ -144,7 +148,7 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
                   email_normalized=email_normalized, phone=phone, guests=guests, consent_contact=bool(consent),
                   status=status, source=RsvpSource.ONLINE, manage_token_hash=hash_token(token),
                   ticket_token_hash=hash_token(ticket_token_for(token)), created_at=moment,
-                  status_changed_at=moment)
+                  status_changed_at=moment, locale=(locale or str(get_locale() or ""))[:16])
     earlier_id, send = None, False
     if email_normalized is not None:
         # Run for every RSVP with an address, known or not, over its quota or not: the same statements.
@@ -156,8 +160,8 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
                                             for question_id, value in cleaned_answers.items()])
     position = queue_position(event.id, rsvp_id, moment) if status is RsvpStatus.WAITLISTED else None
     if email:
-        notify.rsvp_received(notify.NewRsvp(rsvp_id, event, name, email, guests, status), token, position,
-                             earlier_id=earlier_id, send=send)
+        notify.rsvp_received(notify.NewRsvp(rsvp_id, event, name, email, guests, status, values["locale"]),
+                             token, position, earlier_id=earlier_id, send=send)
     return RsvpReceipt(status, position, None if email else token, bool(email))
 
 

@@ -80,4 +80,13 @@
       });
     });
   });
+  // 3. A form sent back with mistakes opens at #rsvp-result, its error summary, which takes the focus
+  //    (browsers skip autofocus on a page opened at a fragment); for a browser that scrolls there
+  //    without focusing it, the focus is moved here once the page has loaded.
+  window.addEventListener("load", function () {
+    var summary = document.getElementById("rsvp-result");
+    if (summary && document.activeElement === document.body) {
+      summary.focus();
+    }
+  });
 })();
