@@ -35,6 +35,16 @@ class CrowdForm(KeyedForm):
     count = IntegerField(_l("Crowd count"), validators=[Optional(), NumberRange(min=0, max=1_000_000)])
 
 
+class ScanForm(KeyedForm):
+    code = StringField(_l("Ticket code"), validators=[DataRequired(message=_l("Type the code under the ticket's QR code.")),
+                                                      Length(max=2048)],
+                       description=_l("The code under the QR code, e.g. 3F2A9-C1B04."))
+
+
+class LeaveForm(FlaskForm):
+    """Leaving the door: a POST with its CSRF token and nothing else."""
+
+
 class DoorLinkForm(FlaskForm):
     label = StringField(_l("Label"), validators=[Optional(), Length(max=120)],
                         description=_l("Who or which door it is for, e.g. \u201cFront door, Sam\u201d."))

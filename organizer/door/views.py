@@ -19,7 +19,7 @@ from organizer.extensions import db
 from organizer.formatting import event_time
 from organizer.models import DoorLink, Event, Rsvp, RsvpStatus, User
 from organizer.rendering import qr
-from organizer.security import MAX_ROUTE_INT
+from organizer.security import DOOR_PERMISSIONS_POLICY, MAX_ROUTE_INT
 from organizer.services.common.errors import DomainError, ValidationFailed
 from organizer.services.common.permissions import Action
 from organizer.services.door import access as door_access_rules
@@ -143,7 +143,7 @@ def _render_door_list(access: DoorAccess, *, walk_in_form: WalkInForm | None = N
         crowd_form=crowd_form or CrowdForm(formdata=None),
         **results,
     )
-    return html, status
+    return html, status, {"Permissions-Policy": DOOR_PERMISSIONS_POLICY}  # the ticket scanner
 
 
 @bp.get("/door/e/<int:event_id>")
@@ -193,7 +193,8 @@ def _check_in_or_undo(event_id: int, rsvp_id: int, undo: bool):
     action = checkins.undo if undo else checkins.check_in
     try:
         result = action(rsvp, actor_user=access.user, door_link=access.link,
-                        idempotency_key=form.idempotency_key.data)
+                        idempotency_key=form.idempotency_key.data,
+                        tapped_at=checkins.tap_time(request.form.get("tapped_ago")))
     except DomainError as error:
         db.session.rollback()
         if _wants_json():
@@ -208,7 +209,9 @@ def _check_in_or_undo(event_id: int, rsvp_id: int, undo: bool):
     else:
         back = _back_to_list(access.event, form.q.data, f"rsvp-{answered_id}")
     db.session.commit()
-    if result.checked_in:
+    if result.overtaken:
+        message = _("Another phone changed %(name)s after this tap: that change stands.", name=name)
+    elif result.checked_in:
         message = _("%(name)s is checked in.", name=name) if result.changed else \
             _("%(name)s was already checked in.", name=name)
     else:
@@ -216,6 +219,7 @@ def _check_in_or_undo(event_id: int, rsvp_id: int, undo: bool):
             _("%(name)s is not checked in.", name=name)
     if wants_json:
         return jsonify(ok=True, rsvp_id=answered_id, checked_in=result.checked_in, changed=result.changed,
+                       overtaken=result.overtaken,
                        at=at, message=message, counts=counts)
     flash(message, "success")
     return back
@@ -239,7 +243,8 @@ def walk_in(event_id: int):
         try:
             result = checkins.walk_in(access.event, form.name.data, form.email.data or None,
                                       actor_user=access.user, door_link=access.link,
-                                      idempotency_key=form.idempotency_key.data)
+                                      idempotency_key=form.idempotency_key.data,
+                                      tapped_at=checkins.tap_time(request.form.get("tapped_ago")))
         except ValidationFailed as error:
             db.session.rollback()
             target = getattr(form, error.field or "", None) or form.name
@@ -253,9 +258,9 @@ def walk_in(event_id: int):
                 message = _("Walk-in added and checked in: %(name)s.", name=result.rsvp.name)
             else:
                 message = _("%(name)s was already on the list and is now checked in.", name=result.rsvp.name)
-            flash(message, "success")
             if _wants_json():
                 return jsonify(ok=True, rsvp_id=result.rsvp.id, message=message, counts=_counts(access.event))
+            flash(message, "success")
             return _back_to_list(access.event, anchor=f"rsvp-{result.rsvp.id}")
     if _wants_json():
         errors = [error for field in (form.name, form.email) for error in field.errors]

@@ -40,6 +40,9 @@ class CheckIn(db.Model):
     door_link_id: Mapped[int | None] = mapped_column(ForeignKey("door_link.id", ondelete="SET NULL"))
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the volunteer tapped: earlier than created_at for a tap a phone kept while offline
+    # (NULL in entries written before taps carried it: then created_at).
+    tapped_at: Mapped[datetime | None]
 
 
 class CrowdCountEntry(db.Model):

@@ -12,7 +12,7 @@ Check-in is per RSVP: guests arrive with the person who RSVPed, so "people" figu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, literal, select, union_all
@@ -41,6 +41,9 @@ from organizer.text import without_bidi_controls
 from organizer.timeutil import utcnow
 
 MAX_ATTEMPTS = 5
+# How old a tap a phone kept while offline may say it is. An older claim (or a negative one, or
+# garbage) is not believed: the tap counts as made when it arrived.
+MAX_TAP_AGE = timedelta(hours=12)
 NAME_MAX = 120
 
 
@@ -50,6 +53,26 @@ class CheckInResult:
     checked_in: bool  # the state after the call
     changed: bool  # False when it was already in that state or the request was a retry
     at: datetime | None = None  # when the current state began
+    # True when another phone changed this person after this tap was made (a tap kept offline and
+    # sent late): the later change stands and this tap changes nothing (README, "The door without signal").
+    overtaken: bool = False
+
+
+def tap_time(age_ms: object, now: datetime | None = None) -> datetime | None:
+    """When a tap was made, from how many milliseconds ago the phone says it was (measured on the
+    phone's own clock, so a phone whose clock is wrong still says it right). None when the claim is
+    not a whole number from 0 to MAX_TAP_AGE: such a tap counts as made when it arrives."""
+    if isinstance(age_ms, str):
+        age_ms = age_ms.strip()
+        if not (age_ms.isascii() and age_ms.isdigit() and len(age_ms) <= 12):
+            return None
+        age_ms = int(age_ms)
+    if not isinstance(age_ms, int) or isinstance(age_ms, bool) or age_ms < 0:
+        return None
+    age = timedelta(milliseconds=age_ms)
+    if age > MAX_TAP_AGE:
+        return None
+    return (now or utcnow()) - age
 
 
 def latest_entry(rsvp: Rsvp) -> CheckIn | None:
@@ -64,21 +87,23 @@ def is_checked_in(rsvp: Rsvp) -> bool:
 
 
 def check_in(rsvp: Rsvp, actor_user: User | None = None, door_link: DoorLink | None = None,
-             idempotency_key: str | None = None) -> CheckInResult:
-    """Check a going RSVP in. Checking in someone already in, or retrying a key, changes nothing."""
+             idempotency_key: str | None = None, tapped_at: datetime | None = None) -> CheckInResult:
+    """Check a going RSVP in. Checking in someone already in, or retrying a key, changes nothing.
+
+    ``tapped_at`` (from ``tap_time``) is when the volunteer tapped, for a tap a phone kept offline."""
     if rsvp.status is not RsvpStatus.GOING:
         raise Conflict(_("%(name)s is not on the list of people going.", name=rsvp.name))
-    return _record(rsvp, CheckInAction.CHECK_IN, actor_user, door_link, idempotency_key)
+    return _record(rsvp, CheckInAction.CHECK_IN, actor_user, door_link, idempotency_key, tapped_at)
 
 
 def undo(rsvp: Rsvp, actor_user: User | None = None, door_link: DoorLink | None = None,
-         idempotency_key: str | None = None) -> CheckInResult:
+         idempotency_key: str | None = None, tapped_at: datetime | None = None) -> CheckInResult:
     """Take back a check-in (a wrong tap). Undoing someone not checked in changes nothing."""
-    return _record(rsvp, CheckInAction.UNDO, actor_user, door_link, idempotency_key)
+    return _record(rsvp, CheckInAction.UNDO, actor_user, door_link, idempotency_key, tapped_at)
 
 
 def _record(rsvp: Rsvp, action: CheckInAction, actor_user: User | None, door_link: DoorLink | None,
-            idempotency_key: str | None) -> CheckInResult:
+            idempotency_key: str | None, tapped_at: datetime | None = None) -> CheckInResult:
     key = clean_idempotency_key(idempotency_key)
     wanted = action is CheckInAction.CHECK_IN
     for _attempt in range(MAX_ATTEMPTS):
@@ -89,6 +114,11 @@ def _record(rsvp: Rsvp, action: CheckInAction, actor_user: User | None, door_lin
             return CheckInResult(rsvp, _is_in(latest), changed=False, at=_at(latest))
         if _is_in(latest) == wanted:
             return CheckInResult(rsvp, wanted, changed=False, at=_at(latest))
+        if tapped_at is not None and latest is not None and (latest.tapped_at or latest.created_at) > tapped_at:
+            # The conflict rule: the last tap wins. Another phone changed this person after this
+            # tap was made (it was kept offline), so that change stands.
+            return CheckInResult(rsvp, _is_in(latest), changed=False, at=_at(latest), overtaken=True)
+        now = utcnow()
         # One statement: if another phone wrote this sequence number (or this key) first, the
         # unique index makes it insert nothing (no savepoint to roll back) and we read again.
         created_at = db.session.execute(_append_entry(), {
@@ -99,7 +129,8 @@ def _record(rsvp: Rsvp, action: CheckInAction, actor_user: User | None, door_lin
             "actor_user_id": actor_user.id if actor_user is not None else None,
             "door_link_id": door_link.id if door_link is not None else None,
             "idempotency_key": key,
-            "created_at": utcnow(),
+            "created_at": now,
+            "tapped_at": min(tapped_at, now) if tapped_at is not None else now,
         }).scalar()
         if created_at is None:
             continue
@@ -108,7 +139,7 @@ def _record(rsvp: Rsvp, action: CheckInAction, actor_user: User | None, door_lin
     raise Conflict(_("Too many people are changing this entry at once. Try again."))
 
 
-_ENTRY_COLUMNS = (CheckIn.rsvp_id, CheckIn.sequence, CheckIn.action, CheckIn.created_at)
+_ENTRY_COLUMNS = (CheckIn.rsvp_id, CheckIn.sequence, CheckIn.action, CheckIn.created_at, CheckIn.tapped_at)
 
 
 # Built once, with bound parameters: building this union per tap cost more CPU than running it.
@@ -125,7 +156,7 @@ _ENTRY_WITH_KEY_AND_LATEST = union_all(
 
 def _entry_with_key_and_latest(rsvp_id: int, key: str | None):
     """(the entry already written with this idempotency key, the RSVP's latest entry), each a row
-    with rsvp_id, sequence, action and created_at, or None: one query where a tap made two."""
+    with rsvp_id, sequence, action, created_at and tapped_at, or None: one query where a tap made two."""
     if key is None:
         return None, db.session.execute(_LATEST_ENTRY, {"rsvp_id": rsvp_id}).first()
     earlier = newest = None
@@ -165,7 +196,8 @@ class WalkInResult:
 
 
 def walk_in(event: Event, name: str, email: str | None = None, actor_user: User | None = None,
-            door_link: DoorLink | None = None, idempotency_key: str | None = None) -> WalkInResult:
+            door_link: DoorLink | None = None, idempotency_key: str | None = None,
+            tapped_at: datetime | None = None) -> WalkInResult:
     """Someone without an RSVP arrives: add them as going (source walk-in) and check them in.
 
     Capacity does not apply: they are already in the room. If the email already has an RSVP for
@@ -225,5 +257,5 @@ def walk_in(event: Event, name: str, email: str | None = None, actor_user: User 
         rsvp.status_changed_at = utcnow()
         db.session.flush()
         forget_attendance(event.id)  # one more person going: count again
-    result = check_in(rsvp, actor_user=actor_user, door_link=door_link, idempotency_key=key)
+    result = check_in(rsvp, actor_user=actor_user, door_link=door_link, idempotency_key=key, tapped_at=tapped_at)
     return WalkInResult(rsvp, created, result)
