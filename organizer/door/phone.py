@@ -52,6 +52,7 @@ def door_strings() -> dict:
         "scan_ready": _("Hold the ticket's QR code in the frame."),
         "scan_no_camera": _("The camera could not be opened. Type the code under the QR instead."),
         "scan_checking": _("Ticket read. Checking…"),
+        "leave_waiting": _("Some taps are not sent yet: leaving now loses them. Leave anyway?"),
         "ended": _("This door link was turned off — ask the organizer for a new one."),
     }
 

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from organizer.extensions import db
-from organizer.models import CheckIn, CheckInAction
+from organizer.models import CheckIn, CheckInAction, Rsvp
 from organizer.services.door import checkins
 from organizer.services.door import crowd as crowd_counter
 from tests.browser.test_door_flow import door_world, entries_for, fresh, settled, sign_in
@@ -83,3 +83,97 @@ def test_the_keyboard_keeps_its_place_and_every_result_is_announced(phone: Page)
     settled(phone)
     fresh()
     assert crowd_counter.crowd_count(event) == 2
+
+
+def _kept_offline(page: Page) -> None:
+    """Wait until the service worker controls the page and has kept it for reopening offline."""
+    page.wait_for_function("""async () => {
+        if (!navigator.serviceWorker.controller) return false;
+        const kept = await caches.open('organizer-door').then(c => c.match(location.origin + location.pathname));
+        return Boolean(kept);
+    }""", timeout=10000)
+
+
+def test_without_signal_taps_are_kept_and_sent_once_when_it_returns(browser, base_url):
+    _campaign, event, people = door_world()
+    amina, bilal, carla = people["Amina Yusuf"], people["Bilal Haddad"], people["Carla Mendes"]
+    context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True)
+    try:
+        phone = context.new_page()
+        sign_in(phone, "door@example.org")
+        phone.goto(f"/door/e/{event.id}")
+        _kept_offline(phone)
+        expect(phone.locator("[data-door-offline]")).to_be_hidden()
+        # The worker's scope is the door lists, and it keeps this list page and static files only.
+        scope = phone.evaluate("navigator.serviceWorker.getRegistration().then(r => r.scope)")
+        assert scope == f"{base_url}/door/e/"
+        kept = phone.evaluate("caches.open('organizer-door').then(c => c.keys()).then(k => k.map(r => r.url))")
+        assert f"{base_url}/door/e/{event.id}" in kept
+        assert all(url == f"{base_url}/door/e/{event.id}" or url.startswith(f"{base_url}/static/") for url in kept)
+
+        context.set_offline(True)
+        for person in (amina, bilal, carla):
+            phone.locator(f"#rsvp-{person.id}").get_by_role("button", name="Check in").click()
+        banner = phone.locator("[data-door-offline]")
+        expect(banner).to_have_text(re.compile("Offline — 3 taps waiting"))
+        phone.get_by_text("+ Add a walk-in").click()
+        phone.get_by_role("textbox", name="Name").fill("Layla Walker")
+        phone.get_by_role("button", name="Add and check in").click()
+        expect(banner).to_have_text(re.compile("Offline — 4 taps waiting"))
+        expect(phone.locator("[data-count=checked_in]").first).to_have_text("3")
+        expect(phone.locator("[data-count=walk_ins]").first).to_have_text("1")
+
+        # Meanwhile another phone, with signal: checks Bilal in too, and checks Carla in and then
+        # out again (after this phone's tap on her).
+        checkins.check_in(bilal, idempotency_key="other-phone-0001")
+        checkins.check_in(carla, idempotency_key="other-phone-0002")
+        checkins.undo(carla, idempotency_key="other-phone-0003")
+        db.session.commit()
+
+        # Reopened without signal: the page, the names and the waiting taps are all still there.
+        phone.reload()
+        expect(banner).to_have_text(re.compile("Offline — 4 taps waiting"))
+        expect(phone.locator(f"#rsvp-{amina.id}")).to_have_class(re.compile(r"\bis-in\b"))
+        expect(phone.locator(f"#rsvp-{amina.id} [data-state]")).to_contain_text("waiting to be sent")
+        expect(phone.locator(".door-row", has_text="Layla Walker")).to_be_visible()
+        expect(phone.locator("[data-count=checked_in]").first).to_have_text("3")
+        search = phone.get_by_label("Find a name")
+        search.fill("dana")  # searching works on the names kept on the phone
+        expect(phone.locator(f"#rsvp-{people['Dana Cohen'].id}")).to_be_visible()
+        expect(phone.locator(".door-row")).to_have_count(1)
+        search.fill("")
+
+        context.set_offline(False)
+        settled(phone)
+        expect(banner).to_be_hidden()
+        # Exactly those changes reached the server, once each, resolved by the rule.
+        assert actions(amina) == [CheckInAction.CHECK_IN]
+        assert actions(bilal) == [CheckInAction.CHECK_IN]  # the other phone's; this one's was a no-op
+        assert actions(carla) == [CheckInAction.CHECK_IN, CheckInAction.UNDO]  # the later undo stands
+        walkers = db.session.scalars(select(Rsvp).where(Rsvp.name == "Layla Walker")).all()
+        assert len(walkers) == 1 and checkins.is_checked_in(walkers[0])
+        assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 5
+        expect(phone.locator(f"#rsvp-{carla.id}")).not_to_have_class(re.compile(r"\bis-in\b"))
+        expect(phone.locator("[data-count=checked_in]").first).to_have_text("2")
+    finally:
+        context.close()
+
+
+def test_leaving_the_door_wipes_what_the_phone_kept(browser, base_url):
+    _campaign, event, _people = door_world()
+    context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        phone = context.new_page()
+        sign_in(phone, "door@example.org")
+        phone.goto(f"/door/e/{event.id}")
+        _kept_offline(phone)
+        assert phone.evaluate("Object.keys(localStorage).some(k => k.startsWith('organizer.door.'))")
+        phone.get_by_role("button", name="Leave the door and wipe the list from this phone").click()
+        expect(phone).to_have_url(re.compile(rf"/manage/e/{event.id}$"))
+        phone.wait_for_function("""async () =>
+            !Object.keys(localStorage).some(k => k.startsWith('organizer.door.'))
+            && !(await caches.has('organizer-door'))
+            && (await navigator.serviceWorker.getRegistrations()).length === 0""", timeout=5000)
+    finally:
+        context.close()

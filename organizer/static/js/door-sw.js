@@ -16,8 +16,24 @@ var LIST = /^\/door\/e\/\d+$/;
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
 
+// door.js posts {keep: [urls]} when the page was loaded before this worker controlled it (the first
+// visit): the page and its files are fetched again and kept, so that it reopens without signal.
 self.addEventListener("message", function (event) {
-  if (event.data && event.data.forget) { event.waitUntil(caches.delete(CACHE)); }
+  var data = event.data || {};
+  if (data.forget) {
+    event.waitUntil(caches.delete(CACHE));
+  } else if (Array.isArray(data.keep)) {
+    event.waitUntil(Promise.all(data.keep.map(function (href) {
+      var url = new URL(href, self.location.origin);
+      if (url.origin !== self.location.origin) { return null; }
+      var isPage = LIST.test(url.pathname);
+      if (!isPage && url.pathname.indexOf("/static/") !== 0) { return null; }
+      var key = isPage ? url.origin + url.pathname : url.href;
+      return fetch(key, { credentials: "same-origin", redirect: "error" }).then(function (response) {
+        return response.ok ? keep(key, response) : null;
+      }).catch(function () { return null; });
+    })));
+  }
 });
 
 self.addEventListener("fetch", function (event) {

@@ -51,17 +51,18 @@
         if (key && key.indexOf(PREFIX) === 0) { window.localStorage.removeItem(key); }
       }
     } catch (error) { /* storage off: nothing was kept */ }
-    if (navigator.serviceWorker && navigator.serviceWorker.controller) {
-      navigator.serviceWorker.controller.postMessage({ forget: true });
-    }
+    var work = [];
+    if (window.caches) { work.push(window.caches.delete("organizer-door")); }
     if (navigator.serviceWorker && navigator.serviceWorker.getRegistrations) {
-      navigator.serviceWorker.getRegistrations().then(function (registrations) {
-        registrations.forEach(function (registration) {
-          if (registration.scope.indexOf(root.getAttribute("data-worker-scope")) !== -1) { registration.unregister(); }
-        });
-      });
+      work.push(navigator.serviceWorker.getRegistrations().then(function (registrations) {
+        return Promise.all(registrations.filter(function (registration) {
+          return registration.scope.indexOf(root.getAttribute("data-worker-scope")) !== -1;
+        }).map(function (registration) { return registration.unregister(); }));
+      }));
     }
-    if (window.caches) { window.caches.delete("organizer-door"); }
+    // Never keep someone from leaving: go on after a moment whatever happened.
+    return Promise.race([Promise.all(work).catch(function () { return null; }),
+                         new Promise(function (resolve) { window.setTimeout(resolve, 1500); })]);
   }
 
   var names = load("names", null);  // {at, counts, list: [{id, name, guests, walk_in, key, in, at}]}
@@ -742,8 +743,19 @@
   }
 
   // --- leaving the door ----------------------------------------------------------------------
-  Array.prototype.forEach.call(document.querySelectorAll("[data-door-leave], [data-door-leave-link]"), function (el) {
-    el.addEventListener(el.tagName === "FORM" ? "submit" : "click", wipe);
+  Array.prototype.forEach.call(document.querySelectorAll("[data-door-leave]"), function (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (queue().length && !window.confirm(T.leave_waiting)) { return; }
+      wipe().then(function () { form.submit(); });
+    });
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("[data-door-leave-link]"), function (link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      if (queue().length && !window.confirm(T.leave_waiting)) { return; }
+      wipe().then(function () { window.location.assign(link.href); });
+    });
   });
 
   root.addEventListener("submit", function (event) {
@@ -763,7 +775,18 @@
 
   // --- start -------------------------------------------------------------------------------------
   if (navigator.serviceWorker) {
+    var firstVisit = !navigator.serviceWorker.controller;
     navigator.serviceWorker.register(root.getAttribute("data-worker-url"), { scope: root.getAttribute("data-worker-scope") })
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(function (registration) {
+        // Loaded before the worker was there: have it keep this page and its files now.
+        if (!firstVisit || !registration.active) { return; }
+        var files = [window.location.pathname, root.getAttribute("data-jsqr-url")];
+        Array.prototype.forEach.call(document.querySelectorAll("link[rel=stylesheet][href], script[src]"), function (el) {
+          files.push(el.getAttribute("href") || el.getAttribute("src"));
+        });
+        registration.active.postMessage({ keep: files });
+      })
       .catch(function () { /* no offline reopening in this browser; the rest works */ });
   }
   root.setAttribute("data-waiting", String(queue().length));
