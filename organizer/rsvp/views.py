@@ -22,6 +22,7 @@ from organizer.rsvp.panel import event_page_context
 from organizer.services.common import permissions
 from organizer.services.common.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from organizer.services.common.permissions import Action
+from organizer.services.door import scanning
 from organizer.services.events.listings import public_event_by_slug
 from organizer.services.rsvp import capacity, rsvps, tickets, waitlist
 from organizer.services.rsvp import links as rsvp_links
@@ -190,6 +191,7 @@ def _manage_page(rsvp, token: str, form, editable: bool):
         form=form,
         editable=editable,
         ticket=ticket,
+        ticket_code=scanning.short_code(rsvp.ticket_token_hash) if ticket else None,  # typed at the door
         answers=answers,
         position=capacity.waitlist_position(rsvp),
         manage_url=absolute_url("rsvp.manage", token=token),

@@ -8,7 +8,7 @@
  * shows each tap at once. A second tap on the same row within GUARD_MS of the first is ignored, so
  * a double tap never lands on the Undo that replaced Check in. Each crowd tap counts: +1 twice is +2.
  *
- * The words come from the page (data-door-strings, translated on the server). */
+ * The words come from the page (data-strings, translated on the server). */
 (function () {
   "use strict";
 
@@ -24,7 +24,7 @@
   var GUARD_MS = 1000;  // a second tap on the same row this soon after the first is a double tap
   var KEEP_MS = 24 * 3600 * 1000;  // what the phone kept is not shown after a day
   var MAX_LOCAL_ROWS = 100;
-  var T = JSON.parse(root.querySelector("[data-door-strings]").textContent);
+  var T = JSON.parse(root.getAttribute("data-strings"));
   var PREFIX = "organizer.door.";
   var mine = PREFIX + root.getAttribute("data-event") + "." + root.getAttribute("data-owner") + ".";
   var live = root.querySelector("[data-door-live]");
@@ -673,7 +673,7 @@
         if (!canvas.width || !canvas.height) { return Promise.resolve(null); }
         context.drawImage(video, 0, 0, canvas.width, canvas.height);
         var image = context.getImageData(0, 0, canvas.width, canvas.height);
-        var code = jsQR(image.data, image.width, image.height, { inversionAttempts: "attemptBoth" });
+        var code = jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
         return Promise.resolve(code ? code.data : null);
       };
     });
