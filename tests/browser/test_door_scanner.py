@@ -102,3 +102,30 @@ def test_the_code_under_the_qr_can_be_typed_by_hand(phone: Page):
     settled(phone)
     fresh()
     assert checkins.is_checked_in(holder)
+
+
+def test_the_browsers_own_barcode_detector_is_preferred(browser_type, base_url, desktop: Page, tmp_path):
+    """Where the browser reads QR codes itself (Android's Chrome), jsQR is never loaded. Debian's
+    Chromium has no BarcodeDetector, so one is stood in that reads another ticket than the camera
+    shows: what gets checked in tells which reader ran."""
+    campaign, event, _people = door_world()
+    filmed, manage_token, _ticket = builders.make_rsvp(event, name="Filmed Ticket", email=None)
+    detected, _m, detected_ticket = builders.make_rsvp(event, name="Detected Ticket", email=None)
+    video = ticket_video(desktop, manage_token, tmp_path)
+    browser, phone = camera_phone(browser_type, base_url, video)
+    try:
+        phone.context.add_init_script(f"""
+            window.BarcodeDetector = class {{
+                static getSupportedFormats() {{ return Promise.resolve(["qr_code"]); }}
+                detect() {{ return Promise.resolve([{{ rawValue: "/t/{detected_ticket}" }}]); }}
+            }};""")
+        sign_in(phone, "door@example.org")
+        phone.goto(f"/door/e/{event.id}")
+        phone.get_by_text("Scan a ticket").click()
+        expect(phone.locator("[data-door-scan-status]")).to_have_text("Detected Ticket is checked in.", timeout=15000)
+        settled(phone)
+        assert phone.evaluate("typeof window.jsQR") == "undefined"
+        fresh()
+        assert checkins.is_checked_in(detected) and not checkins.is_checked_in(filmed)
+    finally:
+        browser.close()
