@@ -94,7 +94,7 @@ def _wants_json() -> bool:
 
 
 def _counts(event: Event) -> dict:
-    figures = door_counts.attendance(event, max_age=current_app.config["DOOR_COUNTS_SECONDS"])
+    figures = door_counts.attendance(event)
     return {
         "checked_in": figures.checked_in_rsvps,
         "going": figures.going_rsvps,
@@ -138,7 +138,7 @@ def _render_door_list(access: DoorAccess, *, walk_in_form: WalkInForm | None = N
     html = render_template(
         "door/list.html",
         access=access,
-        figures=door_counts.attendance(access.event, max_age=current_app.config["DOOR_COUNTS_SECONDS"]),
+        figures=door_counts.attendance(access.event),
         walk_in_form=walk_in_form or WalkInForm(formdata=None),
         crowd_form=crowd_form or CrowdForm(formdata=None),
         **results,

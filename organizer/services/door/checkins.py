@@ -35,7 +35,7 @@ from organizer.models import (
 from organizer.services.accounts import accounts
 from organizer.services.common.errors import Conflict, ValidationFailed
 from organizer.services.common.tokens import hash_token, new_token, ticket_token_for
-from organizer.services.door.counts import count_tap, forget_attendance
+from organizer.services.door.counts import changed as figures_changed
 from organizer.services.door.log import clean_idempotency_key
 from organizer.text import without_bidi_controls
 from organizer.timeutil import utcnow
@@ -134,7 +134,7 @@ def _record(rsvp: Rsvp, action: CheckInAction, actor_user: User | None, door_lin
         }).scalar()
         if created_at is None:
             continue
-        count_tap(rsvp, wanted)
+        figures_changed(rsvp.event_id)
         return CheckInResult(rsvp, wanted, changed=True, at=created_at)
     raise Conflict(_("Too many people are changing this entry at once. Try again."))
 
@@ -256,6 +256,5 @@ def walk_in(event: Event, name: str, email: str | None = None, actor_user: User 
         rsvp.status = RsvpStatus.GOING
         rsvp.status_changed_at = utcnow()
         db.session.flush()
-        forget_attendance(event.id)  # one more person going: count again
     result = check_in(rsvp, actor_user=actor_user, door_link=door_link, idempotency_key=key, tapped_at=tapped_at)
     return WalkInResult(rsvp, created, result)
