@@ -15,7 +15,7 @@ from flask_babel import ngettext
 
 from organizer.door import bp
 from organizer.door.forms import LeaveForm, ScanForm
-from organizer.door.views import SESSION_KEY, _counts, _json_error, _wants_json, door_access
+from organizer.door.views import DOORS_KEPT_KEY, SESSION_KEY, _counts, _json_error, _wants_json, door_access
 from organizer.extensions import db
 from organizer.formatting import event_time
 from organizer.services.common.errors import DomainError, NotFound
@@ -130,6 +130,9 @@ def leave(event_id: int):
     access = door_access(event_id)
     if not LeaveForm().validate_on_submit():
         abort(400)
+    kept = session.get(DOORS_KEPT_KEY)
+    if isinstance(kept, list) and access.event.id in kept:  # left, not shut out: no "turned off" later
+        session[DOORS_KEPT_KEY] = [number for number in kept if number != access.event.id]
     if access.is_member:
         return redirect(url_for("events.detail", event_id=access.event.id), code=303)
     session.pop(SESSION_KEY, None)

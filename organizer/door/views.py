@@ -8,7 +8,18 @@ Check-in, undo, walk-in and crowd answer JSON to static/js/door.js and redirect 
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -32,6 +43,10 @@ from organizer.timeutil import utcnow
 from organizer.views_common import event_or_404
 
 SESSION_KEY = "door_link_id"
+# The events this browser has kept the door of (the latest few): when its access ends there, by a
+# revoked or expired link or a removed role, it is told so, where anyone else gets sign-in or 404.
+DOORS_KEPT_KEY = "door_events"
+DOORS_KEPT_MAX = 10
 
 
 # --- who is at the door (the policy: services/door/access.py; the session's door link: here) ----
@@ -59,7 +74,8 @@ def _session_link() -> DoorLink | None:
 
 
 def door_access(event_id: int) -> DoorAccess:
-    """Load the event and decide: member, door link of this event, sign-in redirect, or 404."""
+    """Load the event and decide: member, door link of this event, "your access ended", sign-in
+    redirect, or 404."""
     found = door_access_rules.event_and_link(event_id, _session_link_id())
     if found is None:  # no such event: the link alone decides between sign-in and 404
         return _decide(None, _signed_in_user(), _session_link())
@@ -70,10 +86,36 @@ def door_access(event_id: int) -> DoorAccess:
 def _decide(event: Event | None, user: User | None, link: DoorLink | None) -> DoorAccess:
     access = door_access_rules.decide(event, user, link) if event is not None else None
     if access is not None:
+        _remember_door(event.id)
         return access
+    if event is not None and event.id in session.get(DOORS_KEPT_KEY, ()):
+        abort(_door_ended(user))
     if user is None and link is None:
         abort(current_app.login_manager.unauthorized())
     abort(404)
+
+
+def _remember_door(event_id: int) -> None:
+    kept = session.get(DOORS_KEPT_KEY)
+    if not isinstance(kept, list) or not all(isinstance(number, int) for number in kept):
+        kept = []
+    if event_id not in kept:  # the session is written only when this changes
+        session[DOORS_KEPT_KEY] = [*kept, event_id][-DOORS_KEPT_MAX:]
+
+
+def _door_ended(user: User | None, status: int = 403):
+    """The door is closed to this browser, which kept it: say so plainly (as JSON for door.js's
+    taps), never a sign-in page (a door-link volunteer has no account) or a bare 404."""
+    if user is None:
+        message = _("This door link was turned off — ask the organizer for a new one.")
+    else:
+        message = _("You can no longer keep this door — ask the organizer to add you again.")
+    if _wants_json():
+        response = jsonify(ok=False, ended=True, message=message)
+    else:
+        response = make_response(render_template("door/ended.html", message=message))
+    response.status_code = status
+    return response
 
 
 def door_access_and_rsvp(event_id: int, rsvp_id: int) -> tuple[DoorAccess, Rsvp]:
@@ -310,9 +352,12 @@ def crowd(event_id: int):
 def open_link(token: str):
     link = door_links.find_active(token)
     if link is None:
+        if door_links.find_ended(token) is not None:
+            return _door_ended(None, status=410)
         abort(404)
     session[SESSION_KEY] = link.id
     session.permanent = True
+    _remember_door(link.event_id)
     return redirect(url_for("door.door_list", event_id=link.event_id), code=303)
 
 

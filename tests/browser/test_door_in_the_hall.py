@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from organizer.extensions import db
-from organizer.models import CheckIn, CheckInAction, Rsvp
+from organizer.models import CheckIn, CheckInAction, DoorLink, Rsvp
+from organizer.services.common.tokens import hash_token, new_token
 from organizer.services.door import checkins
 from organizer.services.door import crowd as crowd_counter
+from organizer.timeutil import utcnow
 from tests.browser.test_door_flow import door_world, entries_for, fresh, settled, sign_in
 
 
@@ -177,3 +180,25 @@ def test_leaving_the_door_wipes_what_the_phone_kept(browser, base_url):
             && (await navigator.serviceWorker.getRegistrations()).length === 0""", timeout=5000)
     finally:
         context.close()
+
+
+def test_a_turned_off_door_link_says_so_on_the_next_tap_and_on_the_page(phone: Page):
+    _campaign, event, people = door_world()
+    token = new_token()
+    link = DoorLink(event_id=event.id, label="Side door", token_hash=hash_token(token),
+                    expires_at=utcnow() + timedelta(days=1))
+    db.session.add(link)
+    db.session.commit()
+    phone.goto(f"/door/{token}")
+    expect(phone.locator("[data-door]")).to_have_attribute("data-waiting", "0")
+    link.revoked_at = utcnow()  # the organizer turns the link off
+    db.session.commit()
+
+    phone.locator(f"#rsvp-{people['Dana Cohen'].id}").get_by_role("button", name="Check in").click()
+    words = "This door link was turned off — ask the organizer for a new one."
+    expect(phone.get_by_role("alert")).to_have_text(words)
+    phone.wait_for_function("!Object.keys(localStorage).some(k => k.startsWith('organizer.door.'))")
+    phone.reload()
+    expect(phone.locator("[data-door-ended]")).to_contain_text(words)
+    expect(phone).not_to_have_url(re.compile("/auth/login"))
+    assert entries_for(people["Dana Cohen"]) == 0

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from organizer.extensions import db
-from organizer.models import CheckIn, DoorLink, Rsvp, RsvpSource, RsvpStatus
+from organizer.models import CheckIn, DoorLink, Membership, Rsvp, RsvpSource, RsvpStatus
 from organizer.rendering import qr
 from organizer.services.common.tokens import hash_token, new_token
 from organizer.services.door import checkins, crowd
@@ -320,27 +320,55 @@ def open_link_then_end_it(client, event, state: str) -> str:
     return token
 
 
+TURNED_OFF = "This door link was turned off — ask the organizer for a new one."
+
+
 @pytest.mark.parametrize("state", ["expired", "revoked"])
-def test_expired_or_revoked_link_is_404_and_ends_the_session(client, world, state):
+def test_expired_or_revoked_link_says_it_was_turned_off_and_ends_the_session(client, world, state):
     token = open_link_then_end_it(client, world["event"], state)
-    assert client.get(f"/door/{token}").status_code == 404
-    # The session opened earlier stops working at once too.
+    opened = client.get(f"/door/{token}")
+    assert opened.status_code == 410 and TURNED_OFF in opened.get_data(as_text=True)
+    # The session opened earlier stops working at once too: the same words, not a sign-in page.
     response = client.get(f"/door/e/{world['event'].id}")
-    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    assert response.status_code == 403 and TURNED_OFF in response.get_data(as_text=True)
+    assert "data-door-ended" in response.get_data(as_text=True)  # door.js wipes what the phone kept
     with client.session_transaction() as session:
         assert "door_link_id" not in session
+    # Someone who never held a link still gets the sign-in page.
+    assert client.application.test_client().get(f"/door/e/{world['event'].id}").status_code == 302
 
 
 @pytest.mark.parametrize("state", ["expired", "revoked"])
-def test_a_tap_with_an_expired_or_revoked_link_is_refused_and_ends_the_session(client, world, state):
+def test_a_tap_with_an_expired_or_revoked_link_is_refused_with_the_same_words(client, world, state):
     """A tap reads the link, the event and the RSVP in one query: the link's state still decides."""
     open_link_then_end_it(client, world["event"], state)
-    response = client.post(f"/door/e/{world['event'].id}/rsvps/{world['amina'].id}/check-in",
-                           data={"idempotency_key": "late-tap-0001"})
-    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    url = f"/door/e/{world['event'].id}/rsvps/{world['amina'].id}/check-in"
+    response = client.post(url, data={"idempotency_key": "late-tap-0001"}, headers=JSON)
+    assert response.status_code == 403
+    assert response.get_json() == {"ok": False, "ended": True, "message": TURNED_OFF}
+    without_js = client.post(url, data={"idempotency_key": "late-tap-0002"})
+    assert without_js.status_code == 403 and TURNED_OFF in without_js.get_data(as_text=True)
+    for path in (f"/door/e/{world['event'].id}/state?ids=1", f"/door/e/{world['event'].id}/names"):
+        assert client.get(path, headers=JSON).get_json()["ended"] is True, path
     with client.session_transaction() as session:
         assert "door_link_id" not in session
     assert db.session.scalar(select(CheckIn).where(CheckIn.rsvp_id == world["amina"].id)) is None
+
+
+def test_a_volunteer_whose_role_was_removed_is_told_so(client, login, world):
+    login(world["door"])
+    assert client.get(f"/door/e/{world['event'].id}").status_code == 200
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == world["door"].id))
+    db.session.delete(membership)
+    db.session.commit()
+    response = client.get(f"/door/e/{world['event'].id}")
+    assert response.status_code == 403
+    assert "You can no longer keep this door — ask the organizer to add you again." in response.get_data(as_text=True)
+    tap = client.post(f"/door/e/{world['event'].id}/rsvps/{world['amina'].id}/check-in",
+                      data={"idempotency_key": "late-tap-0003"}, headers=JSON)
+    assert tap.status_code == 403 and tap.get_json()["ended"] is True
+    # A door they never kept is still a plain 404 for them.
+    assert client.get(f"/door/e/{world['other_event'].id}").status_code == 404
 
 
 def test_a_link_holder_tapping_a_missing_event_or_rsvp_gets_404(client, world):

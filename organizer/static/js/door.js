@@ -18,6 +18,32 @@
     button.addEventListener("click", function () { window.print(); });
   });
 
+  // What a phone kept of door lists (names, waiting taps, the reopened page): all of it goes when
+  // the volunteer leaves the door, and when the server says the door is closed to this phone.
+  function wipe() {
+    // Every door list this browser kept, not only this one: leaving the door leaves nothing behind.
+    try {
+      for (var i = window.localStorage.length - 1; i >= 0; i--) {
+        var key = window.localStorage.key(i);
+        if (key && key.indexOf("organizer.door.") === 0) { window.localStorage.removeItem(key); }
+      }
+    } catch (error) { /* storage off: nothing was kept */ }
+    var work = [];
+    if (window.caches) { work.push(window.caches.delete("organizer-door")); }
+    if (navigator.serviceWorker && navigator.serviceWorker.getRegistrations) {
+      work.push(navigator.serviceWorker.getRegistrations().then(function (registrations) {
+        return Promise.all(registrations.filter(function (registration) {
+          return /\/door\/e\/$/.test(registration.scope);
+        }).map(function (registration) { return registration.unregister(); }));
+      }));
+    }
+    // Never keep someone from leaving: go on after a moment whatever happened.
+    return Promise.race([Promise.all(work).catch(function () { return null; }),
+                         new Promise(function (resolve) { window.setTimeout(resolve, 1500); })]);
+  }
+
+  if (document.querySelector("[data-door-ended]")) { wipe(); return; }
+
   var root = document.querySelector("[data-door]");
   if (!root || !window.fetch || !window.URLSearchParams || !window.JSON) { return; }
 
@@ -43,28 +69,6 @@
   function keep(name, value) {
     try { window.localStorage.setItem(mine + name, JSON.stringify(value)); } catch (error) { /* full or off */ }
   }
-  function wipe() {
-    // Every door list this browser kept, not only this one: leaving the door leaves nothing behind.
-    try {
-      for (var i = window.localStorage.length - 1; i >= 0; i--) {
-        var key = window.localStorage.key(i);
-        if (key && key.indexOf(PREFIX) === 0) { window.localStorage.removeItem(key); }
-      }
-    } catch (error) { /* storage off: nothing was kept */ }
-    var work = [];
-    if (window.caches) { work.push(window.caches.delete("organizer-door")); }
-    if (navigator.serviceWorker && navigator.serviceWorker.getRegistrations) {
-      work.push(navigator.serviceWorker.getRegistrations().then(function (registrations) {
-        return Promise.all(registrations.filter(function (registration) {
-          return registration.scope.indexOf(root.getAttribute("data-worker-scope")) !== -1;
-        }).map(function (registration) { return registration.unregister(); }));
-      }));
-    }
-    // Never keep someone from leaving: go on after a moment whatever happened.
-    return Promise.race([Promise.all(work).catch(function () { return null; }),
-                         new Promise(function (resolve) { window.setTimeout(resolve, 1500); })]);
-  }
-
   var names = load("names", null);  // {at, counts, list: [{id, name, guests, walk_in, key, in, at}]}
   if (names && !(Date.now() - names.at < KEEP_MS)) { names = null; }
   var baseCounts = names ? names.counts : null;
