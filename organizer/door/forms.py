@@ -22,6 +22,8 @@ class KeyedForm(FlaskForm):
 
 class CheckInForm(KeyedForm):
     q = HiddenField()  # the search to return to (no-JS)
+    # How many of a party arrived now; absent (a party of one, or "all"): everyone not yet in.
+    persons = IntegerField(validators=[Optional(), NumberRange(min=1, max=1000)])
 
 
 class WalkInForm(KeyedForm):

@@ -48,6 +48,9 @@ def door_strings() -> dict:
         "walk_in": _("Walk-in"),
         "guests_one": ngettext("+ %(num)s guest", "+ %(num)s guests", 1),
         "guests": [ngettext("+ %(num)s guest", "+ %(num)s guests", n) for n in range(0, 21)],
+        # "2 of 4 in": the party's size is filled in by door.js.
+        "party_in": [ngettext("%(num)s of %(party)s in", "%(num)s of %(party)s in", n, party="%(party)s")
+                     for n in range(0, 21)],
         "scan_starting": _("Starting the camera…"),
         "scan_ready": _("Hold the ticket's QR code in the frame."),
         "scan_no_camera": _("The camera could not be opened. Type the code under the QR instead."),
@@ -75,7 +78,7 @@ def names(event_id: int):
     return jsonify(
         counts=_counts(access.event),
         names=[{"id": row.rsvp_id, "name": row.name, "guests": row.guests, "walk_in": row.walk_in,
-                "key": row.search_key, "in": row.checked_in,
+                "key": row.search_key, "in": row.checked_in, "party": row.party, "persons_in": row.persons_in,
                 "at": event_time(row.checked_in_at, timezone) if row.checked_in_at else ""} for row in rows],
     )
 

@@ -22,6 +22,7 @@ from flask import (
 )
 from flask_babel import format_number
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from organizer.door import bp
@@ -138,8 +139,9 @@ def _wants_json() -> bool:
 def _counts(event: Event) -> dict:
     figures = door_counts.attendance(event)
     return {
-        "checked_in": figures.checked_in_rsvps,
-        "going": figures.going_rsvps,
+        # By persons: a party of four checked in as two and two counts two, then four.
+        "checked_in": figures.checked_in_people,
+        "going": figures.going_people,
         "walk_ins": figures.walk_ins,
         "crowd": figures.crowd,
     }
@@ -208,12 +210,12 @@ def door_state(event_id: int):
         return _json_error(_("Ask about at most %(num)s people, by their numbers.", num=MAX_STATE_IDS), 400)
     # An id past the database's integer range names nobody (PostgreSQL would refuse the comparison).
     ids = [number for number in map(int, raw) if number <= MAX_ROUTE_INT]
-    states = door_listing.current_states(access.event, ids)
+    states = door_listing.current_arrivals(access.event, ids)
     timezone = access.event.timezone
     return jsonify(
         counts=_counts(access.event),
-        rows={str(rsvp_id): {"in": at is not None, "at": event_time(at, timezone) if at else ""}
-              for rsvp_id, at in states.items()},
+        rows={str(rsvp_id): {"in": at is not None, "persons_in": persons, "at": event_time(at, timezone) if at else ""}
+              for rsvp_id, (at, persons) in states.items()},
     )
 
 
@@ -232,11 +234,16 @@ def _check_in_or_undo(event_id: int, rsvp_id: int, undo: bool):
         if _wants_json():
             return _json_error(_("The page was open too long. Reload it and try again."), 400)
         abort(400)
-    action = checkins.undo if undo else checkins.check_in
+    tapped_at = checkins.tap_time(request.form.get("tapped_ago"))
     try:
-        result = action(rsvp, actor_user=access.user, door_link=access.link,
-                        idempotency_key=form.idempotency_key.data,
-                        tapped_at=checkins.tap_time(request.form.get("tapped_ago")))
+        if undo:
+            result = checkins.undo(rsvp, actor_user=access.user, door_link=access.link,
+                                   idempotency_key=form.idempotency_key.data, tapped_at=tapped_at)
+        else:
+            # How many of a party arrived now (a select on rows with guests); absent: all not yet in.
+            result = checkins.check_in(rsvp, actor_user=access.user, door_link=access.link,
+                                       idempotency_key=form.idempotency_key.data, tapped_at=tapped_at,
+                                       persons=form.persons.data)
     except DomainError as error:
         db.session.rollback()
         if _wants_json():
@@ -253,6 +260,9 @@ def _check_in_or_undo(event_id: int, rsvp_id: int, undo: bool):
     db.session.commit()
     if result.overtaken:
         message = _("Another phone changed %(name)s after this tap: that change stands.", name=name)
+    elif result.checked_in and result.persons_in < result.party and result.changed:
+        message = ngettext("%(name)s: %(num)s of %(party)s is in.", "%(name)s: %(num)s of %(party)s are in.",
+                           result.persons_in, name=name, party=result.party)
     elif result.checked_in:
         message = _("%(name)s is checked in.", name=name) if result.changed else \
             _("%(name)s was already checked in.", name=name)
@@ -261,8 +271,8 @@ def _check_in_or_undo(event_id: int, rsvp_id: int, undo: bool):
             _("%(name)s is not checked in.", name=name)
     if wants_json:
         return jsonify(ok=True, rsvp_id=answered_id, checked_in=result.checked_in, changed=result.changed,
-                       overtaken=result.overtaken,
-                       at=at, message=message, counts=counts)
+                       overtaken=result.overtaken, persons_in=result.persons_in, party=result.party,
+                       last_step=result.last_step, at=at, message=message, counts=counts)
     flash(message, "success")
     return back
 

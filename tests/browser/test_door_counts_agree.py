@@ -59,7 +59,7 @@ def test_two_phones_on_two_app_servers_show_identical_totals(browser, base_url, 
             page.goto(f"/door/e/{event.id}")
             phones.append(page)
         front, side = phones
-        assert shown(front) == shown(side) == {"checked_in": 0, "going": 5, "walk_ins": 0, "crowd": 0}
+        assert shown(front) == shown(side) == {"checked_in": 0, "going": 6, "walk_ins": 0, "crowd": 0}
 
         def tap(page, rsvp, button):
             page.locator(f"#rsvp-{rsvp.id}").get_by_role("button", name=button).click()
@@ -80,9 +80,9 @@ def test_two_phones_on_two_app_servers_show_identical_totals(browser, base_url, 
 
         fresh()
         truth = door_counts.attendances([event])[event.id]
-        expected = {"checked_in": truth.checked_in_rsvps, "going": truth.going_rsvps, "walk_ins": truth.walk_ins,
+        expected = {"checked_in": truth.checked_in_people, "going": truth.going_people, "walk_ins": truth.walk_ins,
                     "crowd": truth.crowd}
-        assert expected == {"checked_in": 2, "going": 5, "walk_ins": 0, "crowd": 9}
+        assert expected == {"checked_in": 2, "going": 6, "walk_ins": 0, "crowd": 9}
         for page in phones:
             page.reload()
         assert shown(front) == shown(side) == expected

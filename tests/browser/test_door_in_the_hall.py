@@ -14,6 +14,7 @@ from organizer.services.common.tokens import hash_token, new_token
 from organizer.services.door import checkins
 from organizer.services.door import crowd as crowd_counter
 from organizer.timeutil import utcnow
+from tests import builders
 from tests.browser.test_door_flow import door_world, entries_for, fresh, settled, sign_in
 
 
@@ -89,9 +90,11 @@ def test_the_keyboard_keeps_its_place_and_every_result_is_announced(phone: Page)
 
 
 def _kept_offline(page: Page) -> None:
-    """Wait until the service worker controls the page and has kept it for reopening offline."""
+    """Wait until the service worker controls the page and has kept it for reopening offline, and
+    the names are kept on the phone."""
     page.wait_for_function("""async () => {
         if (!navigator.serviceWorker.controller) return false;
+        if (!Object.keys(localStorage).some(k => k.endsWith('.names'))) return false;
         const kept = await caches.open('organizer-door').then(c => c.match(location.origin + location.pathname));
         return Boolean(kept);
     }""", timeout=10000)
@@ -124,7 +127,7 @@ def test_without_signal_taps_are_kept_and_sent_once_when_it_returns(browser, bas
         phone.get_by_role("textbox", name="Name").fill("Layla Walker")
         phone.get_by_role("button", name="Add and check in").click()
         expect(banner).to_have_text(re.compile("Offline — 4 taps waiting"))
-        expect(phone.locator("[data-count=checked_in]").first).to_have_text("3")
+        expect(phone.locator("[data-count=checked_in]").first).to_have_text("4")  # persons: Amina and her guest, Bilal, Carla
         expect(phone.locator("[data-count=walk_ins]").first).to_have_text("1")
 
         # Meanwhile another phone, with signal: checks Bilal in too, and checks Carla in and then
@@ -140,7 +143,7 @@ def test_without_signal_taps_are_kept_and_sent_once_when_it_returns(browser, bas
         expect(phone.locator(f"#rsvp-{amina.id}")).to_have_class(re.compile(r"\bis-in\b"))
         expect(phone.locator(f"#rsvp-{amina.id} [data-state]")).to_contain_text("waiting to be sent")
         expect(phone.locator(".door-row", has_text="Layla Walker")).to_be_visible()
-        expect(phone.locator("[data-count=checked_in]").first).to_have_text("3")
+        expect(phone.locator("[data-count=checked_in]").first).to_have_text("4")
         search = phone.get_by_label("Find a name")
         search.fill("dana")  # searching works on the names kept on the phone
         expect(phone.locator(f"#rsvp-{people['Dana Cohen'].id}")).to_be_visible()
@@ -158,7 +161,7 @@ def test_without_signal_taps_are_kept_and_sent_once_when_it_returns(browser, bas
         assert len(walkers) == 1 and checkins.is_checked_in(walkers[0])
         assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 5
         expect(phone.locator(f"#rsvp-{carla.id}")).not_to_have_class(re.compile(r"\bis-in\b"))
-        expect(phone.locator("[data-count=checked_in]").first).to_have_text("2")
+        expect(phone.locator("[data-count=checked_in]").first).to_have_text("3")  # Amina and her guest, Bilal
     finally:
         context.close()
 
@@ -202,3 +205,34 @@ def test_a_turned_off_door_link_says_so_on_the_next_tap_and_on_the_page(phone: P
     expect(phone.locator("[data-door-ended]")).to_contain_text(words)
     expect(phone).not_to_have_url(re.compile("/auth/login"))
     assert entries_for(people["Dana Cohen"]) == 0
+
+
+def test_a_party_checked_in_two_now_and_two_later_and_undone_step_by_step(phone: Page):
+    campaign, event, _people = door_world()
+    family, _m, _t = builders.make_rsvp(event, name="Family Party", email=None, guests=3)
+    sign_in(phone, "door@example.org")
+    phone.goto(f"/door/e/{event.id}")
+    row = phone.locator(f"#rsvp-{family.id}")
+    checked_in = phone.locator("[data-count=checked_in]").first
+    expect(checked_in).to_have_text("0")
+    row.get_by_label("How many of Family Party's party are here now").select_option("2")
+    row.get_by_role("button", name="Check in").click()
+    expect(row.locator("[data-state]")).to_contain_text("2 of 4 in")
+    expect(checked_in).to_have_text("2")
+    settled(phone)
+    expect(row.get_by_role("button", name="Check in")).to_be_visible()  # two still to come
+    phone.wait_for_timeout(1100)
+    row.get_by_role("button", name="Check in").click()  # the rest
+    expect(row.locator("[data-state]")).to_contain_text("4 of 4 in")
+    expect(row.get_by_role("button", name="Check in")).to_be_hidden()
+    expect(checked_in).to_have_text("4")
+    settled(phone)
+    phone.wait_for_timeout(1100)
+    row.get_by_role("button", name="Undo").click()  # the last step only
+    expect(row.locator("[data-state]")).to_contain_text("2 of 4 in")
+    settled(phone)
+    expect(checked_in).to_have_text("2")
+    fresh()
+    assert checkins.is_checked_in(family)
+    assert db.session.scalar(select(CheckIn.persons_in).where(CheckIn.rsvp_id == family.id)
+                             .order_by(CheckIn.sequence.desc()).limit(1)) == 2

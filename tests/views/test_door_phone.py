@@ -32,10 +32,11 @@ def test_names_are_what_the_list_shows_and_nothing_more(client, world):
     data = client.get(f"/door/e/{world['event'].id}/names").get_json()
     by_name = {entry["name"]: entry for entry in data["names"]}
     assert set(by_name) == {"Amina Yusuf", "Bilal Haddad"}  # going only
-    assert set(by_name["Amina Yusuf"]) == {"id", "name", "guests", "walk_in", "key", "in", "at"}
+    assert set(by_name["Amina Yusuf"]) == {"id", "name", "guests", "walk_in", "key", "in", "at", "party",
+                                              "persons_in"}
     assert by_name["Amina Yusuf"]["in"] and not by_name["Bilal Haddad"]["in"]
     assert "amina@example.org" not in str(data) and "07700" not in str(data)
-    assert data["counts"]["checked_in"] == 1
+    assert data["counts"]["checked_in"] == 3  # persons: Amina and her two guests
 
 
 @pytest.mark.parametrize("shape", ["url", "token", "short", "short-typed"])

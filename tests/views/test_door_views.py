@@ -70,7 +70,8 @@ def test_door_list_shows_names_counts_and_no_contact_details(client, login, worl
     assert "Carla Cancelled" not in html and "Omar Other" not in html
     for secret in ("amina@example.org", "07700 900123", "bilal@example.org"):
         assert secret not in html
-    assert 'data-count="checked_in">1<' in html and 'data-count="going">2<' in html
+    # Counted by persons: Amina comes with 2 guests (3), Bilal alone.
+    assert 'data-count="checked_in">3<' in html and 'data-count="going">4<' in html
     assert 'data-count="crowd">40<' in html
     assert html.index("Amina Yusuf") < html.index("Bilal Haddad")
     assert 'class="door-row is-in" id="rsvp-%d"' % world["amina"].id in html
@@ -114,7 +115,7 @@ def test_a_long_list_shows_the_first_names_and_a_search_finds_the_rest(app, clie
     assert "Amina Yusuf" in html and "Bilal Haddad" not in html and "Zaid Zayed" not in html
     assert "Showing 1 of 3. Type a name to find someone." in html
     assert "data-door-server-search" in html  # door.js asks the server as you type
-    assert 'data-count="going">3<' in html  # the counts still count everyone
+    assert 'data-count="going">5<' in html  # the counts still count everyone (persons, guests too)
     html = client.get(f"{url}?q=zay").get_data(as_text=True)
     assert "Zaid Zayed" in html and f'id="rsvp-{extra.id}"' in html and "Amina Yusuf" not in html
     assert "Showing" not in html
@@ -161,7 +162,8 @@ def test_check_in_json_for_the_script(client, login, world):
     data = response.get_json()
     assert data["ok"] and data["checked_in"] and data["changed"]
     assert re.fullmatch(r"\d\d:\d\d [A-Z]{3,4}", data["at"])  # e.g. "19:05 GMT", in the event's zone
-    assert data["counts"] == {"checked_in": 1, "going": 2, "walk_ins": 0, "crowd": 0}
+    assert data["counts"] == {"checked_in": 3, "going": 4, "walk_ins": 0, "crowd": 0}  # persons: Amina + 2
+    assert (data["persons_in"], data["party"]) == (3, 3)
     retry = client.post(url, data={"idempotency_key": "tap-json-0001"}, headers=JSON).get_json()
     assert retry["ok"] and retry["checked_in"] and not retry["changed"]
     assert check_ins(amina) == 1
@@ -176,8 +178,9 @@ def test_the_state_of_the_names_on_screen_for_door_js(client, login, world):
     data = client.get(f"{url}?ids={amina.id},{bilal.id},{world['other_rsvp'].id}", headers=JSON).get_json()
     assert set(data["rows"]) == {str(amina.id), str(bilal.id)}  # another event's RSVP is not told
     assert data["rows"][str(amina.id)]["in"] and re.fullmatch(r"\d\d:\d\d [A-Z]{3,4}", data["rows"][str(amina.id)]["at"])
-    assert data["rows"][str(bilal.id)] == {"in": False, "at": ""}
-    assert data["counts"] == {"checked_in": 1, "going": 2, "walk_ins": 0, "crowd": 0}
+    assert data["rows"][str(bilal.id)] == {"in": False, "persons_in": 0, "at": ""}
+    assert data["rows"][str(amina.id)]["persons_in"] == 3
+    assert data["counts"] == {"checked_in": 3, "going": 4, "walk_ins": 0, "crowd": 0}
     assert client.get(url).get_json()["rows"] == {}
     for bad in ("1,x", "-1", ",".join(["1"] * 201), "1" * 13, "%C2%B2"):
         response = client.get(f"{url}?ids={bad}")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import bindparam, literal, select, union_all
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -56,6 +57,9 @@ class CheckInResult:
     # True when another phone changed this person after this tap was made (a tap kept offline and
     # sent late): the later change stands and this tap changes nothing (README, "The door without signal").
     overtaken: bool = False
+    persons_in: int = 0  # how many of the party are in now
+    party: int = 1  # the party's size: 1 + guests
+    last_step: int = 0  # how many the next undo would take back
 
 
 def tap_time(age_ms: object, now: datetime | None = None) -> datetime | None:
@@ -87,37 +91,86 @@ def is_checked_in(rsvp: Rsvp) -> bool:
 
 
 def check_in(rsvp: Rsvp, actor_user: User | None = None, door_link: DoorLink | None = None,
-             idempotency_key: str | None = None, tapped_at: datetime | None = None) -> CheckInResult:
-    """Check a going RSVP in. Checking in someone already in, or retrying a key, changes nothing.
+             idempotency_key: str | None = None, tapped_at: datetime | None = None,
+             persons: int | None = None) -> CheckInResult:
+    """Check a going RSVP in: ``persons`` of its party (1 + guests) who arrived now, by default all
+    who are not in yet. Checking in a party already all in, or retrying a key, changes nothing.
 
     ``tapped_at`` (from ``tap_time``) is when the volunteer tapped, for a tap a phone kept offline."""
     if rsvp.status is not RsvpStatus.GOING:
         raise Conflict(_("%(name)s is not on the list of people going.", name=rsvp.name))
-    return _record(rsvp, CheckInAction.CHECK_IN, actor_user, door_link, idempotency_key, tapped_at)
+    return _record(rsvp, CheckInAction.CHECK_IN, actor_user, door_link, idempotency_key, tapped_at, persons)
 
 
 def undo(rsvp: Rsvp, actor_user: User | None = None, door_link: DoorLink | None = None,
          idempotency_key: str | None = None, tapped_at: datetime | None = None) -> CheckInResult:
-    """Take back a check-in (a wrong tap). Undoing someone not checked in changes nothing."""
+    """Take back the last check-in step (a wrong tap): a party checked in as 2 and 2 is undone 2 at a
+    time. Undoing someone not checked in changes nothing."""
     return _record(rsvp, CheckInAction.UNDO, actor_user, door_link, idempotency_key, tapped_at)
 
 
+def _persons_in(entry, party: int) -> int:
+    """How many of the party are in after ``entry`` (entries written before parties could arrive
+    apart: all of it, or nobody)."""
+    if entry is None:
+        return 0
+    if entry.persons_in is not None:
+        return min(entry.persons_in, party)
+    return party if entry.action is CheckInAction.CHECK_IN else 0
+
+
+def _steps(rsvp_id: int, party: int) -> list[int]:
+    """The check-in steps not taken back yet, oldest first (each undo takes back the newest)."""
+    steps: list[int] = []
+    before = 0
+    for entry in db.session.execute(_ALL_ENTRIES, {"rsvp_id": rsvp_id}):
+        after = _persons_in(entry, party)
+        if after > before:
+            steps.append(after - before)
+        elif after < before:
+            taken = before - after
+            while taken > 0 and steps:
+                taken -= steps.pop()
+        before = after
+    return steps
+
+
+def _result(rsvp: Rsvp, entry, party: int, changed: bool, overtaken: bool = False, at=None) -> CheckInResult:
+    persons_in = _persons_in(entry, party)
+    steps = _steps(rsvp.id, party) if persons_in else []
+    return CheckInResult(rsvp, persons_in > 0, changed=changed, at=at or _at(entry), overtaken=overtaken,
+                         persons_in=persons_in, party=party, last_step=steps[-1] if steps else 0)
+
+
 def _record(rsvp: Rsvp, action: CheckInAction, actor_user: User | None, door_link: DoorLink | None,
-            idempotency_key: str | None, tapped_at: datetime | None = None) -> CheckInResult:
+            idempotency_key: str | None, tapped_at: datetime | None = None,
+            persons: int | None = None) -> CheckInResult:
     key = clean_idempotency_key(idempotency_key)
     wanted = action is CheckInAction.CHECK_IN
+    party = 1 + (rsvp.guests or 0)
     for _attempt in range(MAX_ATTEMPTS):
         earlier, latest = _entry_with_key_and_latest(rsvp.id, key)
         if earlier is not None:
             if earlier.rsvp_id != rsvp.id:
                 raise Conflict(_("That request was already used for someone else. Reload the page."))
-            return CheckInResult(rsvp, _is_in(latest), changed=False, at=_at(latest))
-        if _is_in(latest) == wanted:
-            return CheckInResult(rsvp, wanted, changed=False, at=_at(latest))
-        if tapped_at is not None and latest is not None and (latest.tapped_at or latest.created_at) > tapped_at:
-            # The conflict rule: the last tap wins. Another phone changed this person after this
-            # tap was made (it was kept offline), so that change stands.
-            return CheckInResult(rsvp, _is_in(latest), changed=False, at=_at(latest), overtaken=True)
+            return _result(rsvp, latest, party, changed=False)
+        current = _persons_in(latest, party)
+        if (wanted and current >= party) or (not wanted and current == 0):
+            return _result(rsvp, latest, party, changed=False)
+        if tapped_at is not None and latest is not None and (latest.tapped_at or latest.created_at) > tapped_at \
+                and _direction(latest) != (1 if wanted else -1):
+            # The conflict rule: the last tap wins. Another phone changed this person the other way
+            # after this tap was made (it was kept offline), so that change stands.
+            return _result(rsvp, latest, party, changed=False, overtaken=True)
+        if wanted:
+            step = party - current if persons is None else persons
+            if not 1 <= step <= party - current:
+                raise ValidationFailed(ngettext("Check in 1 person.", "Check in from 1 to %(num)s people.",
+                                                party - current), field="persons")
+        else:
+            steps = _steps(rsvp.id, party)
+            step = -min(steps[-1] if steps else current, current)
+        persons_in = current + step
         now = utcnow()
         # One statement: if another phone wrote this sequence number (or this key) first, the
         # unique index makes it insert nothing (no savepoint to roll back) and we read again.
@@ -125,7 +178,9 @@ def _record(rsvp: Rsvp, action: CheckInAction, actor_user: User | None, door_lin
             "event_id": rsvp.event_id,
             "rsvp_id": rsvp.id,
             "sequence": (latest.sequence if latest is not None else 0) + 1,
-            "action": action,
+            "action": CheckInAction.CHECK_IN if persons_in > 0 else CheckInAction.UNDO,
+            "persons": step,
+            "persons_in": persons_in,
             "actor_user_id": actor_user.id if actor_user is not None else None,
             "door_link_id": door_link.id if door_link is not None else None,
             "idempotency_key": key,
@@ -135,11 +190,23 @@ def _record(rsvp: Rsvp, action: CheckInAction, actor_user: User | None, door_lin
         if created_at is None:
             continue
         figures_changed(rsvp.event_id)
-        return CheckInResult(rsvp, wanted, changed=True, at=created_at)
+        steps = _steps(rsvp.id, party) if persons_in else []
+        return CheckInResult(rsvp, persons_in > 0, changed=True, at=created_at, persons_in=persons_in, party=party,
+                             last_step=steps[-1] if steps else 0)
     raise Conflict(_("Too many people are changing this entry at once. Try again."))
 
 
-_ENTRY_COLUMNS = (CheckIn.rsvp_id, CheckIn.sequence, CheckIn.action, CheckIn.created_at, CheckIn.tapped_at)
+_ENTRY_COLUMNS = (CheckIn.rsvp_id, CheckIn.sequence, CheckIn.action, CheckIn.created_at, CheckIn.tapped_at,
+                  CheckIn.persons, CheckIn.persons_in)
+_ALL_ENTRIES = (select(CheckIn.action, CheckIn.persons, CheckIn.persons_in)
+                .where(CheckIn.rsvp_id == bindparam("rsvp_id")).order_by(CheckIn.sequence))
+
+
+def _direction(entry) -> int:
+    """+1 when ``entry`` checked persons in, -1 when it took them back."""
+    if entry.persons is not None:
+        return 1 if entry.persons > 0 else -1
+    return 1 if entry.action is CheckInAction.CHECK_IN else -1
 
 
 # Built once, with bound parameters: building this union per tap cost more CPU than running it.
@@ -156,7 +223,7 @@ _ENTRY_WITH_KEY_AND_LATEST = union_all(
 
 def _entry_with_key_and_latest(rsvp_id: int, key: str | None):
     """(the entry already written with this idempotency key, the RSVP's latest entry), each a row
-    with rsvp_id, sequence, action, created_at and tapped_at, or None: one query where a tap made two."""
+    with rsvp_id, sequence, action, created_at, tapped_at, persons and persons_in, or None: one query where a tap made two."""
     if key is None:
         return None, db.session.execute(_LATEST_ENTRY, {"rsvp_id": rsvp_id}).first()
     earlier = newest = None

@@ -18,7 +18,7 @@ from organizer.models import (
     RsvpSource,
     RsvpStatus,
 )
-from organizer.services.door.log import checked_in_expression, current_entries
+from organizer.services.door.log import checked_in_expression, current_entries, persons_in_expression
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ def attendances(events: list[Event]) -> dict[int, Attendance]:
     current = current_entries(ids)
     checked = checked_in_expression(current)
     people = 1 + Rsvp.guests
+    arrived = persons_in_expression(current, people)  # a party may be partly in
     online = Rsvp.source == RsvpSource.ONLINE
     rows = db.session.execute(
         select(
@@ -60,8 +61,8 @@ def attendances(events: list[Event]) -> dict[int, Attendance]:
             func.sum(case((online, 1), else_=0)),
             func.sum(case((online, people), else_=0)),
             func.sum(case((online, checked), else_=0)),
-            func.sum(case((online, checked * people), else_=0)),
-            func.sum(case((online, 0), else_=checked * people)),
+            func.sum(case((online, arrived), else_=0)),
+            func.sum(case((online, 0), else_=arrived)),
         )
         .outerjoin(current, current.c.rsvp_id == Rsvp.id)
         .where(Rsvp.event_id.in_(ids), Rsvp.status == RsvpStatus.GOING)

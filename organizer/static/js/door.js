@@ -213,10 +213,25 @@
   window.addEventListener("offline", function () { setOffline(true); });
 
   // --- counts: the server's last figures plus what is still waiting in the queue ------------------
+  // What the server last said of a person: how many of the party (1 + guests) are in.
   function rowState(rsvpId) {
     var row = document.getElementById("rsvp-" + rsvpId);
     var entry = names && names.list.find(function (person) { return person.id === rsvpId; });
-    return { in: entry ? entry.in : Boolean(row && row.classList.contains("is-in")), walk_in: entry ? entry.walk_in : false };
+    var party = entry ? entry.party : Number(row && row.getAttribute("data-party")) || 1;
+    var personsIn = entry ? entry.persons_in : Number(row && row.getAttribute("data-server-in")) || 0;
+    return { party: party, personsIn: personsIn, lastStep: personsIn, walk_in: entry ? entry.walk_in : false };
+  }
+
+  // A tap's effect on how many of a party are in: check-in adds those chosen (all not yet in by
+  // default), undo takes back the last step (shown by the server, else everyone).
+  function afterTap(item, state) {
+    if (item.kind === "check-in") {
+      var wanted = Number(item.fields.persons) || state.party - state.personsIn;
+      var step = Math.max(0, Math.min(wanted, state.party - state.personsIn));
+      return { party: state.party, personsIn: state.personsIn + step, lastStep: step || state.lastStep, walk_in: state.walk_in };
+    }
+    var back = Math.min(Number(item.lastStep) || state.personsIn, state.personsIn);
+    return { party: state.party, personsIn: state.personsIn - back, lastStep: state.personsIn - back, walk_in: state.walk_in };
   }
 
   function showCounts() {
@@ -226,11 +241,9 @@
     queue().forEach(function (item) {
       if (item.kind === "check-in" || item.kind === "undo") {
         var state = states[item.rsvp] || rowState(item.rsvp);
-        var wanted = item.kind === "check-in";
-        if (state.in !== wanted) {
-          counts[state.walk_in ? "walk_ins" : "checked_in"] += wanted ? 1 : -1;
-        }
-        states[item.rsvp] = { in: wanted, walk_in: state.walk_in };
+        var next = afterTap(item, state);
+        counts[state.walk_in ? "walk_ins" : "checked_in"] += next.personsIn - state.personsIn;
+        states[item.rsvp] = next;
       } else if (item.kind === "walk-in") {
         counts.walk_ins += 1;
       } else if (item.kind === "crowd") {
@@ -258,30 +271,49 @@
     holder.classList.toggle("has-error", Boolean(message));
   }
 
-  function remember(rsvpId, checkedIn, at) {
+  // What the server says of a person, kept: in the names on the phone, and on the row (data-server-in).
+  function remember(rsvpId, personsIn, at) {
+    var row = document.getElementById("rsvp-" + rsvpId);
+    if (row) { row.setAttribute("data-server-in", String(personsIn)); }
     if (!names) { return; }
     var entry = names.list.find(function (person) { return person.id === rsvpId; });
-    if (entry) { entry.in = checkedIn; entry.at = at || ""; keep("names", names); }
+    if (entry) { entry.persons_in = personsIn; entry["in"] = personsIn > 0; entry.at = at || ""; keep("names", names); }
   }
 
-  // Shows a row checked in or not. `guard`: the button that takes the place of the one tapped is
-  // inert for GUARD_MS (a double tap must not land on it); `focus`: it takes the focus, so a
-  // keyboard or screen-reader user stays on the row.
-  function showRowState(row, checkedIn, at, options) {
+  // Shows how many of a row's party are in (``state``: a number, or true for all / false for none).
+  // `guard`: the button that takes the place of the one tapped is inert for GUARD_MS (a double tap
+  // must not land on it); `focus`: it takes the focus, so a keyboard or screen-reader user stays on
+  // the row (`undo`: the tap was an undo, so Check in takes it).
+  function showRowState(row, state, at, options) {
     options = options || {};
+    var party = Number(row.getAttribute("data-party")) || 1;
+    var personsIn = typeof state === "number" ? state : (state ? party : 0);
+    personsIn = Math.max(0, Math.min(personsIn, party));
+    var checkedIn = personsIn > 0;
+    row.setAttribute("data-persons-in", String(personsIn));
     row.classList.toggle("is-in", checkedIn);
-    var state = row.querySelector("[data-state]");
-    if (state) {
-      var text = checkedIn ? "\u2713 " + T["in"] + (at ? " " + at : "") : "";
+    row.classList.toggle("is-partly-in", checkedIn && personsIn < party);
+    var stateText = row.querySelector("[data-state]");
+    if (stateText) {
+      var what = party > 1 ? fill(T.party_in[Math.min(personsIn, T.party_in.length - 1)], { num: personsIn, party: party })
+        : T["in"];
+      var text = checkedIn ? "\u2713 " + what + (at ? " " + at : "") : "";
       if (options.waiting) { text = (text ? text + " \u00b7 " : "") + T.pending; }
-      state.textContent = text;
+      stateText.textContent = text;
     }
     var checkForm = row.querySelector("[data-door-action='check-in']");
     var undoForm = row.querySelector("[data-door-action='undo']");
     if (!checkForm || !undoForm) { return; }
-    checkForm.hidden = checkedIn;
+    checkForm.hidden = personsIn >= party;
     undoForm.hidden = !checkedIn;
-    var shown = (checkedIn ? undoForm : checkForm).querySelector("button");
+    var persons = checkForm.querySelector("select[name=persons]");
+    if (persons) {
+      persons.replaceChildren();
+      for (var count = party - personsIn; count >= 1; count--) {
+        persons.appendChild(new Option(String(count), String(count)));
+      }
+    }
+    var shown = ((options.undo || !checkedIn) && !checkForm.hidden ? checkForm : undoForm).querySelector("button");
     if (options.guard) {
       shown.setAttribute("aria-disabled", "true");
       shown.classList.add("is-guarded");
@@ -296,16 +328,22 @@
   // Rows with a tap still in the queue say so while there is no signal.
   function markWaiting() {
     var latest = {};
-    queue().forEach(function (item) { if (item.rsvp) { latest[item.rsvp] = item.kind === "check-in"; } });
+    queue().forEach(function (item) {
+      if (item.rsvp) { latest[item.rsvp] = afterTap(item, latest[item.rsvp] || rowState(item.rsvp)); }
+    });
     Object.keys(latest).forEach(function (rsvpId) {
       var row = document.getElementById("rsvp-" + rsvpId);
-      if (row) { showRowState(row, latest[rsvpId], "", { waiting: true }); }
+      if (row) { showRowState(row, latest[rsvpId].personsIn, "", { waiting: true }); }
     });
   }
 
   function makeRow(person) {
     var row = rowTemplate.content.firstElementChild.cloneNode(true);
     if (person.id) { row.id = "rsvp-" + person.id; }
+    var party = person.party || 1 + (person.guests || 0);
+    row.setAttribute("data-party", String(party));
+    row.setAttribute("data-server-in", String(person.persons_in || 0));
+    if (party < 2) { row.querySelector("[data-persons]").remove(); }
     row.setAttribute("data-search", person.key || fold(person.name));
     Array.prototype.forEach.call(row.querySelectorAll("[data-name]"), function (el) {
       el.textContent = el.classList.contains("visually-hidden") ? " " + person.name : person.name;
@@ -323,7 +361,8 @@
         form.remove();  // a walk-in not yet sent has no number to check in or undo
       }
     });
-    showRowState(row, Boolean(person["in"]), person.at || "", { waiting: Boolean(person.waiting) });
+    var shownIn = typeof person.persons_in === "number" ? person.persons_in : Boolean(person["in"]);
+    showRowState(row, shownIn, person.at || "", { waiting: Boolean(person.waiting) });
     return row;
   }
 
@@ -336,9 +375,17 @@
     var rsvpId = Number(row.id.slice(5));
     var hadFocus = !document.activeElement || document.activeElement === document.body || row.contains(document.activeElement);
     showError(row, "");
-    enqueue({ key: newKey(), kind: kind, url: form.action, at: now, rsvp: rsvpId,
-              fields: { q: (form.querySelector("input[name=q]") || {}).value || "" } });
-    showRowState(row, kind === "check-in", "", { guard: true, focus: hadFocus, waiting: offline });
+    var fields = { q: (form.querySelector("input[name=q]") || {}).value || "" };
+    var persons = form.querySelector("select[name=persons]");
+    if (persons) { fields.persons = persons.value; }
+    var before = { party: Number(row.getAttribute("data-party")) || 1,
+                   personsIn: Number(row.getAttribute("data-persons-in")) || 0, walk_in: false };
+    var item = { key: newKey(), kind: kind, url: form.action, at: now, rsvp: rsvpId, fields: fields,
+                 lastStep: Number(row.getAttribute("data-last-step")) || 0 };
+    enqueue(item);
+    var after = afterTap(item, before);
+    row.setAttribute("data-last-step", String(after.lastStep));
+    showRowState(row, after.personsIn, "", { guard: true, focus: hadFocus, waiting: offline, undo: kind === "undo" });
     showCounts();
     if (offline) { say(T.queued); showBanner(); }
     flush();
@@ -393,10 +440,14 @@
   function done(item, data) {
     serverCounts(data.counts);
     if (item.kind === "check-in" || item.kind === "undo" || item.kind === "scan") {
-      remember(data.rsvp_id, data.checked_in, data.at);
+      var personsIn = typeof data.persons_in === "number" ? data.persons_in : (data.checked_in ? 1 : 0);
+      remember(data.rsvp_id, personsIn, data.at);
       var row = document.getElementById("rsvp-" + data.rsvp_id);
       var later = queue().some(function (other) { return other.rsvp === data.rsvp_id; });
-      if (row && !later) { showRowState(row, data.checked_in, data.at); }
+      if (row && !later) {
+        if (typeof data.last_step === "number") { row.setAttribute("data-last-step", String(data.last_step)); }
+        showRowState(row, typeof data.persons_in === "number" ? data.persons_in : data.checked_in, data.at);
+      }
       if (item.kind === "scan") { scanSays(data.message, !data.changed); }
     } else if (item.kind === "walk-in") {
       var pending = root.querySelector("[data-walk-in-key='" + item.key + "']");
@@ -424,7 +475,7 @@
       var row = document.getElementById("rsvp-" + item.rsvp);
       if (row) {
         var entry = names && names.list.find(function (person) { return person.id === item.rsvp; });
-        showRowState(row, entry ? entry["in"] : item.kind !== "check-in", entry ? entry.at : "");
+        showRowState(row, entry ? entry.persons_in : rowState(item.rsvp).personsIn, entry ? entry.at : "");
         showError(row, message);
       }
     } else if (item.kind === "walk-in") {
@@ -612,8 +663,9 @@
         rows.forEach(function (row) {
           var state = data.rows[row.id.slice(5)];
           if (!state) { return; }
-          remember(Number(row.id.slice(5)), state["in"], state.at);
-          if (state["in"] !== row.classList.contains("is-in")) { showRowState(row, state["in"], state.at); }
+          var personsIn = typeof state.persons_in === "number" ? state.persons_in : (state["in"] ? 1 : 0);
+          remember(Number(row.id.slice(5)), personsIn, state.at);
+          if (personsIn !== Number(row.getAttribute("data-persons-in"))) { showRowState(row, personsIn, state.at); }
         });
       })
       .catch(function () { setOffline(true); })
