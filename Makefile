@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app organizer
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test chromium nginx axe wheel wrk db demo outbox bench messages translations compile clean
+.PHONY: run test install install-test chromium ffmpeg nginx axe wheel wrk db demo outbox bench messages translations compile clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,7 @@ run: demo
 	  $(FLASK) run --host 127.0.0.1 --port 5000
 
 ## make test: set up, check the import contracts (pyproject.toml), run the whole suite (browser tests use Debian's Chromium)
-test: install-test chromium nginx axe compile
+test: install-test chromium ffmpeg nginx axe compile
 	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -68,6 +68,18 @@ chromium:
 	      || echo "!!! Could not install chromium: BROWSER TESTS WILL BE SKIPPED !!!"; \
 	  else \
 	    echo "!!! /usr/bin/chromium is missing and cannot be installed here (run: sudo apt-get install -y chromium): BROWSER TESTS WILL BE SKIPPED !!!"; \
+	  fi; \
+	fi
+
+# The door scanner's browser test films a ticket's QR code with ffmpeg for Chromium's fake camera.
+ffmpeg:
+	@if ! command -v ffmpeg >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's ffmpeg for the door scanner's browser test..."; \
+	    (apt-get install -y -qq ffmpeg >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq ffmpeg >/dev/null)) \
+	      || echo "!!! Could not install ffmpeg: THE SCANNER'S CAMERA TESTS WILL BE SKIPPED !!!"; \
+	  else \
+	    echo "!!! ffmpeg is missing (sudo apt-get install -y ffmpeg): THE SCANNER'S CAMERA TESTS WILL BE SKIPPED !!!"; \
 	  fi; \
 	fi
 

@@ -102,10 +102,11 @@ class Config:
     MAIL_LEASE_SECONDS = int(os.environ.get("MAIL_LEASE_SECONDS", "300"))
 
     PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "5"))
-    # Where cached public pages live: shared by every worker and node. Defaults to the rate limiter's Redis.
+    # Where cached public pages and the door's totals live: shared by every worker and node. Defaults to the
+    # rate limiter's Redis; none: pages in each worker, door totals counted exactly on every request.
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or (
         RATELIMIT_STORAGE_URI if RATELIMIT_STORAGE_URI.startswith(("redis://", "rediss://")) else None)
-    # Door counts (going, checked in, crowd) are reused by a worker for this long; its own taps refresh them.
+    # With CACHE_REDIS_URL, door counts are shared for at most this long, and dropped after each change.
     DOOR_COUNTS_SECONDS = int(os.environ.get("DOOR_COUNTS_SECONDS", "2"))
     # The door list shows at most this many names (a search too): the rest are found by searching.
     DOOR_LIST_LIMIT = 100
@@ -129,7 +130,7 @@ class TestConfig(Config):
     BASE_URL = "http://localhost"
     SERVER_NAME = None
     PUBLIC_CACHE_SECONDS = 0
-    CACHE_REDIS_URL = None  # each test app its own pages, whatever the environment says
+    CACHE_REDIS_URL = None  # own pages, exact door counts, whatever the environment says (tests ask for Redis)
     DOOR_COUNTS_SECONDS = 0
 
 

@@ -252,6 +252,8 @@ DEFAULT_HEADERS = (
     # Personal data must never sit in a shared or browser cache; public pages opt in to caching.
     ("Cache-Control", "no-store"),
 )
+# The door list's scanner needs the camera, which DEFAULT_HEADERS turn off everywhere else.
+DOOR_PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), interest-cohort=()"
 HSTS_HEADER = ("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 
 

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("door", __name__)
 
-from organizer.door import views  # noqa: E402,F401  (registers the routes)
+from organizer.door import phone, views  # noqa: E402,F401  (registers the routes)

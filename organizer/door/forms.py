@@ -22,6 +22,8 @@ class KeyedForm(FlaskForm):
 
 class CheckInForm(KeyedForm):
     q = HiddenField()  # the search to return to (no-JS)
+    # How many of a party arrived now; absent (a party of one, or "all"): everyone not yet in.
+    persons = IntegerField(validators=[Optional(), NumberRange(min=1, max=1000)])
 
 
 class WalkInForm(KeyedForm):
@@ -33,6 +35,16 @@ class WalkInForm(KeyedForm):
 class CrowdForm(KeyedForm):
     change = StringField()  # "1", "10", "-1" or "set": the value of the button pressed (not rendered)
     count = IntegerField(_l("Crowd count"), validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+
+
+class ScanForm(KeyedForm):
+    code = StringField(_l("Ticket code"), validators=[DataRequired(message=_l("Type the code under the ticket's QR code.")),
+                                                      Length(max=2048)],
+                       description=_l("The code under the QR code, e.g. 3F2A9-C1B04."))
+
+
+class LeaveForm(FlaskForm):
+    """Leaving the door: a POST with its CSRF token and nothing else."""
 
 
 class DoorLinkForm(FlaskForm):

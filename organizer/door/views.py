@@ -8,9 +8,21 @@ Check-in, undo, walk-in and crowd answer JSON to static/js/door.js and redirect 
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_number
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from organizer.door import bp
@@ -19,7 +31,7 @@ from organizer.extensions import db
 from organizer.formatting import event_time
 from organizer.models import DoorLink, Event, Rsvp, RsvpStatus, User
 from organizer.rendering import qr
-from organizer.security import MAX_ROUTE_INT
+from organizer.security import DOOR_PERMISSIONS_POLICY, MAX_ROUTE_INT
 from organizer.services.common.errors import DomainError, ValidationFailed
 from organizer.services.common.permissions import Action
 from organizer.services.door import access as door_access_rules
@@ -32,6 +44,10 @@ from organizer.timeutil import utcnow
 from organizer.views_common import event_or_404
 
 SESSION_KEY = "door_link_id"
+# The events this browser has kept the door of (the latest few): when its access ends there, by a
+# revoked or expired link or a removed role, it is told so, where anyone else gets sign-in or 404.
+DOORS_KEPT_KEY = "door_events"
+DOORS_KEPT_MAX = 10
 
 
 # --- who is at the door (the policy: services/door/access.py; the session's door link: here) ----
@@ -59,7 +75,8 @@ def _session_link() -> DoorLink | None:
 
 
 def door_access(event_id: int) -> DoorAccess:
-    """Load the event and decide: member, door link of this event, sign-in redirect, or 404."""
+    """Load the event and decide: member, door link of this event, "your access ended", sign-in
+    redirect, or 404."""
     found = door_access_rules.event_and_link(event_id, _session_link_id())
     if found is None:  # no such event: the link alone decides between sign-in and 404
         return _decide(None, _signed_in_user(), _session_link())
@@ -70,10 +87,36 @@ def door_access(event_id: int) -> DoorAccess:
 def _decide(event: Event | None, user: User | None, link: DoorLink | None) -> DoorAccess:
     access = door_access_rules.decide(event, user, link) if event is not None else None
     if access is not None:
+        _remember_door(event.id)
         return access
+    if event is not None and event.id in session.get(DOORS_KEPT_KEY, ()):
+        abort(_door_ended(user))
     if user is None and link is None:
         abort(current_app.login_manager.unauthorized())
     abort(404)
+
+
+def _remember_door(event_id: int) -> None:
+    kept = session.get(DOORS_KEPT_KEY)
+    if not isinstance(kept, list) or not all(isinstance(number, int) for number in kept):
+        kept = []
+    if event_id not in kept:  # the session is written only when this changes
+        session[DOORS_KEPT_KEY] = [*kept, event_id][-DOORS_KEPT_MAX:]
+
+
+def _door_ended(user: User | None, status: int = 403):
+    """The door is closed to this browser, which kept it: say so plainly (as JSON for door.js's
+    taps), never a sign-in page (a door-link volunteer has no account) or a bare 404."""
+    if user is None:
+        message = _("This door link was turned off — ask the organizer for a new one.")
+    else:
+        message = _("You can no longer keep this door — ask the organizer to add you again.")
+    if _wants_json():
+        response = jsonify(ok=False, ended=True, message=message)
+    else:
+        response = make_response(render_template("door/ended.html", message=message))
+    response.status_code = status
+    return response
 
 
 def door_access_and_rsvp(event_id: int, rsvp_id: int) -> tuple[DoorAccess, Rsvp]:
@@ -94,10 +137,11 @@ def _wants_json() -> bool:
 
 
 def _counts(event: Event) -> dict:
-    figures = door_counts.attendance(event, max_age=current_app.config["DOOR_COUNTS_SECONDS"])
+    figures = door_counts.attendance(event)
     return {
-        "checked_in": figures.checked_in_rsvps,
-        "going": figures.going_rsvps,
+        # By persons: a party of four checked in as two and two counts two, then four.
+        "checked_in": figures.checked_in_people,
+        "going": figures.going_people,
         "walk_ins": figures.walk_ins,
         "crowd": figures.crowd,
     }
@@ -138,12 +182,12 @@ def _render_door_list(access: DoorAccess, *, q: str = "", walk_in_form: WalkInFo
     html = render_template(
         "door/list.html",
         access=access,
-        figures=door_counts.attendance(access.event, max_age=current_app.config["DOOR_COUNTS_SECONDS"]),
+        figures=door_counts.attendance(access.event),
         walk_in_form=walk_in_form or WalkInForm(formdata=None),
         crowd_form=crowd_form or CrowdForm(formdata=None),
         **results,
     )
-    return html, status
+    return html, status, {"Permissions-Policy": DOOR_PERMISSIONS_POLICY}  # the ticket scanner
 
 
 @bp.route("/door/e/<int:event_id>", methods=["GET", "POST"])
@@ -168,12 +212,12 @@ def door_state(event_id: int):
         return _json_error(_("Ask about at most %(num)s people, by their numbers.", num=MAX_STATE_IDS), 400)
     # An id past the database's integer range names nobody (PostgreSQL would refuse the comparison).
     ids = [number for number in map(int, raw) if number <= MAX_ROUTE_INT]
-    states = door_listing.current_states(access.event, ids)
+    states = door_listing.current_arrivals(access.event, ids)
     timezone = access.event.timezone
     return jsonify(
         counts=_counts(access.event),
-        rows={str(rsvp_id): {"in": at is not None, "at": event_time(at, timezone) if at else ""}
-              for rsvp_id, at in states.items()},
+        rows={str(rsvp_id): {"in": at is not None, "persons_in": persons, "at": event_time(at, timezone) if at else ""}
+              for rsvp_id, (at, persons) in states.items()},
     )
 
 
@@ -192,10 +236,16 @@ def _check_in_or_undo(event_id: int, rsvp_id: int, undo: bool):
         if _wants_json():
             return _json_error(_("The page was open too long. Reload it and try again."), 400)
         abort(400)
-    action = checkins.undo if undo else checkins.check_in
+    tapped_at = checkins.tap_time(request.form.get("tapped_ago"))
     try:
-        result = action(rsvp, actor_user=access.user, door_link=access.link,
-                        idempotency_key=form.idempotency_key.data)
+        if undo:
+            result = checkins.undo(rsvp, actor_user=access.user, door_link=access.link,
+                                   idempotency_key=form.idempotency_key.data, tapped_at=tapped_at)
+        else:
+            # How many of a party arrived now (a select on rows with guests); absent: all not yet in.
+            result = checkins.check_in(rsvp, actor_user=access.user, door_link=access.link,
+                                       idempotency_key=form.idempotency_key.data, tapped_at=tapped_at,
+                                       persons=form.persons.data)
     except DomainError as error:
         db.session.rollback()
         if _wants_json():
@@ -210,7 +260,12 @@ def _check_in_or_undo(event_id: int, rsvp_id: int, undo: bool):
     else:
         back = _back_to_list(access.event, f"rsvp-{answered_id}")
     db.session.commit()
-    if result.checked_in:
+    if result.overtaken:
+        message = _("Another phone changed %(name)s after this tap: that change stands.", name=name)
+    elif result.checked_in and result.persons_in < result.party and result.changed:
+        message = ngettext("%(name)s: %(num)s of %(party)s is in.", "%(name)s: %(num)s of %(party)s are in.",
+                           result.persons_in, name=name, party=result.party)
+    elif result.checked_in:
         message = _("%(name)s is checked in.", name=name) if result.changed else \
             _("%(name)s was already checked in.", name=name)
     else:
@@ -218,7 +273,8 @@ def _check_in_or_undo(event_id: int, rsvp_id: int, undo: bool):
             _("%(name)s is not checked in.", name=name)
     if wants_json:
         return jsonify(ok=True, rsvp_id=answered_id, checked_in=result.checked_in, changed=result.changed,
-                       at=at, message=message, counts=counts)
+                       overtaken=result.overtaken, persons_in=result.persons_in, party=result.party,
+                       last_step=result.last_step, at=at, message=message, counts=counts)
     flash(message, "success")
     if form.q.data:
         # Back to the search without putting it in a URL: the list is drawn as the answer to this
@@ -247,7 +303,8 @@ def walk_in(event_id: int):
             email = form.email.data or None if access.is_member else None
             result = checkins.walk_in(access.event, form.name.data, email,
                                       actor_user=access.user, door_link=access.link,
-                                      idempotency_key=form.idempotency_key.data)
+                                      idempotency_key=form.idempotency_key.data,
+                                      tapped_at=checkins.tap_time(request.form.get("tapped_ago")))
         except ValidationFailed as error:
             db.session.rollback()
             target = getattr(form, error.field or "", None) or form.name
@@ -259,9 +316,9 @@ def walk_in(event_id: int):
             db.session.commit()
             # The same words for a retried request: a walk-in is always a record of its own.
             message = _("Walk-in added and checked in: %(name)s.", name=result.rsvp.name)
-            flash(message, "success")
             if _wants_json():
                 return jsonify(ok=True, rsvp_id=result.rsvp.id, message=message, counts=_counts(access.event))
+            flash(message, "success")
             return _back_to_list(access.event, anchor=f"rsvp-{result.rsvp.id}")
     if _wants_json():
         errors = [error for field in (form.name, form.email) for error in field.errors]
@@ -311,9 +368,12 @@ def crowd(event_id: int):
 def open_link(token: str):
     link = door_links.find_active(token)
     if link is None:
+        if door_links.find_ended(token) is not None:
+            return _door_ended(None, status=410)
         abort(404)
     session[SESSION_KEY] = link.id
     session.permanent = True
+    _remember_door(link.event_id)
     return redirect(url_for("door.door_list", event_id=link.event_id), code=303)
 
 

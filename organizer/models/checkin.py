@@ -40,6 +40,14 @@ class CheckIn(db.Model):
     door_link_id: Mapped[int | None] = mapped_column(ForeignKey("door_link.id", ondelete="SET NULL"))
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the volunteer tapped: earlier than created_at for a tap a phone kept while offline
+    # (NULL in entries written before taps carried it: then created_at).
+    tapped_at: Mapped[datetime | None]
+    # A party (1 + guests) may arrive in steps: how many of it this entry checked in (positive) or
+    # took back (negative), and how many are in after it. ``action`` says whether anyone of the party
+    # is in. NULL in entries written before parties could arrive apart: the whole party, or nobody.
+    persons: Mapped[int | None]
+    persons_in: Mapped[int | None]
 
 
 class CrowdCountEntry(db.Model):

@@ -64,6 +64,9 @@ class Rsvp(db.Model):
     ticket_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The organizer who added this RSVP by hand (it came by phone, at the desk); None when the person
+    # RSVPed themselves.
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     event: Mapped[Event] = relationship()
     answers: Mapped[list[Answer]] = relationship(

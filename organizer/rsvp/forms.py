@@ -133,3 +133,33 @@ class ConfirmForm(FlaskForm):
     """A POST that acts only with confirm=yes; without it, the view shows what would happen."""
 
     confirm = HiddenField(default="yes")
+
+
+class ManualRsvpForm(FlaskForm):
+    """An organizer adds an RSVP that came by phone or at the desk: a name, contact if given, guests."""
+
+    name = StringField(_l("Name"), validators=[InputRequired(message=NAME_MISSING),
+                                               Length(max=NAME_MAX, message=too_long(NAME_MAX))],
+                       render_kw={"maxlength": NAME_MAX, "autocomplete": "off"})
+    email = EmailField(_l("Email (optional)"),
+                       validators=[Optional(), Length(max=EMAIL_MAX, message=EMAIL_TOO_LONG), Email(message=EMAIL_INVALID)],
+                       description=_l("They get the confirmation and their private link, as if they had RSVPed themselves."),
+                       render_kw={"maxlength": EMAIL_MAX, "autocomplete": "off"})
+    phone = TelField(_l("Phone (optional)"), validators=[Optional(), Length(max=PHONE_MAX, message=too_long(PHONE_MAX))],
+                     render_kw={"maxlength": PHONE_MAX, "autocomplete": "off"})
+    guests = guests_field()
+
+
+def manual_rsvp_form_for(event: Event, **kwargs) -> ManualRsvpForm:
+    """Guests as the event allows; the phone only when the event asks for one."""
+    attrs: dict = {"guests": guests_field(event.max_guests) if event.max_guests > 0 else None}
+    if not event.ask_phone:
+        attrs["phone"] = None
+    if event.email_policy is EmailPolicy.NOT_ASKED:
+        attrs["email"] = None
+    form = type("EventManualRsvpForm", (ManualRsvpForm,), attrs)(**kwargs)
+    if "guests" in form:
+        form.guests.label.text = _l("Guests")
+        form.guests.choices = [(0, _l("No guests"))] + [
+            (count, lazy_ngettext("+ %(num)s guest", "+ %(num)s guests", count)) for count in range(1, event.max_guests + 1)]
+    return form

@@ -18,11 +18,13 @@ from organizer.extensions import csrf, db, limiter
 from organizer.models import RsvpStatus
 from organizer.rendering import calendar, qr
 from organizer.rsvp import bp
-from organizer.rsvp.forms import ConfirmForm, answers_from, manage_form_for, rsvp_form_for
+from organizer.rsvp.forms import ConfirmForm, answers_from, manage_form_for, manual_rsvp_form_for, rsvp_form_for
 from organizer.rsvp.panel import event_page_context
 from organizer.services.common import permissions
 from organizer.services.common.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from organizer.services.common.permissions import Action
+from organizer.services.door import listing as door_listing
+from organizer.services.door import scanning
 from organizer.services.events.listings import public_event_by_slug
 from organizer.services.rsvp import capacity, rsvps, tickets, waitlist
 from organizer.services.rsvp import links as rsvp_links
@@ -192,6 +194,7 @@ def _manage_page(rsvp, token: str, form, editable: bool):
         form=form,
         editable=editable,
         ticket=ticket,
+        ticket_code=scanning.short_code(rsvp.ticket_token_hash) if ticket else None,  # typed at the door
         answers=answers,
         position=capacity.waitlist_position(rsvp),
         manage_url=absolute_url("rsvp.manage", token=token),
@@ -298,8 +301,12 @@ def admin_list(event_id: int):
     # Not a number ("abc", "²"): the first page; out of range: the service clamps it.
     listing = rsvp_listing.list_for_organizers(event, status, query=query, page=fields.get("page", 1, type=int))
     answers = listing.answers
+    # Who of this page is checked in at the door now (one query, the door's own reading of its log).
+    going = [rsvp.id for rsvp in listing.rsvps if rsvp.status is RsvpStatus.GOING]
+    checked_in = {rsvp_id: at for rsvp_id, at in door_listing.current_states(event, going).items() if at}
     return render_template(
         "rsvp/admin_list.html",
+        checked_in=checked_in,
         event=event,
         campaign=event.campaign,
         listing=listing,
@@ -312,6 +319,35 @@ def admin_list(event_id: int):
         can_promote_by_hand=waitlist.can_promote_by_hand,
         form=EmptyForm(),
     )
+
+
+@bp.route("/manage/e/<int:event_id>/rsvps/add", methods=["GET", "POST"])
+@login_required
+def admin_add(event_id: int):
+    """Add an RSVP by hand (it came by phone, at the desk): the capacity rule decides going or waitlist."""
+    event = event_or_404(event_id, Action.MANAGE_RSVPS)
+    form = manual_rsvp_form_for(event)
+    if form.validate_on_submit():
+        try:
+            receipt = rsvps.add_by_hand(current_user, event, name=form.name.data,
+                                        email=form.email.data if "email" in form else None,
+                                        phone=form.phone.data if "phone" in form else None,
+                                        guests=form.guests.data if "guests" in form else 0)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            name = " ".join(form.name.data.split())
+            if receipt.status is RsvpStatus.GOING:
+                flash(_("%(name)s is going.", name=name), "success")
+            else:
+                flash(_("The event is full: %(name)s is number %(place)s on the waitlist.", name=name,
+                        place=receipt.waitlist_position), "warning")
+            return redirect(url_for("rsvp.admin_list", event_id=event.id), code=303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("rsvp/admin_add.html", event=event, campaign=event.campaign, form=form,
+                           counts=capacity.summary(event)), status
 
 
 def _managed_rsvp(event_id: int, rsvp_id: int):

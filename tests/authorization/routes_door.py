@@ -72,6 +72,18 @@ ROUTES: list[Rule] = [
     Rule("door.crowd", "POST", lambda w: f"/door/e/{w.other_event.id}/crowd",
          {**SIGN_IN_FIRST, "other_organizer": 303, "admin": 303},
          data=lambda w: {"change": "10", "idempotency_key": "matrix-crowd-1"}, id_suffix=" other event"),
+    Rule("door.names", "GET", lambda w: f"/door/e/{w.event.id}/names", DOOR),
+    Rule("door.names", "GET", lambda w: f"/door/e/{_sibling_event(w).id}/names",
+         only(STAFF, 200, **SIGN_IN_FIRST), id_suffix=" sibling event",
+         note="the names a phone keeps offline: a door link gives its own event's only"),
+    Rule("door.scan", "POST", lambda w: f"/door/e/{w.event.id}/scan", DOOR_POST,
+         data=lambda w: {"code": w.ticket_token, "idempotency_key": "matrix-scan-01"}),
+    Rule("door.scan", "POST", lambda w: f"/door/e/{w.other_event.id}/scan",
+         {**SIGN_IN_FIRST, "other_organizer": 303, "admin": 303},
+         data=lambda w: {"code": w.ticket_token, "idempotency_key": "matrix-scan-01"}, id_suffix=" other event"),
+    Rule("door.leave", "POST", lambda w: f"/door/e/{w.event.id}/leave", DOOR_POST),
+    # The service worker script holds no data; its scope (/door/e/) is what matters.
+    Rule("door.service_worker", "GET", lambda w: "/door/sw.js", {}, default=200),
     # Opening a door link starts a door session for anyone who holds it.
     Rule("door.open_link", "GET", lambda w: f"/door/{w.door_token}", {}, default=303),
     Rule("door.open_link", "GET", lambda w: "/door/not-a-real-door-link-token", {}, id_suffix=" garbage"),

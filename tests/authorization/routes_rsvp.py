@@ -63,6 +63,12 @@ ROUTES: list[Rule] = [
          only(ORGANIZERS_UP, 200, **NO_ACCOUNT), id_suffix=" asks first"),
     Rule("rsvp.admin_remove", "POST", lambda w: f"{_list(w)}/{w.other_rsvp.id}/remove",
          dict(NO_ACCOUNT), data=lambda w: {"confirm": "yes"}, id_suffix=" rsvp of another event"),
+    # Adding an RSVP by hand (by phone, at the desk): organizers and up, like removing one.
+    Rule("rsvp.admin_add", "GET", lambda w: f"{_list(w)}/add", only(ORGANIZERS_UP, 200, **NO_ACCOUNT)),
+    Rule("rsvp.admin_add", "POST", lambda w: f"{_list(w)}/add", only(ORGANIZERS_UP, 303, **NO_ACCOUNT),
+         data=lambda w: {"name": "Phoned In"}),
+    Rule("rsvp.admin_add", "GET", lambda w: f"/manage/e/{w.other_event.id}/rsvps/add",
+         {**NO_ACCOUNT, "other_organizer": 200, "admin": 200}, id_suffix=" other event"),
     Rule("rsvp.admin_promote", "POST", lambda w: f"{_list(w)}/{w.waitlisted_rsvp.id}/promote",
          only(ORGANIZERS_UP, 303, **NO_ACCOUNT)),
     Rule("rsvp.admin_promote", "POST", lambda w: f"{_list(w)}/{w.other_rsvp.id}/promote",

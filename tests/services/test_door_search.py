@@ -14,14 +14,6 @@ from organizer.text import fold_for_search
 from tests import builders
 
 
-@pytest.fixture(autouse=True)
-def no_recent_figures():
-    """Figures kept by this process are per event id; ids come back after tables are emptied."""
-    door_counts._recent.clear()  # noqa: SLF001
-    yield
-    door_counts._recent.clear()  # noqa: SLF001
-
-
 @pytest.fixture
 def event():
     return builders.make_event(builders.make_campaign(owner=builders.make_user()))
@@ -89,50 +81,3 @@ def test_door_page_is_the_first_rows_of_the_sorted_list_and_their_count(event):
     page = door_listing.door_page(event, "AMINA", limit=2)
     assert page.rows == matches[:2] and page.total == 4 and page.capped
     assert door_listing.door_page(event, "nobody", limit=2) == door_listing.DoorPage([], 0)
-
-
-def test_attendance_reused_for_max_age_and_dropped_by_this_process_writes(event, monkeypatch):
-
-    now = [100.0]
-    monkeypatch.setattr(door_counts.time, "monotonic", lambda: now[0])
-    first, _m, _t = builders.make_rsvp(event, name="First Person", email=None)
-    second, _m, _t = builders.make_rsvp(event, name="Second Person", email=None)
-    assert door_counts.attendance(event, max_age=2).going_rsvps == 2
-
-    builders.make_rsvp(event, name="Late Arrival", email=None)  # written elsewhere: not seen yet
-    assert door_counts.attendance(event, max_age=2).going_rsvps == 2
-    assert door_counts.attendance(event).going_rsvps == 3  # without max_age: always counted
-    now[0] += 2.5
-    assert door_counts.attendance(event, max_age=2).going_rsvps == 3
-
-    checkins.check_in(first)  # this process's own tap: figures counted again at once
-    db.session.commit()
-    assert door_counts.attendance(event, max_age=2).checked_in_rsvps == 1
-    crowd.add(event, 5)
-    db.session.commit()
-    assert door_counts.attendance(event, max_age=2).crowd == 5
-
-
-def test_own_taps_are_applied_to_recent_figures_and_agree_with_a_recount(event, monkeypatch):
-
-    now = [100.0]
-    monkeypatch.setattr(door_counts.time, "monotonic", lambda: now[0])
-    alone, _m, _t = builders.make_rsvp(event, name="Alone", email=None)
-    party, _m, _t = builders.make_rsvp(event, name="With Guests", email=None, guests=2)
-    assert door_counts.attendance(event, max_age=60).checked_in_people == 0
-
-    counted = []
-    real = door_counts.attendances
-    monkeypatch.setattr(door_counts, "attendances", lambda events: counted.append(1) or real(events))
-    checkins.check_in(alone)
-    checkins.check_in(party)
-    checkins.undo(alone)
-    checkins.check_in(alone)
-    checkins.walk_in(event, "Walked In")
-    crowd.add(event, 7)
-    crowd.add(event, -2)
-    db.session.commit()
-    recent = door_counts.attendance(event, max_age=60)
-    assert counted == []  # no recount on any of those taps
-    assert recent == door_counts.attendance(event)  # ...and the figures are what a recount finds
-    assert (recent.checked_in_rsvps, recent.checked_in_people, recent.walk_ins, recent.crowd) == (2, 4, 1, 5)

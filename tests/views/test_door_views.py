@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from organizer.extensions import db
-from organizer.models import CheckIn, DoorLink, Rsvp, RsvpSource, RsvpStatus
+from organizer.models import CheckIn, DoorLink, Membership, Rsvp, RsvpSource, RsvpStatus
 from organizer.rendering import qr
 from organizer.services.common.tokens import hash_token, new_token
 from organizer.services.door import checkins, crowd
@@ -70,7 +70,8 @@ def test_door_list_shows_names_counts_and_no_contact_details(client, login, worl
     assert "Carla Cancelled" not in html and "Omar Other" not in html
     for secret in ("amina@example.org", "07700 900123", "bilal@example.org"):
         assert secret not in html
-    assert 'data-count="checked_in">1<' in html and 'data-count="going">2<' in html
+    # Counted by persons: Amina comes with 2 guests (3), Bilal alone.
+    assert 'data-count="checked_in">3<' in html and 'data-count="going">4<' in html
     assert 'data-count="crowd">40<' in html
     assert html.index("Amina Yusuf") < html.index("Bilal Haddad")
     assert 'class="door-row is-in" id="rsvp-%d"' % world["amina"].id in html
@@ -114,7 +115,7 @@ def test_a_long_list_shows_the_first_names_and_a_search_finds_the_rest(app, clie
     assert "Amina Yusuf" in html and "Bilal Haddad" not in html and "Zaid Zayed" not in html
     assert "Showing 1 of 3. Type a name to find someone." in html
     assert "data-door-server-search" in html  # door.js asks the server as you type
-    assert 'data-count="going">3<' in html  # the counts still count everyone
+    assert 'data-count="going">5<' in html  # the counts still count everyone (persons, guests too)
     html = client.post(url, data={"q": "zay"}).get_data(as_text=True)
     assert "Zaid Zayed" in html and f'id="rsvp-{extra.id}"' in html and "Amina Yusuf" not in html
     assert "Showing" not in html
@@ -161,7 +162,8 @@ def test_check_in_json_for_the_script(client, login, world):
     data = response.get_json()
     assert data["ok"] and data["checked_in"] and data["changed"]
     assert re.fullmatch(r"\d\d:\d\d [A-Z]{3,4}", data["at"])  # e.g. "19:05 GMT", in the event's zone
-    assert data["counts"] == {"checked_in": 1, "going": 2, "walk_ins": 0, "crowd": 0}
+    assert data["counts"] == {"checked_in": 3, "going": 4, "walk_ins": 0, "crowd": 0}  # persons: Amina + 2
+    assert (data["persons_in"], data["party"]) == (3, 3)
     retry = client.post(url, data={"idempotency_key": "tap-json-0001"}, headers=JSON).get_json()
     assert retry["ok"] and retry["checked_in"] and not retry["changed"]
     assert check_ins(amina) == 1
@@ -176,8 +178,9 @@ def test_the_state_of_the_names_on_screen_for_door_js(client, login, world):
     data = client.get(f"{url}?ids={amina.id},{bilal.id},{world['other_rsvp'].id}", headers=JSON).get_json()
     assert set(data["rows"]) == {str(amina.id), str(bilal.id)}  # another event's RSVP is not told
     assert data["rows"][str(amina.id)]["in"] and re.fullmatch(r"\d\d:\d\d [A-Z]{3,4}", data["rows"][str(amina.id)]["at"])
-    assert data["rows"][str(bilal.id)] == {"in": False, "at": ""}
-    assert data["counts"] == {"checked_in": 1, "going": 2, "walk_ins": 0, "crowd": 0}
+    assert data["rows"][str(bilal.id)] == {"in": False, "persons_in": 0, "at": ""}
+    assert data["rows"][str(amina.id)]["persons_in"] == 3
+    assert data["counts"] == {"checked_in": 3, "going": 4, "walk_ins": 0, "crowd": 0}
     assert client.get(url).get_json()["rows"] == {}
     for bad in ("1,x", "-1", ",".join(["1"] * 201), "1" * 13, "%C2%B2"):
         response = client.get(f"{url}?ids={bad}")
@@ -283,7 +286,8 @@ def test_door_link_holder_sees_names_only_and_can_act(client, world):
         assert session["door_link_id"] == link.id
     html = client.get(f"/door/e/{world['event'].id}").get_data(as_text=True)
     assert "Amina Yusuf" in html and "amina@example.org" not in html and "07700 900123" not in html
-    assert "Door link: </span><bdi>Front door</bdi>" in html and "Leave the door" not in html
+    assert "Door link: </span><bdi>Front door</bdi>" in html and "door-header__exit" not in html
+    assert 'action="/door/e/%d/leave"' % world["event"].id in html  # leaving wipes the phone's copy
     client.post(f"/door/e/{world['event'].id}/rsvps/{world['amina'].id}/check-in",
                 data={"idempotency_key": "link-tap-0001"})
     entry = db.session.scalar(select(CheckIn).where(CheckIn.rsvp_id == world["amina"].id))
@@ -319,27 +323,55 @@ def open_link_then_end_it(client, event, state: str) -> str:
     return token
 
 
+TURNED_OFF = "This door link was turned off — ask the organizer for a new one."
+
+
 @pytest.mark.parametrize("state", ["expired", "revoked"])
-def test_expired_or_revoked_link_is_404_and_ends_the_session(client, world, state):
+def test_expired_or_revoked_link_says_it_was_turned_off_and_ends_the_session(client, world, state):
     token = open_link_then_end_it(client, world["event"], state)
-    assert client.get(f"/door/{token}").status_code == 404
-    # The session opened earlier stops working at once too.
+    opened = client.get(f"/door/{token}")
+    assert opened.status_code == 410 and TURNED_OFF in opened.get_data(as_text=True)
+    # The session opened earlier stops working at once too: the same words, not a sign-in page.
     response = client.get(f"/door/e/{world['event'].id}")
-    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    assert response.status_code == 403 and TURNED_OFF in response.get_data(as_text=True)
+    assert "data-door-ended" in response.get_data(as_text=True)  # door.js wipes what the phone kept
     with client.session_transaction() as session:
         assert "door_link_id" not in session
+    # Someone who never held a link still gets the sign-in page.
+    assert client.application.test_client().get(f"/door/e/{world['event'].id}").status_code == 302
 
 
 @pytest.mark.parametrize("state", ["expired", "revoked"])
-def test_a_tap_with_an_expired_or_revoked_link_is_refused_and_ends_the_session(client, world, state):
+def test_a_tap_with_an_expired_or_revoked_link_is_refused_with_the_same_words(client, world, state):
     """A tap reads the link, the event and the RSVP in one query: the link's state still decides."""
     open_link_then_end_it(client, world["event"], state)
-    response = client.post(f"/door/e/{world['event'].id}/rsvps/{world['amina'].id}/check-in",
-                           data={"idempotency_key": "late-tap-0001"})
-    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    url = f"/door/e/{world['event'].id}/rsvps/{world['amina'].id}/check-in"
+    response = client.post(url, data={"idempotency_key": "late-tap-0001"}, headers=JSON)
+    assert response.status_code == 403
+    assert response.get_json() == {"ok": False, "ended": True, "message": TURNED_OFF}
+    without_js = client.post(url, data={"idempotency_key": "late-tap-0002"})
+    assert without_js.status_code == 403 and TURNED_OFF in without_js.get_data(as_text=True)
+    for path in (f"/door/e/{world['event'].id}/state?ids=1", f"/door/e/{world['event'].id}/names"):
+        assert client.get(path, headers=JSON).get_json()["ended"] is True, path
     with client.session_transaction() as session:
         assert "door_link_id" not in session
     assert db.session.scalar(select(CheckIn).where(CheckIn.rsvp_id == world["amina"].id)) is None
+
+
+def test_a_volunteer_whose_role_was_removed_is_told_so(client, login, world):
+    login(world["door"])
+    assert client.get(f"/door/e/{world['event'].id}").status_code == 200
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == world["door"].id))
+    db.session.delete(membership)
+    db.session.commit()
+    response = client.get(f"/door/e/{world['event'].id}")
+    assert response.status_code == 403
+    assert "You can no longer keep this door — ask the organizer to add you again." in response.get_data(as_text=True)
+    tap = client.post(f"/door/e/{world['event'].id}/rsvps/{world['amina'].id}/check-in",
+                      data={"idempotency_key": "late-tap-0003"}, headers=JSON)
+    assert tap.status_code == 403 and tap.get_json()["ended"] is True
+    # A door they never kept is still a plain 404 for them.
+    assert client.get(f"/door/e/{world['other_event'].id}").status_code == 404
 
 
 def test_a_link_holder_tapping_a_missing_event_or_rsvp_gets_404(client, world):

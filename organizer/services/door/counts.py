@@ -1,12 +1,14 @@
-"""Attendance figures (going, checked in, walk-ins, crowd), and this process's short reuse of them
-with its own taps applied as they happen."""
+"""Attendance figures (going, checked in, walk-ins, crowd): exact, or shared by every process."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass
 
+import redis
+from flask import current_app, has_app_context
 from sqlalchemy import case, func, select
+from sqlalchemy import event as orm_events
+from sqlalchemy.orm import Session
 
 from organizer.extensions import db
 from organizer.models import (
@@ -16,7 +18,7 @@ from organizer.models import (
     RsvpSource,
     RsvpStatus,
 )
-from organizer.services.door.log import checked_in_expression, current_entries
+from organizer.services.door.log import checked_in_expression, current_entries, persons_in_expression
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ def attendances(events: list[Event]) -> dict[int, Attendance]:
     current = current_entries(ids)
     checked = checked_in_expression(current)
     people = 1 + Rsvp.guests
+    arrived = persons_in_expression(current, people)  # a party may be partly in
     online = Rsvp.source == RsvpSource.ONLINE
     rows = db.session.execute(
         select(
@@ -58,8 +61,8 @@ def attendances(events: list[Event]) -> dict[int, Attendance]:
             func.sum(case((online, 1), else_=0)),
             func.sum(case((online, people), else_=0)),
             func.sum(case((online, checked), else_=0)),
-            func.sum(case((online, checked * people), else_=0)),
-            func.sum(case((online, 0), else_=checked * people)),
+            func.sum(case((online, arrived), else_=0)),
+            func.sum(case((online, 0), else_=arrived)),
         )
         .outerjoin(current, current.c.rsvp_id == Rsvp.id)
         .where(Rsvp.event_id.in_(ids), Rsvp.status == RsvpStatus.GOING)
@@ -79,50 +82,113 @@ def attendances(events: list[Event]) -> dict[int, Attendance]:
     }
 
 
-_recent: dict[int, tuple[float, Attendance]] = {}
-
-
-def attendance(event: Event, max_age: float = 0) -> Attendance:
-    """One event's attendance. With ``max_age`` (seconds), figures this process computed at most that
-    long ago are reused: the door list and the answer to every tap show them, and counting 10,000
-    RSVPs on each was most of their cost (bench/README.md). This process's own check-ins, undos,
-    walk-ins and crowd changes are applied to them as they happen; other processes' show within
-    ``max_age``, as do RSVPs taken or cancelled meanwhile."""
-    if max_age > 0:
-        recent = _recent.get(event.id)
-        if recent is not None and recent[0] > time.monotonic():
-            return recent[1]
-    figures = attendances([event])[event.id]
-    if max_age > 0:
-        if len(_recent) > 1000:
-            _recent.clear()
-        _recent[event.id] = (time.monotonic() + max_age, figures)
+def attendance(event: Event) -> Attendance:
+    """One event's attendance, the database's truth: counted from rows, or, when a shared cache is
+    configured (``CACHE_REDIS_URL``), read from it. Every worker and every app server reads the same
+    entry, which is dropped after each commit that changed the figures (``changed``) and lives at
+    most ``DOOR_COUNTS_SECONDS`` in any case. No process keeps or adjusts figures of its own."""
+    store = _store()
+    if store is None:
+        return attendances([event])[event.id]
+    generation = store.generation(event.id)
+    figures = store.get(event.id, generation)
+    if figures is None:
+        figures = attendances([event])[event.id]
+        store.put(event.id, generation, figures, current_app.config.get("DOOR_COUNTS_SECONDS") or 2)
     return figures
 
 
-def forget_attendance(event_id: int) -> None:
-    _recent.pop(event_id, None)
+def changed(event_id: int) -> None:
+    """The figures of this event change in the current transaction: the shared entry is dropped
+    after it commits (dropped before, another request could cache the figures of before)."""
+    db.session.info.setdefault(_CHANGED, set()).add(event_id)
 
 
-def count_tap(rsvp: Rsvp, checked_in: bool) -> None:
-    """Apply this process's own check-in or undo to its recent figures (no recount on every tap)."""
-    recent = _recent.get(rsvp.event_id)
-    if recent is None:
+_CHANGED = "door_counts_changed"
+
+
+class _SharedFigures:
+    """Figures in Redis, each stored with the event's generation when its count began. A commit that
+    changes the figures bumps the generation; an entry of an older generation is never read, so a
+    count that began before a commit and was stored after it cannot stand."""
+
+    def __init__(self, url: str) -> None:
+        # Short timeouts: a slow Redis costs a count, it does not hang the door.
+        self._redis = redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
+
+    def generation(self, event_id: int) -> bytes:
+        try:
+            return self._redis.get(f"organizer:door:generation:{event_id}") or b"0"
+        except redis.RedisError:
+            return b"unavailable"
+
+    def get(self, event_id: int, generation: bytes) -> Attendance | None:
+        if generation == b"unavailable":
+            return None
+        try:
+            raw = self._redis.get(f"organizer:door:figures:{event_id}")
+        except redis.RedisError:
+            return None
+        if not raw:
+            return None
+        stored_generation, _sep, values = raw.partition(b" ")
+        if stored_generation != generation:
+            return None
+        return Attendance(*(max(0, int(value)) for value in values.split(b",")))
+
+    def put(self, event_id: int, generation: bytes, figures: Attendance, seconds: float) -> None:
+        if generation == b"unavailable":
+            return
+        values = ",".join(str(max(0, value)) for value in astuple(figures))
+        try:
+            self._redis.set(f"organizer:door:figures:{event_id}", generation + b" " + values.encode(),
+                            px=max(1, int(seconds * 1000)))
+        except redis.RedisError:
+            pass
+
+    def bump(self, event_ids: set[int]) -> None:
+        try:
+            with self._redis.pipeline(transaction=False) as pipe:
+                for event_id in event_ids:
+                    pipe.incr(f"organizer:door:generation:{event_id}")
+                    pipe.expire(f"organizer:door:generation:{event_id}", 7 * 24 * 3600)
+                pipe.execute()
+        except redis.RedisError:
+            pass  # the entries expire within DOOR_COUNTS_SECONDS anyway
+
+
+_stores: dict[str, _SharedFigures] = {}
+
+
+def _store() -> _SharedFigures | None:
+    url = current_app.config.get("CACHE_REDIS_URL")
+    if not url:
+        return None
+    store = _stores.get(url)
+    if store is None:
+        store = _stores[url] = _SharedFigures(url)
+    return store
+
+
+@orm_events.listens_for(Session, "before_flush")
+def _rsvps_and_crowd_changing(session: Session, _context, _instances) -> None:
+    """RSVPs taken, cancelled, promoted or resized, and crowd changes, change the figures wherever
+    they are written; check-ins are written by one statement and call ``changed`` themselves."""
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(instance, Rsvp | CrowdCountEntry) and instance.event_id is not None:
+            session.info.setdefault(_CHANGED, set()).add(instance.event_id)
+
+
+@orm_events.listens_for(Session, "after_commit")
+def _drop_after_commit(session: Session) -> None:
+    event_ids = session.info.pop(_CHANGED, None)
+    if not event_ids or not has_app_context():
         return
-    if rsvp.status is not RsvpStatus.GOING:  # not counted by attendances() either way
-        return
-    sign = 1 if checked_in else -1
-    people = 1 + (rsvp.guests or 0)
-    figures = recent[1]
-    if rsvp.source is RsvpSource.WALK_IN:
-        figures = replace(figures, walk_ins=figures.walk_ins + sign * people)
-    else:
-        figures = replace(figures, checked_in_rsvps=figures.checked_in_rsvps + sign,
-                          checked_in_people=figures.checked_in_people + sign * people)
-    _recent[rsvp.event_id] = (recent[0], figures)
+    store = _store()
+    if store is not None:
+        store.bump(event_ids)
 
 
-def count_crowd(event_id: int, delta: int) -> None:
-    recent = _recent.get(event_id)
-    if recent is not None:
-        _recent[event_id] = (recent[0], replace(recent[1], crowd=recent[1].crowd + delta))
+@orm_events.listens_for(Session, "after_rollback")
+def _nothing_changed(session: Session) -> None:
+    session.info.pop(_CHANGED, None)

@@ -16,7 +16,7 @@ from organizer.models import (
     User,
 )
 from organizer.services.common.errors import Conflict, ValidationFailed
-from organizer.services.door.counts import count_crowd
+from organizer.services.door.counts import changed as figures_changed
 from organizer.services.door.log import clean_idempotency_key
 from organizer.services.rsvp.capacity import lock_event  # the one event lock, shared with RSVPs
 
@@ -66,7 +66,7 @@ def _change_crowd(event: Event, delta_for, actor_user, door_link, idempotency_ke
     delta = delta_for(current)
     if delta == 0:
         return CrowdResult(current, changed=False)
-    count_crowd(event.id, delta)
+    figures_changed(event.id)
     db.session.add(CrowdCountEntry(
         event_id=event.id,
         delta=delta,

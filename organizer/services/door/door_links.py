@@ -75,6 +75,16 @@ def find_active(token: str) -> DoorLink | None:
     return link
 
 
+def find_ended(token: str) -> DoorLink | None:
+    """The link for this token if it was revoked or has expired (its holder is told so, not 404)."""
+    if not token or len(token) > 128:
+        return None
+    link = db.session.scalar(select(DoorLink).where(DoorLink.token_hash == hash_token(token)))
+    if link is None or link.is_active():
+        return None
+    return link
+
+
 def is_link_id(link_id: object) -> bool:
     """Whether a value from a session can be a link's id at all (what a session holds is only ever read)."""
     return isinstance(link_id, int) and not isinstance(link_id, bool)

@@ -34,6 +34,16 @@ class DoorRow:
     checked_in: bool
     checked_in_at: datetime | None
     search_key: str
+    persons_in: int = 0  # how many of the party (1 + guests) are in: a party may arrive in steps
+
+    @property
+    def party(self) -> int:
+        return 1 + self.guests
+
+    @property
+    def waiting(self) -> int:
+        """How many of the party are not in yet."""
+        return max(self.party - self.persons_in, 0)
 
 
 @dataclass(frozen=True)
@@ -51,7 +61,7 @@ def _door_statement(event: Event, query: str):
     current = current_entries([event.id])
     stmt = (
         select(Rsvp.id, Rsvp.name, Rsvp.guests, Rsvp.source, current.c.action, current.c.created_at,
-               Rsvp.search_name)
+               Rsvp.search_name, current.c.persons_in)
         .outerjoin(current, current.c.rsvp_id == Rsvp.id)
         .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.GOING)
     )
@@ -62,11 +72,13 @@ def _door_statement(event: Event, query: str):
     return stmt
 
 
-def _door_row(rsvp_id, name, guests, source, action, at, stored_key) -> DoorRow:
+def _door_row(rsvp_id, name, guests, source, action, at, stored_key, persons_in=None) -> DoorRow:
     key = stored_key or search_key(name)
     checked = action is CheckInAction.CHECK_IN or action == CheckInAction.CHECK_IN.value
+    party = 1 + (guests or 0)
+    arrived = 0 if not checked else (party if persons_in is None else min(persons_in, party))
     return DoorRow(rsvp_id, name, guests, source is RsvpSource.WALK_IN, checked,
-                   at if checked else None, key)
+                   at if checked else None, key, arrived)
 
 
 def door_rows(event: Event, query: str = "") -> list[DoorRow]:
@@ -116,7 +128,8 @@ def _door_page_statement(searching: bool, postgresql: bool):
 
     return (
         select(shown.c.id, shown.c.name, shown.c.guests, shown.c.source, _latest_entry(CheckIn.action, shown.c.id),
-               _latest_entry(CheckIn.created_at, shown.c.id), shown.c.search_name, shown.c.total)
+               _latest_entry(CheckIn.created_at, shown.c.id), shown.c.search_name,
+               _latest_entry(CheckIn.persons_in, shown.c.id), shown.c.total)
         .order_by(_by_code_point(shown.c.search_name, postgresql), shown.c.id)
     )
 
@@ -125,12 +138,20 @@ def current_states(event: Event, rsvp_ids: list[int]) -> dict[int, datetime | No
     """For each of these going RSVPs of the event: when they were checked in, or None if they are
     not (now). What a door phone asks about the names on its screen, to show other phones' taps;
     ids of other events, or of people no longer going, are left out."""
+    return {rsvp_id: at for rsvp_id, (at, _persons) in current_arrivals(event, rsvp_ids).items()}
+
+
+def current_arrivals(event: Event, rsvp_ids: list[int]) -> dict[int, tuple[datetime | None, int]]:
+    """``current_states`` with how many of each party are in (a party may arrive in steps)."""
     if not rsvp_ids:
         return {}
-    states: dict[int, datetime | None] = {}
-    for rsvp_id, action, at in db.session.execute(_STATES, {"event_id": event.id, "ids": list(rsvp_ids)}):
+    states: dict[int, tuple[datetime | None, int]] = {}
+    for rsvp_id, guests, action, at, persons_in in db.session.execute(
+            _STATES, {"event_id": event.id, "ids": list(rsvp_ids)}):
         checked = action is CheckInAction.CHECK_IN or action == CheckInAction.CHECK_IN.value
-        states[rsvp_id] = at if checked else None
+        party = 1 + (guests or 0)
+        arrived = 0 if not checked else (party if persons_in is None else min(persons_in, party))
+        states[rsvp_id] = (at if checked else None, arrived)
     return states
 
 
@@ -140,7 +161,8 @@ def _latest_entry(column, rsvp_id):
 
 
 _STATES = (
-    select(Rsvp.id, _latest_entry(CheckIn.action, Rsvp.id), _latest_entry(CheckIn.created_at, Rsvp.id))
+    select(Rsvp.id, Rsvp.guests, _latest_entry(CheckIn.action, Rsvp.id), _latest_entry(CheckIn.created_at, Rsvp.id),
+           _latest_entry(CheckIn.persons_in, Rsvp.id))
     .where(Rsvp.event_id == bindparam("event_id"), Rsvp.id.in_(bindparam("ids", expanding=True)),
            Rsvp.status == RsvpStatus.GOING)
 )

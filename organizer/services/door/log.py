@@ -38,7 +38,7 @@ def current_entries(event_ids):
         .subquery()
     )
     return (
-        select(CheckIn.rsvp_id, CheckIn.event_id, CheckIn.action, CheckIn.created_at)
+        select(CheckIn.rsvp_id, CheckIn.event_id, CheckIn.action, CheckIn.created_at, CheckIn.persons_in)
         .join(latest, and_(CheckIn.rsvp_id == latest.c.rsvp_id, CheckIn.sequence == latest.c.sequence))
         # Same filter outside: without it PostgreSQL reads every check-in of every event to join.
         .where(CheckIn.event_id.in_(event_ids))
@@ -47,5 +47,13 @@ def current_entries(event_ids):
 
 
 def checked_in_expression(current):
-    """1 when the row of ``current`` (outer-joined) says checked in, else 0."""
+    """1 when the row of ``current`` (outer-joined) says checked in (anyone of the party), else 0."""
     return case((current.c.action == CheckInAction.CHECK_IN, 1), else_=0)
+
+
+def persons_in_expression(current, party):
+    """How many of the party (``party``: 1 + guests) the row of ``current`` says are in: a party can
+    arrive in steps; entries from before that say all of it or nobody."""
+    whole = case((current.c.action == CheckInAction.CHECK_IN, party), else_=0)
+    return case((current.c.persons_in > party, party),  # the party was made smaller since
+                (current.c.persons_in.is_not(None), current.c.persons_in), else_=whole)

@@ -113,7 +113,7 @@ _INSERT_RSVP = insert(Rsvp.__table__).returning(Rsvp.__table__.c.id)  # on the t
 
 def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str | None = None,
                 guests: int = 0, consent: bool = False, answers: dict | None = None,
-                now: datetime | None = None, locale: str = "") -> RsvpReceipt:
+                now: datetime | None = None, locale: str = "", added_by: User | None = None) -> RsvpReceipt:
     """Take an RSVP: going if the party fits in the places left, otherwise at the end of the waitlist.
 
     Runs under the event lock; the caller commits. The email (confirmation, waitlisted, or "this
@@ -126,15 +126,19 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
     A new RSVP is written with plain INSERTs (the RSVP, its answers, its email), not ORM objects: the
     unit of work's flushes were a fifth of an RSVP's CPU, and nothing here needs the object afterwards.
     """
-    check_open(event, now)
+    opened = _check_open_by_hand if added_by is not None else check_open
+    opened(event, now)
     name = clean_name(name)
-    email, email_normalized = clean_email(event, email)
+    if added_by is not None and not (email or "").strip():
+        email, email_normalized = None, None  # by phone or at the desk: an address only if they gave one
+    else:
+        email, email_normalized = clean_email(event, email)
     phone = clean_phone(event, phone)
     guests = clean_guests(event, guests)
-    cleaned_answers = clean_answers(event, answers)
+    cleaned_answers = clean_answers(event, answers) if added_by is None else {}
 
     capacity.lock_for_new_rsvp(event)
-    check_open(event, now)  # the organizer may have cancelled while we waited for the lock
+    opened(event, now)  # the organizer may have cancelled while we waited for the lock
     counts = capacity.summary(event)
     if counts.waitlisted_rsvps and counts.places_left:
         promote_locked(event)  # heal the invariant if places were freed without a promotion
@@ -148,7 +152,8 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
                   email_normalized=email_normalized, phone=phone, guests=guests, consent_contact=bool(consent),
                   status=status, source=RsvpSource.ONLINE, manage_token_hash=hash_token(token),
                   ticket_token_hash=hash_token(ticket_token_for(token)), created_at=moment,
-                  status_changed_at=moment, locale=(locale or str(get_locale() or ""))[:16])
+                  status_changed_at=moment, locale=(locale or str(get_locale() or ""))[:16],
+                  added_by_id=added_by.id if added_by is not None else None)
     earlier_id, send = None, False
     if email_normalized is not None:
         # Run for every RSVP with an address, known or not, over its quota or not: the same statements.
@@ -163,6 +168,32 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
         notify.rsvp_received(notify.NewRsvp(rsvp_id, event, name, email, guests, status, values["locale"]),
                              token, position, earlier_id=earlier_id, send=send)
     return RsvpReceipt(status, position, None if email else token, bool(email))
+
+
+def add_by_hand(actor: User, event: Event, *, name: str, email: str | None = None, phone: str | None = None,
+                guests: int = 0, now: datetime | None = None) -> RsvpReceipt:
+    """An organizer adds someone who RSVPed another way (by phone, at the desk). The same rule as an
+    RSVP from the public page, in the same transaction shape and under the same event lock: going if
+    the party fits in the places left, otherwise the end of the waitlist. After the RSVP deadline too
+    (the organizer decides), but not to a draft, a cancelled or an ended event. An email address is
+    optional whatever the event asks; given, it gets the confirmation and private link as usual."""
+    permissions.require(actor, event.campaign, Action.MANAGE_RSVPS)
+    if (email or "").strip():
+        # Organizers see the list anyway: say so, where the public form must not.
+        _typed, normalized = clean_email(event, email)
+        earlier_id = _earlier_rsvp_id(event.id, normalized)
+        existing = db.session.get(Rsvp, earlier_id) if earlier_id is not None else None
+        if existing is not None:
+            raise ValidationFailed(_("%(name)s already has an RSVP with this address: find them in the list.",
+                                     name=existing.name), field="email")
+    return create_rsvp(event, name=name, email=email, phone=phone, guests=guests, consent=False, now=now,
+                       added_by=actor)
+
+
+def _check_open_by_hand(event: Event, now: datetime | None = None) -> None:
+    reason = closed_reason(event, now)
+    if reason is not None and reason is not ClosedReason.DEADLINE:
+        raise RsvpsClosed(reason, closed_message(event, reason))
 
 
 def answers_by_question(rsvp: Rsvp) -> dict[int, str]:

@@ -1,0 +1,238 @@
+"""The door in a real hall (issue 14): double taps, the keyboard, no signal, the camera scanner."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
+
+from organizer.extensions import db
+from organizer.models import CheckIn, CheckInAction, DoorLink, Rsvp
+from organizer.services.common.tokens import hash_token, new_token
+from organizer.services.door import checkins
+from organizer.services.door import crowd as crowd_counter
+from organizer.timeutil import utcnow
+from tests import builders
+from tests.browser.test_door_flow import door_world, entries_for, fresh, settled, sign_in
+
+
+def actions(rsvp) -> list[CheckInAction]:
+    fresh()
+    return list(db.session.scalars(select(CheckIn.action).where(CheckIn.rsvp_id == rsvp.id).order_by(CheckIn.sequence)))
+
+
+def test_a_double_tap_on_check_in_leaves_the_person_checked_in(phone: Page):
+    _campaign, event, people = door_world()
+    bilal = people["Bilal Haddad"]
+    sign_in(phone, "door@example.org")
+    phone.goto(f"/door/e/{event.id}")
+    row = phone.locator(f"#rsvp-{bilal.id}")
+    check_in = row.get_by_role("button", name="Check in")
+    box = check_in.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    phone.touchscreen.tap(x, y)
+    phone.wait_for_timeout(120)  # a normal thumb's double tap
+    # The second tap lands where Undo now is (that was the fault)...
+    assert phone.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('form').dataset.doorAction",
+                          [x, y]) == "undo"
+    phone.touchscreen.tap(x, y)
+    settled(phone)
+    # ...and does nothing: one check-in, no undo.
+    expect(row).to_have_class(re.compile(r"\bis-in\b"))
+    assert actions(bilal) == [CheckInAction.CHECK_IN]
+
+    # Undo is a deliberate tap of its own, once the guard time is over.
+    phone.wait_for_timeout(1100)
+    phone.touchscreen.tap(x, y)
+    expect(row).not_to_have_class(re.compile(r"\bis-in\b"))
+    settled(phone)
+    assert actions(bilal) == [CheckInAction.CHECK_IN, CheckInAction.UNDO]
+
+
+def test_the_keyboard_keeps_its_place_and_every_result_is_announced(phone: Page):
+    _campaign, event, people = door_world()
+    carla = people["Carla Mendes"]
+    sign_in(phone, "door@example.org")
+    phone.goto(f"/door/e/{event.id}")
+    row = phone.locator(f"#rsvp-{carla.id}")
+    live = phone.locator("[data-door-live]")
+    expect(live).to_have_attribute("aria-live", "polite")
+
+    row.get_by_role("button", name="Check in").focus()
+    phone.keyboard.press("Enter")
+    undo = row.get_by_role("button", name="Undo")
+    expect(undo).to_be_focused()  # the button that replaced the one pressed, on the same row
+    expect(live).to_have_text("Carla Mendes is checked in.")
+    phone.keyboard.press("Enter")  # pressed again at once: a double press, ignored
+    settled(phone)
+    expect(row).to_have_class(re.compile(r"\bis-in\b"))
+    phone.wait_for_timeout(1100)
+    phone.keyboard.press("Enter")
+    expect(row.get_by_role("button", name="Check in")).to_be_focused()
+    expect(live).to_have_text("Check-in of Carla Mendes undone.")
+    settled(phone)
+    assert actions(carla) == [CheckInAction.CHECK_IN, CheckInAction.UNDO]
+
+    # Each press of +1 counts, and the focus stays on it.
+    plus_one = phone.get_by_role("button", name="Crowd plus 1", exact=True)
+    plus_one.focus()
+    phone.keyboard.press("Enter")
+    phone.keyboard.press("Enter")
+    expect(phone.locator("output[data-count=crowd]")).to_have_text("2")
+    expect(plus_one).to_be_focused()
+    expect(live).to_have_text("Crowd count: 2.")
+    settled(phone)
+    fresh()
+    assert crowd_counter.crowd_count(event) == 2
+
+
+def _kept_offline(page: Page) -> None:
+    """Wait until the service worker controls the page and has kept it for reopening offline, and
+    the names are kept on the phone."""
+    page.wait_for_function("""async () => {
+        if (!navigator.serviceWorker.controller) return false;
+        if (!Object.keys(localStorage).some(k => k.endsWith('.names'))) return false;
+        const kept = await caches.open('organizer-door').then(c => c.match(location.origin + location.pathname));
+        return Boolean(kept);
+    }""", timeout=10000)
+
+
+def test_without_signal_taps_are_kept_and_sent_once_when_it_returns(browser, base_url):
+    _campaign, event, people = door_world()
+    amina, bilal, carla = people["Amina Yusuf"], people["Bilal Haddad"], people["Carla Mendes"]
+    context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True)
+    try:
+        phone = context.new_page()
+        sign_in(phone, "door@example.org")
+        phone.goto(f"/door/e/{event.id}")
+        _kept_offline(phone)
+        expect(phone.locator("[data-door-offline]")).to_be_hidden()
+        # The worker's scope is the door lists, and it keeps this list page and static files only.
+        scope = phone.evaluate("navigator.serviceWorker.getRegistration().then(r => r.scope)")
+        assert scope == f"{base_url}/door/e/"
+        kept = phone.evaluate("caches.open('organizer-door').then(c => c.keys()).then(k => k.map(r => r.url))")
+        assert f"{base_url}/door/e/{event.id}" in kept
+        assert all(url == f"{base_url}/door/e/{event.id}" or url.startswith(f"{base_url}/static/") for url in kept)
+
+        context.set_offline(True)
+        for person in (amina, bilal, carla):
+            phone.locator(f"#rsvp-{person.id}").get_by_role("button", name="Check in").click()
+        banner = phone.locator("[data-door-offline]")
+        expect(banner).to_have_text(re.compile("Offline — 3 taps waiting"))
+        phone.get_by_text("+ Add a walk-in").click()
+        phone.get_by_role("textbox", name="Name").fill("Layla Walker")
+        phone.get_by_role("button", name="Add and check in").click()
+        expect(banner).to_have_text(re.compile("Offline — 4 taps waiting"))
+        expect(phone.locator("[data-count=checked_in]").first).to_have_text("4")  # persons: Amina and her guest, Bilal, Carla
+        expect(phone.locator("[data-count=walk_ins]").first).to_have_text("1")
+
+        # Meanwhile another phone, with signal: checks Bilal in too, and checks Carla in and then
+        # out again (after this phone's tap on her).
+        checkins.check_in(bilal, idempotency_key="other-phone-0001")
+        checkins.check_in(carla, idempotency_key="other-phone-0002")
+        checkins.undo(carla, idempotency_key="other-phone-0003")
+        db.session.commit()
+
+        # Reopened without signal: the page, the names and the waiting taps are all still there.
+        phone.reload()
+        expect(banner).to_have_text(re.compile("Offline — 4 taps waiting"))
+        expect(phone.locator(f"#rsvp-{amina.id}")).to_have_class(re.compile(r"\bis-in\b"))
+        expect(phone.locator(f"#rsvp-{amina.id} [data-state]")).to_contain_text("waiting to be sent")
+        expect(phone.locator(".door-row", has_text="Layla Walker")).to_be_visible()
+        expect(phone.locator("[data-count=checked_in]").first).to_have_text("4")
+        search = phone.get_by_label("Find a name")
+        search.fill("dana")  # searching works on the names kept on the phone
+        expect(phone.locator(f"#rsvp-{people['Dana Cohen'].id}")).to_be_visible()
+        expect(phone.locator(".door-row")).to_have_count(1)
+        search.fill("")
+
+        context.set_offline(False)
+        settled(phone)
+        expect(banner).to_be_hidden()
+        # Exactly those changes reached the server, once each, resolved by the rule.
+        assert actions(amina) == [CheckInAction.CHECK_IN]
+        assert actions(bilal) == [CheckInAction.CHECK_IN]  # the other phone's; this one's was a no-op
+        assert actions(carla) == [CheckInAction.CHECK_IN, CheckInAction.UNDO]  # the later undo stands
+        walkers = db.session.scalars(select(Rsvp).where(Rsvp.name == "Layla Walker")).all()
+        assert len(walkers) == 1 and checkins.is_checked_in(walkers[0])
+        assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 5
+        expect(phone.locator(f"#rsvp-{carla.id}")).not_to_have_class(re.compile(r"\bis-in\b"))
+        expect(phone.locator("[data-count=checked_in]").first).to_have_text("3")  # Amina and her guest, Bilal
+    finally:
+        context.close()
+
+
+def test_leaving_the_door_wipes_what_the_phone_kept(browser, base_url):
+    _campaign, event, _people = door_world()
+    context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        phone = context.new_page()
+        sign_in(phone, "door@example.org")
+        phone.goto(f"/door/e/{event.id}")
+        _kept_offline(phone)
+        assert phone.evaluate("Object.keys(localStorage).some(k => k.startsWith('organizer.door.'))")
+        phone.get_by_role("button", name="Leave the door and wipe the list from this phone").click()
+        expect(phone).to_have_url(re.compile(rf"/manage/e/{event.id}$"))
+        phone.wait_for_function("""async () =>
+            !Object.keys(localStorage).some(k => k.startsWith('organizer.door.'))
+            && !(await caches.has('organizer-door'))
+            && (await navigator.serviceWorker.getRegistrations()).length === 0""", timeout=5000)
+    finally:
+        context.close()
+
+
+def test_a_turned_off_door_link_says_so_on_the_next_tap_and_on_the_page(phone: Page):
+    _campaign, event, people = door_world()
+    token = new_token()
+    link = DoorLink(event_id=event.id, label="Side door", token_hash=hash_token(token),
+                    expires_at=utcnow() + timedelta(days=1))
+    db.session.add(link)
+    db.session.commit()
+    phone.goto(f"/door/{token}")
+    expect(phone.locator("[data-door]")).to_have_attribute("data-waiting", "0")
+    link.revoked_at = utcnow()  # the organizer turns the link off
+    db.session.commit()
+
+    phone.locator(f"#rsvp-{people['Dana Cohen'].id}").get_by_role("button", name="Check in").click()
+    words = "This door link was turned off — ask the organizer for a new one."
+    expect(phone.get_by_role("alert")).to_have_text(words)
+    phone.wait_for_function("!Object.keys(localStorage).some(k => k.startsWith('organizer.door.'))")
+    phone.reload()
+    expect(phone.locator("[data-door-ended]")).to_contain_text(words)
+    expect(phone).not_to_have_url(re.compile("/auth/login"))
+    assert entries_for(people["Dana Cohen"]) == 0
+
+
+def test_a_party_checked_in_two_now_and_two_later_and_undone_step_by_step(phone: Page):
+    campaign, event, _people = door_world()
+    family, _m, _t = builders.make_rsvp(event, name="Family Party", email=None, guests=3)
+    sign_in(phone, "door@example.org")
+    phone.goto(f"/door/e/{event.id}")
+    row = phone.locator(f"#rsvp-{family.id}")
+    checked_in = phone.locator("[data-count=checked_in]").first
+    expect(checked_in).to_have_text("0")
+    row.get_by_label("How many of Family Party's party are here now").select_option("2")
+    row.get_by_role("button", name="Check in").click()
+    expect(row.locator("[data-state]")).to_contain_text("2 of 4 in")
+    expect(checked_in).to_have_text("2")
+    settled(phone)
+    expect(row.get_by_role("button", name="Check in")).to_be_visible()  # two still to come
+    phone.wait_for_timeout(1100)
+    row.get_by_role("button", name="Check in").click()  # the rest
+    expect(row.locator("[data-state]")).to_contain_text("4 of 4 in")
+    expect(row.get_by_role("button", name="Check in")).to_be_hidden()
+    expect(checked_in).to_have_text("4")
+    settled(phone)
+    phone.wait_for_timeout(1100)
+    row.get_by_role("button", name="Undo").click()  # the last step only
+    expect(row.locator("[data-state]")).to_contain_text("2 of 4 in")
+    settled(phone)
+    expect(checked_in).to_have_text("2")
+    fresh()
+    assert checkins.is_checked_in(family)
+    assert db.session.scalar(select(CheckIn.persons_in).where(CheckIn.rsvp_id == family.id)
+                             .order_by(CheckIn.sequence.desc()).limit(1)) == 2

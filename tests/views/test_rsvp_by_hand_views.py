@@ -1,0 +1,66 @@
+"""The organizers' desk: adding an RSVP by hand, and the list saying who is checked in and who
+confirmed (RSVPed themselves) (issue 14.7)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from organizer.extensions import db
+from organizer.models import Rsvp, RsvpStatus
+from organizer.services.door import checkins
+from tests import builders
+
+pytestmark = pytest.mark.usefixtures("no_csrf")
+
+
+@pytest.fixture
+def world():
+    team = builders.make_team("coordinator", "organizer")
+    event = builders.make_event(team["campaign"], capacity=2, max_guests=2)
+    return {**team, "event": event}
+
+
+def test_an_organizer_adds_a_phoned_in_rsvp_and_the_list_shows_it(client, login, world):
+    login(world["organizer"])
+    url = f"/manage/e/{world['event'].id}/rsvps"
+    form = client.get(f"{url}/add").get_data(as_text=True)
+    assert "Add an RSVP by hand" in form and "2 places left." in form
+    response = client.post(f"{url}/add", data={"name": "Phoned  In", "guests": "1"})
+    assert response.status_code == 303
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Phoned In is going." in html and "Added by hand" in html
+    assert "not confirmed by them: added by an organizer" in html
+    rsvp = db.session.scalar(select(Rsvp).where(Rsvp.name == "Phoned In"))
+    assert rsvp.status is RsvpStatus.GOING and rsvp.added_by_id == world["organizer"].id
+
+    # The event is full now: the next one waits, and is told their place.
+    response = client.post(f"{url}/add", data={"name": "Second Caller"})
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The event is full: Second Caller is number 1 on the waitlist." in html
+
+
+def test_bad_input_is_shown_next_to_the_field(client, login, world):
+    login(world["organizer"])
+    url = f"/manage/e/{world['event'].id}/rsvps/add"
+    response = client.post(url, data={"name": "", "email": "not-an-address", "guests": "9"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'aria-invalid="true"' in html and "Choose from 0 to 2 guests." in html
+    builders.make_rsvp(world["event"], name="Rosa Mail", email="rosa@example.org")
+    taken = client.post(url, data={"name": "Rosa Again", "email": "rosa@example.org"})
+    assert taken.status_code == 400 and "Rosa Mail already has an RSVP with this address" in taken.get_data(as_text=True)
+
+
+def test_the_list_shows_who_is_checked_in_and_who_confirmed(client, login, world):
+    arrived, _m, _t = builders.make_rsvp(world["event"], name="Arrived Early")
+    builders.make_rsvp(world["event"], name="Not Yet")
+    checkins.check_in(arrived)
+    db.session.commit()
+    login(world["coordinator"])
+    html = client.get(f"/manage/e/{world['event'].id}/rsvps").get_data(as_text=True)
+    row_arrived = html[html.index("Arrived Early"):html.index("Not Yet")]
+    assert "rsvp-table__checked" in row_arrived and "confirmed by them" in row_arrived
+    row_not_yet = html[html.index("Not Yet"):]
+    assert "rsvp-table__checked" not in row_not_yet[:row_not_yet.index("</tr>")]
+    assert "Add an RSVP by hand" not in html  # coordinators see the list, they do not add to it
