@@ -91,7 +91,7 @@ def test_pages_of_a_search_keep_the_search_out_of_the_url(client, login, world):
     assert "1–100 of 103" in html and "Person 000" in html and "Person 100" not in html
     assert_no_url_holds(html, "person")
     # The next page is a form that posts the search again, with the page number.
-    later = re.search(r'<form[^>]*method="post"[^>]*>(?:(?!</form>).)*Later →', html, re.S).group(0)
+    later = re.search(r'<form[^>]*method="post"[^>]*>(?:(?!</form>).)*Later <span class="arrow" aria-hidden="true">→', html, re.S).group(0)
     assert 'name="q" value="person"' in later and 'name="page" value="2"' in later
     html = client.post(url, data={"csrf_token": token, "q": "person", "page": "2"}).get_data(as_text=True)
     assert "101–103 of 103" in html and "Person 102" in html and "Person 099" not in html
