@@ -25,6 +25,7 @@ from organizer.services.common.permissions import Action
 from organizer.services.coverage import coverage as coverage_rules
 from organizer.services.events import listings as event_listings
 from organizer.services.rsvp import capacity
+from organizer.services.rsvp import opening as rsvp_opening
 
 
 @bp.app_template_global()
@@ -36,11 +37,17 @@ def optional_url(endpoint: str, **values) -> str | None:
         return None
 
 
+def _open_summaries(events):
+    """Places left only for events still taking RSVPs: "3 places left" beside a meeting whose
+    deadline has passed would invite people to a form that refuses them."""
+    return capacity.summaries([event for event in events if rsvp_opening.closed_reason(event) is None])
+
+
 @bp.get("/")
 def home():
     def render() -> str:
         upcoming = event_listings.upcoming_public_events()
-        return render_template("public/home.html", events=upcoming, summaries=capacity.summaries(upcoming))
+        return render_template("public/home.html", events=upcoming, summaries=_open_summaries(upcoming))
 
     return pagecache.cached_page(("public.home",), render)
 
@@ -57,7 +64,7 @@ def campaign(slug: str):
             "public/campaign.html",
             campaign=found,
             upcoming=upcoming,
-            summaries=capacity.summaries(upcoming),
+            summaries=_open_summaries(upcoming),
             timeline=coverage_rules.timeline(found, listed),
             can_manage=permissions.can(current_user, found, Action.VIEW_DASHBOARD),
         )
