@@ -60,7 +60,12 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
-    RSVP_RATE_LIMIT = os.environ.get("RSVP_RATE_LIMIT", "20 per minute;200 per hour")
+    # RSVPs come from halls where hundreds share one address: every RSVP from an address counts
+    # towards a generous limit, failed ones (invalid, refused) towards a tight one, and each email
+    # address towards its own (SECURITY.md, "A hall on one Wi-Fi").
+    RSVP_RATE_LIMIT = os.environ.get("RSVP_RATE_LIMIT", "300 per minute;3000 per hour")
+    RSVP_FAILED_RATE_LIMIT = os.environ.get("RSVP_FAILED_RATE_LIMIT", "20 per minute;100 per hour")
+    RSVP_EMAIL_RATE_LIMIT = os.environ.get("RSVP_EMAIL_RATE_LIMIT", "10 per hour")
     # Failed sign-ins, per client address and per account (the account key is the normalized email).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes")
