@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField, URLField
+from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TextAreaField, URLField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -67,6 +67,9 @@ class CampaignForm(FlaskForm):
     default_country = _text(_l("Country"), campaign_rules.COUNTRY_MAX)
     default_timezone = SelectField(_l("Usual timezone"), choices=timezone_choices, default=_configured_timezone,
                                    validate_choice=False)
+    two_factor_required = BooleanField(
+        _l("Require two-factor sign-in from everyone who can see supporters' details (owners, organizers, "
+           "coordinators)"))
 
 
 class MemberAddForm(FlaskForm):

@@ -27,7 +27,9 @@ def campaign_actions(campaign) -> set[str]:
 
 
 def _campaign_input(form: CampaignForm) -> CampaignInput:
-    return CampaignInput(**{name: form[name].data or "" for name in CampaignInput.__dataclass_fields__})
+    values = {name: form[name].data or "" for name in CampaignInput.__dataclass_fields__ if name in form}
+    values["two_factor_required"] = bool(form.two_factor_required.data)
+    return CampaignInput(**values)
 
 
 # --- My campaigns ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from organizer.models.coverage import Coverage, CoverageRelation, EventCoverage
 from organizer.models.event import EmailPolicy, Event, EventStatus, Question, QuestionKind, Visibility
 from organizer.models.outbox import OutboxMessage, OutboxStatus
 from organizer.models.rsvp import Answer, Rsvp, RsvpSource, RsvpStatus
-from organizer.models.user import PasswordResetToken, SignupRequest, User
+from organizer.models.user import PasswordResetToken, RecoveryCode, SignupRequest, User
 
 __all__ = [
     "Answer",
@@ -33,6 +33,7 @@ __all__ = [
     "Rsvp",
     "RsvpSource",
     "RsvpStatus",
+    "RecoveryCode",
     "SignupRequest",
     "User",
     "Visibility",

@@ -39,9 +39,10 @@ class CampaignInput:
     default_city: str = ""
     default_country: str = ""
     default_timezone: str = ""  # "": the deployment's DEFAULT_TIMEZONE for a new campaign, unchanged on edit
+    two_factor_required: bool = False
 
 
-def _validated(data: CampaignInput, current_timezone: str | None = None) -> dict[str, str]:
+def _validated(data: CampaignInput, current_timezone: str | None = None) -> dict[str, str | bool]:
     values = {
         "name": clean_text(data.name, NAME_MAX, "name", required_message=_("Enter a name for the campaign.")),
         "summary": clean_text(data.summary, SUMMARY_MAX, "summary"),
@@ -52,6 +53,7 @@ def _validated(data: CampaignInput, current_timezone: str | None = None) -> dict
         "default_country": clean_text(data.default_country, COUNTRY_MAX, "default_country"),
         "default_timezone": (data.default_timezone or "").strip() or current_timezone
                             or current_app.config["DEFAULT_TIMEZONE"],
+        "two_factor_required": bool(data.two_factor_required),
     }
     if not is_valid_timezone(values["default_timezone"]):
         raise ValidationFailed(_("Choose a timezone from the list."), field="default_timezone")
@@ -77,11 +79,19 @@ def unique_slug(model, base: str, max_length: int) -> str:
     return f"{base}-{number}"
 
 
+def _check_can_require_two_factor(actor: User, values: dict) -> None:
+    if values["two_factor_required"] and not actor.has_two_factor:
+        # Otherwise the owner would be sent away from the page they just saved.
+        raise ValidationFailed(_("Turn on two-factor sign-in for your own account first."),
+                               field="two_factor_required")
+
+
 def create_campaign(actor: User, data: CampaignInput) -> Campaign:
     """Any signed-in organizer may start a campaign; they become its owner."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDenied()
     values = _validated(data)
+    _check_can_require_two_factor(actor, values)
     campaign = Campaign(slug=unique_slug(Campaign, values["name"], SLUG_MAX), **values)
     db.session.add(campaign)
     db.session.flush()
@@ -92,7 +102,10 @@ def create_campaign(actor: User, data: CampaignInput) -> Campaign:
 
 def update_campaign(actor: User, campaign: Campaign, data: CampaignInput) -> Campaign:
     permissions.require(actor, campaign, Action.EDIT_CAMPAIGN)
-    for field, value in _validated(data, campaign.default_timezone).items():
+    values = _validated(data, campaign.default_timezone)
+    if not campaign.two_factor_required:
+        _check_can_require_two_factor(actor, values)
+    for field, value in values.items():
         setattr(campaign, field, value)
     db.session.flush()
     return campaign
