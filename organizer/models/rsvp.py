@@ -60,6 +60,8 @@ class Rsvp(db.Model):
     ticket_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the campaign's retention period forgot this person: the row stays for the counts.
+    forgotten_at: Mapped[datetime | None]
 
     event: Mapped[Event] = relationship()
     answers: Mapped[list[Answer]] = relationship(

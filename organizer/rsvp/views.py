@@ -163,6 +163,11 @@ def thanks(slug: str):
 
 # --- Supporters: the private link ----------------------------------------------------------------
 
+def _forgotten(rsvp):
+    """The campaign's retention period has passed: the link still opens, to say what happened."""
+    return render_template("rsvp/forgotten.html", event=rsvp.event, rsvp=rsvp), 410
+
+
 def _link_not_found():
     return render_template("rsvp/link_not_found.html"), 404
 
@@ -172,6 +177,8 @@ def manage(token: str):
     rsvp = rsvp_links.find_by_token(token)
     if rsvp is None:
         return _link_not_found()
+    if rsvp.forgotten_at is not None:
+        return _forgotten(rsvp)
     event = rsvp.event
     form = None
     editable = rsvps.can_change(rsvp)
@@ -254,6 +261,8 @@ def cancel(token: str):
     rsvp = rsvp_links.find_by_token(token)
     if rsvp is None:
         return _link_not_found()
+    if rsvp.forgotten_at is not None:
+        return _forgotten(rsvp)
     form = EmptyForm()
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -275,6 +284,8 @@ def delete(token: str):
     rsvp = rsvp_links.find_by_token(token)
     if rsvp is None:
         return _link_not_found()
+    if rsvp.forgotten_at is not None:
+        return _forgotten(rsvp)
     event = rsvp.event
     form = EmptyForm()
     if request.method == "POST":

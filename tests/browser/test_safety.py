@@ -121,3 +121,25 @@ def test_publishing_an_event_whose_start_has_passed_asks_first(phone: Page):
     phone.get_by_role("button", name="Publish").click()
     phone.get_by_role("button", name="Yes, publish it").click()
     expect(phone.get_by_text("Published. Share the link")).to_be_visible()
+
+
+def test_a_supporter_forgotten_after_the_event_opens_their_link_and_is_told(phone: Page, desktop: Page):
+    from organizer.services.privacy import retention
+
+    campaign = builders.make_team("organizer")["campaign"]
+    campaign.retention_days = 30
+    event = builders.make_event(campaign, title="Vigil for Daraya", starts_at=utcnow() - timedelta(days=40))
+    _, token, _ = builders.make_rsvp(event, name="Amina Haddad", email="amina@example.org")
+    retention.run()
+    db.session.commit()
+    for page in (phone, desktop):
+        page.goto(f"/r/{token}")
+        expect(page.get_by_role("heading", name="Your details were deleted")).to_be_visible()
+        expect(page.get_by_text("Amina")).to_have_count(0)
+        shoot(page, "rsvp-forgotten")
+    # The owner chooses the period in the campaign's settings.
+    sign_in(desktop, "owner@example.org")
+    desktop.goto(f"/manage/c/{campaign.slug}/edit")
+    expect(desktop.get_by_label("Forget supporters' names, emails, phones and answers")).to_have_value("30")
+    desktop.get_by_role("group", name="Keeping supporters safe").scroll_into_view_if_needed()
+    shoot(desktop, "campaign-settings")

@@ -13,6 +13,7 @@ from organizer.extensions import db
 from organizer.models import Campaign, Membership, Role, User
 from organizer.services.accounts import accounts
 from organizer.services.common import permissions
+from organizer.services.privacy import retention
 from organizer.services.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from organizer.services.common.permissions import Action
 from organizer.services.common.validation import clean_text, one_of
@@ -40,9 +41,10 @@ class CampaignInput:
     default_country: str = ""
     default_timezone: str = ""  # "": the deployment's DEFAULT_TIMEZONE for a new campaign, unchanged on edit
     two_factor_required: bool = False
+    retention_days: int | None = retention.DEFAULT_DAYS
 
 
-def _validated(data: CampaignInput, current_timezone: str | None = None) -> dict[str, str | bool]:
+def _validated(data: CampaignInput, current_timezone: str | None = None) -> dict[str, str | bool | int | None]:
     values = {
         "name": clean_text(data.name, NAME_MAX, "name", required_message=_("Enter a name for the campaign.")),
         "summary": clean_text(data.summary, SUMMARY_MAX, "summary"),
@@ -54,7 +56,11 @@ def _validated(data: CampaignInput, current_timezone: str | None = None) -> dict
         "default_timezone": (data.default_timezone or "").strip() or current_timezone
                             or current_app.config["DEFAULT_TIMEZONE"],
         "two_factor_required": bool(data.two_factor_required),
+        "retention_days": data.retention_days,
     }
+    if values["retention_days"] not in retention.CHOICES:
+        raise ValidationFailed(_("Choose how long to keep supporters' details from the list."),
+                               field="retention_days")
     if not is_valid_timezone(values["default_timezone"]):
         raise ValidationFailed(_("Choose a timezone from the list."), field="default_timezone")
     return values
