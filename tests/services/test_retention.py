@@ -88,7 +88,7 @@ def test_never_keeps_everything_and_new_campaigns_start_at_90_days(past_event):
     past_event.campaign.retention_days = None
     db.session.commit()
     assert retention.run(now=past_event.ends_at + timedelta(days=4000)).rsvps == 0
-    fresh = Campaign(slug="fresh", name="Fresh")
+    fresh = Campaign(slug="fresh", name="Fresh", default_timezone="Europe/London")
     db.session.add(fresh)
     db.session.flush()
     assert fresh.retention_days == retention.DEFAULT_DAYS == 90
