@@ -16,6 +16,7 @@ from organizer.extensions import db
 from organizer.services.accounts import accounts
 from organizer.services.common.errors import DomainError
 from organizer.services.mail import limits as mail_limits
+from organizer.services.privacy import retention
 
 outbox_log = logging.getLogger("organizer.outbox")
 users_cli = AppGroup("users", help="Manage organizer accounts.")
@@ -78,8 +79,12 @@ def outbox_send_command(loop: bool, interval: float, limit: int) -> None:
     # sent, so stopping never lands between the mail server's "OK" and the mark-sent commit.
     stopping: list[int] = []
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: stopping.append(signum))
+    next_retention = 0.0
     try:
         while not stopping:
+            if time.monotonic() >= next_retention:
+                next_retention = time.monotonic() + RETENTION_EVERY_SECONDS
+                _retention_round()
             try:
                 report = _send_round(limit)
             except Exception as error:  # the database briefly away: say so, keep going
@@ -95,6 +100,22 @@ def outbox_send_command(loop: bool, interval: float, limit: int) -> None:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+RETENTION_EVERY_SECONDS = 3600  # forgetting is due by the day: once an hour is on time
+
+
+def _retention_round() -> None:
+    """The worker also forgets supporters on schedule, so no separate cron job is needed."""
+    try:
+        report = retention.run()
+        db.session.commit()
+    except Exception as error:  # the database briefly away: say so, the next round tries again
+        db.session.rollback()
+        current_app.logger.warning("retention round failed: %s", error)
+    else:
+        if report.rsvps:
+            click.echo(f"Retention: {report.rsvps} RSVPs at {report.events} events forgotten.")
 
 
 def _send_round(limit: int):
@@ -117,7 +138,24 @@ def _sleep_unless_stopped(seconds: float, stopping: list[int]) -> None:
         waited += step
 
 
+retention_cli = AppGroup("retention", help="Forgetting supporters on each campaign's schedule.")
+
+
+@retention_cli.command("run")
+@click.option("--dry-run", is_flag=True, help="Only count what would be forgotten.")
+def retention_run_command(dry_run: bool) -> None:
+    """Forget the supporters whose campaign's retention period after their event has run out."""
+    report = retention.run(dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"Retention (dry run): {report.rsvps} RSVPs at {report.events} events would be forgotten.")
+    else:
+        db.session.commit()
+        click.echo(f"Retention: {report.rsvps} RSVPs at {report.events} events forgotten.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(retention_cli)

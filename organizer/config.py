@@ -68,7 +68,12 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
-    RSVP_RATE_LIMIT = os.environ.get("RSVP_RATE_LIMIT", "20 per minute;200 per hour")
+    # RSVPs come from halls where hundreds share one address: every RSVP from an address counts
+    # towards a generous limit, failed ones (invalid, refused) towards a tight one, and each email
+    # address towards its own (SECURITY.md, "A hall on one Wi-Fi").
+    RSVP_RATE_LIMIT = os.environ.get("RSVP_RATE_LIMIT", "300 per minute;3000 per hour")
+    RSVP_FAILED_RATE_LIMIT = os.environ.get("RSVP_FAILED_RATE_LIMIT", "20 per minute;100 per hour")
+    RSVP_EMAIL_RATE_LIMIT = os.environ.get("RSVP_EMAIL_RATE_LIMIT", "10 per hour")
     # Emails the RSVP form sends to one address about one event, whoever submits (services.mail_limits);
     # of these, at most the first of a window may tell an address that it already had an RSVP.
     RSVP_MAIL_LIMIT = os.environ.get("RSVP_MAIL_LIMIT", "2 per hour")

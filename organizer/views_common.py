@@ -5,12 +5,14 @@ from __future__ import annotations
 from urllib.parse import unquote, urlsplit
 
 from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from organizer.extensions import db
 from organizer.forms_common import FlaskForm
 from organizer.models import Campaign, Event
+from organizer.services.accounts import two_factor
 from organizer.services.common import permissions
 from organizer.services.common.errors import DomainError, ValidationFailed
 from organizer.services.common.permissions import Action
@@ -80,12 +82,24 @@ def redirect_back(target: str | None, fallback_endpoint: str, **values):
     return redirect(url_for(fallback_endpoint, **values))
 
 
+def require_two_factor_setup(campaign: Campaign) -> None:
+    """A campaign that requires two factors sends its members who can see supporter data, and have
+    none, to set it up first; they come back to the page they asked for."""
+    if two_factor.setup_required(current_user, campaign):
+        back = request.full_path.rstrip("?") if request.method == "GET" else None
+        flash(_("“%(campaign)s” asks everyone who can see supporters' details to sign in with a second "
+                "step. Set it up to continue.", campaign=campaign.name), "warning")
+        abort(redirect(url_for("auth.two_factor_setup", next=back), 303))
+
+
 def campaign_or_404(slug: str, action: Action | None = None) -> Campaign:
     campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
     if campaign is None:
         abort(404)
     if action is not None and not permissions.can(current_user, campaign, action):
         abort(404)
+    if action is not None:  # a campaign's own pages, not its public feed
+        require_two_factor_setup(campaign)
     return campaign
 
 
@@ -95,4 +109,6 @@ def event_or_404(event_id: int, action: Action | None = None) -> Event:
         abort(404)
     if action is not None and not permissions.can(current_user, event.campaign, action):
         abort(404)
+    if action is not None:
+        require_two_factor_setup(event.campaign)
     return event

@@ -95,3 +95,28 @@ class LanguageForm(FlaskForm):
     """The account's language; the choices (each language named in itself) are set by the view."""
 
     locale = SelectField(_l("Language of pages and emails"), choices=[], validate_choice=True)
+
+
+def _code_field(label):
+    return StringField(
+        label,
+        validators=[InputRequired(message=_l("Type the code.")), Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false",
+                   "autocapitalize": "none", "autofocus": True},
+    )
+
+
+class TwoFactorLoginForm(FlaskForm):
+    code = _code_field(_l("Code from your authenticator app, or a recovery code"))
+
+
+class TwoFactorEnableForm(FlaskForm):
+    code = _code_field(_l("The 6-digit code your app shows"))
+
+
+class TwoFactorDisableForm(FlaskForm):
+    password_or_code = PasswordField(
+        _l("Your password, or a code from your app"),
+        validators=[InputRequired(message=_l("Type your password or a code."))],
+        render_kw={"autocomplete": "current-password"},
+    )

@@ -7,10 +7,12 @@ requests always answer "check your email", and a failed sign-in has one message 
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -23,10 +25,15 @@ from organizer.auth.forms import (
     ResetPasswordForm,
     ResetRequestForm,
     SignupForm,
+    TwoFactorDisableForm,
+    TwoFactorEnableForm,
+    TwoFactorLoginForm,
 )
 from organizer.extensions import db, limiter
-from organizer.services.accounts import accounts
-from organizer.services.common.errors import Conflict, NotFound, ValidationFailed
+from organizer.services.accounts import accounts, two_factor
+from organizer.models import User
+from organizer.rendering import qr
+from organizer.services.common.errors import Conflict, DomainError, NotFound, ValidationFailed
 from organizer.urls import absolute_url  # from BASE_URL, never the request's Host
 from organizer.templating import language_choices
 from organizer.views_common import form_status, is_safe_redirect, remember_language, show_error
@@ -177,6 +184,9 @@ def login():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
             db.session.commit()  # a hash upgraded to current parameters
+            if user.has_two_factor:
+                _start_second_step(user, next_url)
+                return redirect(url_for("auth.two_factor_login"), 303)
             _start_session(user)
             if user.locale:
                 session["_apply_locale"] = user.locale
@@ -187,6 +197,152 @@ def login():
     elif form.is_submitted():
         status = 400
     return render_template("auth/login.html", form=form, next_url=next_url), status
+
+
+# --- two-factor sign-in ---------------------------------------------------------------------------
+#
+# Between the password and the code the session holds only who is half signed in, until when, and
+# where to go next: Flask-Login knows nobody, so every page treats the visitor as signed out.
+
+PENDING_KEY = "two_factor_pending"
+PENDING_SECONDS = 300
+
+
+def _start_second_step(user, next_url: str | None) -> None:
+    session.clear()
+    session[PENDING_KEY] = {"user": user.id, "version": user.session_version,
+                            "until": int(time.time()) + PENDING_SECONDS, "next": next_url}
+
+
+def _pending_user():
+    pending = session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or pending.get("until", 0) < time.time():
+        return None
+    user = db.session.get(User, pending.get("user"))
+    # Signed out everywhere or password changed meanwhile: the password step no longer counts.
+    if user is None or user.session_version != pending.get("version") or not user.has_two_factor:
+        return None
+    return user
+
+
+def _pending_user_rate_key() -> str:
+    pending = session.get(PENDING_KEY)
+    user_id = pending.get("user") if isinstance(pending, dict) else None
+    return f"two-factor:{user_id}"
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@limiter.limit(_limit("LOGIN_RATE_LIMIT"), methods=["POST"], deduct_when=_not_redirected, scope="two-factor-client")
+@limiter.limit(_limit("LOGIN_ACCOUNT_RATE_LIMIT"), key_func=_pending_user_rate_key, methods=["POST"],
+               deduct_when=_not_redirected, scope="two-factor-account")
+def two_factor_login():
+    user = _pending_user()
+    if user is None:
+        session.pop(PENDING_KEY, None)
+        flash(_("Sign in again: the time to type the code ran out."), "info")
+        return redirect(url_for("auth.login"), 303)
+    form = TwoFactorLoginForm()
+    status = 200
+    if form.validate_on_submit():
+        if two_factor.verify(user, form.code.data):
+            next_url = session[PENDING_KEY].get("next")
+            db.session.commit()  # the code (or recovery code) is used up
+            _start_session(user)
+            left = two_factor.recovery_codes_left(user)
+            if left <= 3:
+                flash(ngettext("You have %(num)d recovery code left. Make new ones on the two-factor page.",
+                               "You have %(num)d recovery codes left. Make new ones on the two-factor page.",
+                               left), "warning")
+            return redirect(next_url if is_safe_redirect(next_url) else url_for(HOME_ENDPOINT), 303)
+        db.session.rollback()
+        form.code.errors.append(_("That code isn't right. Type the code your app shows now, or a recovery code."))
+        status = 401
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/two_factor_login.html", form=form), status
+
+
+@bp.route("/two-factor/setup", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_limit("LOGIN_ACCOUNT_RATE_LIMIT"), key_func=_user_rate_key, methods=["POST"],
+               deduct_when=_not_redirected, scope="two-factor-setup")
+def two_factor_setup():
+    """The account's two-factor page: set it up (QR, then a code), or see it is on and turn it off."""
+    user = current_user._get_current_object()
+    next_url = _safe_next()
+    if user.has_two_factor:
+        return render_template("auth/two_factor_on.html", form=TwoFactorDisableForm(),
+                               codes_left=two_factor.recovery_codes_left(user))
+    form = TwoFactorEnableForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.enable(user, form.code.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+            status = 400
+        else:
+            db.session.commit()
+            _start_session(user)  # a new session for the stronger sign-in
+            response = make_response(render_template("auth/two_factor_codes.html", codes=codes, next_url=next_url))
+            response.headers["Cache-Control"] = "no-store"
+            return response
+    elif form.is_submitted():
+        status = 400
+    if request.method == "GET" or not user.totp_secret:
+        two_factor.start_setup(user)  # a new secret each time the page is opened, never an old one
+        db.session.commit()
+    uri = two_factor.provisioning_uri(user)
+    response = make_response(render_template(
+        "auth/two_factor_setup.html", form=form, next_url=next_url, secret=user.totp_secret,
+        qr=qr.qr_svg(uri, title=_("QR code to scan with your authenticator app"))), status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/two-factor/recovery-codes", methods=["POST"])
+@login_required
+@limiter.limit(_limit("LOGIN_ACCOUNT_RATE_LIMIT"), key_func=_user_rate_key, methods=["POST"],
+               deduct_when=_not_redirected, scope="two-factor-codes")
+def two_factor_new_codes():
+    form = TwoFactorEnableForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.regenerate_recovery_codes(user, form.code.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            response = make_response(render_template("auth/two_factor_codes.html", codes=codes, next_url=None))
+            response.headers["Cache-Control"] = "no-store"
+            return response
+    return redirect(url_for("auth.two_factor_setup"), 303)
+
+
+@bp.route("/two-factor/disable", methods=["POST"])
+@login_required
+@limiter.limit(_limit("LOGIN_ACCOUNT_RATE_LIMIT"), key_func=_user_rate_key, methods=["POST"],
+               deduct_when=_not_redirected, scope="two-factor-disable")
+def two_factor_disable():
+    form = TwoFactorDisableForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit():
+        try:
+            two_factor.disable(user, form.password_or_code.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Two-factor sign-in is off. Campaigns that require it will ask you to set it up again."),
+                  "success")
+            return redirect(url_for("auth.two_factor_setup"), 303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/two_factor_on.html", form=form,
+                           codes_left=two_factor.recovery_codes_left(user)), status
 
 
 @bp.route("/logout", methods=["POST"])

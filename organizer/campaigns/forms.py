@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField, URLField
+from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TextAreaField, URLField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -68,6 +68,18 @@ class CampaignForm(FlaskForm):
     slug = _text(_l("Web address"), campaign_rules.SLUG_MAX)
     default_timezone = SelectField(_l("Usual timezone"), choices=timezone_choices, default=_configured_timezone,
                                    validate_choice=False)
+    # Not named like the model's column, so obj= doesn't fill it with an int (or None) the choices don't have.
+    retention = SelectField(
+        _l("Forget supporters' names, emails, phones and answers"),
+        choices=lambda: [SelectChoice("30", _l("30 days after each event")),
+                         SelectChoice("90", _l("90 days after each event")),
+                         SelectChoice("365", _l("365 days after each event")),
+                         SelectChoice("never", _l("Never (keep until deleted)"))],
+        default="90",
+    )
+    two_factor_required = BooleanField(
+        _l("Require two-factor sign-in from everyone who can see supporters' details (owners, organizers, "
+           "coordinators)"))
 
 
 class MemberAddForm(FlaskForm):

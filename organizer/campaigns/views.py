@@ -26,8 +26,17 @@ def campaign_actions(campaign) -> set[str]:
     return {action.value for action in permissions.allowed_actions(current_user, campaign)}
 
 
-def _campaign_input(form: CampaignForm) -> CampaignInput:
-    values = {name: form[name].data or "" for name in CampaignInput.__dataclass_fields__ if name != "slug"}
+def _retention_choice(days: int | None) -> str:
+    return str(days) if days else "never"
+
+
+def _campaign_input(form: CampaignForm, campaign=None) -> CampaignInput:
+    values = {name: form[name].data or "" for name in CampaignInput.__dataclass_fields__ if name in form and name != "slug"}
+    values["two_factor_required"] = bool(form.two_factor_required.data)
+    # A form sent without the choice (an older page still open) keeps what the campaign has.
+    chosen = form.retention.data if "retention" in request.form or campaign is None else \
+        _retention_choice(campaign.retention_days)
+    values["retention_days"] = int(chosen) if chosen and chosen.isdigit() else None
     return CampaignInput(**values, slug=form.slug.data or None)
 
 
@@ -79,9 +88,11 @@ def overview(slug: str):
 def edit(slug: str):
     campaign = campaign_or_404(slug, Action.EDIT_CAMPAIGN)
     form = CampaignForm(obj=campaign)
+    if not form.is_submitted():
+        form.retention.data = _retention_choice(campaign.retention_days)
     if form.validate_on_submit():
         try:
-            campaign_rules.update_campaign(current_user, campaign, _campaign_input(form))
+            campaign_rules.update_campaign(current_user, campaign, _campaign_input(form, campaign))
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)

@@ -41,7 +41,7 @@ from organizer.services.door import crowd as crowd_counter
 from organizer.services.door import listing as door_listing
 from organizer.services.door.access import DoorAccess
 from organizer.timeutil import utcnow
-from organizer.views_common import event_or_404
+from organizer.views_common import event_or_404, require_two_factor_setup
 
 SESSION_KEY = "door_link_id"
 # The events this browser has kept the door of (the latest few): when its access ends there, by a
@@ -87,6 +87,8 @@ def door_access(event_id: int) -> DoorAccess:
 def _decide(event: Event | None, user: User | None, link: DoorLink | None) -> DoorAccess:
     access = door_access_rules.decide(event, user, link) if event is not None else None
     if access is not None:
+        if user is not None and link is None:
+            require_two_factor_setup(event.campaign)
         _remember_door(event.id)
         return access
     if event is not None and event.id in session.get(DOORS_KEPT_KEY, ()):

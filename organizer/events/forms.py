@@ -209,3 +209,8 @@ class NewCoverageLinkForm(CoverageForm):
     relation = RadioField(_l("How it relates to the event"), choices=RELATION_CHOICES, default="prompted_by",
                           validate_choice=False)
     note = _text(_l("Note (optional)"), coverage_rules.NOTE_MAX)
+
+
+class PublishForm(FlaskForm):
+    """The Publish button; ``confirmed`` is set by the page that asks when the start or deadline has passed."""
+    confirmed = BooleanField()

@@ -10,7 +10,14 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from organizer.events import bp
-from organizer.events.forms import EventForm, LinkCoverageForm, NewCoverageLinkForm, NewEventForm, QuestionForm
+from organizer.events.forms import (
+    EventForm,
+    LinkCoverageForm,
+    NewCoverageLinkForm,
+    NewEventForm,
+    PublishForm,
+    QuestionForm,
+)
 from organizer.extensions import db
 from organizer.models import EventStatus
 from organizer.services.common import permissions
@@ -104,10 +111,16 @@ def detail(event_id: int):
 @login_required
 def publish(event_id: int):
     event = event_or_404(event_id, Action.MANAGE_EVENTS)
-    if not EmptyForm().validate_on_submit():
+    form = PublishForm()
+    if not form.validate_on_submit():
         abort(400)
     try:
-        event_rules.publish_event(current_user, event)
+        event_rules.publish_event(current_user, event, confirmed=form.confirmed.data)
+    except event_rules.PublishNeedsConfirmation as error:
+        db.session.rollback()
+        # Asked, not refused: a meeting already under way or past its deadline may still be published.
+        return render_template("events/publish_confirm.html", event=event, campaign=event.campaign,
+                               form=form, reasons=error.reasons)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

@@ -8,7 +8,7 @@ from organizer.models.event import EmailPolicy, Event, EventStatus, Question, Qu
 from organizer.models.outbox import MailQuota, OutboxMessage, OutboxStatus
 from organizer.models.rsvp import Answer, Rsvp, RsvpSource, RsvpStatus
 from organizer.models.slug import SlugRedirect
-from organizer.models.user import PasswordResetToken, SignupRequest, User
+from organizer.models.user import PasswordResetToken, RecoveryCode, SignupRequest, User
 
 __all__ = [
     "Answer",
@@ -35,6 +35,7 @@ __all__ = [
     "Rsvp",
     "RsvpSource",
     "RsvpStatus",
+    "RecoveryCode",
     "SignupRequest",
     "SlugRedirect",
     "User",

@@ -43,6 +43,10 @@ class Campaign(db.Model):
     default_country: Mapped[str] = mapped_column(String(120), default="")
     # No default here: the service fills in the deployment's DEFAULT_TIMEZONE when none is chosen.
     default_timezone: Mapped[str] = mapped_column(String(64))
+    # Members who can see supporter data (coordinator and up) must sign in with two factors.
+    two_factor_required: Mapped[bool] = mapped_column(default=False)
+    # Supporters' details are forgotten this many days after each event ends; None: kept until deleted.
+    retention_days: Mapped[int | None] = mapped_column(default=90)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(

@@ -67,6 +67,8 @@ class Rsvp(db.Model):
     # The organizer who added this RSVP by hand (it came by phone, at the desk); None when the person
     # RSVPed themselves.
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # Set when the campaign's retention period forgot this person: the row stays for the counts.
+    forgotten_at: Mapped[datetime | None]
 
     event: Mapped[Event] = relationship()
     answers: Mapped[list[Answer]] = relationship(

@@ -23,6 +23,16 @@ class User(UserMixin, db.Model):
     # Bumped on sign-out and password change: every cookie carrying an older value stops working.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Two-factor sign-in (TOTP). The secret is set when setting up starts and counts only once
+    # two_factor_enabled_at is set, after the person typed a code from their app.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    two_factor_enabled_at: Mapped[datetime | None]
+    # The last TOTP time step accepted: a code seen once can't be used again (replay).
+    totp_last_step: Mapped[int | None]
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.two_factor_enabled_at is not None
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
@@ -54,3 +64,14 @@ class SignupRequest(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+
+
+class RecoveryCode(db.Model):
+    """A single-use code for signing in without the authenticator app. ``lookup`` is the code's first
+    group, stored plainly so a code is checked against one Argon2 hash, not ten; the rest stays secret."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    lookup: Mapped[str] = mapped_column(String(8))
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -27,6 +27,7 @@ from organizer.services.events import listings as event_listings
 from organizer.services.rsvp import capacity
 from organizer.services.common import slugs
 from organizer.views_common import is_safe_redirect, remember_language
+from organizer.services.rsvp import opening as rsvp_opening
 
 
 @bp.app_template_global()
@@ -38,11 +39,17 @@ def optional_url(endpoint: str, **values) -> str | None:
         return None
 
 
+def _open_summaries(events):
+    """Places left only for events still taking RSVPs: "3 places left" beside a meeting whose
+    deadline has passed would invite people to a form that refuses them."""
+    return capacity.summaries([event for event in events if rsvp_opening.closed_reason(event) is None])
+
+
 @bp.get("/")
 def home():
     def render() -> str:
         upcoming = event_listings.upcoming_public_events()
-        return render_template("public/home.html", events=upcoming, summaries=capacity.summaries(upcoming))
+        return render_template("public/home.html", events=upcoming, summaries=_open_summaries(upcoming))
 
     return pagecache.cached_page(("public.home",), render)
 
@@ -60,7 +67,7 @@ def campaign(slug: str):
             "public/campaign.html",
             campaign=found,
             upcoming=upcoming,
-            summaries=capacity.summaries(upcoming),
+            summaries=_open_summaries(upcoming),
             timeline=coverage_rules.timeline(found, listed),
             can_manage=permissions.can(current_user, found, Action.VIEW_DASHBOARD),
         )

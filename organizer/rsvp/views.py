@@ -6,9 +6,10 @@ unknown token is a 404 that says nothing about what exists.
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlsplit
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import get_locale
 from flask_login import current_user, login_required
@@ -20,6 +21,7 @@ from organizer.rendering import calendar, qr
 from organizer.rsvp import bp
 from organizer.rsvp.forms import ConfirmForm, answers_from, manage_form_for, manual_rsvp_form_for, rsvp_form_for
 from organizer.rsvp.panel import event_page_context
+from organizer.services.accounts import accounts
 from organizer.services.common import permissions
 from organizer.services.common.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from organizer.services.common.permissions import Action
@@ -51,8 +53,40 @@ def _status_line(status: RsvpStatus, position: int | None) -> str:
 
 # --- Supporters: RSVP ----------------------------------------------------------------------------
 
+def _rsvp_email_key() -> str:
+    # Per event and address typed; the storage only ever sees a digest.
+    typed = accounts.email_key(request.form.get("email", ""))
+    event_slug = (request.view_args or {}).get("slug", "")
+    return "rsvp-email:" + hashlib.sha256(f"{event_slug}\n{typed}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _no_email_typed() -> bool:
+    return not request.form.get("email", "").strip()
+
+
+def _failed(response: Response) -> bool:
+    """A refused RSVP: invalid, forged, closed or itself over a limit. A person who gets in never counts."""
+    return response.status_code >= 400
+
+
+def _limit_reached(limit) -> Response | None:
+    """A 429 that keeps what was typed: the event page with the form as sent, and why it wasn't taken."""
+    event = rsvps.public_event_for_rsvp((request.view_args or {}).get("slug", ""))
+    if event is None:
+        return None  # the plain 429 page; there is no form to give back
+    form = rsvp_form_for(event)
+    form.form_errors.append(_("Too many RSVPs came from your network in the last minute, so this one wasn't "
+                              "sent. What you typed is still here: wait a minute, then press the button again."))
+    page = render_template("public/event.html", **event_page_context(event, form=form))
+    return make_response(page, 429)
+
+
 @bp.route("/e/<slug>/rsvp", methods=["POST"])
-@limiter.limit(lambda: current_app.config["RSVP_RATE_LIMIT"])
+@limiter.limit(lambda: current_app.config["RSVP_RATE_LIMIT"], on_breach=_limit_reached)
+@limiter.limit(lambda: current_app.config["RSVP_FAILED_RATE_LIMIT"], deduct_when=_failed,
+               on_breach=_limit_reached, scope="rsvp-failed")
+@limiter.limit(lambda: current_app.config["RSVP_EMAIL_RATE_LIMIT"], key_func=_rsvp_email_key,
+               exempt_when=_no_email_typed, on_breach=_limit_reached, scope="rsvp-email")
 @csrf.exempt  # the form checks its own token (FlaskForm), so that a missing one keeps what was typed
 def submit(slug: str):
     event = rsvps.public_event_for_rsvp(slug)
@@ -133,6 +167,11 @@ def thanks(slug: str):
 
 # --- Supporters: the private link ----------------------------------------------------------------
 
+def _forgotten(rsvp):
+    """The campaign's retention period has passed: the link still opens, to say what happened."""
+    return render_template("rsvp/forgotten.html", event=rsvp.event, rsvp=rsvp), 410
+
+
 def _link_not_found():
     return render_template("rsvp/link_not_found.html"), 404
 
@@ -142,6 +181,8 @@ def manage(token: str):
     rsvp = rsvp_links.find_by_token(token)
     if rsvp is None:
         return _link_not_found()
+    if rsvp.forgotten_at is not None:
+        return _forgotten(rsvp)
     event = rsvp.event
     form = None
     editable = rsvps.can_change(rsvp)
@@ -225,6 +266,8 @@ def cancel(token: str):
     rsvp = rsvp_links.find_by_token(token)
     if rsvp is None:
         return _link_not_found()
+    if rsvp.forgotten_at is not None:
+        return _forgotten(rsvp)
     form = EmptyForm()
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -246,6 +289,8 @@ def delete(token: str):
     rsvp = rsvp_links.find_by_token(token)
     if rsvp is None:
         return _link_not_found()
+    if rsvp.forgotten_at is not None:
+        return _forgotten(rsvp)
     event = rsvp.event
     form = EmptyForm()
     if request.method == "POST":

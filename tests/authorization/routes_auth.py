@@ -51,6 +51,18 @@ ROUTES: list[Rule] = [
     Rule("auth.change_password", "POST", lambda w: "/auth/password", only(SIGNED_IN, 303), default=302, data=_change),
     Rule("auth.account_language", "POST", lambda w: "/auth/language", only(SIGNED_IN, 303), default=302,
          data=lambda w: {"locale": "ar"}),
+    # Two-factor: the code step answers only a half-signed-in session (nobody here has one: back to
+    # sign-in); the account's two-factor pages need a full session.
+    Rule("auth.two_factor_login", "GET", lambda w: "/auth/two-factor", {}, default=303),
+    Rule("auth.two_factor_login", "POST", lambda w: "/auth/two-factor", {}, default=303,
+         data=lambda w: {"code": "123456"}),
+    Rule("auth.two_factor_setup", "GET", lambda w: "/auth/two-factor/setup", only(SIGNED_IN, 200), default=302),
+    Rule("auth.two_factor_setup", "POST", lambda w: "/auth/two-factor/setup", only(SIGNED_IN, 400), default=302,
+         data=lambda w: {"code": "not a code"}),
+    Rule("auth.two_factor_new_codes", "POST", lambda w: "/auth/two-factor/recovery-codes", only(SIGNED_IN, 303),
+         default=302, data=lambda w: {"code": "123456"}),
+    Rule("auth.two_factor_disable", "POST", lambda w: "/auth/two-factor/disable", only(SIGNED_IN, 400),
+         default=302, data=lambda w: {"password_or_code": DEFAULT_PASSWORD}),
     Rule("auth.reset_request", "GET", lambda w: "/auth/reset", {}, default=200),
     Rule("auth.reset_request", "POST", lambda w: "/auth/reset", {}, default=303,
          data=lambda w: {"email": "owner@example.org"}),

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pyotp
+
+from organizer.extensions import db, limiter
+from organizer.services.accounts import two_factor
+from organizer.timeutil import utcnow
 from tests import builders
 from tests.mailbox import messages_to
 
@@ -74,3 +81,23 @@ def test_the_test_app_itself_is_never_limited(limited_app, app):
             assert attempt(client, "sam@example.org").status_code == 401
     finally:
         app.config["WTF_CSRF_ENABLED"] = True
+
+
+def test_codes_are_throttled_per_account(limited_app):
+    app = limited_app()
+    with app.app_context():
+        limiter.reset()
+    user = builders.make_user("sam@example.org")
+    two_factor.start_setup(user)
+    two_factor.enable(user, pyotp.TOTP(user.totp_secret).at(utcnow() - timedelta(seconds=30)),
+                      now=utcnow() - timedelta(seconds=30))
+    db.session.commit()
+    wrong = "000000" if pyotp.TOTP(user.totp_secret).now() != "000000" else "111111"
+    statuses = []
+    for n in range(4):  # a new client each time: the limit follows the account, not the browser
+        client = app.test_client()
+        assert attempt(client, "sam@example.org", builders.DEFAULT_PASSWORD).status_code == 303
+        code = pyotp.TOTP(user.totp_secret).now() if n == 3 else wrong
+        statuses.append(client.post("/auth/two-factor", data={"code": code}).status_code)
+    assert statuses == [401, 401, 401, 429]  # LOGIN_ACCOUNT_RATE_LIMIT is 3 a minute here
+    limiter.reset()

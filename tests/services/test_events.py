@@ -523,3 +523,28 @@ def test_only_organizers_may_unpublish_or_delete(campaign):
             events.unpublish_event(person, event)
         with pytest.raises(PermissionDenied):
             events.delete_event(person, event)
+
+
+# --- Publishing honestly: a past start or deadline is asked about first -----------------------------
+
+def test_publishing_an_event_whose_start_has_passed_needs_confirmation(owner, campaign):
+    event = builders.make_event(campaign, status=EventStatus.DRAFT, starts_at=utcnow() - timedelta(hours=1))
+    with pytest.raises(events.PublishNeedsConfirmation) as raised:
+        events.publish_event(owner, event)
+    assert event.status is EventStatus.DRAFT
+    assert len(raised.value.reasons) == 1 and "start" in raised.value.reasons[0]
+    events.publish_event(owner, event, confirmed=True)
+    assert event.status is EventStatus.PUBLISHED
+
+
+def test_publishing_after_the_deadline_needs_confirmation_and_says_nobody_can_rsvp(owner, campaign):
+    now = utcnow()
+    event = builders.make_event(campaign, status=EventStatus.DRAFT, starts_at=now + timedelta(days=2),
+                                rsvp_deadline=now + timedelta(days=1))
+    events.publish_event(owner, event, now=now)  # deadline still ahead: no question
+    assert event.status is EventStatus.PUBLISHED
+    event.status = EventStatus.DRAFT
+    with pytest.raises(events.PublishNeedsConfirmation) as raised:
+        events.publish_event(owner, event, now=now + timedelta(days=1, seconds=1))
+    assert "nobody will be able to RSVP" in raised.value.reasons[0]
+    assert event.status is EventStatus.DRAFT

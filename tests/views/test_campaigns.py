@@ -354,3 +354,21 @@ def test_the_new_campaign_form_starts_in_the_configured_timezone(app, client, lo
     html = body(client.get("/manage/campaigns/new"))
     assert '<option selected value="America/Argentina/Buenos_Aires">' in html
     assert '<option selected value="Europe/London">' not in html
+
+
+def test_the_retention_period_is_chosen_in_settings_and_kept_when_not_sent(client, login, no_csrf, owner, campaign):
+    login(owner)
+    html = body(client.get("/manage/c/syria/edit"))
+    assert '<option selected value="90">90 days after each event</option>' in html
+    base = {"name": "Syria Solidarity", "default_timezone": "Europe/London"}
+    assert client.post("/manage/c/syria/edit", data={**base, "retention": "never"}).status_code == 303
+    db.session.refresh(campaign)
+    assert campaign.retention_days is None
+    assert 'selected value="never"' in body(client.get("/manage/c/syria/edit"))
+    assert client.post("/manage/c/syria/edit", data=base).status_code == 303  # an older page: no choice sent
+    db.session.refresh(campaign)
+    assert campaign.retention_days is None
+    assert client.post("/manage/c/syria/edit", data={**base, "retention": "365"}).status_code == 303
+    db.session.refresh(campaign)
+    assert campaign.retention_days == 365
+    assert client.post("/manage/c/syria/edit", data={**base, "retention": "7"}).status_code == 400

@@ -505,3 +505,19 @@ def test_event_dates_on_the_dashboard_use_the_events_zone(signed_in, campaign):
                         starts_at=utcnow().replace(microsecond=0) + timedelta(days=3))
     html = body(signed_in.get("/manage/c/syria"))
     assert "JST" in html or "UTC+09" in html
+
+
+def test_publishing_a_past_event_asks_first_and_publishes_only_when_confirmed(signed_in, campaign):
+    event = builders.make_event(campaign, status=EventStatus.DRAFT, title="Yesterday's meeting",
+                                starts_at=utcnow() - timedelta(days=1))
+    response = signed_in.post(f"/manage/e/{event.id}/publish")
+    html = body(response)
+    assert response.status_code == 200
+    assert "Publish “Yesterday&#39;s meeting” anyway?" in html or "Publish “Yesterday's meeting” anyway?" in unescape(html)
+    assert "has already passed" in html and 'name="confirmed" value="y"' in html
+    db.session.refresh(event)
+    assert event.status is EventStatus.DRAFT
+    response = signed_in.post(f"/manage/e/{event.id}/publish", data={"confirmed": "y"})
+    assert response.status_code == 303
+    db.session.refresh(event)
+    assert event.status is EventStatus.PUBLISHED

@@ -279,3 +279,24 @@ def test_healthz_is_503_when_the_database_fails(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["status"] == "unavailable"
+
+
+def test_lists_show_places_left_only_for_events_still_taking_rsvps(client, campaign):
+    builders.make_event(campaign, title="Open meeting", capacity=40, starts_at=soon(3))
+    builders.make_event(campaign, title="Closed meeting", capacity=30, starts_at=soon(4),
+                        rsvp_deadline=utcnow() - timedelta(minutes=1))
+    for page in ("/", f"/c/{campaign.slug}"):
+        html = body(client.get(page))
+        assert "Closed meeting" in html and "Open meeting" in html
+        assert "40 places left" in html
+        assert "30 places left" not in html
+
+
+def test_a_set_deadline_is_shown_on_the_public_page(client, campaign):
+    starts = soon(5)
+    builders.make_event(campaign, slug="with-deadline", starts_at=starts, rsvp_deadline=starts - timedelta(days=1))
+    builders.make_event(campaign, slug="without-deadline", starts_at=starts)
+    html = body(client.get("/e/with-deadline"))
+    deadline_row = re.search(r'event-facts__deadline">(.*?)</div>', html, re.S)
+    assert deadline_row and "RSVP by" in deadline_row.group(1) and "Europe/London" in deadline_row.group(1)
+    assert "RSVP by" not in body(client.get("/e/without-deadline"))

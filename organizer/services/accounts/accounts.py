@@ -77,6 +77,10 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
+def password_matches(user: User, password: str) -> bool:
+    return _verify(user.password_hash, password)
+
+
 def _clean_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:

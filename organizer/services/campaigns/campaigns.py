@@ -13,6 +13,7 @@ from organizer.extensions import db
 from organizer.models import Campaign, Membership, Role, User
 from organizer.services.accounts import accounts
 from organizer.services.common import permissions, slugs
+from organizer.services.privacy import retention
 from organizer.services.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from organizer.services.common.permissions import Action
 from organizer.services.common.validation import clean_text, one_of
@@ -40,9 +41,11 @@ class CampaignInput:
     default_country: str = ""
     default_timezone: str = ""  # "": the deployment's DEFAULT_TIMEZONE for a new campaign, unchanged on edit
     slug: str | None = None  # None: unchanged (editing only)
+    two_factor_required: bool = False
+    retention_days: int | None = retention.DEFAULT_DAYS
 
 
-def _validated(data: CampaignInput, current_timezone: str | None = None) -> dict[str, str]:
+def _validated(data: CampaignInput, current_timezone: str | None = None) -> dict[str, str | bool | int | None]:
     values = {
         "name": clean_text(data.name, NAME_MAX, "name", required_message=_("Enter a name for the campaign.")),
         "summary": clean_text(data.summary, SUMMARY_MAX, "summary"),
@@ -53,7 +56,12 @@ def _validated(data: CampaignInput, current_timezone: str | None = None) -> dict
         "default_country": clean_text(data.default_country, COUNTRY_MAX, "default_country"),
         "default_timezone": (data.default_timezone or "").strip() or current_timezone
                             or current_app.config["DEFAULT_TIMEZONE"],
+        "two_factor_required": bool(data.two_factor_required),
+        "retention_days": data.retention_days,
     }
+    if values["retention_days"] not in retention.CHOICES:
+        raise ValidationFailed(_("Choose how long to keep supporters' details from the list."),
+                               field="retention_days")
     if not is_valid_timezone(values["default_timezone"]):
         raise ValidationFailed(_("Choose a timezone from the list."), field="default_timezone")
     return values
@@ -78,11 +86,19 @@ def unique_slug(model, base: str, max_length: int) -> str:
     return f"{base}-{number}"
 
 
+def _check_can_require_two_factor(actor: User, values: dict) -> None:
+    if values["two_factor_required"] and not actor.has_two_factor:
+        # Otherwise the owner would be sent away from the page they just saved.
+        raise ValidationFailed(_("Turn on two-factor sign-in for your own account first."),
+                               field="two_factor_required")
+
+
 def create_campaign(actor: User, data: CampaignInput) -> Campaign:
     """Any signed-in organizer may start a campaign; they become its owner."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDenied()
     values = _validated(data)
+    _check_can_require_two_factor(actor, values)
     campaign = Campaign(slug=unique_slug(Campaign, values["name"], SLUG_MAX), **values)
     db.session.add(campaign)
     db.session.flush()
@@ -96,6 +112,8 @@ def update_campaign(actor: User, campaign: Campaign, data: CampaignInput) -> Cam
     values = _validated(data, campaign.default_timezone)
     if data.slug is not None:
         slugs.change_slug(campaign, data.slug, SLUG_MAX)
+    if not campaign.two_factor_required:
+        _check_can_require_two_factor(actor, values)
     for field, value in values.items():
         setattr(campaign, field, value)
     db.session.flush()

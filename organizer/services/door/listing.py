@@ -63,7 +63,7 @@ def _door_statement(event: Event, query: str):
         select(Rsvp.id, Rsvp.name, Rsvp.guests, Rsvp.source, current.c.action, current.c.created_at,
                Rsvp.search_name, current.c.persons_in)
         .outerjoin(current, current.c.rsvp_id == Rsvp.id)
-        .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.GOING)
+        .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.GOING, Rsvp.forgotten_at.is_(None))
     )
     needle = search_key(query or "")
     if needle:
@@ -113,7 +113,8 @@ def _door_page_statement(searching: bool, postgresql: bool):
 
     The latest entry of each row shown is found through the (rsvp_id, sequence) index: reading the
     latest entry of every check-in of the event, as door_rows does, was most of a search's time."""
-    conditions = [Rsvp.event_id == bindparam("event_id"), Rsvp.status == RsvpStatus.GOING]
+    conditions = [Rsvp.event_id == bindparam("event_id"), Rsvp.status == RsvpStatus.GOING,
+                  Rsvp.forgotten_at.is_(None)]
     if searching:
         # Filtered in SQL on the stored folded name: a search in 10,000 RSVPs reads only the matches.
         conditions.append(Rsvp.search_name.like(bindparam("pattern"), escape="/"))

@@ -28,11 +28,12 @@ from organizer.models import (
 )
 from organizer.services.campaigns.campaigns import unique_slug
 from organizer.services.common import permissions, slugs
-from organizer.services.common.errors import Conflict, ValidationFailed
+from organizer.services.common.errors import Conflict, DomainError, ValidationFailed
 from organizer.services.common.permissions import Action
 from organizer.services.common.validation import clean_text, one_of
 from organizer.services.rsvp import capacity, waitlist
 from organizer.services.rsvp import changes as rsvp_changes
+from organizer.formatting import event_datetime
 from organizer.text import is_http_url
 from organizer.timeutil import is_valid_timezone, to_local, to_utc, utcnow
 
@@ -286,10 +287,37 @@ def _after_update(event: Event, changes: EventChanges) -> EventChanges:
     return replace(changes, promoted=promoted, notified=notified)
 
 
-def publish_event(actor: User, event: Event) -> Event:
+class PublishNeedsConfirmation(DomainError):
+    """Publishing now would show people something they can't act on; ``reasons`` says what, and the
+    organizer publishes anyway only by confirming (a past meeting may be published as a record)."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons
+
+
+def publish_warnings(event: Event, now: datetime | None = None) -> list[str]:
+    """What an organizer should know before publishing: the start or the RSVP deadline has passed."""
+    now = now or utcnow()
+    reasons = []
+    if event.starts_at <= now:
+        reasons.append(_("This event's start (%(when)s) has already passed.",
+                         when=event_datetime(event.starts_at, event.timezone)))
+    if event.rsvp_deadline is not None and event.rsvp_deadline <= now:
+        reasons.append(_("Its RSVP deadline (%(when)s) has passed: nobody will be able to RSVP.",
+                         when=event_datetime(event.rsvp_deadline, event.timezone)))
+    return reasons
+
+
+def publish_event(actor: User, event: Event, *, confirmed: bool = False, now: datetime | None = None) -> Event:
+    """Raises PublishNeedsConfirmation, unless ``confirmed``, when the start or deadline has passed."""
     permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
     if event.status is EventStatus.CANCELLED:
         raise Conflict(_("A cancelled event can't be published again. Duplicate it to plan a new one."))
+    if not confirmed:
+        reasons = publish_warnings(event, now)
+        if reasons:
+            raise PublishNeedsConfirmation(reasons)
     event.status = EventStatus.PUBLISHED
     db.session.flush()
     return event

@@ -30,7 +30,8 @@ def event_query(spec: ExportSpec):
             Rsvp.consent_contact, Rsvp.created_at, current.c.action, current.c.created_at.label("checked_at"),
         )
         .outerjoin(current, current.c.rsvp_id == Rsvp.id)
-        .where(Rsvp.event_id == event.id, Rsvp.status.in_(spec.statuses))
+        .where(Rsvp.event_id == event.id, Rsvp.status.in_(spec.statuses),
+               Rsvp.forgotten_at.is_(None))
     )
     if spec.checked_in == "yes":
         stmt = stmt.where(current.c.action == CheckInAction.CHECK_IN)
@@ -63,7 +64,8 @@ def _campaign_query(campaign: Campaign, spec: ExportSpec):
             func.max(Rsvp.created_at).over(partition_by=person).label("last_rsvp_at"),
         )
         .outerjoin(current, current.c.rsvp_id == Rsvp.id)
-        .where(Rsvp.event_id.in_(event_ids), Rsvp.status.in_(spec.statuses))
+        .where(Rsvp.event_id.in_(event_ids), Rsvp.status.in_(spec.statuses),
+               Rsvp.forgotten_at.is_(None))
         .subquery("people")
     )
     stmt = select(inner).where(inner.c.position == 1)
@@ -89,7 +91,8 @@ def count_rows(campaign: Campaign, spec: ExportSpec) -> int:
         person = _person_key()
         people = (
             select(person.label("person"))
-            .where(Rsvp.event_id.in_(event_ids), Rsvp.status.in_(spec.statuses))
+            .where(Rsvp.event_id.in_(event_ids), Rsvp.status.in_(spec.statuses),
+               Rsvp.forgotten_at.is_(None))
             .group_by(person)
             .subquery()
         )

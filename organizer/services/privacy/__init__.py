@@ -1,0 +1,1 @@
+"""Privacy: forgetting supporters on the campaign's schedule."""
