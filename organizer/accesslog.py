@@ -32,7 +32,7 @@ SECRET_PATH_PATTERNS = tuple(
         r"^/r/new-link/([^/]+)",               # rsvp.new_link: a signed "send me a new link" request
         r"^/r/(?!new-link(?:/|$))([^/]+)",     # rsvp.manage, rsvp.cancel, rsvp.delete: the private link
         r"^/t/([^/]+)",                        # door.ticket: the QR ticket
-        r"^/door/(?!e(?:/|$))([^/]+)",         # door.open_link: a door link
+        r"^/door/(?!e(?:/|$)|sw\.js$)([^/]+)",  # door.open_link: a door link (not the door service worker)
         r"^/auth/reset/([^/]+)",               # auth.reset_password
         r"^/auth/signup/confirm/([^/]+)",      # auth.confirm_signup
     )

@@ -66,13 +66,13 @@ def test_the_public_page_shows_the_visitors_language_first_and_offers_the_other(
     arabic = client.get("/e/manchester", headers={"Accept-Language": "ar"}).get_data(as_text=True)
     assert f'<h1 lang="ar" dir="auto"><bdi>{ARABIC_TITLE}</bdi></h1>' in arabic
     assert arabic.index(ARABIC_TEXT) < arabic.index("Come and hear speakers")
-    assert "Also in English" in arabic
+    assert "متوفّرة أيضًا بلغة: English" in arabic  # "Also in English", from the Arabic catalog
 
 
 def test_an_event_in_one_language_shows_no_offer(client, campaign):
     builders.make_event(campaign, slug="single", title="Only English")
     page = client.get("/e/single", headers={"Accept-Language": "ar"}).get_data(as_text=True)
-    assert "Also in" not in page and "Only English" in page
+    assert "Also in" not in page and "متوفّرة أيضًا" not in page and "Only English" in page
 
 
 def test_emails_use_the_supporters_language_version(bilingual):

@@ -16,7 +16,7 @@ from werkzeug.routing import IntegerConverter
 from organizer.accesslog import REDACTED, _redact_uris_in_record, redact_path, redact_url
 
 # Route arguments that name public things: everything else in a path is treated as a secret.
-PUBLIC_ARGUMENTS = {"slug", "filename"}
+PUBLIC_ARGUMENTS = {"slug", "filename", "code"}  # code: a language code (/language/<code>)
 SECRET = "sEcReT0123456789abcdefghijklmnopqrstuvwxyzABCD"
 NGINX_SITE = Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "organizer.conf"
 
