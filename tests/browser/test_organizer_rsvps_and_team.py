@@ -142,7 +142,7 @@ def test_same_meeting_next_week_then_cancel_with_everyone_told(desktop: Page):
 
     page.get_by_role("button", name="Same meeting next week").click()
     expect(page.get_by_text("Copied to the same time next week, as a draft.")).to_be_visible()
-    expect(page.get_by_label("Title")).to_have_value("Briefing on Homs")
+    expect(page.locator("#title")).to_have_value("Briefing on Homs")
     db.session.expire_all()
     copy = db.session.scalar(select(Event).where(Event.id != event.id))
     assert copy.status is EventStatus.DRAFT and copy.starts_at - event.starts_at == timedelta(days=7)

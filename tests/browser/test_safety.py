@@ -53,7 +53,7 @@ def test_a_campaign_requiring_two_factor_set_up_then_sign_in_with_a_code_and_a_r
     # A wrong code first: said next to the field.
     page.get_by_label("The 6-digit code your app shows").fill("000000" if totp.now() != "000000" else "111111")
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
-    expect(page.get_by_text("That code isn't right.")).to_be_visible()
+    expect(page.locator("#code-error")).to_contain_text("That code isn't right.")
     page.get_by_label("The 6-digit code your app shows").fill(totp.now())
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
@@ -83,7 +83,7 @@ def test_a_campaign_requiring_two_factor_set_up_then_sign_in_with_a_code_and_a_r
     sign_in(page, "coord@example.org")
     page.get_by_label("Code from your authenticator app, or a recovery code").fill(codes[0])
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text("That code isn't right.")).to_be_visible()
+    expect(page.locator("#code-error")).to_contain_text("That code isn't right.")
     page.goto(f"/manage/c/{campaign.slug}")
     expect(page).to_have_url(re.compile(r"/auth/login"))
 
