@@ -174,7 +174,8 @@ def test_leaving_the_door_wipes_what_the_phone_kept(browser, base_url):
         sign_in(phone, "door@example.org")
         phone.goto(f"/door/e/{event.id}")
         _kept_offline(phone)
-        assert phone.evaluate("Object.keys(localStorage).some(k => k.startsWith('organizer.door.'))")
+        # The names are kept once their fetch has answered: wait for it rather than read at once.
+        phone.wait_for_function("Object.keys(localStorage).some(k => k.startsWith('organizer.door.'))", timeout=5000)
         phone.get_by_role("button", name="Leave the door and wipe the list from this phone").click()
         expect(phone).to_have_url(re.compile(rf"/manage/e/{event.id}$"))
         phone.wait_for_function("""async () =>
