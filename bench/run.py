@@ -569,6 +569,9 @@ def parse_args(argv):
     parser.add_argument("--only", help="comma-separated: event,home,rsvp,check_in,door_search,export,queries")
     parser.add_argument("--keep", action="store_true",
                         help="leave the databases in place afterwards (organizer_bench for bench.profile)")
+    parser.add_argument("--db-prefix", default=os.environ.get("BENCH_DB_PREFIX", "organizer_bench"),
+                        help="name of the big database and prefix of the others (default organizer_bench, or "
+                             "BENCH_DB_PREFIX): several people on one PostgreSQL keep out of each other's way")
     return parser.parse_args(argv)
 
 
@@ -583,7 +586,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     # Quick runs (the smoke test) may run side by side: each gets databases of its own, dropped after.
-    prefix = f"organizer_bench_quick_{os.getpid()}" if args.quick else "organizer_bench"
+    prefix = f"{args.db_prefix}_quick_{os.getpid()}" if args.quick else args.db_prefix
     databases = {"template": f"{prefix}_template", "big": prefix, "small": f"{prefix}_small"}
     pg.ensure_running()
     log(f"migrating {databases['template']} (flask db upgrade)")
