@@ -18,6 +18,7 @@ import argparse
 import itertools
 import os
 import secrets
+import statistics
 import time
 from urllib.parse import urlencode
 
@@ -43,6 +44,54 @@ def _make_app(database: str):
     # Plain http like the wrk bench (the production config's https would make Flask-WTF ask for a Referer).
     app.config["PREFERRED_URL_SCHEME"] = "http"
     return app
+
+
+class LockHold:
+    """How long a request holds the event's row lock: from the moment ``SELECT ... FOR UPDATE`` returns
+    (the lock is ours) to the moment the COMMIT returns (it is released), per request. With eight
+    clients on one event every RSVP waits for the one before it, so this bounds throughput as much as
+    CPU does. The time spent waiting for the lock is 0 here (one client)."""
+
+    def __init__(self, engine) -> None:
+        from sqlalchemy import event
+
+        self.engine = engine
+        self.acquired: float | None = None
+        self.holds: list[float] = []
+        self.statements_held: list[int] = []
+        self._during = 0
+        event.listen(engine, "after_cursor_execute", self._after)
+        event.listen(engine, "commit", self._commit)
+
+    def _after(self, conn, cursor, statement, *args) -> None:
+        if self.acquired is None and "FOR UPDATE" in statement:
+            self.acquired = time.perf_counter()
+            self._during = 0
+        elif self.acquired is not None:
+            self._during += 1
+
+    def _commit(self, conn) -> None:
+        # The engine's "commit" event fires before the DBAPI commit: record the end once it returned.
+        if self.acquired is not None:
+            acquired, self.acquired = self.acquired, None
+            raw = conn.connection.dbapi_connection
+            raw.commit()  # PostgreSQL: the real commit (the one SQLAlchemy runs next is then a no-op)
+            self.holds.append(time.perf_counter() - acquired)
+            self.statements_held.append(self._during)
+
+    def remove(self) -> None:
+        from sqlalchemy import event
+
+        event.remove(self.engine, "after_cursor_execute", self._after)
+        event.remove(self.engine, "commit", self._commit)
+
+    def report(self) -> str:
+        if not self.holds:
+            return "no row lock taken"
+        holds = sorted(self.holds)
+        return (f"event row lock held {statistics.median(holds) * 1e6:,.0f} µs median "
+                f"(p90 {holds[int(len(holds) * 0.9)] * 1e6:,.0f} µs), {statistics.median(self.statements_held):.0f} "
+                f"statements under it after the lock, then the COMMIT")
 
 
 class Statements:
@@ -151,6 +200,11 @@ def _measure(name: str, requests, engine, n: int, rounds: int, profile: bool) ->
     # Wall time adds PostgreSQL's part (and the round trips), which shares the same cores under wrk.
     print(f"{name}: HTTP {response.status_code}, {best:,.0f} µs CPU a request, {best_wall:,.0f} µs wall "
           f"(best of {rounds} × {n}), {statements} SQL statements")
+    lock = LockHold(engine)
+    for send in [next(requests) for _ in range(n)]:
+        send()
+    lock.remove()
+    print(f"{name}: {lock.report()}")
     if os.environ.get("CPROFILE"):
         import cProfile
         import pstats

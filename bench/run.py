@@ -35,8 +35,11 @@ RESULTS = HERE / "results"
 TARGETS = {
     "event": ("public event page", 0.70),
     "home": ("home page", 0.50),
-    "rsvp": ("RSVP POST", 0.30),
-    "check_in": ("check-in POST", 0.30),
+}
+# The POSTs are held to the write ceiling (INSERT + COMMIT through a pool), measured in the same round.
+WRITE_TARGETS = {
+    "rsvp": ("RSVP POST", 0.35),
+    "check_in": ("check-in POST", 0.60),
 }
 DOOR_SEARCH_P99_MS = 50
 EXPORT_COPY_RATIO = 2.0
@@ -391,6 +394,13 @@ def summarize(wrk_results: dict[str, list[dict]]) -> dict[str, dict]:
         if name == "hello" or name not in summary:
             continue
         summary[name]["ratio"] = median(run["rps"] / run["hello_rps"] for run in runs if run.get("hello_rps"))
+    # The POSTs against the write ceiling of the same round (wrk_results keep one run per round, in order).
+    writes = wrk_results.get("write") or []
+    for name in WRITE_TARGETS:
+        if name in summary and writes:
+            pairs = [run["rps"] / write["rps"] for run, write in zip(wrk_results[name], writes, strict=False)
+                     if write.get("rps")]
+            summary[name]["write_ratio"] = median(pairs) if pairs else None
     return summary
 
 
@@ -413,27 +423,30 @@ def render_table(summary: dict, export: dict | None, queries: dict, meta: dict) 
                      "busy while the bench sat idle just before and after the wrk runs. Figures are noisy: "
                      "run again on an idle machine.")
     lines.append("")
-    lines.append("| path | requests/s | vs hello-world | p50 | p99 | target | |")
-    lines.append("|---|---:|---:|---:|---:|---|---|")
+    lines.append("| path | requests/s | vs hello-world | vs INSERT + COMMIT | p50 | p99 | target | |")
+    lines.append("|---|---:|---:|---:|---:|---:|---|---|")
     rows = [
         ("hello", "hello-world Flask (ceiling)", None),
         ("write", "minimal write: INSERT + COMMIT (ceiling for POSTs)", None),
         ("event", f"public event page ({meta['popular_rsvps']:,} RSVPs)", "≥ 70%"),
         ("home", "home page", "≥ 50%"),
-        ("rsvp", "RSVP POST (CSRF, distinct emails)", "≥ 30%"),
-        ("check_in", "check-in POST (door.js)", "≥ 30%"),
+        ("rsvp", "RSVP POST (CSRF, distinct emails)", "≥ 35% of the write"),
+        ("check_in", "check-in POST (door.js)", "≥ 60% of the write"),
         ("door_search", f"door-list search “{DOOR_QUERY}” in {meta['popular_rsvps']:,}", f"p99 < {DOOR_SEARCH_P99_MS} ms"),
         ("door_search_2", "the same search, 2 phones at once (-c 2)", f"p99 < {DOOR_SEARCH_P99_MS} ms"),
     ]
     for key, label, target in rows:
         figures = summary.get(key)
         if figures is None:
-            lines.append(f"| {label} | not measured | | | | {target or ''} | |")
+            lines.append(f"| {label} | not measured | | | | | {target or ''} | |")
             continue
         ratio = figures.get("ratio")
         ok = None
+        write_ratio = figures.get("write_ratio")
         if key in TARGETS and ratio is not None:
             ok = ratio >= TARGETS[key][1]
+        elif key in WRITE_TARGETS and write_ratio is not None:
+            ok = write_ratio >= WRITE_TARGETS[key][1]
         elif key in {"door_search", "door_search_2"}:
             ok = figures["p99_ms"] < DOOR_SEARCH_P99_MS
         errors = f" ({figures['errors']} errors)" if figures["errors"] else ""
@@ -441,6 +454,7 @@ def render_table(summary: dict, export: dict | None, queries: dict, meta: dict) 
             errors += f" ({figures['timeouts']} timeouts)"
         lines.append(
             f"| {label} | {fmt(figures['rps'])}{errors} | {fmt(ratio * 100 if ratio is not None else None, '{:.0f}%')} | "
+            f"{fmt(write_ratio * 100 if write_ratio is not None else None, '{:.0f}%', '')} | "
             f"{fmt(figures['p50_ms'], '{:.1f} ms')} | {fmt(figures['p99_ms'], '{:.1f} ms')} | {target or ''} | "
             f"{verdict(ok) if target else ''} |"
         )
@@ -569,6 +583,9 @@ def parse_args(argv):
     parser.add_argument("--only", help="comma-separated: event,home,rsvp,check_in,door_search,export,queries")
     parser.add_argument("--keep", action="store_true",
                         help="leave the databases in place afterwards (organizer_bench for bench.profile)")
+    parser.add_argument("--db-prefix", default=os.environ.get("BENCH_DB_PREFIX", "organizer_bench"),
+                        help="name of the big database and prefix of the others (default organizer_bench, or "
+                             "BENCH_DB_PREFIX): several people on one PostgreSQL keep out of each other's way")
     return parser.parse_args(argv)
 
 
@@ -583,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     # Quick runs (the smoke test) may run side by side: each gets databases of its own, dropped after.
-    prefix = f"organizer_bench_quick_{os.getpid()}" if args.quick else "organizer_bench"
+    prefix = f"{args.db_prefix}_quick_{os.getpid()}" if args.quick else args.db_prefix
     databases = {"template": f"{prefix}_template", "big": prefix, "small": f"{prefix}_small"}
     pg.ensure_running()
     log(f"migrating {databases['template']} (flask db upgrade)")

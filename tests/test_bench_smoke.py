@@ -31,7 +31,7 @@ def test_quick_bench_prints_a_table():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
-    assert "| path | requests/s | vs hello-world | p50 | p99 | target | |" in out
+    assert "| path | requests/s | vs hello-world | vs INSERT + COMMIT | p50 | p99 | target | |" in out
     assert "| hello-world Flask (ceiling) |" in out
     assert "| SQL statements per request |" in out
     # Every scenario ran and no request failed: a bench of error pages would measure nothing.

@@ -105,6 +105,55 @@ def test_the_form_asks_only_what_the_event_needs(client, campaign):
     assert 'required' not in html.split('name="phone"')[0].rsplit("<", 1)[1]
 
 
+def test_the_form_follows_every_change_an_organizer_makes(app, campaign):
+    """Form classes are reused per shape of the event (rsvp/forms.py): a change to the questions, the
+    email policy, the phone or the guests must still show in the very next form."""
+    from werkzeug.datastructures import MultiDict
+
+    from organizer.rsvp.forms import rsvp_form_for
+
+    def form(event, **data):
+        with app.test_request_context(method="POST"):
+            built = rsvp_form_for(event, formdata=MultiDict(data), meta={"csrf": False})
+            return built, built.validate()
+
+    event = builders.make_event(campaign, slug="changing", email_policy=EmailPolicy.NOT_ASKED, max_guests=0)
+    question = builders.make_question(event, label="Which coach?", kind=QuestionKind.CHOICE,
+                                      choices="Leeds\nYork", required=True)
+    db.session.refresh(event)
+    first, ok = form(event, name="Rosa", **{f"q_{question.id}": "Hull"})
+    assert not ok and "email" not in first and "guests" not in first and "phone" not in first
+    assert str(first[f"q_{question.id}"].label.text) == "Which coach?"
+
+    def change(target, **values):  # one thing at a time: each alone must reach the form
+        for key, value in values.items():
+            setattr(target, key, value)
+        db.session.commit()
+        db.session.refresh(event)
+
+    change(question, label="Which coach are you on?")
+    assert str(form(event, name="Rosa")[0][f"q_{question.id}"].label.text) == "Which coach are you on?"
+    change(question, choices="Leeds\nYork\nHull")
+    assert form(event, name="Rosa", **{f"q_{question.id}": "Hull"})[1]
+    change(question, required=False)
+    assert form(event, name="Rosa")[1]
+    change(event, ask_phone=True)
+    assert "phone" in form(event, name="Rosa")[0]
+    change(event, max_guests=2)
+    assert form(event, name="Rosa", guests="2")[0].guests.data == 2
+    change(event, email_policy=EmailPolicy.REQUIRED)
+    assert not form(event, name="Rosa", email="not an address")[1]
+    second, ok = form(event, name="Rosa", email="rosa@example.org")
+    assert ok, second.errors
+    builders.make_question(event, label="Step-free access?", kind=QuestionKind.YES_NO)
+    db.session.refresh(event)
+    assert "Step-free access?" in [str(field.label.text) for field in form(event, name="Rosa")[0]]
+
+    twin = builders.make_event(campaign, slug="twin", email_policy=EmailPolicy.REQUIRED, max_guests=2,
+                               ask_phone=True)
+    assert type(form(twin, name="Rosa")[0]) is not type(second)  # its own questions (none)
+
+
 def test_closed_event_page_says_why(client, campaign):
     builders.make_event(campaign, slug="late", rsvp_deadline=utcnow() - timedelta(hours=1))
     _, html = page(client, "/e/late")
