@@ -183,7 +183,7 @@ class ManualRsvpForm(FlaskForm):
                                                Length(max=NAME_MAX, message=too_long(NAME_MAX))],
                        render_kw={"maxlength": NAME_MAX, "autocomplete": "off"})
     email = EmailField(_l("Email (optional)"),
-                       validators=[Optional(), Length(max=EMAIL_MAX, message=EMAIL_TOO_LONG), Email(message=EMAIL_INVALID)],
+                       validators=[Optional(), Length(max=EMAIL_MAX, message=EMAIL_TOO_LONG), _ValidEmail()],
                        description=_l("They get the confirmation and their private link, as if they had RSVPed themselves."),
                        render_kw={"maxlength": EMAIL_MAX, "autocomplete": "off"})
     phone = TelField(_l("Phone (optional)"), validators=[Optional(), Length(max=PHONE_MAX, message=too_long(PHONE_MAX))],
