@@ -68,7 +68,7 @@ def outbox_send_command(loop: bool, interval: float, limit: int) -> None:
         click.echo(f"Outbox: {report.sent} sent, {report.retrying} to retry, {report.failed} failed.")
         return
 
-    backend = config.get("MAIL_BACKEND")
+    backend = config.get("MAIL_BACKEND", "")
     where = {"file": config.get("MAIL_FILE_DIR"),
              "smtp": f"{config.get('MAIL_SERVER')}:{config.get('MAIL_PORT')}"}.get(backend)
     click.echo(f"Outbox: sending every {interval:g}s through {backend}{f' ({where})' if where else ''}. "

@@ -9,6 +9,7 @@ cities, dated from today so they stay upcoming. Running it twice changes nothing
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -67,7 +68,7 @@ Speakers from the Syrian community in Britain report on the assault on Homs and 
 protests it has sparked, followed by an open discussion: how can we build solidarity here?
 """
 
-UPCOMING = (
+UPCOMING: tuple[dict[str, Any], ...] = (
     {
         "title": "Manchester stands with Syria",
         "days": 9,

@@ -42,8 +42,7 @@ def handle_http_error(error: HTTPException):
         return response
     if code == 405 or error.response is not None:
         return error
-    response = render_template("errors/error.html", code=code, title=title, message=text), code
-    return response
+    return render_template("errors/error.html", code=code, title=title, message=text), code
 
 
 def handle_unexpected_error(error: Exception):

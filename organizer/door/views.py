@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 
 from organizer.door import bp
 from organizer.door.forms import CheckInForm, CrowdForm, DoorLinkForm, KeyedForm, WalkInForm, new_key
-from organizer.extensions import db
+from organizer.extensions import db, login_manager
 from organizer.formatting import event_time
 from organizer.models import DoorLink, Event, Rsvp, RsvpStatus, User
 from organizer.rendering import qr
@@ -72,7 +72,7 @@ def _decide(event: Event | None, user: User | None, link: DoorLink | None) -> Do
     if access is not None:
         return access
     if user is None and link is None:
-        abort(current_app.login_manager.unauthorized())
+        abort(login_manager.unauthorized())
     abort(404)
 
 
@@ -362,10 +362,10 @@ def ticket(token: str):
     user = _signed_in_user()
     link = _session_link()
     if user is None and link is None:
-        return current_app.login_manager.unauthorized()
+        return login_manager.unauthorized()
     rsvp = door_access_rules.rsvp_by_ticket(token)
     access = door_access_rules.decide(rsvp.event, user, link) if rsvp is not None else None
-    if access is None or rsvp.status is not RsvpStatus.GOING:
+    if rsvp is None or access is None or rsvp.status is not RsvpStatus.GOING:
         return render_template("door/ticket_invalid.html"), 404
 
     form = CheckInForm()
@@ -389,5 +389,5 @@ def ticket(token: str):
     entry = checkins.latest_entry(rsvp)
     checked_in = entry is not None and entry.action.value == "check_in"
     return render_template("door/ticket.html", access=access, event=rsvp.event, rsvp=rsvp,
-                           checked_in=checked_in, checked_in_at=entry.created_at if checked_in else None,
+                           checked_in=checked_in, checked_in_at=entry.created_at if entry is not None and checked_in else None,
                            form=CheckInForm(formdata=None))

@@ -125,7 +125,7 @@ def export(slug: str):
                            presets=export_spec.PRESETS), status
 
 
-def _attachment(prepared: export_spec.PreparedExport) -> Response:
+def _attachment(prepared: exports.PreparedExport) -> Response:
     if prepared.spec.file_format == "xlsx":
         handle = export_files.write_xlsx(prepared)
         handle.seek(0, 2)

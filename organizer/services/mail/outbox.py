@@ -46,7 +46,7 @@ from flask import current_app
 from flask_babel import get_locale
 from sqlalchemy import insert, select, update
 
-from organizer.database import is_sqlite
+from organizer.database import is_sqlite, rowcount
 from organizer.extensions import db
 from organizer.models import OutboxMessage, OutboxStatus
 from organizer.text import without_bidi_controls
@@ -143,7 +143,7 @@ def claim_due(settings: Mapping[str, Any], limit: int = 100, now: datetime | Non
                 )
                 .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + lease)
             )
-            if result.rowcount == 1:
+            if rowcount(result) == 1:
                 claimed.append(message_id_)
         db.session.commit()
     except BaseException:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import enum
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from itertools import chain
-from typing import IO, Any
+from typing import IO, Any, Final
 
 import xlsxwriter
 from flask_babel import gettext as _
@@ -61,7 +62,13 @@ def _when(value: datetime | None, timezone: str) -> str:
 _MINUTES = [timedelta(minutes=minute) for minute in range(60)]
 _REST_OF_HOUR = timedelta(hours=1) - timedelta(microseconds=1)
 _MAX_HOURS = 100_000  # about eleven years of hours remembered per export: beyond that, start again
-_UNSEEN = object()
+
+
+class _Unseen(enum.Enum):  # a sentinel the type checker can tell apart from the values
+    TOKEN = 0
+
+
+_UNSEEN: Final = _Unseen.TOKEN
 
 
 def _when_in(timezone: str):
@@ -84,7 +91,7 @@ def _when_in(timezone: str):
         start = value.replace(minute=0, second=0, microsecond=0)
         first, final = to_local(start, timezone), to_local(start + _REST_OF_HOUR, timezone)
         offset = first.utcoffset()
-        if offset != final.utcoffset() or first.tzname() != final.tzname() or first.year < 1000:
+        if offset is None or offset != final.utcoffset() or first.tzname() != final.tzname() or first.year < 1000:
             return None  # (strftime does not pad years below 1000; isoformat does)
         return start + offset, " " + zone_abbreviation(first), [None] * 60
 
@@ -105,10 +112,12 @@ def _when_in(timezone: str):
         else:
             local_start, zone_name, minutes = hour
             minute = value.minute
-            text = minutes[minute]
-            if text is None:
+            known = minutes[minute]
+            if known is None:
                 # isoformat to the minute is strftime's "%Y-%m-%d %H:%M" for years 1000-9999.
                 text = minutes[minute] = (local_start + _MINUTES[minute]).isoformat(" ", "minutes") + zone_name
+            else:
+                text = known
         last_value, last_text = value, text
         return text
 
@@ -150,6 +159,7 @@ def _event_getters(export: PreparedExport, timezone: str) -> list:
 
 def _event_rows(export: PreparedExport) -> Iterator[list[Any]]:
     spec = export.spec
+    assert spec.event is not None  # an export of scope "event" always has its event
     getters = _event_getters(export, spec.event.timezone)
     stmt = event_query(spec).order_by(Rsvp.name, Rsvp.id)
     result = db.session.execute(stmt, execution_options={"yield_per": BATCH})
