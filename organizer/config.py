@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
@@ -111,7 +112,7 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-secret-key-with-enough-length-1234567890"
+    SECRET_KEY = "test-secret-key-with-enough-length-1234567890"  # noqa: S105 - the tests' own, never deployed
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_ENABLED = False
     MAIL_BACKEND = "memory"

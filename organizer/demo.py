@@ -36,7 +36,7 @@ from organizer.services.accounts import accounts
 from organizer.services.common.tokens import hash_token, new_token, ticket_token_for
 from organizer.timeutil import to_local, to_utc, utcnow
 
-DEMO_PASSWORD = "solidarity-2012"
+DEMO_PASSWORD = "solidarity-2012"  # noqa: S105 - the demo login the README prints
 CAMPAIGN_SLUG = "syria-solidarity"
 # Not DEFAULT_TIMEZONE: the demo tells one story, meetings across Britain in 2012, and its times are London's.
 TIMEZONE = "Europe/London"

@@ -48,7 +48,7 @@ def handle_http_error(error: HTTPException):
 def handle_unexpected_error(error: Exception):
     if isinstance(error, HTTPException):
         return handle_http_error(error)
-    if current_app.debug or current_app.testing and current_app.config.get("PROPAGATE_EXCEPTIONS"):
+    if current_app.debug or (current_app.testing and current_app.config.get("PROPAGATE_EXCEPTIONS")):
         raise error
     current_app.logger.exception("Unhandled error")
     return handle_http_error(InternalServerError())

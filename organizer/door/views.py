@@ -293,7 +293,8 @@ def crowd(event_id: int):
     elif change not in {"1", "10", "-1", "set"} and not form.errors:
         form.count.errors = [_("Choose +1, +10, \u22121 or set a number.")]
     if _wants_json():
-        errors = [str(error) for error in form.count.errors] or [_("The page was open too long. Reload it and try again.")]
+        errors = ([str(error) for error in form.count.errors]
+                  or [_("The page was open too long. Reload it and try again.")])
         return _json_error(" ".join(errors), 400)
     return _render_door_list(access, crowd_form=form, status=400)
 
@@ -389,5 +390,6 @@ def ticket(token: str):
     entry = checkins.latest_entry(rsvp)
     checked_in = entry is not None and entry.action.value == "check_in"
     return render_template("door/ticket.html", access=access, event=rsvp.event, rsvp=rsvp,
-                           checked_in=checked_in, checked_in_at=entry.created_at if entry is not None and checked_in else None,
+                           checked_in=checked_in,
+                           checked_in_at=entry.created_at if entry is not None and checked_in else None,
                            form=CheckInForm(formdata=None))

@@ -21,7 +21,8 @@ class CheckIn(Model):
 
     ``sequence`` numbers the entries of one RSVP; the unique index on (rsvp, sequence) means
     two phones acting on the same state at once cannot both write: the second's insert does
-    nothing (ON CONFLICT DO NOTHING in services/door/checkins.py) and it re-reads. The idempotency key makes a retried tap a no-op.
+    nothing (ON CONFLICT DO NOTHING in services/door/checkins.py) and it re-reads. The idempotency key makes a
+    retried tap a no-op.
     """
 
     __table_args__ = (

@@ -121,7 +121,7 @@ def bar_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[in
         parts.append("</g>")
     _legend(parts, coloured)
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return Markup("".join(parts))  # noqa: S704 - every text in it went through escape()
 
 
 def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], *, title: str,
@@ -164,7 +164,7 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]
                          f'class="chart__label" fill="#1b1b1f" font-size="14">{escape(labels[i])}</text>')
     _legend(parts, coloured)
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return Markup("".join(parts))  # noqa: S704 - every text in it went through escape()
 
 
 def _legend(parts: list[str], coloured: Sequence[Series]) -> None:
@@ -172,7 +172,8 @@ def _legend(parts: list[str], coloured: Sequence[Series]) -> None:
     y = HEIGHT - 14
     parts.append('<g class="chart__legend">')
     for item in coloured:
-        parts.append(f'<rect x="{x}" y="{y - 10}" width="12" height="12" class="{item.css_class}" fill="{item.colour}"/>')
+        parts.append(f'<rect x="{x}" y="{y - 10}" width="12" height="12" class="{item.css_class}" '
+                     f'fill="{item.colour}"/>')
         parts.append(f'<text x="{x + 18}" y="{y}" class="chart__legend-text" fill="#1b1b1f" font-size="14">'
                      f'{escape(item.name)}</text>')
         x += 30 + 8 * len(item.name)

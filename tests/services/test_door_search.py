@@ -17,9 +17,9 @@ from tests import builders
 @pytest.fixture(autouse=True)
 def no_recent_figures():
     """Figures kept by this process are per event id; ids come back after tables are emptied."""
-    door_counts._recent.clear()  # noqa: SLF001
+    door_counts._recent.clear()
     yield
-    door_counts._recent.clear()  # noqa: SLF001
+    door_counts._recent.clear()
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_attendance_reused_for_max_age_and_dropped_by_this_process_writes(event,
     now = [100.0]
     monkeypatch.setattr(door_counts.time, "monotonic", lambda: now[0])
     first, _m, _t = builders.make_rsvp(event, name="First Person", email=None)
-    second, _m, _t = builders.make_rsvp(event, name="Second Person", email=None)
+    _second, _m, _t = builders.make_rsvp(event, name="Second Person", email=None)
     assert door_counts.attendance(event, max_age=2).going_rsvps == 2
 
     builders.make_rsvp(event, name="Late Arrival", email=None)  # written elsewhere: not seen yet

@@ -141,7 +141,7 @@ def link_counts(items: list[Coverage]) -> dict[int, int]:
         .where(EventCoverage.coverage_id.in_([item.id for item in items]))
         .group_by(EventCoverage.coverage_id)
     ).all()
-    counts = {coverage_id: count for coverage_id, count in rows}
+    counts = dict(rows)
     return {item.id: counts.get(item.id, 0) for item in items}
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-import io
 import enum
+import io
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -250,9 +250,9 @@ def _campaign_csv_batches(export: PreparedExport, size: int) -> Iterator[list[tu
         wanted = [keys.index(column) for column in spec.columns]
         dated = [place for place, column in enumerate(spec.columns) if column in date_columns]
         for batch in batches:
-            every = list(zip(*batch))
+            every = list(zip(*batch, strict=True))
             columns: list[Any] = []
-            for column, index in zip(spec.columns, wanted):
+            for column, index in zip(spec.columns, wanted, strict=True):
                 if column in text_columns:
                     columns.append(list(map(_safe_text, every[index])))
                 elif column == "consent_contact":
@@ -260,10 +260,10 @@ def _campaign_csv_batches(export: PreparedExport, size: int) -> Iterator[list[tu
                 else:
                     columns.append(every[index])
             if dated:
-                texts = list(map(when, chain.from_iterable(zip(*(columns[place] for place in dated)))))
+                texts = list(map(when, chain.from_iterable(zip(*(columns[place] for place in dated), strict=True))))
                 for offset, place in enumerate(dated):
                     columns[place] = texts[offset::len(dated)]
-            yield list(zip(*columns))
+            yield list(zip(*columns, strict=True))
     finally:
         done()
 
@@ -298,7 +298,7 @@ def csv_chunks(export: PreparedExport, rows_per_chunk: int = BATCH) -> Iterator[
 def write_xlsx(export: PreparedExport) -> IO[bytes]:
     """Write the workbook to a temporary file (constant memory: rows go to disk as they come) and
     return it rewound. Text is always written as text, never as a formula, number or link."""
-    handle = tempfile.TemporaryFile(prefix="organizer-export-", suffix=".xlsx")
+    handle = tempfile.TemporaryFile(prefix="organizer-export-", suffix=".xlsx")  # noqa: SIM115 - the caller closes it
     workbook = xlsxwriter.Workbook(handle, {
         "constant_memory": True,
         "strings_to_formulas": False,

@@ -182,7 +182,8 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
         db.session.execute(delete(Answer).where(Answer.rsvp_id == rsvp_id))
         db.session.execute(
             update(Rsvp).where(Rsvp.id == rsvp_id)
-            .values(**{key: value for key, value in values.items() if key not in {"event_id", "email_normalized", "source"}})
+            .values(**{key: value for key, value in values.items()
+                       if key not in {"event_id", "email_normalized", "source"}})
         )
         db.session.expire(existing)
     if cleaned_answers:
