@@ -81,7 +81,7 @@ def outbox_send_command(loop: bool, interval: float, limit: int) -> None:
         while not stopping:
             try:
                 report = _send_round(limit)
-            except Exception as error:  # the database briefly away: say so, keep going
+            except Exception as error:  # noqa: BLE001 - the database briefly away: say so, keep going
                 # The class only: a driver's message can quote the statement's values.
                 outbox_log.warning("outbox round failed: %s", type(error).__name__, exc_info=False)
             else:

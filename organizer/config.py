@@ -33,12 +33,12 @@ class Config:
     )
     # hide_parameters: SQL logged at INFO, and database errors in tracebacks, never show the values
     # (emails, names, token hashes) bound to a statement.
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True, "hide_parameters": True}
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
 
     ALLOW_SIGNUP = _env_bool("ALLOW_SIGNUP", True)
-    LANGUAGES = ["en", "ar"]  # each needs organizer/translations/<code>/ (README: "Translations")
+    LANGUAGES: ClassVar[list[str]] = ["en", "ar"]  # each needs organizer/translations/<code>/ (README: "Translations")
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "Europe/London")
