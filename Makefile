@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app organizer
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test chromium ffmpeg nginx axe wheel wrk db demo outbox bench messages translations compile clean
+.PHONY: run test lint install install-test chromium ffmpeg nginx axe wheel wrk db demo outbox bench messages translations compile clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,9 +43,14 @@ run: demo
 	  $(FLASK) outbox send --loop & \
 	  $(FLASK) run --host 127.0.0.1 --port 5000
 
-## make test: set up, check the import contracts (pyproject.toml), run the whole suite (browser tests use Debian's Chromium)
-test: install-test chromium ffmpeg nginx axe compile
+## make lint: ruff, mypy and the import contracts, all configured in pyproject.toml
+lint: install-test
+	$(BIN)/ruff check organizer tests
+	$(BIN)/mypy organizer
 	$(BIN)/lint-imports
+
+## make test: set up, lint (above), run the whole suite (browser tests use Debian's Chromium)
+test: lint chromium ffmpeg nginx axe compile
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## axe-core for the accessibility browser tests, from the npm registry (pinned by its package-lock.json)
@@ -144,4 +149,4 @@ $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/message
 	$(BIN)/pybabel compile -i $< -o $@
 
 clean:
-	rm -rf $(VENV) .pytest_cache build dist
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache build dist

@@ -7,7 +7,19 @@ from typing import Any
 
 from flask import Flask
 
-from organizer import cachestore, cli, database, errors, logs, models, pagecache, paths, security, sharedcache, templating  # noqa: F401 (database: SQLite pragmas; models: complete metadata)
+from organizer import (  # noqa: F401 (database: SQLite pragmas; models: complete metadata)
+    cachestore,
+    cli,
+    database,
+    errors,
+    logs,
+    models,
+    pagecache,
+    paths,
+    security,
+    sharedcache,
+    templating,
+)
 from organizer.auth import bp as auth_bp
 from organizer.campaigns import bp as campaigns_bp
 from organizer.config import Config, config_from_environment
@@ -45,7 +57,8 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
         # Wrapped before security.init_app adds ProxyFix around it: the cache keys on the fixed Host and scheme.
         shared_cache = sharedcache.SharedCache(
             app.wsgi_app,
-            private_cookies=(app.config["SESSION_COOKIE_NAME"], app.config.get("REMEMBER_COOKIE_NAME", "remember_token")),
+            private_cookies=(app.config["SESSION_COOKIE_NAME"],
+                             app.config.get("REMEMBER_COOKIE_NAME", "remember_token")),
             store=cachestore.make_store(app.config.get("CACHE_REDIS_URL"), "organizer:http:"),
             key_cookies=(app.config.get("LANGUAGE_COOKIE_NAME", "lang"),),
         )

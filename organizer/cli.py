@@ -70,7 +70,7 @@ def outbox_send_command(loop: bool, interval: float, limit: int) -> None:
         click.echo(f"Outbox: {report.sent} sent, {report.retrying} to retry, {report.failed} failed.")
         return
 
-    backend = config.get("MAIL_BACKEND")
+    backend = config.get("MAIL_BACKEND", "")
     where = {"file": config.get("MAIL_FILE_DIR"),
              "smtp": f"{config.get('MAIL_SERVER')}:{config.get('MAIL_PORT')}"}.get(backend)
     click.echo(f"Outbox: sending every {interval:g}s through {backend}{f' ({where})' if where else ''}. "
@@ -87,7 +87,7 @@ def outbox_send_command(loop: bool, interval: float, limit: int) -> None:
                 _retention_round()
             try:
                 report = _send_round(limit)
-            except Exception as error:  # the database briefly away: say so, keep going
+            except Exception as error:  # noqa: BLE001 - the database briefly away: say so, keep going
                 # The class only: a driver's message can quote the statement's values.
                 outbox_log.warning("outbox round failed: %s", type(error).__name__, exc_info=False)
             else:

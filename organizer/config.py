@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
@@ -32,14 +33,14 @@ class Config:
     )
     # hide_parameters: SQL logged at INFO, and database errors in tracebacks, never show the values
     # (emails, names, token hashes) bound to a statement.
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, Any]] = {"pool_pre_ping": True, "hide_parameters": True}
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
 
     ALLOW_SIGNUP = _env_bool("ALLOW_SIGNUP", True)
     # The languages a visitor can choose (the first two letters of a locale); each needs a catalog in
     # organizer/translations except English, the source language.
-    LANGUAGES = _env_list("LANGUAGES", ["en", "ar"]) or ["en"]
+    LANGUAGES: ClassVar[list[str]] = _env_list("LANGUAGES", ["en", "ar"]) or ["en"]
     # Dates and numbers of the default language follow this locale: en_GB writes "Saturday 12 December
     # 2026", en_US "Saturday, December 12, 2026". Also the language of pages when nothing else decides.
     DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "en_GB")
@@ -128,7 +129,7 @@ class DevelopmentConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-secret-key-with-enough-length-1234567890"
+    SECRET_KEY = "test-secret-key-with-enough-length-1234567890"  # noqa: S105 - the tests' own, never deployed
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_ENABLED = False
     MAIL_BACKEND = "memory"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import Any, cast
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 
 
 @event.listens_for(Engine, "connect")
@@ -48,3 +49,9 @@ def include_object_for(dialect: str):
         return only is None or only == dialect
 
     return include_object
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched. ``Session.execute`` is typed as returning ``Result``, but for DML it is
+    always a ``CursorResult``, which is what carries ``rowcount`` (SQLAlchemy's documented cast)."""
+    return cast(CursorResult[Any], result).rowcount

@@ -9,6 +9,7 @@ cities, dated from today so they stay upcoming. Running it twice changes nothing
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -35,7 +36,7 @@ from organizer.services.accounts import accounts
 from organizer.services.common.tokens import hash_token, new_token, ticket_token_for
 from organizer.timeutil import to_local, to_utc, utcnow
 
-DEMO_PASSWORD = "solidarity-2012"
+DEMO_PASSWORD = "solidarity-2012"  # noqa: S105 - the demo login the README prints
 CAMPAIGN_SLUG = "syria-solidarity"
 # Not DEFAULT_TIMEZONE: the demo tells one story, meetings across Britain in 2012, and its times are London's.
 TIMEZONE = "Europe/London"
@@ -67,7 +68,7 @@ Speakers from the Syrian community in Britain report on the assault on Homs and 
 protests it has sparked, followed by an open discussion: how can we build solidarity here?
 """
 
-UPCOMING = (
+UPCOMING: tuple[dict[str, Any], ...] = (
     {
         "title": "Manchester stands with Syria",
         "days": 9,

@@ -42,14 +42,13 @@ def handle_http_error(error: HTTPException):
         return response
     if code == 405 or error.response is not None:
         return error
-    response = render_template("errors/error.html", code=code, title=title, message=text), code
-    return response
+    return render_template("errors/error.html", code=code, title=title, message=text), code
 
 
 def handle_unexpected_error(error: Exception):
     if isinstance(error, HTTPException):
         return handle_http_error(error)
-    if current_app.debug or current_app.testing and current_app.config.get("PROPAGATE_EXCEPTIONS"):
+    if current_app.debug or (current_app.testing and current_app.config.get("PROPAGATE_EXCEPTIONS")):
         raise error
     current_app.logger.exception("Unhandled error")
     return handle_http_error(InternalServerError())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -9,7 +11,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -23,9 +25,20 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:
+        # Every model names its table, so its ``__table__`` is a Table (SQLAlchemy types it as any FromClause),
+        # which Core's insert() on the table (the fast path some services take) needs.
+        __table__: ClassVar[Table]
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The models subclass this. At run time it is Flask-SQLAlchemy's ``db.Model``, built on ``Base``; a type checker
+# cannot see through that dynamic class, so it is told the declarative base the models really are.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

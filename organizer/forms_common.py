@@ -9,9 +9,8 @@ tests/test_translations.py checks them like every other string.
 
 from __future__ import annotations
 
-from flask_babel import get_translations
+from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm as _FlaskForm
 
 # The WTForms messages these forms can show, listed so that `make messages` extracts them (lazy: nothing is

@@ -92,9 +92,8 @@ def cached_page(key: Hashable, render: Callable[[], str]) -> Response:
         return _page(html, shared, seconds)
     store = current_app.extensions["page_cache"]
     # The locale is what get_locale() would pick, without parsing a Locale (~25 µs).
-    full_key: Hashable = (key, select_locale())
-    if store.serializes:
-        full_key = cachestore.hashed_key(*full_key)
+    locale = select_locale()
+    full_key: Hashable = cachestore.hashed_key(key, locale) if store.serializes else (key, locale)
     stored = store.get(full_key)
     if stored is None:
         html = _render_with_placeholder(render)

@@ -119,7 +119,7 @@ class SharedCache:
     def _is_personal(self, environ: dict[str, Any]) -> bool:
         if "HTTP_AUTHORIZATION" in environ:
             return True
-        cookies = environ.get("HTTP_COOKIE")
+        cookies = environ.get("HTTP_COOKIE") or ""
         # A false positive (another cookie whose name ends like ours) only means a miss.
         return bool(cookies) and any(name in cookies for name in self.private_cookies)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TypeGuard
 from urllib.parse import unquote, urlsplit
 
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -43,7 +44,7 @@ def form_status(form) -> int:
     return 400 if form.is_submitted() and form.errors else 200
 
 
-def is_safe_redirect(target: str | None) -> bool:
+def is_safe_redirect(target: str | None) -> TypeGuard[str]:
     """Only same-site relative paths: '/manage', never '//evil', '/\\evil', 'https:evil', '/%2F%2Fevil'.
 
     Browsers drop tabs and newlines inside URLs and treat '\\' like '/', so a target with any control

@@ -78,7 +78,7 @@ def send_pending(settings: Mapping[str, Any] | None = None, limit: int = 100,
                 report.failed += 1
                 _log_outcome(message_id_, kind, claimed_attempts, "not_sent")
                 continue
-            except Exception as error:  # noqa: BLE001 - one message that can't be rendered must not stop the others
+            except Exception as error:
                 attempts = message.attempts
                 db.session.rollback()
                 log.exception("outbox message %s could not be rendered", message_id_,

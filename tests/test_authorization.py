@@ -118,9 +118,9 @@ def _check(client, world: World, rule: Rule, persona: str) -> list[str]:
         problems.append(f"{where}: got {response.status_code}, expected {expected}")
     body = response.get_data(as_text=True)
     has_secret = any(secret in path for secret in _secrets(world)) or bool(_TOKEN_SEGMENT.search(path))
-    if response.status_code in (302, 303) and persona == "anonymous" and path.startswith("/manage"):
-        if "/auth/login" not in response.headers.get("Location", ""):
-            problems.append(f"{where}: anonymous must be sent to sign in, went to {response.headers.get('Location')}")
+    if (response.status_code in (302, 303) and persona == "anonymous" and path.startswith("/manage")
+            and "/auth/login" not in response.headers.get("Location", "")):
+        problems.append(f"{where}: anonymous must be sent to sign in, went to {response.headers.get('Location')}")
     denied = response.status_code in (401, 403, 404, 405) or (
         response.status_code in (302, 303) and "/auth/login" in response.headers.get("Location", ""))
     if denied or (persona in OUTSIDERS and not has_secret):

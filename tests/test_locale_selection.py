@@ -26,7 +26,7 @@ def test_same_choice_as_werkzeug(app, header):
 
 
 def test_each_header_is_parsed_once(app):
-    templating._best_locale.cache_clear()  # noqa: SLF001
+    templating._best_locale.cache_clear()
     for _ in range(3):
         with app.test_request_context("/", headers={"Accept-Language": "en-GB,en;q=0.9"}):
             assert templating.select_locale() == "en_GB"

@@ -7,7 +7,6 @@ import pytest
 from werkzeug.test import Client
 from werkzeug.wrappers import Request, Response
 
-from organizer import pagecache
 from organizer.sharedcache import MAX_BODY_BYTES, SharedCache, freshness_seconds
 from tests import builders
 from tests.conftest import make_test_app

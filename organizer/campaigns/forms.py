@@ -14,6 +14,7 @@ from organizer.services.campaigns import campaigns as campaign_rules
 from organizer.services.coverage import coverage as coverage_rules
 from organizer.timeutil import timezone_names
 
+
 def _configured_timezone() -> str:
     """A new campaign's zone starts as the deployment's DEFAULT_TIMEZONE (read when the form is built)."""
     return current_app.config["DEFAULT_TIMEZONE"]

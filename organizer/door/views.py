@@ -27,7 +27,7 @@ from flask_login import current_user, login_required
 
 from organizer.door import bp
 from organizer.door.forms import CheckInForm, CrowdForm, DoorLinkForm, KeyedForm, WalkInForm, new_key
-from organizer.extensions import db
+from organizer.extensions import db, login_manager
 from organizer.formatting import event_time
 from organizer.models import DoorLink, Event, Rsvp, RsvpStatus, User
 from organizer.rendering import qr
@@ -94,7 +94,7 @@ def _decide(event: Event | None, user: User | None, link: DoorLink | None) -> Do
     if event is not None and event.id in session.get(DOORS_KEPT_KEY, ()):
         abort(_door_ended(user))
     if user is None and link is None:
-        abort(current_app.login_manager.unauthorized())
+        abort(login_manager.unauthorized())
     abort(404)
 
 
@@ -358,7 +358,8 @@ def crowd(event_id: int):
     elif change not in {"1", "10", "-1", "set"} and not form.errors:
         form.count.errors = [_("Choose +1, +10, \u22121 or set a number.")]
     if _wants_json():
-        errors = [str(error) for error in form.count.errors] or [_("The page was open too long. Reload it and try again.")]
+        errors = ([str(error) for error in form.count.errors]
+                  or [_("The page was open too long. Reload it and try again.")])
         return _json_error(" ".join(errors), 400)
     return _render_door_list(access, crowd_form=form, status=400)
 
@@ -430,10 +431,10 @@ def ticket(token: str):
     user = _signed_in_user()
     link = _session_link()
     if user is None and link is None:
-        return current_app.login_manager.unauthorized()
+        return login_manager.unauthorized()
     rsvp = door_access_rules.rsvp_by_ticket(token)
     access = door_access_rules.decide(rsvp.event, user, link) if rsvp is not None else None
-    if access is None or rsvp.status is not RsvpStatus.GOING:
+    if rsvp is None or access is None or rsvp.status is not RsvpStatus.GOING:
         return render_template("door/ticket_invalid.html"), 404
 
     form = CheckInForm()
@@ -457,5 +458,6 @@ def ticket(token: str):
     entry = checkins.latest_entry(rsvp)
     checked_in = entry is not None and entry.action.value == "check_in"
     return render_template("door/ticket.html", access=access, event=rsvp.event, rsvp=rsvp,
-                           checked_in=checked_in, checked_in_at=entry.created_at if checked_in else None,
+                           checked_in=checked_in,
+                           checked_in_at=entry.created_at if entry is not None and checked_in else None,
                            form=CheckInForm(formdata=None))

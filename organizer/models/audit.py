@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from organizer.extensions import db
+from organizer.extensions import Model
 from organizer.timeutil import utcnow
 
 if TYPE_CHECKING:  # annotations only: SQLAlchemy resolves relationships by class name when mapping
@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # annotations only: SQLAlchemy resolves relationships by clas
     from organizer.models.user import User
 
 
-class ExportRecord(db.Model):
+class ExportRecord(Model):
     """Who exported which people, with which filters and columns. Never deleted by the app."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

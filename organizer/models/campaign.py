@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from organizer.extensions import db
+from organizer.extensions import Model
 from organizer.models._types import enum_column
 from organizer.timeutil import utcnow
 
@@ -31,7 +31,7 @@ class Role(enum.StrEnum):
         return self.rank >= other.rank
 
 
-class Campaign(db.Model):
+class Campaign(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(160))
@@ -57,7 +57,7 @@ class Campaign(db.Model):
         return f"<Campaign {self.slug}>"
 
 
-class Membership(db.Model):
+class Membership(Model):
     __table_args__ = (UniqueConstraint("campaign_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

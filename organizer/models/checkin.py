@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from organizer.extensions import db
+from organizer.extensions import Model
 from organizer.models._types import enum_column
 from organizer.timeutil import utcnow
 
@@ -16,12 +16,13 @@ class CheckInAction(enum.StrEnum):
     UNDO = "undo"
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
     """Append-only log of check-ins and undos.
 
     ``sequence`` numbers the entries of one RSVP; the unique index on (rsvp, sequence) means
     two phones acting on the same state at once cannot both write: the second's insert does
-    nothing (ON CONFLICT DO NOTHING in services/door/checkins.py) and it re-reads. The idempotency key makes a retried tap a no-op.
+    nothing (ON CONFLICT DO NOTHING in services/door/checkins.py) and it re-reads. The idempotency key makes a
+    retried tap a no-op.
     """
 
     __table_args__ = (
@@ -50,7 +51,7 @@ class CheckIn(db.Model):
     persons_in: Mapped[int | None]
 
 
-class CrowdCountEntry(db.Model):
+class CrowdCountEntry(Model):
     """Append-only log of crowd-count changes; the count is the sum of deltas."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,7 +65,7 @@ class CrowdCountEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class DoorLink(db.Model):
+class DoorLink(Model):
     """A revocable link that opens one event's door list, names only, for volunteers without accounts."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

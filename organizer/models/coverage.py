@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from organizer.extensions import db
+from organizer.extensions import Model
 from organizer.models._types import enum_column
 from organizer.timeutil import utcnow
 
@@ -20,7 +20,7 @@ class CoverageRelation(enum.StrEnum):
     REPORT = "report"  # coverage of the meeting afterwards
 
 
-class Coverage(db.Model):
+class Coverage(Model):
     """An article in a campaign's coverage library."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,7 +35,7 @@ class Coverage(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class EventCoverage(db.Model):
+class EventCoverage(Model):
     __table_args__ = (UniqueConstraint("event_id", "coverage_id", "relation"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from organizer.extensions import db
+from organizer.extensions import Model
 from organizer.models._types import enum_column
 from organizer.timeutil import to_local, utcnow
 
@@ -38,7 +38,7 @@ class QuestionKind(enum.StrEnum):
     CHOICE = "choice"
 
 
-class Event(db.Model):
+class Event(Model):
     __table_args__ = (Index("ix_event_listing", "status", "visibility", "starts_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,7 +117,7 @@ class Event(db.Model):
         return f"<Event {self.slug}>"
 
 
-class Question(db.Model):
+class Question(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from organizer.extensions import db
+from organizer.extensions import Model
 from organizer.models._types import enum_column
 from organizer.timeutil import utcnow
 
@@ -17,7 +17,7 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"  # gave up after MAIL_MAX_ATTEMPTS
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """An email written in the same transaction as the change it reports; sent after commit."""
 
     __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from organizer.database import only_on
-from organizer.extensions import db
+from organizer.extensions import Model
 from organizer.models._types import enum_column
 from organizer.text import fold_for_search
 from organizer.timeutil import utcnow
@@ -28,7 +28,7 @@ class RsvpSource(enum.StrEnum):
     WALK_IN = "walk_in"
 
 
-class Rsvp(db.Model):
+class Rsvp(Model):
     """One supporter's answer to one event. No IP address or user agent is ever stored."""
 
     __table_args__ = (
@@ -85,7 +85,7 @@ def _fold_name(target: Rsvp, value: str | None, _old, _initiator) -> None:
     target.search_name = fold_for_search(value or "")
 
 
-class Answer(db.Model):
+class Answer(Model):
     __table_args__ = (UniqueConstraint("rsvp_id", "question_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,11 +6,11 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from organizer.extensions import db
+from organizer.extensions import Model
 from organizer.timeutil import utcnow
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,7 +41,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email}>"
 
 
-class PasswordResetToken(db.Model):
+class PasswordResetToken(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -50,7 +50,7 @@ class PasswordResetToken(db.Model):
     used_at: Mapped[datetime | None]
 
 
-class SignupRequest(db.Model):
+class SignupRequest(Model):
     """A sign-up waiting for the owner of the address to confirm it by email.
 
     The account is created only when the link is opened, with the name and password chosen on the

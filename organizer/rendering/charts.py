@@ -144,7 +144,7 @@ def bar_chart(categories: Sequence[str], series: Sequence[tuple[str, Sequence[in
         parts.append("</g>")
     _legend(parts, coloured, axis)
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return Markup("".join(parts))  # noqa: S704 - every text in it went through escape()
 
 
 def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], *, title: str,
@@ -188,7 +188,7 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]
                          f'class="chart__label" fill="#1b1b1f" font-size="14">{escape(labels[i])}</text>')
     _legend(parts, coloured, axis)
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return Markup("".join(parts))  # noqa: S704 - every text in it went through escape()
 
 
 def _legend(parts: list[str], coloured: Sequence[Series], axis: _Axis) -> None:

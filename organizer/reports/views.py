@@ -128,7 +128,7 @@ def export(slug: str):
                            presets=export_spec.PRESETS), status
 
 
-def _attachment(prepared: export_spec.PreparedExport) -> Response:
+def _attachment(prepared: exports.PreparedExport) -> Response:
     if prepared.spec.file_format == "xlsx":
         handle = export_files.write_xlsx(prepared)
         handle.seek(0, 2)
@@ -153,7 +153,8 @@ def audit(slug: str):
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
     records, has_older = exports.records(campaign, page, per_page=exports.AUDIT_PAGE)
     return render_template("reports/audit.html", campaign=campaign, records=records, page=page,
-                           has_older=has_older, column_labels={**export_spec.EVENT_COLUMNS, **export_spec.CAMPAIGN_COLUMNS})
+                           has_older=has_older,
+                           column_labels={**export_spec.EVENT_COLUMNS, **export_spec.CAMPAIGN_COLUMNS})
 
 
 @bp.app_template_filter("export_filters")

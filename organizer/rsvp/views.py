@@ -239,7 +239,8 @@ def _manage_page(rsvp, token: str, form, editable: bool):
         answers=answers,
         position=capacity.waitlist_position(rsvp),
         manage_url=absolute_url("rsvp.manage", token=token),
-        closed_message=(rsvp_opening.closed_message(event, reason) if (reason := rsvp_opening.closed_reason(event)) else None),
+        closed_message=(rsvp_opening.closed_message(event, reason)
+                        if (reason := rsvp_opening.closed_reason(event)) else None),
     )
 
 

@@ -10,7 +10,7 @@ role -> 404 (nothing is revealed); broken or foreign tokens -> 404.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tests.authorization.world import World
 
@@ -38,6 +38,6 @@ class Rule:
 
 def only(personas: tuple[str, ...] | list[str], status: int, **extra: int) -> dict[str, int]:
     """``only(ORGANIZERS_UP, 200, anonymous=302)`` -> those personas get 200, anonymous 302."""
-    result = {persona: status for persona in personas}
+    result = dict.fromkeys(personas, status)
     result.update(extra)
     return result

@@ -344,7 +344,7 @@ def test_csv_exports_keep_hostile_text_as_data(client, login, stage, target):
     if target == "event":
         assert any(MARKERS["answer.text"] in cell for cell in cells)
     for cell in cells:
-        assert not cell[:1] in ("=", "+", "-", "@", "\t", "\r"), f"a spreadsheet would run {cell!r}"
+        assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r"), f"a spreadsheet would run {cell!r}"
 
 
 def test_xlsx_export_holds_strings_not_formulas(client, login, stage):

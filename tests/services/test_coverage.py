@@ -176,7 +176,7 @@ def test_timeline_interleaves_articles_and_events_by_date(campaign):
     prompted = builders.make_coverage(campaign, headline="Before", published_on=date(2012, 2, 20))
     same_day_news = builders.make_coverage(campaign, headline="Same day news", published_on=date(2012, 2, 29))
     same_day_report = builders.make_coverage(campaign, headline="Same day report", published_on=date(2012, 2, 29))
-    article = builders.make_coverage(campaign, headline="Article", published_on=date(2012, 3, 6))
+    builders.make_coverage(campaign, headline="Article", published_on=date(2012, 3, 6))
     builders.make_coverage(campaign, headline="Undated", published_on=None)
     builders.link_coverage(meeting, prompted, CoverageRelation.PROMPTED_BY)
     builders.link_coverage(meeting, same_day_report, CoverageRelation.REPORT)

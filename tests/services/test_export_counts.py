@@ -55,7 +55,7 @@ def test_campaign_row_count_matches_the_rows(campaign_world, statuses, checked_i
 
 
 def test_campaign_people_are_counted_once_each(campaign_world):
-    owner, campaign = campaign_world
+    _owner, campaign = campaign_world
     spec = export_spec.make_spec(campaign, event=None, statuses=["going", "waitlisted", "cancelled"],
                              checked_in="any", consent_only=False, columns=["name"], file_format="csv")
     assert export_queries.count_rows(campaign, spec) == 5  # Amina twice counts once; no-email people apart
@@ -63,12 +63,12 @@ def test_campaign_people_are_counted_once_each(campaign_world):
 
 @pytest.mark.parametrize("timezone", ["Europe/London", "Asia/Kolkata", "America/St_Johns", "UTC"])
 def test_remembered_timestamps_equal_fresh_ones(timezone):
-    when = export_files._when_in(timezone)  # noqa: SLF001
+    when = export_files._when_in(timezone)
     moments = [datetime(2030, 3, 31, 0, 59, 59, 999999), datetime(2030, 3, 31, 1, 0, 1),
                datetime(2030, 10, 27, 0, 30, 5), datetime(2030, 10, 27, 1, 30, 59), datetime(2012, 3, 3, 12, 0),
                datetime(999, 6, 1, 12, 0), datetime(1000, 6, 1, 12, 0)]  # strftime pads no year below 1000
     for moment in moments * 2:
-        assert when(moment) == export_files._when(moment, timezone)  # noqa: SLF001
+        assert when(moment) == export_files._when(moment, timezone)
     assert when(None) == ""
 
 
@@ -86,21 +86,21 @@ def test_campaign_csv_cells_equal_safe_cells_of_the_rows(campaign_world):
     export = exports.start(campaign, owner, spec)
     assert (export.people is not None) == (db.engine.dialect.name == "postgresql")
     expected = [[export_files.safe_cell(value) for value in row] for row in export_files.rows(export)]
-    fast = [list(row) for batch in export_files._campaign_csv_batches(export, 3) for row in batch]  # noqa: SLF001
+    fast = [list(row) for batch in export_files._campaign_csv_batches(export, 3) for row in batch]
     assert fast == expected and len(fast) == 12 == export.record.row_count
     assert [type(cell) for cell in fast[0]] == [type(cell) for cell in expected[0]]
     names = [row[0] for row in fast]
     assert "'=HYPERLINK(\"http://x\")" in names and "'-minus" in names and "'@at" in names
     for text in ("@at\x00nul", "plain\x00", "\x00=1", "", None, "=1", "+1", "\r"):  # NUL: PostgreSQL stores none
-        assert export_files._safe_text(text) == export_files.safe_cell(text)  # noqa: SLF001
+        assert export_files._safe_text(text) == export_files.safe_cell(text)
     for start in export_files.FORMULA_STARTS:
-        assert export_files._safe_text(start + "1") == export_files.safe_cell(start + "1") != start + "1"  # noqa: SLF001
+        assert export_files._safe_text(start + "1") == export_files.safe_cell(start + "1") != start + "1"
     # Reordered columns too.
     spec = export_spec.make_spec(campaign, event=None, statuses=["going"], checked_in="any", consent_only=False,
                              columns=["last_rsvp_at", "events_attended", "consent_contact", "phone"],
                              file_format="csv")
     export = exports.start(campaign, owner, spec)
-    assert [list(row) for batch in export_files._campaign_csv_batches(export, 500) for row in batch] == [  # noqa: SLF001
+    assert [list(row) for batch in export_files._campaign_csv_batches(export, 500) for row in batch] == [
         [export_files.safe_cell(value) for value in row] for row in export_files.rows(export)]
 
 
@@ -125,8 +125,8 @@ def _moments(timezone: str, years: tuple[int, ...]) -> list[datetime]:
         for hour in range(366 * 24):
             at = start + timedelta(hours=hour)
             moments.append(at + timedelta(minutes=hour * 37 % 60, seconds=hour % 60, microseconds=hour % 7))
-            first, last = export_files._when(at, timezone), export_files._when(at + timedelta(minutes=59), timezone)  # noqa: SLF001
-            if first.rsplit(" ", 1)[1] != last.rsplit(" ", 1)[1] or export_files._when(  # noqa: SLF001
+            first, last = export_files._when(at, timezone), export_files._when(at + timedelta(minutes=59), timezone)
+            if first.rsplit(" ", 1)[1] != last.rsplit(" ", 1)[1] or export_files._when(
                     at + timedelta(minutes=30), timezone)[11:13] not in (first[11:13], last[11:13]):
                 moments += [at + timedelta(minutes=minute, seconds=59, microseconds=999_999) for minute in range(60)]
     return moments
@@ -139,9 +139,9 @@ def test_timestamps_written_per_hour_equal_fresh_ones_around_every_change(timezo
     assert len(moments) > len(years) * 365 * 24
     random.Random(timezone).shuffle(moments)  # hours come back in any order, as names sort them
     moments += moments[:50]  # and the same moment twice in a row
-    when = export_files._when_in(timezone)  # noqa: SLF001
+    when = export_files._when_in(timezone)
     written = [when(moment) for moment in moments]
-    assert written == [export_files._when(moment.replace(second=0, microsecond=0), timezone)  # noqa: SLF001
+    assert written == [export_files._when(moment.replace(second=0, microsecond=0), timezone)
                        for moment in moments]
     if timezone == "America/Sao_Paulo":
         assert any(text.endswith(" UTC-03") for text in written)

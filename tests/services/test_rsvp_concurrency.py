@@ -62,7 +62,7 @@ def outcome(event_id: int) -> tuple[int, int]:
     rows = db.session.execute(
         select(Rsvp.status, func.count(Rsvp.id)).where(Rsvp.event_id == event_id).group_by(Rsvp.status)
     ).all()
-    counts = {status: count for status, count in rows}
+    counts = dict(rows)
     return counts.get(RsvpStatus.GOING, 0), counts.get(RsvpStatus.WAITLISTED, 0)
 
 

@@ -74,7 +74,7 @@ def test_door_list_shows_names_counts_and_no_contact_details(client, login, worl
     assert 'data-count="checked_in">3<' in html and 'data-count="going">4<' in html
     assert 'data-count="crowd">40<' in html
     assert html.index("Amina Yusuf") < html.index("Bilal Haddad")
-    assert 'class="door-row is-in" id="rsvp-%d"' % world["amina"].id in html
+    assert f'class="door-row is-in" id="rsvp-{world["amina"].id}"' in html
     assert "style=" not in html and "<script>" not in html and "onclick" not in html
     assert 'class="site-nav"' not in html  # no menus at the door
 

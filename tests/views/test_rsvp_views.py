@@ -87,7 +87,7 @@ def flashes(client) -> list[str]:
 # --- The form on the event page -----------------------------------------------------------------
 
 def test_the_form_asks_only_what_the_event_needs(client, campaign):
-    plain = builders.make_event(campaign, slug="plain", email_policy=EmailPolicy.NOT_ASKED, max_guests=0)
+    builders.make_event(campaign, slug="plain", email_policy=EmailPolicy.NOT_ASKED, max_guests=0)
     _, html = page(client, "/e/plain")
     assert 'name="name"' in html
     assert 'name="email"' not in html and 'name="phone"' not in html and 'name="guests"' not in html

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from organizer.database import rowcount
 from organizer.extensions import db
 from organizer.models import PasswordResetToken, SignupRequest, User
 from organizer.services.common.errors import Conflict, NotFound, ValidationFailed
@@ -200,7 +201,7 @@ def confirm_signup(token: str) -> User:
     if record is None:
         raise NotFound(_l("This link has expired or was already used."))
     # Claim the request: of two simultaneous confirmations only one deletes the row.
-    claimed = db.session.execute(delete(SignupRequest).where(SignupRequest.id == record.id)).rowcount
+    claimed = rowcount(db.session.execute(delete(SignupRequest).where(SignupRequest.id == record.id)))
     if claimed != 1:
         raise NotFound(_l("This link has expired or was already used."))
     db.session.execute(delete(SignupRequest).where(SignupRequest.email == record.email))
@@ -262,13 +263,13 @@ def reset_password(token: str, new_password: str) -> User:
         raise NotFound(_l("This reset link has expired or was already used. Ask for a new one."))
     # Use the token with a conditional update, so two simultaneous submissions can't both succeed.
     now = utcnow()
-    used = db.session.execute(
+    used = rowcount(db.session.execute(
         update(PasswordResetToken)
         .where(PasswordResetToken.id == record.id, PasswordResetToken.used_at.is_(None),
                PasswordResetToken.expires_at > now)
         .values(used_at=now)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if used != 1:
         raise NotFound(_l("This reset link has expired or was already used. Ask for a new one."))
     user = db.session.get(User, record.user_id)

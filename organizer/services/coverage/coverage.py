@@ -141,7 +141,7 @@ def link_counts(items: list[Coverage]) -> dict[int, int]:
         .where(EventCoverage.coverage_id.in_([item.id for item in items]))
         .group_by(EventCoverage.coverage_id)
     ).all()
-    counts = {coverage_id: count for coverage_id, count in rows}
+    counts = dict(rows)
     return {item.id: counts.get(item.id, 0) for item in items}
 
 
@@ -233,12 +233,13 @@ def timeline(campaign: Campaign, events: list[Event]) -> list[TimelineEntry]:
     event_ids = [event.id for event in events]
     relations: dict[int, set[str]] = {}
     if event_ids and items:
-        for coverage_id, relation in db.session.execute(
+        for coverage_id, kind in db.session.execute(
             select(EventCoverage.coverage_id, EventCoverage.relation).where(EventCoverage.event_id.in_(event_ids))
         ):
-            relations.setdefault(coverage_id, set()).add(relation.value)
+            relations.setdefault(coverage_id, set()).add(kind.value)
     entries: list[tuple[tuple, TimelineEntry]] = []
     for item in items:
+        assert item.published_on is not None  # the query keeps only published items
         kinds = relations.get(item.id, set())
         relation = "prompted_by" if "prompted_by" in kinds else ("report" if "report" in kinds else "")
         # On the same day, the news that prompted a meeting comes before it, a report after it.

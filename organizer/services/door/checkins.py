@@ -3,8 +3,8 @@
 Whether an RSVP is checked in is read from its latest CheckIn entry (highest ``sequence``); nothing
 is ever updated or deleted. Each new entry takes the next sequence number and the database's unique
 index on (rsvp_id, sequence) lets only one of two simultaneous writers succeed: the loser's
-``INSERT ... ON CONFLICT DO NOTHING`` writes nothing, it re-reads the log and finds the work already done. An idempotency key, unique in the
-table, makes a retried request (a flaky connection, a double tap) a no-op.
+``INSERT ... ON CONFLICT DO NOTHING`` writes nothing, it re-reads the log and finds the work already done.
+An idempotency key, unique in the table, makes a retried request (a flaky connection, a double tap) a no-op.
 
 Check-in is per RSVP: guests arrive with the person who RSVPed, so "people" figures add the guests.
 """

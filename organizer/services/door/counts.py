@@ -77,7 +77,7 @@ def attendances(events: list[Event]) -> dict[int, Attendance]:
     )
     by_event = {row[0]: [int(value or 0) for value in row[1:]] for row in rows}
     return {
-        event_id: Attendance(*by_event.get(event_id, [0] * 5), crowd=int(crowds.get(event_id) or 0))
+        event_id: replace(Attendance(*by_event.get(event_id, ())), crowd=int(crowds.get(event_id) or 0))
         for event_id in ids
     }
 

@@ -60,7 +60,8 @@ def revoke(link: DoorLink, actor_user: User | None = None) -> bool:
 def for_event(event: Event) -> list[DoorLink]:
     return list(
         db.session.scalars(
-            select(DoorLink).where(DoorLink.event_id == event.id).order_by(DoorLink.created_at.desc(), DoorLink.id.desc())
+            select(DoorLink).where(DoorLink.event_id == event.id)
+            .order_by(DoorLink.created_at.desc(), DoorLink.id.desc())
         )
     )
 

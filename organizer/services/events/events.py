@@ -407,9 +407,7 @@ def duplicate_event(actor: User, event: Event, *, days: int = 7) -> Event:
     permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
     shift = timedelta(days=days)
 
-    def moved(utc_naive: datetime | None) -> datetime | None:
-        if utc_naive is None:
-            return None
+    def moved(utc_naive: datetime) -> datetime:
         return to_utc(to_local(utc_naive, event.timezone).replace(tzinfo=None) + shift, event.timezone)
 
     starts_at = moved(event.starts_at)
@@ -427,7 +425,7 @@ def duplicate_event(actor: User, event: Event, *, days: int = 7) -> Event:
         country=event.country,
         online_url=event.online_url,
         capacity=event.capacity,
-        rsvp_deadline=moved(event.rsvp_deadline),
+        rsvp_deadline=moved(event.rsvp_deadline) if event.rsvp_deadline is not None else None,
         status=EventStatus.DRAFT,
         visibility=event.visibility,
         email_policy=event.email_policy,

@@ -27,8 +27,8 @@ Services never render (rendering them in the request was also about a sixth of a
 email about an RSVP or its event is written with its recipient and subject, the name of a renderer
 (rendering/mail.py, ``RENDERERS``) and, as JSON, what the renderer needs: ids, the locale, and the
 one-time token the link carries (cleared the same way as the bodies once the message is sent or given
-up). Account emails (sign-up, password reset) are plain text written here with their bodies. The worker renders it when it
-sends it, from the rows as they are then: an event moved in between is shown at its new time, and a
+up). Account emails (sign-up, password reset) are plain text written here with their bodies. The worker renders
+it when it sends it, from the rows as they are then: an event moved in between is shown at its new time, and a
 message whose RSVP was deleted before it left is not sent at all (it is marked failed, "nothing to
 send"). The row is still written in the caller's transaction, so the guarantee is unchanged: no RSVP
 without its email, no email without its RSVP.
@@ -46,7 +46,7 @@ from flask import current_app
 from flask_babel import get_locale
 from sqlalchemy import insert, select, update
 
-from organizer.database import is_sqlite
+from organizer.database import is_sqlite, rowcount
 from organizer.extensions import db
 from organizer.models import OutboxMessage, OutboxStatus
 from organizer.text import without_bidi_controls
@@ -144,7 +144,7 @@ def claim_due(settings: Mapping[str, Any], limit: int = 100, now: datetime | Non
                 )
                 .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + lease)
             )
-            if result.rowcount == 1:
+            if rowcount(result) == 1:
                 claimed.append(message_id_)
         db.session.commit()
     except BaseException:

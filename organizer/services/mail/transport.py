@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import smtplib
-import socket
 import ssl
 import tempfile
 import threading
@@ -102,7 +101,7 @@ class _SmtpBackend:
             if error.smtp_code >= 500:
                 raise PermanentFailure(str(error)) from error
             raise TemporaryFailure(str(error)) from error
-        except (smtplib.SMTPException, OSError, socket.timeout) as error:
+        except (TimeoutError, smtplib.SMTPException, OSError) as error:
             self.close()
             raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
         if refused:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
+import enum
 import io
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from itertools import chain
-from typing import IO, Any
+from typing import IO, Any, Final
 
 import xlsxwriter
 from flask_babel import gettext as _
@@ -61,7 +62,13 @@ def _when(value: datetime | None, timezone: str) -> str:
 _MINUTES = [timedelta(minutes=minute) for minute in range(60)]
 _REST_OF_HOUR = timedelta(hours=1) - timedelta(microseconds=1)
 _MAX_HOURS = 100_000  # about eleven years of hours remembered per export: beyond that, start again
-_UNSEEN = object()
+
+
+class _Unseen(enum.Enum):  # a sentinel the type checker can tell apart from the values
+    TOKEN = 0
+
+
+_UNSEEN: Final = _Unseen.TOKEN
 
 
 def _when_in(timezone: str):
@@ -84,7 +91,7 @@ def _when_in(timezone: str):
         start = value.replace(minute=0, second=0, microsecond=0)
         first, final = to_local(start, timezone), to_local(start + _REST_OF_HOUR, timezone)
         offset = first.utcoffset()
-        if offset != final.utcoffset() or first.tzname() != final.tzname() or first.year < 1000:
+        if offset is None or offset != final.utcoffset() or first.tzname() != final.tzname() or first.year < 1000:
             return None  # (strftime does not pad years below 1000; isoformat does)
         return start + offset, " " + zone_abbreviation(first), [None] * 60
 
@@ -105,10 +112,12 @@ def _when_in(timezone: str):
         else:
             local_start, zone_name, minutes = hour
             minute = value.minute
-            text = minutes[minute]
-            if text is None:
+            known = minutes[minute]
+            if known is None:
                 # isoformat to the minute is strftime's "%Y-%m-%d %H:%M" for years 1000-9999.
                 text = minutes[minute] = (local_start + _MINUTES[minute]).isoformat(" ", "minutes") + zone_name
+            else:
+                text = known
         last_value, last_text = value, text
         return text
 
@@ -150,6 +159,7 @@ def _event_getters(export: PreparedExport, timezone: str) -> list:
 
 def _event_rows(export: PreparedExport) -> Iterator[list[Any]]:
     spec = export.spec
+    assert spec.event is not None  # an export of scope "event" always has its event
     getters = _event_getters(export, spec.event.timezone)
     stmt = event_query(spec).order_by(Rsvp.name, Rsvp.id)
     result = db.session.execute(stmt, execution_options={"yield_per": BATCH})
@@ -240,9 +250,9 @@ def _campaign_csv_batches(export: PreparedExport, size: int) -> Iterator[list[tu
         wanted = [keys.index(column) for column in spec.columns]
         dated = [place for place, column in enumerate(spec.columns) if column in date_columns]
         for batch in batches:
-            every = list(zip(*batch))
+            every = list(zip(*batch, strict=True))
             columns: list[Any] = []
-            for column, index in zip(spec.columns, wanted):
+            for column, index in zip(spec.columns, wanted, strict=True):
                 if column in text_columns:
                     columns.append(list(map(_safe_text, every[index])))
                 elif column == "consent_contact":
@@ -250,10 +260,10 @@ def _campaign_csv_batches(export: PreparedExport, size: int) -> Iterator[list[tu
                 else:
                     columns.append(every[index])
             if dated:
-                texts = list(map(when, chain.from_iterable(zip(*(columns[place] for place in dated)))))
+                texts = list(map(when, chain.from_iterable(zip(*(columns[place] for place in dated), strict=True))))
                 for offset, place in enumerate(dated):
                     columns[place] = texts[offset::len(dated)]
-            yield list(zip(*columns))
+            yield list(zip(*columns, strict=True))
     finally:
         done()
 
@@ -288,7 +298,7 @@ def csv_chunks(export: PreparedExport, rows_per_chunk: int = BATCH) -> Iterator[
 def write_xlsx(export: PreparedExport) -> IO[bytes]:
     """Write the workbook to a temporary file (constant memory: rows go to disk as they come) and
     return it rewound. Text is always written as text, never as a formula, number or link."""
-    handle = tempfile.TemporaryFile(prefix="organizer-export-", suffix=".xlsx")
+    handle = tempfile.TemporaryFile(prefix="organizer-export-", suffix=".xlsx")  # noqa: SIM115 - the caller closes it
     workbook = xlsxwriter.Workbook(handle, {
         "constant_memory": True,
         "strings_to_formulas": False,

@@ -23,6 +23,7 @@ from organizer.services.reports.export_spec import ExportSpec
 
 def event_query(spec: ExportSpec):
     event = spec.event
+    assert event is not None  # an export of scope "event" always has its event
     current = checkin_log.current_entries([event.id])
     stmt = (
         select(

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 from sqlalchemy.orm.attributes import set_committed_value
 
-from organizer.database import is_sqlite
+from organizer.database import is_sqlite, rowcount
 from organizer.extensions import db
 from organizer.models import (
     Event,
@@ -90,7 +90,7 @@ def _for_update(query, event_id: int):
     """
     if is_sqlite(db.session):
         result = db.session.execute(text("UPDATE event SET id = id WHERE id = :id"), {"id": event_id})
-        if result.rowcount == 0:
+        if rowcount(result) == 0:
             raise NotFound(_("No such event."))
         return query
     return query.with_for_update(of=Event)
