@@ -110,7 +110,7 @@ def _retention_round() -> None:
     try:
         report = retention.run()
         db.session.commit()
-    except Exception as error:  # the database briefly away: say so, the next round tries again
+    except Exception as error:  # noqa: BLE001 (the database briefly away, or anything else: log it, the next round tries again)
         db.session.rollback()
         current_app.logger.warning("retention round failed: %s", error)
     else:

@@ -11,7 +11,6 @@ from flask_babel import get_locale
 
 from organizer.timeutil import to_local
 
-
 # Where a house style differs from CLDR: British usage writes "Saturday 12 December 2026" (GOV.UK style),
 # CLDR's en_GB has "Saturday, 12 December 2026". Other locales (ar...) use Babel's own formats.
 FULL_DATE_PATTERNS = {"en_GB": "EEEE d MMMM y"}

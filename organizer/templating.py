@@ -11,9 +11,9 @@ from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
+from organizer.bidi import bidi
 from organizer.formatting import event_datetime, event_time, short_date, utc_datetime
 from organizer.rendering.markdown import render_markdown
-from organizer.bidi import bidi
 from organizer.text import is_http_url
 from organizer.views_common import language_switch_url
 

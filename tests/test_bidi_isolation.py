@@ -66,7 +66,7 @@ def world(owner):
 def test_every_page_isolates_names_and_titles(client, login, owner, world):
     event, slug = world["event"], world["campaign"].slug
     public = ["/", f"/c/{slug}", f"/e/{event.slug}", f"/r/{world['manage']}", f"/r/{world['manage']}/cancel"]
-    staff = [f"/manage/", f"/manage/c/{slug}", f"/manage/e/{event.id}", f"/manage/e/{event.id}/rsvps",
+    staff = ["/manage/", f"/manage/c/{slug}", f"/manage/e/{event.id}", f"/manage/e/{event.id}/rsvps",
              f"/manage/e/{event.id}/questions", f"/manage/e/{event.id}/coverage", f"/manage/c/{slug}/coverage",
              f"/manage/e/{event.id}/turnout", f"/manage/c/{slug}/turnout", f"/manage/e/{event.id}/door-links",
              f"/door/e/{event.id}", f"/door/e/{event.id}/print", f"/t/{world['ticket']}", f"/manage/c/{slug}/members",

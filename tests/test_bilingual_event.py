@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from organizer.extensions import db
 from organizer.models import Event, OutboxMessage
+from organizer.services.common.errors import ValidationFailed
 from organizer.services.events import events as event_service
 from organizer.services.rsvp import rsvps
-from organizer.services.common.errors import ValidationFailed
 from tests import builders
 from tests.views.test_events import event_data
 

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from organizer.extensions import db
 from organizer.models import Campaign, Event, SlugRedirect
 from organizer.services.campaigns import campaigns as campaign_service
-from organizer.services.events import events as event_service
 from organizer.services.common.errors import ValidationFailed
+from organizer.services.events import events as event_service
 from organizer.text import slugify
 from tests import builders
 from tests.views.test_events import event_data

@@ -30,12 +30,12 @@ from organizer.auth.forms import (
     TwoFactorLoginForm,
 )
 from organizer.extensions import db, limiter
-from organizer.services.accounts import accounts, two_factor
 from organizer.models import User
 from organizer.rendering import qr
+from organizer.services.accounts import accounts, two_factor
 from organizer.services.common.errors import Conflict, DomainError, NotFound, ValidationFailed
-from organizer.urls import absolute_url  # from BASE_URL, never the request's Host
 from organizer.templating import language_choices
+from organizer.urls import absolute_url  # from BASE_URL, never the request's Host
 from organizer.views_common import form_status, is_safe_redirect, remember_language, show_error
 
 HOME_ENDPOINT = "campaigns.dashboard"

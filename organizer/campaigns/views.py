@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -31,7 +33,8 @@ def _retention_choice(days: int | None) -> str:
 
 
 def _campaign_input(form: CampaignForm, campaign=None) -> CampaignInput:
-    values = {name: form[name].data or "" for name in CampaignInput.__dataclass_fields__ if name in form and name != "slug"}
+    values: dict[str, Any] = {name: form[name].data or "" for name in CampaignInput.__dataclass_fields__
+              if name in form and name != "slug"}
     values["two_factor_required"] = bool(form.two_factor_required.data)
     # A form sent without the choice (an older page still open) keeps what the campaign has.
     chosen = form.retention.data if "retention" in request.form or campaign is None else \

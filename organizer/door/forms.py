@@ -44,7 +44,8 @@ class CrowdForm(KeyedForm):
 
 
 class ScanForm(KeyedForm):
-    code = StringField(_l("Ticket code"), validators=[DataRequired(message=_l("Type the code under the ticket's QR code.")),
+    code = StringField(_l("Ticket code"),
+                       validators=[DataRequired(message=_l("Type the code under the ticket's QR code.")),
                                                       Length(max=2048)],
                        description=_l("The code under the QR code, e.g. 3F2A9-C1B04."))
 

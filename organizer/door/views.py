@@ -20,9 +20,8 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_number
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from organizer.door import bp
@@ -86,7 +85,7 @@ def door_access(event_id: int) -> DoorAccess:
 
 def _decide(event: Event | None, user: User | None, link: DoorLink | None) -> DoorAccess:
     access = door_access_rules.decide(event, user, link) if event is not None else None
-    if access is not None:
+    if event is not None and access is not None:
         if user is not None and link is None:
             require_two_factor_setup(event.campaign)
         _remember_door(event.id)

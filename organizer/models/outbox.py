@@ -42,7 +42,7 @@ class OutboxMessage(Model):
     sent_at: Mapped[datetime | None]
 
 
-class MailQuota(db.Model):
+class MailQuota(Model):
     """How many emails the RSVP form has sent to one address about one event in the current window
     (services.mail_limits). The key is an HMAC (SECRET_KEY) of the event and the normalized address:
     the address itself is not stored here. Rows whose window has passed are deleted by the outbox worker."""

@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from organizer.extensions import db
+from organizer.extensions import Model
 from organizer.timeutil import utcnow
 
 
-class SlugRedirect(db.Model):
+class SlugRedirect(Model):
     """An address an event or campaign had before its slug was edited: links already shared keep
     working (a permanent redirect to the current address)."""
 

@@ -66,7 +66,7 @@ class SignupRequest(Model):
     expires_at: Mapped[datetime]
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A single-use code for signing in without the authenticator app. ``lookup`` is the code's first
     group, stored plainly so a code is checked against one Argon2 hash, not ten; the rest stays secret."""
 

@@ -20,14 +20,13 @@ from organizer.extensions import db
 from organizer.models import Campaign, EventStatus
 from organizer.public import bp
 from organizer.rsvp.panel import event_page_context
-from organizer.services.common import permissions
+from organizer.services.common import permissions, slugs
 from organizer.services.common.permissions import Action
 from organizer.services.coverage import coverage as coverage_rules
 from organizer.services.events import listings as event_listings
 from organizer.services.rsvp import capacity
-from organizer.services.common import slugs
-from organizer.views_common import is_safe_redirect, remember_language
 from organizer.services.rsvp import opening as rsvp_opening
+from organizer.views_common import is_safe_redirect, remember_language
 
 
 @bp.app_template_global()

@@ -14,8 +14,8 @@ from typing import Any
 from flask import current_app, render_template
 from jinja2 import TemplateNotFound
 
-from organizer.extensions import db
 from organizer.bidi import isolates
+from organizer.extensions import db
 from organizer.formatting import event_datetime
 from organizer.models import Rsvp, RsvpStatus
 from organizer.rendering import calendar

@@ -184,9 +184,11 @@ class ManualRsvpForm(FlaskForm):
                        render_kw={"maxlength": NAME_MAX, "autocomplete": "off"})
     email = EmailField(_l("Email (optional)"),
                        validators=[Optional(), Length(max=EMAIL_MAX, message=EMAIL_TOO_LONG), _ValidEmail()],
-                       description=_l("They get the confirmation and their private link, as if they had RSVPed themselves."),
+                       description=_l("They get the confirmation and their private link, "
+                                      "as if they had RSVPed themselves."),
                        render_kw={"maxlength": EMAIL_MAX, "autocomplete": "off"})
-    phone = TelField(_l("Phone (optional)"), validators=[Optional(), Length(max=PHONE_MAX, message=too_long(PHONE_MAX))],
+    phone = TelField(_l("Phone (optional)"),
+                     validators=[Optional(), Length(max=PHONE_MAX, message=too_long(PHONE_MAX))],
                      render_kw={"maxlength": PHONE_MAX, "autocomplete": "off"})
     guests = guests_field()
 
@@ -202,5 +204,6 @@ def manual_rsvp_form_for(event: Event, **kwargs) -> ManualRsvpForm:
     if "guests" in form:
         form.guests.label.text = _l("Guests")
         form.guests.choices = [(0, _l("No guests"))] + [
-            (count, lazy_ngettext("+ %(num)s guest", "+ %(num)s guests", count)) for count in range(1, event.max_guests + 1)]
+            (count, lazy_ngettext("+ %(num)s guest", "+ %(num)s guests", count))
+            for count in range(1, event.max_guests + 1)]
     return form

@@ -10,8 +10,8 @@ import hashlib
 from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 

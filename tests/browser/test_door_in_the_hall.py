@@ -209,7 +209,7 @@ def test_a_turned_off_door_link_says_so_on_the_next_tap_and_on_the_page(phone: P
 
 
 def test_a_party_checked_in_two_now_and_two_later_and_undone_step_by_step(phone: Page):
-    campaign, event, _people = door_world()
+    _campaign, event, _people = door_world()
     family, _m, _t = builders.make_rsvp(event, name="Family Party", email=None, guests=3)
     sign_in(phone, "door@example.org")
     phone.goto(f"/door/e/{event.id}")

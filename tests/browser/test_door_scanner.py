@@ -45,7 +45,7 @@ def camera_phone(browser_type, base_url: str, video: Path):
 
 
 def test_the_camera_reads_a_ticket_and_checks_that_person_in(browser_type, base_url, desktop: Page, tmp_path):
-    _campaign, event, people = door_world()
+    _campaign, event, _people = door_world()
     ticket_holder, manage_token, _ticket = builders.make_rsvp(event, name="Farah Scanned", email=None, guests=2)
     video = ticket_video(desktop, manage_token, tmp_path)
     browser, phone = camera_phone(browser_type, base_url, video)
@@ -90,7 +90,7 @@ def test_a_ticket_of_another_event_is_refused_with_a_clear_message(browser_type,
 
 
 def test_the_code_under_the_qr_can_be_typed_by_hand(phone: Page):
-    _campaign, event, people = door_world()
+    _campaign, event, _people = door_world()
     holder, _manage, _ticket = builders.make_rsvp(event, name="Hana Typed", email=None)
     code = scanning.short_code(holder.ticket_token_hash)
     sign_in(phone, "door@example.org")
@@ -108,7 +108,7 @@ def test_the_browsers_own_barcode_detector_is_preferred(browser_type, base_url, 
     """Where the browser reads QR codes itself (Android's Chrome), jsQR is never loaded. Debian's
     Chromium has no BarcodeDetector, so one is stood in that reads another ticket than the camera
     shows: what gets checked in tells which reader ran."""
-    campaign, event, _people = door_world()
+    _campaign, event, _people = door_world()
     filmed, manage_token, _ticket = builders.make_rsvp(event, name="Filmed Ticket", email=None)
     detected, _m, detected_ticket = builders.make_rsvp(event, name="Detected Ticket", email=None)
     video = ticket_video(desktop, manage_token, tmp_path)

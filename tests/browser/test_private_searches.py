@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from organizer.timeutil import utcnow
 from tests import builders
-
 
 
 def sign_in(page: Page, email: str) -> None:

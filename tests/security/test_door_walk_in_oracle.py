@@ -18,7 +18,6 @@ from tests import builders
 from tests.security.helpers import csrf_from
 
 
-
 @pytest.fixture
 def world(campaign):
     event = builders.make_event(campaign, title="Homs meeting", capacity=1)

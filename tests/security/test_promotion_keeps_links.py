@@ -16,7 +16,6 @@ from tests import builders
 from tests.mailbox import last_link, messages_to, path_of
 
 
-
 @pytest.fixture
 def event(campaign):
     return builders.make_event(campaign, slug="tiny", title="Small room", capacity=1, max_guests=0)

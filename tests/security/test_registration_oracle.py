@@ -23,8 +23,6 @@ from sqlalchemy import func, select
 from organizer.extensions import db
 from organizer.models import Rsvp, RsvpStatus
 from tests import builders
-from tests.security.helpers import csrf_from
-
 
 
 @pytest.fixture

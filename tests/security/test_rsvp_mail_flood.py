@@ -10,12 +10,11 @@ import re
 import pytest
 from sqlalchemy import select
 
+from organizer import worker
 from organizer.extensions import db
 from organizer.models import OutboxMessage
-from organizer import worker
 from organizer.services.mail import transport
 from tests import builders
-
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from organizer.models import Rsvp, RsvpStatus
 from tests import builders
 from tests.security.helpers import csrf_from
 
-
 # Every URL a page hands to the browser: links, form targets, scripts' data-*-url attributes.
 _URLS = re.compile(r'(?:href|action|src|data-[a-z-]*url)="([^"]*)"')
 

@@ -7,8 +7,6 @@ from sqlalchemy import event as sa_event
 
 from organizer.extensions import db
 from organizer.models import Rsvp, RsvpStatus
-from organizer.services.door import checkins, crowd
-from organizer.services.door import counts as door_counts
 from organizer.services.door import listing as door_listing
 from organizer.text import fold_for_search
 from tests import builders

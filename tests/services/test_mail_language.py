@@ -128,7 +128,7 @@ def test_with_the_catalog_the_arabic_subjects_are_arabic(app, campaign):
 
 def test_an_rsvp_from_before_the_language_was_kept_gets_the_default(app, campaign):
     event = builders.make_event(campaign, title="Homs", capacity=5)
-    rsvp, _token, _ticket = builders.make_rsvp(event, email="old@example.org", locale="")
+    _rsvp, _token, _ticket = builders.make_rsvp(event, email="old@example.org", locale="")
     with request_in(app, "ar"):
         rsvp_changes.notify_event_changed(event, "place")
         db.session.commit()

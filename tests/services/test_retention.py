@@ -117,7 +117,7 @@ def test_exports_and_door_lists_no_longer_have_them(past_event):
 
 
 def test_sent_mail_keeps_no_address_of_a_forgotten_person(past_event):
-    amina, _ = people(past_event)
+    _amina, _ = people(past_event)
     db.session.add(OutboxMessage(to_address="amina@example.org", subject="You're going", body_text="",
                                  status=OutboxStatus.SENT))
     db.session.commit()

@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
+from organizer.database import rowcount
 from organizer.extensions import db
 from organizer.models import Campaign, RecoveryCode, Role, User
 from organizer.services.accounts.accounts import password_matches
@@ -66,12 +67,12 @@ def _accept_totp(user: User, code: str, now: datetime | None) -> bool:
     if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
         return False
     # Claimed with a conditional update: of two requests with the same code only one succeeds.
-    claimed = db.session.execute(
+    claimed = rowcount(db.session.execute(
         update(User)
         .where(User.id == user.id, (User.totp_last_step.is_(None)) | (User.totp_last_step < step))
         .values(totp_last_step=step)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ))
     if claimed == 1:
         user.totp_last_step = step
     return claimed == 1
@@ -115,7 +116,7 @@ def _use_recovery_code(user: User, code: str) -> bool:
         except (VerificationError, InvalidHashError):
             continue
         # Single use even under two simultaneous requests: only one delete finds the row.
-        return db.session.execute(delete(RecoveryCode).where(RecoveryCode.id == candidate.id)).rowcount == 1
+        return rowcount(db.session.execute(delete(RecoveryCode).where(RecoveryCode.id == candidate.id))) == 1
     return False
 
 
@@ -127,7 +128,8 @@ def verify(user: User, code: str, now: datetime | None = None) -> bool:
 
 
 def recovery_codes_left(user: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    return db.session.scalar(
+        select(func.count()).select_from(RecoveryCode).where(RecoveryCode.user_id == user.id)) or 0
 
 
 def regenerate_recovery_codes(user: User, code: str, now: datetime | None = None) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -13,10 +14,10 @@ from organizer.extensions import db
 from organizer.models import Campaign, Membership, Role, User
 from organizer.services.accounts import accounts
 from organizer.services.common import permissions, slugs
-from organizer.services.privacy import retention
 from organizer.services.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from organizer.services.common.permissions import Action
 from organizer.services.common.validation import clean_text, one_of
+from organizer.services.privacy import retention
 from organizer.text import slugify
 from organizer.timeutil import is_valid_timezone
 
@@ -45,8 +46,8 @@ class CampaignInput:
     retention_days: int | None = retention.DEFAULT_DAYS
 
 
-def _validated(data: CampaignInput, current_timezone: str | None = None) -> dict[str, str | bool | int | None]:
-    values = {
+def _validated(data: CampaignInput, current_timezone: str | None = None) -> dict[str, Any]:
+    values: dict[str, Any] = {
         "name": clean_text(data.name, NAME_MAX, "name", required_message=_("Enter a name for the campaign.")),
         "summary": clean_text(data.summary, SUMMARY_MAX, "summary"),
         "description": clean_text(data.description, DESCRIPTION_MAX, "description"),

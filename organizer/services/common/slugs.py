@@ -14,7 +14,7 @@ from organizer.models import Campaign, Event, SlugRedirect
 from organizer.services.common.errors import ValidationFailed
 from organizer.text import is_slug, slugify
 
-KINDS = {"event": Event, "campaign": Campaign}
+KINDS: dict[str, type[Event] | type[Campaign]] = {"event": Event, "campaign": Campaign}
 
 
 def change_slug(target: Event | Campaign, wanted: str, max_length: int) -> bool:
@@ -24,7 +24,7 @@ def change_slug(target: Event | Campaign, wanted: str, max_length: int) -> bool:
     model = KINDS[kind]
     raw = (wanted or "").strip()
     slug = slugify(raw, max_length=max_length) if raw else ""
-    if not slug or slug == "item" and raw.casefold() != "item" or not is_slug(slug):
+    if not slug or (slug == "item" and raw.casefold() != "item") or not is_slug(slug):
         raise ValidationFailed(_("Use letters and digits, with hyphens between words."), field="slug")
     if slug == target.slug:
         return False

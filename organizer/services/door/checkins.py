@@ -222,7 +222,8 @@ _ENTRY_WITH_KEY_AND_LATEST = union_all(
 
 def _entry_with_key_and_latest(rsvp_id: int, key: str | None):
     """(the entry already written with this idempotency key, the RSVP's latest entry), each a row
-    with rsvp_id, sequence, action, created_at, tapped_at, persons and persons_in, or None: one query where a tap made two."""
+    with rsvp_id, sequence, action, created_at, tapped_at, persons and persons_in, or None: one query where a
+    tap made two."""
     if key is None:
         return None, db.session.execute(_LATEST_ENTRY, {"rsvp_id": rsvp_id}).first()
     earlier = newest = None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
+import contextlib
+from dataclasses import astuple, dataclass, replace
 
 import redis
 from flask import current_app, has_app_context
@@ -118,7 +119,8 @@ class _SharedFigures:
 
     def generation(self, event_id: int) -> bytes:
         try:
-            return self._redis.get(f"organizer:door:generation:{event_id}") or b"0"
+            stored = self._redis.get(f"organizer:door:generation:{event_id}")
+            return stored if isinstance(stored, bytes) and stored else b"0"
         except redis.RedisError:
             return b"unavailable"
 
@@ -129,7 +131,7 @@ class _SharedFigures:
             raw = self._redis.get(f"organizer:door:figures:{event_id}")
         except redis.RedisError:
             return None
-        if not raw:
+        if not isinstance(raw, bytes) or not raw:
             return None
         stored_generation, _sep, values = raw.partition(b" ")
         if stored_generation != generation:
@@ -140,11 +142,9 @@ class _SharedFigures:
         if generation == b"unavailable":
             return
         values = ",".join(str(max(0, value)) for value in astuple(figures))
-        try:
+        with contextlib.suppress(redis.RedisError):  # a figure not kept is only counted again
             self._redis.set(f"organizer:door:figures:{event_id}", generation + b" " + values.encode(),
                             px=max(1, int(seconds * 1000)))
-        except redis.RedisError:
-            pass
 
     def bump(self, event_ids: set[int]) -> None:
         try:

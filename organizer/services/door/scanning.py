@@ -25,7 +25,7 @@ from organizer.services.door import checkins
 
 SHORT_CODE_DIGITS = 10
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
-_SHORT = re.compile(r"^[0-9A-Fa-f]{%d}$" % SHORT_CODE_DIGITS)
+_SHORT = re.compile(rf"^[0-9A-Fa-f]{{{SHORT_CODE_DIGITS}}}$")
 
 
 def short_code(ticket_token_hash: str) -> str:

@@ -4,7 +4,6 @@ their life (draft → published → cancelled), "same meeting next week", and th
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -12,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, exists, or_, select
 
 from organizer.extensions import db
+from organizer.formatting import event_datetime
 from organizer.models import (
     Campaign,
     CheckIn,
@@ -33,7 +33,6 @@ from organizer.services.common.permissions import Action
 from organizer.services.common.validation import clean_text, one_of
 from organizer.services.rsvp import capacity, waitlist
 from organizer.services.rsvp import changes as rsvp_changes
-from organizer.formatting import event_datetime
 from organizer.text import is_http_url
 from organizer.timeutil import is_valid_timezone, to_local, to_utc, utcnow
 

@@ -22,11 +22,11 @@ from functools import lru_cache
 
 from flask import current_app
 from limits import parse
-from sqlalchemy import bindparam, case, delete
+from sqlalchemy import Integer, bindparam, case, delete
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from organizer.database import is_sqlite
+from organizer.database import is_sqlite, rowcount
 from organizer.extensions import db
 from organizer.models import MailQuota
 from organizer.timeutil import utcnow
@@ -49,7 +49,7 @@ def _upsert(dialect_name: str):
     counts on. In the SET clause the table's columns are the row already there."""
     table = MailQuota.__table__
     dialect_insert = sqlite_insert if dialect_name == "sqlite" else postgresql_insert
-    notice = bindparam("notice")
+    notice = bindparam("notice", type_=Integer)
     statement = dialect_insert(table).values(key=bindparam("key"), window_started_at=bindparam("now"),
                                              mails=1, notices=notice)
     expired = table.c.window_started_at <= bindparam("cutoff")
@@ -78,4 +78,4 @@ def purge(now: datetime | None = None) -> int:
     """Forget windows that have passed (the outbox worker calls this each round)."""
     _amount, window = _limit()
     result = db.session.execute(delete(MailQuota).where(MailQuota.window_started_at <= (now or utcnow()) - window))
-    return result.rowcount or 0
+    return rowcount(result)

@@ -40,7 +40,7 @@ def _due(now: datetime):
         return None
     due_events = or_(*[
         and_(Event.campaign_id == campaign_id, Event.ends_at <= now - timedelta(days=days))
-        for campaign_id, days in campaigns
+        for campaign_id, days in campaigns if days is not None
     ])
     return (Rsvp.forgotten_at.is_(None), Rsvp.event_id.in_(select(Event.id).where(due_events)))
 

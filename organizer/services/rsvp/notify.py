@@ -91,7 +91,8 @@ def promoted(rsvp: Rsvp, new_link_token: str) -> None:
         return
     with _in_their_language(rsvp):
         subject = _("A place opened up — you're going: %(title)s", title=title_for(rsvp))
-    outbox.enqueue_for_worker(rsvp.email, subject, RSVP_PROMOTED, {"rsvp_id": rsvp.id, "new_link_token": new_link_token},
+    outbox.enqueue_for_worker(rsvp.email, subject, RSVP_PROMOTED,
+                              {"rsvp_id": rsvp.id, "new_link_token": new_link_token},
                               locale=locale_of(rsvp))
 
 

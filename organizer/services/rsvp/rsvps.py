@@ -40,9 +40,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import joinedload
 
@@ -139,11 +138,12 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
     # Everything that doesn't depend on the places left is made before the lock: every other RSVP to
     # this event waits while it is held (the token and its two hashes alone were ~0.1 ms).
     token = new_token()
+    locale_code = (locale or str(get_locale() or ""))[:16]
     values = dict(event_id=event.id, name=name, search_name=fold_for_search(name), email=email,
                   email_normalized=email_normalized, phone=phone, guests=guests, consent_contact=bool(consent),
                   source=RsvpSource.ONLINE, manage_token_hash=hash_token(token),
                   ticket_token_hash=hash_token(ticket_token_for(token)),
-                  locale=(locale or str(get_locale() or ""))[:16],
+                  locale=locale_code,
                   added_by_id=added_by.id if added_by is not None else None)
     party = 1 + guests
 
@@ -168,7 +168,7 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
                                             for question_id, value in cleaned_answers.items()])
     position = queue_position(event.id, rsvp_id, moment) if status is RsvpStatus.WAITLISTED else None
     if email:
-        notify.rsvp_received(notify.NewRsvp(rsvp_id, event, name, email, guests, status, values["locale"]),
+        notify.rsvp_received(notify.NewRsvp(rsvp_id, event, name, email, guests, status, locale_code),
                              token, position, earlier_id=earlier_id, send=send)
     return RsvpReceipt(status, position, None if email else token, bool(email))
 
@@ -184,7 +184,7 @@ def add_by_hand(actor: User, event: Event, *, name: str, email: str | None = Non
     if (email or "").strip():
         # Organizers see the list anyway: say so, where the public form must not.
         _typed, normalized = clean_email(event, email)
-        earlier_id = _earlier_rsvp_id(event.id, normalized)
+        earlier_id = _earlier_rsvp_id(event.id, normalized) if normalized is not None else None
         existing = db.session.get(Rsvp, earlier_id) if earlier_id is not None else None
         if existing is not None:
             raise ValidationFailed(_("%(name)s already has an RSVP with this address: find them in the list.",
