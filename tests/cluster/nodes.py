@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import http.client
 import json
 import os
 import signal
@@ -188,8 +189,9 @@ class Client:
         return reply.json()["csrf_token"]
 
 
-# Raised when a node is down or dies mid-request: the request may or may not have been carried out.
-CONNECTION_ERRORS = (URLError, ConnectionError, TimeoutError, OSError)
+# Raised when a node is down or dies mid-request (a body cut short is an HTTPException such as
+# IncompleteRead, not an OSError): the request may or may not have been carried out.
+CONNECTION_ERRORS = (URLError, ConnectionError, TimeoutError, OSError, http.client.HTTPException)
 
 
 # --- SMTP --------------------------------------------------------------------------------------------
