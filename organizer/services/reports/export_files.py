@@ -1,4 +1,5 @@
-"""The rows of an export written as CSV or XLSX, streamed, with every cell safe from formula injection."""
+"""The rows of an export, and the CSV they are streamed as, with every cell safe from formula injection
+(the XLSX is written from the same rows by export_xlsx.py)."""
 
 from __future__ import annotations
 
