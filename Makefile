@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app organizer
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install install-test chromium ffmpeg nginx axe wheel wrk db demo outbox bench messages translations compile clean
+.PHONY: run test lint install install-test chromium ffmpeg nginx libreoffice axe wheel wrk db demo outbox bench messages translations compile clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,7 @@ lint: install-test
 	$(BIN)/lint-imports
 
 ## make test: set up, lint (above), run the whole suite (browser tests use Debian's Chromium)
-test: lint chromium ffmpeg nginx axe compile
+test: lint chromium ffmpeg nginx libreoffice axe compile
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## axe-core for the accessibility browser tests, from the npm registry (pinned by its package-lock.json)
@@ -103,6 +103,19 @@ nginx:
 	    if [ -n "$$added_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi; \
 	  else \
 	    echo "!!! nginx is missing and cannot be installed here (run: sudo apt-get install -y nginx-light): THE NGINX DEPLOYMENT TEST WILL BE SKIPPED !!!"; \
+	  fi; \
+	fi
+
+## The XLSX export is printed to PDF by LibreOffice and read back with poppler's pdfinfo/pdftotext
+## (tests/services/test_export_pdf.py); the install takes a few minutes.
+libreoffice:
+	@if ! command -v soffice >/dev/null || ! command -v pdftotext >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's libreoffice-calc-nogui and poppler-utils for the export print test (minutes)..."; \
+	    (apt-get install -y -qq libreoffice-calc-nogui poppler-utils >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq libreoffice-calc-nogui poppler-utils >/dev/null)) \
+	      || echo "!!! Could not install LibreOffice: THE EXPORT PRINT TEST WILL BE SKIPPED (and fail under CI=true) !!!"; \
+	  else \
+	    echo "!!! LibreOffice is missing (sudo apt-get install -y libreoffice-calc-nogui poppler-utils): THE EXPORT PRINT TEST WILL BE SKIPPED !!!"; \
 	  fi; \
 	fi
 

@@ -20,10 +20,12 @@ from organizer import (  # noqa: F401 (database: SQLite pragmas; models: complet
     sharedcache,
     templating,
 )
+from organizer.api import bp as api_bp
 from organizer.auth import bp as auth_bp
 from organizer.campaigns import bp as campaigns_bp
 from organizer.config import Config, config_from_environment
 from organizer.door import bp as door_bp
+from organizer.embed import bp as embed_bp
 from organizer.events import bp as events_bp
 from organizer.extensions import babel, csrf, db, limiter, login_manager, migrate
 from organizer.public import bp as public_bp
@@ -75,5 +77,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(rsvp_bp)
     app.register_blueprint(door_bp)
     app.register_blueprint(reports_bp, url_prefix="/manage")
+    app.register_blueprint(embed_bp)
+    app.register_blueprint(api_bp)
 
     return app

@@ -108,6 +108,8 @@ class Config:
     MAIL_LEASE_SECONDS = int(os.environ.get("MAIL_LEASE_SECONDS", "300"))
 
     PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "5"))
+    # The public API's answers may be kept this long by browsers and proxies (they revalidate by ETag).
+    API_CACHE_SECONDS = int(os.environ.get("API_CACHE_SECONDS", "60"))
     # Where cached public pages and the door's totals live: shared by every worker and node. Defaults to the
     # rate limiter's Redis; none: pages in each worker, door totals counted exactly on every request.
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or (

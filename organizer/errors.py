@@ -36,7 +36,8 @@ def handle_http_error(error: HTTPException):
     if code >= 500:
         db.session.rollback()
     title, text = (str(part) for part in MESSAGES.get(code, (error.name, error.description or "")))
-    if request.accept_mimetypes.best == "application/json" or request.path.endswith(".json"):
+    if (request.accept_mimetypes.best == "application/json" or request.path.endswith(".json")
+            or request.path.startswith("/api/")):  # the public API answers in JSON, even a bad path
         response = jsonify(error=title, message=text)
         response.status_code = code
         return response

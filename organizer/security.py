@@ -42,7 +42,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
-
+# The embeddable list (/c/<slug>/embed) alone may be framed, by any site; everything else stays 'none'.
+FRAMEABLE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *")
 
 
 class InsecureConfigError(RuntimeError):
@@ -257,6 +258,15 @@ DOOR_PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), interes
 HSTS_HEADER = ("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 
 
+def allow_framing(response: Response) -> Response:
+    """Let any site show this response in a frame: only for a page that holds nothing private, has no
+    form and runs no script (the embeddable list). X-Frame-Options has no value that allows every
+    site, so it is left out; browsers that know CSP follow frame-ancestors."""
+    response.headers["Content-Security-Policy"] = FRAMEABLE_CONTENT_SECURITY_POLICY
+    response.headers["X-Frame-Options"] = ""  # set, so the defaults leave it out; removed after them
+    return response
+
+
 def handle_untrusted_host(error: SecurityError):
     """A Host outside TRUSTED_HOSTS: no URL can be built for it, so answer in plain text."""
     return Response("Bad request: unknown host.\n", status=400, mimetype="text/plain")
@@ -274,4 +284,6 @@ def set_security_headers(response: Response) -> Response:
     for key, value in defaults:
         if key.lower() not in present:
             headers.add(key, value)
+    if headers.get("X-Frame-Options") == "":  # allow_framing
+        del headers["X-Frame-Options"]
     return response

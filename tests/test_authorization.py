@@ -128,7 +128,9 @@ def _check(client, world: World, rule: Rule, persona: str) -> list[str]:
         if leaked:
             problems.append(f"{where}: response ({response.status_code}) shows personal data {leaked}")
     if response.status_code == 404 and not has_secret and rule.method == "GET":
-        generic = client.get("/this-page-does-not-exist-" + "x" * 8)
+        # The public API answers in JSON: its 404s must look like any other 404 of the API.
+        prefix = "/api/v1/" if path.startswith("/api/") else "/"
+        generic = client.get(prefix + "this-page-does-not-exist-" + "x" * 8)
         if _normalized(generic.get_data(as_text=True)) != _normalized(body):
             problems.append(f"{where}: this 404 differs from the generic 404 page (it reveals something)")
     return problems

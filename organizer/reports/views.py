@@ -19,7 +19,7 @@ from organizer.reports import bp
 from organizer.reports.forms import COLUMN_LABELS, ExportForm
 from organizer.services.common.errors import ValidationFailed
 from organizer.services.common.permissions import Action
-from organizer.services.reports import export_files, export_spec, exports, turnout
+from organizer.services.reports import export_files, export_spec, export_xlsx, exports, turnout
 from organizer.templating import text_direction
 from organizer.views_common import campaign_or_404, event_or_404
 
@@ -130,7 +130,7 @@ def export(slug: str):
 
 def _attachment(prepared: exports.PreparedExport) -> Response:
     if prepared.spec.file_format == "xlsx":
-        handle = export_files.write_xlsx(prepared)
+        handle = export_xlsx.write_xlsx(prepared)
         handle.seek(0, 2)
         length = handle.tell()
         handle.seek(0)

@@ -61,7 +61,8 @@ def pages_for(persona: str, w: dict) -> list[str]:
     event, slug = w["event"], w["campaign"].slug
     if persona == "anonymous":
         return ["/", f"/c/{slug}", f"/e/{event.slug}", f"/e/{event.slug}/rsvp/thanks", "/auth/login",
-                "/auth/signup", "/auth/reset", "/no-such-page", f"/door/{w['door_link']}"]
+                "/auth/signup", "/auth/reset", "/no-such-page", f"/door/{w['door_link']}",
+                f"/c/{slug}/embed", "/api/v1/docs"]
     if persona == "supporter":
         return [f"/r/{w['manage']}", f"/r/{w['manage']}/cancel", f"/r/{w['manage']}/delete"]
     if persona == "door":

@@ -14,7 +14,7 @@ from sqlalchemy import insert
 
 from organizer.extensions import db
 from organizer.models import Rsvp
-from organizer.services.reports import export_files, export_spec, exports
+from organizer.services.reports import export_files, export_spec, export_xlsx, exports
 from tests import builders
 
 SMALL = 5_000
@@ -102,7 +102,7 @@ def test_exports_use_memory_that_does_not_grow_with_rows(sizes):
         export = exports.start(campaign, owner, spec)
 
         def write():
-            with export_files.write_xlsx(export) as handle:
+            with export_xlsx.write_xlsx(export) as handle:
                 handle.seek(0, 2)
                 return handle.tell()
 

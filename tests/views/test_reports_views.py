@@ -141,7 +141,9 @@ def test_export_xlsx_download(client, login, world):
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert response.headers["Content-Disposition"].endswith('.xlsx"')
     sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
-    assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [["Name"], ["'=Amina"]]
+    # A string cell: shown as typed, never evaluated (the CSV is the one that needs the apostrophe).
+    assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [["Name"], ["=Amina"]]
+    assert sheet["A2"].data_type == "s"
     assert db.session.scalar(select(ExportRecord.file_format)) == "xlsx"
 
 

@@ -1,18 +1,16 @@
-"""The rows of an export written as CSV or XLSX, streamed, with every cell safe from formula injection."""
+"""The rows of an export, and the CSV they are streamed as, with every cell safe from formula injection
+(the XLSX is written from the same rows by export_xlsx.py)."""
 
 from __future__ import annotations
 
 import csv
 import enum
 import io
-import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from itertools import chain
 from typing import IO, Any, Final
 
-import xlsxwriter
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from organizer.extensions import db
@@ -124,11 +122,37 @@ def _when_in(timezone: str):
     return when
 
 
-def _event_getters(export: PreparedExport, timezone: str) -> list:
+def local_datetimes(timezone: str):
+    """For XLSX: a timestamp as the zone's wall-clock time, naive (a spreadsheet date has no zone:
+    the column's header names it)."""
+
+    def when(value: datetime | None) -> datetime | None:
+        return None if value is None else to_local(value, timezone).replace(tzinfo=None)
+
+    return when
+
+
+DATE_COLUMNS = frozenset({"rsvp_at", "checked_in_at", "first_rsvp_at", "last_rsvp_at"})
+
+
+def export_timezone(export: PreparedExport) -> str:
+    """The zone every time in the export is given in: the event's own, or the campaign's."""
+    return export.spec.event.timezone if export.spec.event is not None else export.campaign.default_timezone
+
+
+def column_keys(export: PreparedExport) -> list[str]:
+    """The export's column names as written, one per output column ("answers" repeated per question)."""
+    keys: list[str] = []
+    for column in export.spec.columns:
+        keys += ["answers"] * len(export.questions) if column == "answers" else [column]
+    return keys
+
+
+def _event_getters(export: PreparedExport, timezone: str, make_when=None) -> list:
     """One function per output column (answers expand to one per question), so each row only
     computes what was asked for."""
 
-    when = _when_in(timezone)
+    when = (make_when or _when_in)(timezone)
 
     def checked(row) -> bool:
         return row.action == CheckInAction.CHECK_IN
@@ -143,7 +167,7 @@ def _event_getters(export: PreparedExport, timezone: str) -> list:
         "consent_contact": lambda row, answers: bool(row.consent_contact),
         "rsvp_at": lambda row, answers: when(row.created_at),
         "checked_in": lambda row, answers: checked(row),
-        "checked_in_at": lambda row, answers: when(row.checked_at) if checked(row) else "",
+        "checked_in_at": lambda row, answers: when(row.checked_at) if checked(row) else None,
     }
     getters = []
     for column in export.spec.columns:
@@ -157,10 +181,10 @@ def _event_getters(export: PreparedExport, timezone: str) -> list:
     return getters
 
 
-def _event_rows(export: PreparedExport) -> Iterator[list[Any]]:
+def _event_rows(export: PreparedExport, make_when=None) -> Iterator[list[Any]]:
     spec = export.spec
     assert spec.event is not None  # an export of scope "event" always has its event
-    getters = _event_getters(export, spec.event.timezone)
+    getters = _event_getters(export, spec.event.timezone, make_when)
     stmt = event_query(spec).order_by(Rsvp.name, Rsvp.id)
     result = db.session.execute(stmt, execution_options={"yield_per": BATCH})
     try:
@@ -180,9 +204,9 @@ def _event_rows(export: PreparedExport) -> Iterator[list[Any]]:
         result.close()
 
 
-def _campaign_rows(export: PreparedExport) -> Iterator[list[Any]]:
+def _campaign_rows(export: PreparedExport, make_when=None) -> Iterator[list[Any]]:
     spec = export.spec
-    when = _when_in(export.campaign.default_timezone)
+    when = (make_when or _when_in)(export.campaign.default_timezone)
     simple = {
         "name": lambda row: row.name,
         "email": lambda row: row.email,
@@ -204,11 +228,13 @@ def _campaign_rows(export: PreparedExport) -> Iterator[list[Any]]:
         result.close()
 
 
-def rows(export: PreparedExport) -> Iterator[list[Any]]:
-    """The export's rows, as plain values (``safe_cell`` makes them safe to write)."""
+def rows(export: PreparedExport, make_when=None) -> Iterator[list[Any]]:
+    """The export's rows, as plain values (``safe_cell`` makes them safe to write). Times are text
+    with their zone ("2030-03-01 19:00 GMT"), or what ``make_when(timezone)`` makes of them
+    (``local_datetimes``: real dates for a spreadsheet)."""
     if export.spec.scope == "event":
-        return _event_rows(export)
-    return _campaign_rows(export)
+        return _event_rows(export, make_when)
+    return _campaign_rows(export, make_when)
 
 
 def _safe_text(value: str | None) -> str:
@@ -293,39 +319,6 @@ def csv_chunks(export: PreparedExport, rows_per_chunk: int = BATCH) -> Iterator[
         buffer.truncate()
         writer.writerows(batch)
         yield buffer.getvalue().encode("utf-8")
-
-
-def write_xlsx(export: PreparedExport) -> IO[bytes]:
-    """Write the workbook to a temporary file (constant memory: rows go to disk as they come) and
-    return it rewound. Text is always written as text, never as a formula, number or link."""
-    handle = tempfile.TemporaryFile(prefix="organizer-export-", suffix=".xlsx")  # noqa: SIM115 - the caller closes it
-    workbook = xlsxwriter.Workbook(handle, {
-        "constant_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_numbers": False,
-        "strings_to_urls": False,
-        "tmpdir": tempfile.gettempdir(),
-    })
-    try:
-        sheet = workbook.add_worksheet(_("Export"))  # the tab name people see
-        bold = workbook.add_format({"bold": True})
-        header = export.header
-        for index, title in enumerate(header):
-            sheet.set_column(index, index, max(12, min(40, len(title) + 4)))
-        for index, title in enumerate(header):
-            sheet.write_string(0, index, safe_cell(title), bold)
-        sheet.freeze_panes(1, 0)
-        for row_index, row in enumerate(rows(export), start=1):
-            for column_index, value in enumerate(row):
-                cell = safe_cell(value)
-                if isinstance(cell, int | float):
-                    sheet.write_number(row_index, column_index, cell)
-                elif cell != "":
-                    sheet.write_string(row_index, column_index, cell)
-    finally:
-        workbook.close()
-    handle.seek(0)
-    return handle
 
 
 def file_chunks(handle: IO[bytes], size: int = 64 * 1024) -> Iterator[bytes]:

@@ -6,8 +6,9 @@
   Name, email, phone and consent come from the person's most recent RSVP.
 
 Rows are read with ``yield_per`` (a server-side cursor on PostgreSQL) and written as they come, so a
-100,000-row export never sits in memory. Every cell that a spreadsheet would read as a formula
-(beginning with = + - @, tab, carriage return or NUL) is prefixed with an apostrophe. Before the
+100,000-row export never sits in memory. In the CSV every cell that a spreadsheet would read as a
+formula (beginning with = + - @, tab, carriage return or NUL) is prefixed with an apostrophe; the XLSX
+writes text as string cells, which are never evaluated, so it shows them as typed. Before the
 first byte is streamed, an ExportRecord (who, when, scope, filters, columns and the row count, by a
 COUNT with the same filters) is written in the caller's transaction. On PostgreSQL the campaign CSV
 counts its rows on the very cursor it then streams them from (``HeldPeople``), in a transaction of
