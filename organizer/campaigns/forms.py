@@ -12,6 +12,7 @@ from organizer.forms_common import FlaskForm
 from organizer.models import Role
 from organizer.services.campaigns import campaigns as campaign_rules
 from organizer.services.coverage import coverage as coverage_rules
+from organizer.services.coverage.extraction import ArticleDetails
 from organizer.timeutil import timezone_names
 
 
@@ -123,6 +124,20 @@ class CoverageForm(FlaskForm):
         validators=[Optional(), Length(max=16, message=_l("Use at most %(max)d characters.", max=16))],
         render_kw={"maxlength": 16, "spellcheck": "false", "autocapitalize": "none"},
     )
+
+    def fill_from(self, details: ArticleDetails) -> list[str]:
+        """Puts what the article's page says into the fields the organizer left empty (what they typed
+        stays), and returns the names of the fields it filled. The language counts as empty while it
+        is still the default."""
+        filled = []
+        for name in ("headline", "outlet", "author", "published_on", "excerpt", "language"):
+            value = getattr(details, name)
+            current = self[name].data
+            empty = current in (None, "") or (name == "language" and current == self.language.default)
+            if value and empty and value != current:
+                self[name].data = value
+                filled.append(name)
+        return filled
 
     def to_input(self) -> coverage_rules.CoverageInput:
         return coverage_rules.CoverageInput(
