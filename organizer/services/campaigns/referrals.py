@@ -150,6 +150,7 @@ def campaign_totals(per_event: dict[int, list[SourceCount]]) -> list[SourceCount
 
 
 def has_any(counts: list[SourceCount]) -> bool:
-    return any(row.code is not None or row.going_rsvps for row in counts)
+    """Whether the campaign has codes at all: without any, every RSVP is "no code" and a table says nothing."""
+    return any(row.code is not None for row in counts)
 
 

@@ -28,8 +28,8 @@ changes between our check and our connection. So, for every request, the first a
 6. **Nothing of ours is sent:** no cookies (urllib3 keeps none), no credentials, no referrer.
 
 Tests run a page server on 127.0.0.1; ``allowed_test_addresses`` (the ``LINK_FETCH_TEST_ADDRESSES``
-setting, which only the test configuration sets) exempts exactly those addresses from rules 1's port
-and 2, and nothing else. Everything refused raises ``FetchRefused`` with a message for the organizer.
+setting, which no environment variable sets: only tests) exempts exactly those addresses from rule 2,
+and from rule 1's port when every address of the host is one of them; nothing else. Everything refused raises ``FetchRefused`` with a message for the organizer.
 """
 
 from __future__ import annotations
@@ -126,13 +126,18 @@ def parse_target(url: str, policy: FetchPolicy) -> Target:
     if not host:
         raise FetchRefused(_("That doesn't look like a web address."))
     port = port if port is not None else (443 if parts.scheme == "https" else 80)
-    literal = _ip_literal(host)
-    if port not in ALLOWED_PORTS and not (literal is not None and str(literal) in policy.allowed_test_addresses):
-        raise FetchRefused(_("Only addresses on the usual web ports (80 and 443) can be fetched."))
+    _ip_literal(host)  # refuses odd numeric spellings before any lookup
+    # With test addresses allowed, the port is checked once the addresses are known (vetted_address).
+    if port not in ALLOWED_PORTS and not policy.allowed_test_addresses:
+        raise _refused_port()
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
     return Target(parts.scheme, host, port, path)
+
+
+def _refused_port() -> FetchRefused:
+    return FetchRefused(_("Only addresses on the usual web ports (80 and 443) can be fetched."))
 
 
 def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -174,6 +179,9 @@ def vetted_address(target: Target, policy: FetchPolicy, deadline: float) -> str:
             continue
         if not is_public(address):
             raise _refused_address()
+    if target.port not in ALLOWED_PORTS and not all(str(address) in policy.allowed_test_addresses
+                                                    for address in addresses):
+        raise _refused_port()
     return str(addresses[0])
 
 
@@ -316,4 +324,6 @@ def _read_limited(response, max_bytes: int, deadline: float) -> tuple[bytes, boo
         size += len(chunk)
     else:
         truncated = True
+    if time.monotonic() >= deadline:  # the watchdog closed the socket: what was read may be cut anywhere
+        raise _too_slow()
     return b"".join(chunks)[:max_bytes], truncated
