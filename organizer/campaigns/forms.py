@@ -136,6 +136,7 @@ class CoverageForm(FlaskForm):
             empty = current in (None, "") or (name == "language" and current == self.language.default)
             if value and empty and value != current:
                 self[name].data = value
+                self[name].raw_data = []  # else a date input renders what was posted (nothing), not the data
                 filled.append(name)
         return filled
 

@@ -44,7 +44,7 @@ def test_the_button_fills_the_form_and_saves_nothing(client, login, no_csrf, own
     login(owner)
     response = client.post("/manage/c/syria/coverage/new",
                            data={"url": f"{server}/article", "author": "Typed by me", "language": "en",
-                                 "fill": "1"})
+                                 "published_on": "", "headline": "", "fill": "1"})
     assert response.status_code == 200
     page = body(response)
     assert f'value="{pageserver.HEADLINE}"' in page
