@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from organizer.services.coverage.extraction import extract_details, details_from_link
+from organizer.services.coverage.extraction import details_from_link, extract_details
 from organizer.services.coverage.safefetch import FetchPolicy, FetchRefused
 from tests import pageserver
 from tests.pageserver import page_server

@@ -29,7 +29,8 @@ changes between our check and our connection. So, for every request, the first a
 
 Tests run a page server on 127.0.0.1; ``allowed_test_addresses`` (the ``LINK_FETCH_TEST_ADDRESSES``
 setting, which no environment variable sets: only tests) exempts exactly those addresses from rule 2,
-and from rule 1's port when every address of the host is one of them; nothing else. Everything refused raises ``FetchRefused`` with a message for the organizer.
+and from rule 1's port when every address of the host is one of them; nothing else. Everything
+refused raises ``FetchRefused`` with a message for the organizer.
 """
 
 from __future__ import annotations
