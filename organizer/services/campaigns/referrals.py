@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from organizer.extensions import db
 from organizer.models import Campaign, Event, EventStatus, ReferralCode, Rsvp, RsvpSource, RsvpStatus, User
@@ -48,9 +49,18 @@ def create_code(actor: User, campaign: Campaign, raw: str) -> ReferralCode:
     if len(codes(campaign)) >= MAX_CODES:
         raise Conflict(_("A campaign can have at most %(max)d codes.", max=MAX_CODES))
     item = ReferralCode(campaign_id=campaign.id, code=code)
-    db.session.add(item)
-    db.session.flush()  # the unique constraint settles two organizers adding the same code at once
+    _insert(item, code)
     return item
+
+
+def _insert(item: ReferralCode, code: str) -> None:
+    """The check above misses a code another organizer adds at the same moment; the unique constraint
+    does not, and its refusal becomes the same message (in a savepoint: the rest of the work stays)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(item)
+    except IntegrityError:
+        raise Conflict(_("This campaign already has the code %(code)s.", code=code)) from None
 
 
 def get_code(campaign: Campaign, code_id: int) -> ReferralCode:
