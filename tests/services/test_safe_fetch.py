@@ -209,3 +209,71 @@ def test_an_error_status_is_a_clear_refusal(server):
 def test_an_unknown_name_is_a_clear_refusal():
     with pytest.raises(FetchRefused, match="No server answers"):
         fetch_page("https://nowhere.test/article", TEST_POLICY)
+
+
+# --- https: the connection goes to the checked address, the name stays for SNI and the certificate ----
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory):
+    """An https server on 127.0.0.1 with a certificate for tls.test from a CA of its own; it records the
+    name each client asked for in TLS (SNI)."""
+    import shutil
+    import ssl
+    import subprocess
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from tests.pageserver import _Handler
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl (Debian package openssl) is needed to make the test certificates")
+    folder = tmp_path_factory.mktemp("tls")
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=Organizer test CA")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+            "-subj", "/CN=tls.test")
+    (folder / "san.ext").write_text("subjectAltName=DNS:tls.test\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.pem", "-days", "2", "-extfile", "san.ext")
+    names: list[str | None] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "server.pem", folder / "server.key")
+    context.sni_callback = lambda _socket, name, _context: names.append(name)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield {"port": server.server_port, "ca": str(folder / "ca.pem"), "names": names}
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def trust_test_ca(tls_server, monkeypatch):
+    import ssl
+    real = ssl.create_default_context
+    monkeypatch.setattr(safefetch.ssl, "create_default_context", lambda *a, **k: real(cafile=tls_server["ca"]))
+
+
+def test_https_connects_to_the_checked_address_with_the_name_for_sni_and_the_certificate(
+        tls_server, trust_test_ca, fake_dns, monkeypatch):
+    from tests.pageserver import _Handler
+    monkeypatch.setitem(FAKE_DNS, "tls.test", ["127.0.0.1"])
+    page = fetch_page(f"https://tls.test:{tls_server['port']}/article", TEST_POLICY)
+    assert "Homs" in page.html
+    assert tls_server["names"][-1] == "tls.test"  # SNI carries the name, though we connected to 127.0.0.1
+    assert _Handler.seen_headers[-1]["Host"] == f"tls.test:{tls_server['port']}"
+    assert fake_dns.count("tls.test") == 1
+
+
+def test_https_checks_the_certificate_against_the_name_not_the_address(tls_server, trust_test_ca, monkeypatch):
+    # Same server and address, another name: its certificate is not for that name, so nothing is read.
+    monkeypatch.setitem(FAKE_DNS, "other.test", ["127.0.0.1"])
+    with pytest.raises(FetchRefused, match="could not be reached"):
+        fetch_page(f"https://other.test:{tls_server['port']}/article", TEST_POLICY)
+    assert tls_server["names"][-1] == "other.test"
