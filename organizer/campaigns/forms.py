@@ -107,16 +107,30 @@ class CoverageForm(FlaskForm):
         render_kw={"maxlength": coverage_rules.URL_MAX, "placeholder": "https://", "spellcheck": "false",
                    "autocapitalize": "none"},
     )
-    headline = _text(_l("Headline"), coverage_rules.HEADLINE_MAX, required_message=_l("Enter the headline."))
-    outlet = _text(_l("Outlet"), coverage_rules.OUTLET_MAX)
-    author = _text(_l("Author"), coverage_rules.AUTHOR_MAX)
+    # dir="auto": an Arabic headline typed or filled in from its page reads right to left in its field.
+    headline = StringField(
+        _l("Headline"),
+        validators=[DataRequired(message=_l("Enter the headline.")),
+                    Length(max=coverage_rules.HEADLINE_MAX,
+                           message=_l("Use at most %(max)d characters.", max=coverage_rules.HEADLINE_MAX))],
+        render_kw={"maxlength": coverage_rules.HEADLINE_MAX, "dir": "auto"})
+    outlet = StringField(
+        _l("Outlet"),
+        validators=[Optional(), Length(max=coverage_rules.OUTLET_MAX,
+                                       message=_l("Use at most %(max)d characters.", max=coverage_rules.OUTLET_MAX))],
+        render_kw={"maxlength": coverage_rules.OUTLET_MAX, "dir": "auto"})
+    author = StringField(
+        _l("Author"),
+        validators=[Optional(), Length(max=coverage_rules.AUTHOR_MAX,
+                                       message=_l("Use at most %(max)d characters.", max=coverage_rules.AUTHOR_MAX))],
+        render_kw={"maxlength": coverage_rules.AUTHOR_MAX, "dir": "auto"})
     published_on = DateField(_l("Published on"), validators=[Optional()],
                              render_kw={"max": "2100-12-31", "min": "1900-01-01"})
     excerpt = TextAreaField(
         _l("Excerpt"),
         validators=[Length(max=coverage_rules.EXCERPT_MAX,
                            message=_l("Use at most %(max)d characters.", max=coverage_rules.EXCERPT_MAX))],
-        render_kw={"rows": 4, "maxlength": coverage_rules.EXCERPT_MAX},
+        render_kw={"rows": 4, "maxlength": coverage_rules.EXCERPT_MAX, "dir": "auto"},
     )
     language = StringField(
         _l("Language"),

@@ -82,9 +82,8 @@ def _limit_reached(limit) -> Response | None:
     return make_response(page, 429)
 
 
-# The form posts to the page it is on ("#rsvp-result" as its action), so the query of the shared link
-# (?r=mosque-newsletter) comes along with the POST, with or without JavaScript, although the page itself
-# is the same cached bytes for every code (see `submit`). /e/<slug>/rsvp stays for pages still open.
+# The form posts to its own page ("#rsvp-result" as action): a shared link's ?r=CODE comes along, with or
+# without JavaScript, while the page stays one cached copy for every code. /e/<slug>/rsvp: pages still open.
 @bp.route("/e/<slug>", methods=["POST"])
 @bp.route("/e/<slug>/rsvp", methods=["POST"])
 @limiter.limit(lambda: current_app.config["RSVP_RATE_LIMIT"], on_breach=_limit_reached)
@@ -125,9 +124,8 @@ def submit(slug: str):
             consent=form.consent.data,
             answers=answers_from(form, event),
             locale=str(get_locale() or ""),
-            # Read from the address the form was sent to, never from the page: the page is cached once for
-            # everyone (pagecache, sharedcache), so a code written into it would split the cache per code
-            # or, worse, hand one visitor's code to the next. An unknown code is ignored.
+            # From the address posted to, never the page: a code written into the cached page would split the
+            # cache per code or hand one visitor's code to the next. An unknown code is ignored.
             referral_code_id=referrals.code_for_rsvp(event, request.args.get(referrals.QUERY_PARAMETER)),
         )
     except ValidationFailed as error:
