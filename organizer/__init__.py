@@ -29,6 +29,7 @@ from organizer.embed import bp as embed_bp
 from organizer.events import bp as events_bp
 from organizer.extensions import babel, csrf, db, limiter, login_manager, migrate
 from organizer.public import bp as public_bp
+from organizer.referrals import bp as referrals_bp
 from organizer.reports import bp as reports_bp
 from organizer.rsvp import bp as rsvp_bp
 
@@ -79,5 +80,6 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports_bp, url_prefix="/manage")
     app.register_blueprint(embed_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(referrals_bp, url_prefix="/manage")
 
     return app

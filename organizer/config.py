@@ -129,6 +129,12 @@ class DevelopmentConfig(Config):
     pass
 
 
+    # Addresses that "Fill from link" may fetch from although they are not public (and on any port): the
+    # tests' local page server. Never read from the environment: no deployment can turn the SSRF guard
+    # off (organizer/services/coverage/safefetch.py).
+    LINK_FETCH_TEST_ADDRESSES: ClassVar[frozenset[str]] = frozenset()
+
+
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key-with-enough-length-1234567890"  # noqa: S105 - the tests' own, never deployed

@@ -165,11 +165,17 @@ CLICK_ID_PARAMETERS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "twclid"
                                  "mc_eid", "_ga"})
 
 
+# Read only by the POST of the RSVP form (the referral code, ?r=paper-sale): every GET shows the same page
+# whatever the code, so one entry serves every code's link.
+SHARE_PARAMETERS = frozenset({"r"})
+
+
 def _without_click_ids(query: str) -> str:
     if not query:
         return query
     kept = [part for part in query.split("&")
-            if part and not (name := part.split("=", 1)[0]).startswith("utm_") and name not in CLICK_ID_PARAMETERS]
+            if part and not (name := part.split("=", 1)[0]).startswith("utm_") and name not in CLICK_ID_PARAMETERS
+            and name not in SHARE_PARAMETERS]
     return "&".join(kept)
 
 

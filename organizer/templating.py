@@ -113,6 +113,11 @@ def text_direction() -> str:
     return "rtl" if locale is not None and locale.language in RTL_LANGUAGES else "ltr"
 
 
+def language_direction(code: str | None) -> str:
+    """"rtl" or "ltr" for text written in ``code`` ("ar", "ur-PK", "en"): an article keeps its own direction."""
+    return "rtl" if (code or "").split("-")[0].split("_")[0].lower() in RTL_LANGUAGES else "ltr"
+
+
 def http_url(value: str | None) -> str:
     """A stored link as an href only if it is http(s): forms refuse others, and this holds for rows
     written any other way (imports, the shell, an old bug)."""
@@ -128,6 +133,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["short_date"] = short_date
     app.jinja_env.filters["utc_datetime"] = utc_datetime
     app.jinja_env.globals["text_direction"] = text_direction
+    app.jinja_env.globals["language_direction"] = language_direction
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["html_lang"] = html_lang
     app.jinja_env.globals["language_choices"] = language_choices

@@ -12,6 +12,7 @@ from organizer.forms_common import FlaskForm
 from organizer.models import Role
 from organizer.services.campaigns import campaigns as campaign_rules
 from organizer.services.coverage import coverage as coverage_rules
+from organizer.services.coverage.extraction import ArticleDetails
 from organizer.timeutil import timezone_names
 
 
@@ -106,16 +107,30 @@ class CoverageForm(FlaskForm):
         render_kw={"maxlength": coverage_rules.URL_MAX, "placeholder": "https://", "spellcheck": "false",
                    "autocapitalize": "none"},
     )
-    headline = _text(_l("Headline"), coverage_rules.HEADLINE_MAX, required_message=_l("Enter the headline."))
-    outlet = _text(_l("Outlet"), coverage_rules.OUTLET_MAX)
-    author = _text(_l("Author"), coverage_rules.AUTHOR_MAX)
+    # dir="auto": an Arabic headline typed or filled in from its page reads right to left in its field.
+    headline = StringField(
+        _l("Headline"),
+        validators=[DataRequired(message=_l("Enter the headline.")),
+                    Length(max=coverage_rules.HEADLINE_MAX,
+                           message=_l("Use at most %(max)d characters.", max=coverage_rules.HEADLINE_MAX))],
+        render_kw={"maxlength": coverage_rules.HEADLINE_MAX, "dir": "auto"})
+    outlet = StringField(
+        _l("Outlet"),
+        validators=[Optional(), Length(max=coverage_rules.OUTLET_MAX,
+                                       message=_l("Use at most %(max)d characters.", max=coverage_rules.OUTLET_MAX))],
+        render_kw={"maxlength": coverage_rules.OUTLET_MAX, "dir": "auto"})
+    author = StringField(
+        _l("Author"),
+        validators=[Optional(), Length(max=coverage_rules.AUTHOR_MAX,
+                                       message=_l("Use at most %(max)d characters.", max=coverage_rules.AUTHOR_MAX))],
+        render_kw={"maxlength": coverage_rules.AUTHOR_MAX, "dir": "auto"})
     published_on = DateField(_l("Published on"), validators=[Optional()],
                              render_kw={"max": "2100-12-31", "min": "1900-01-01"})
     excerpt = TextAreaField(
         _l("Excerpt"),
         validators=[Length(max=coverage_rules.EXCERPT_MAX,
                            message=_l("Use at most %(max)d characters.", max=coverage_rules.EXCERPT_MAX))],
-        render_kw={"rows": 4, "maxlength": coverage_rules.EXCERPT_MAX},
+        render_kw={"rows": 4, "maxlength": coverage_rules.EXCERPT_MAX, "dir": "auto"},
     )
     language = StringField(
         _l("Language"),
@@ -123,6 +138,21 @@ class CoverageForm(FlaskForm):
         validators=[Optional(), Length(max=16, message=_l("Use at most %(max)d characters.", max=16))],
         render_kw={"maxlength": 16, "spellcheck": "false", "autocapitalize": "none"},
     )
+
+    def fill_from(self, details: ArticleDetails) -> list[str]:
+        """Puts what the article's page says into the fields the organizer left empty (what they typed
+        stays), and returns the names of the fields it filled. The language counts as empty while it
+        is still the default."""
+        filled = []
+        for name in ("headline", "outlet", "author", "published_on", "excerpt", "language"):
+            value = getattr(details, name)
+            current = self[name].data
+            empty = current in (None, "") or (name == "language" and current == self.language.default)
+            if value and empty and value != current:
+                self[name].data = value
+                self[name].raw_data = []  # else a date input renders what was posted (nothing), not the data
+                filled.append(name)
+        return filled
 
     def to_input(self) -> coverage_rules.CoverageInput:
         return coverage_rules.CoverageInput(

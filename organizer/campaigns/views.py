@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -17,6 +17,8 @@ from organizer.services.common import permissions
 from organizer.services.common.errors import DomainError, NotFound
 from organizer.services.common.permissions import Action
 from organizer.services.coverage import coverage as coverage_rules
+from organizer.services.coverage import extraction
+from organizer.services.coverage.safefetch import FetchPolicy, FetchRefused
 from organizer.services.events import listings as event_listings
 from organizer.services.rsvp import capacity
 from organizer.views_common import EmptyForm, campaign_or_404, form_status, show_error
@@ -240,11 +242,39 @@ def coverage_search(slug: str):
     )
 
 
+def _fetch_policy() -> FetchPolicy:
+    return FetchPolicy(allowed_test_addresses=frozenset(current_app.config.get("LINK_FETCH_TEST_ADDRESSES", ())))
+
+
+def _fill_from_link(form: CoverageForm) -> tuple[list[str], int]:
+    """"Fill from link": fetches the pasted address and fills the empty fields; nothing is saved.
+
+    Only the token and the address are checked here: the other fields are still being written."""
+    form.validate()
+    if "csrf_token" in form.errors:
+        return [], 400
+    for name in form:
+        if name.name not in {"csrf_token", "url"}:
+            name.errors = []
+    if form.url.errors:
+        return [], 400
+    try:
+        _final_url, details = extraction.details_from_link(form.url.data or "", _fetch_policy())
+    except FetchRefused as error:
+        form.url.errors = [error.message]
+        return [], 400
+    return form.fill_from(details), 200
+
+
 @bp.route("/c/<slug>/coverage/new", methods=["GET", "POST"])
 @login_required
 def coverage_new(slug: str):
     campaign = campaign_or_404(slug, Action.MANAGE_COVERAGE)
     form = CoverageForm()
+    if form.is_submitted() and "fill" in request.form:
+        filled, status = _fill_from_link(form)
+        return render_template("campaigns/coverage_form.html", campaign=campaign, form=form, item=None,
+                               filled=filled, fill_tried=status == 200), status
     if form.validate_on_submit():
         try:
             coverage_rules.create_coverage(current_user, campaign, form.to_input())
@@ -257,6 +287,31 @@ def coverage_new(slug: str):
             return redirect(url_for("campaigns.coverage", slug=campaign.slug), code=303)
     status = form_status(form)
     return render_template("campaigns/coverage_form.html", campaign=campaign, form=form, item=None), status
+
+
+@bp.post("/c/<slug>/coverage/from-link")
+@login_required
+def coverage_from_link(slug: str):
+    """The same as the "Fill from link" button, for the page's script: the fields to fill, as JSON."""
+    campaign_or_404(slug, Action.MANAGE_COVERAGE)
+    form = CoverageForm()
+    filled, status = _fill_from_link(form)
+    if status != 200:
+        return jsonify(error=" ".join(str(message) for message in form.url.errors)
+                       or _("Paste the article's web address.")), status
+    values = {name: (form[name].data.isoformat() if name == "published_on" else form[name].data) for name in filled}
+    return jsonify(filled=values, message=_fill_message(filled))
+
+
+@bp.app_template_global()
+def coverage_fill_message(filled: list[str]) -> str:
+    return _fill_message(filled)
+
+
+def _fill_message(filled: list[str]) -> str:
+    if not filled:
+        return _("Nothing new to fill in: every field the page describes is already filled. Check them, then save.")
+    return _("Filled in from the article. Check every field and change what is wrong, then save.")
 
 
 def _coverage_or_404(campaign, coverage_id):

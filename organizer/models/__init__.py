@@ -6,6 +6,7 @@ from organizer.models.checkin import CheckIn, CheckInAction, CrowdCountEntry, Do
 from organizer.models.coverage import Coverage, CoverageRelation, EventCoverage
 from organizer.models.event import EmailPolicy, Event, EventStatus, Question, QuestionKind, Visibility
 from organizer.models.outbox import MailQuota, OutboxMessage, OutboxStatus
+from organizer.models.referral import ReferralCode
 from organizer.models.rsvp import Answer, Rsvp, RsvpSource, RsvpStatus
 from organizer.models.slug import SlugRedirect
 from organizer.models.user import PasswordResetToken, RecoveryCode, SignupRequest, User
@@ -32,6 +33,7 @@ __all__ = [
     "Question",
     "QuestionKind",
     "RecoveryCode",
+    "ReferralCode",
     "Role",
     "Rsvp",
     "RsvpSource",

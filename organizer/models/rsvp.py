@@ -67,6 +67,9 @@ class Rsvp(Model):
     # The organizer who added this RSVP by hand (it came by phone, at the desk); None when the person
     # RSVPed themselves.
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # The campaign's referral code of the link this RSVP came through (None: no code, or one we don't
+    # know). Where people came from, never who shared the link.
+    referral_code_id: Mapped[int | None] = mapped_column(ForeignKey("referral_code.id", ondelete="SET NULL"))
     # Set when the campaign's retention period forgot this person: the row stays for the counts.
     forgotten_at: Mapped[datetime | None]
 

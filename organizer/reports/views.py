@@ -17,6 +17,7 @@ from organizer.models import Event
 from organizer.rendering import charts
 from organizer.reports import bp
 from organizer.reports.forms import COLUMN_LABELS, ExportForm
+from organizer.services.campaigns import referrals
 from organizer.services.common.errors import ValidationFailed
 from organizer.services.common.permissions import Action
 from organizer.services.reports import export_files, export_spec, export_xlsx, exports, turnout
@@ -40,8 +41,10 @@ def event_turnout(event_id: int):
                    total=report.timeline[-1].total, first=labels[0], last=labels[-1]),
             rtl=text_direction() == "rtl",
         )
+    sources = referrals.counts_by_source([event], event.campaign)[event.id]
+    sources = sources if referrals.has_any(sources) else []  # a campaign that shares no codes sees nothing new
     return render_template("reports/event_turnout.html", event=event, campaign=event.campaign, report=report,
-                           chart=chart, percent=turnout.percent)
+                           chart=chart, percent=turnout.percent, sources=sources)
 
 
 @bp.get("/c/<slug>/turnout")
@@ -63,8 +66,11 @@ def campaign_turnout(slug: str):
                    "included) and the crowd count.", count=len(rows)),
             rtl=text_direction() == "rtl",
         )
+    sources = referrals.campaign_totals(referrals.counts_by_source([row.event for row in rows], campaign)) \
+        if rows else []
+    sources = sources if referrals.has_any(sources) else []
     return render_template("reports/campaign_turnout.html", campaign=campaign, rows=rows, chart=chart,
-                           percent=turnout.percent)
+                           percent=turnout.percent, sources=sources)
 
 
 def _short_day(day) -> str:

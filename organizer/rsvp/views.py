@@ -22,6 +22,7 @@ from organizer.rsvp import bp
 from organizer.rsvp.forms import ConfirmForm, answers_from, manage_form_for, manual_rsvp_form_for, rsvp_form_for
 from organizer.rsvp.panel import event_page_context
 from organizer.services.accounts import accounts
+from organizer.services.campaigns import referrals
 from organizer.services.common import permissions
 from organizer.services.common.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from organizer.services.common.permissions import Action
@@ -81,6 +82,9 @@ def _limit_reached(limit) -> Response | None:
     return make_response(page, 429)
 
 
+# The form posts to its own page ("#rsvp-result" as action): a shared link's ?r=CODE comes along, with or
+# without JavaScript, while the page stays one cached copy for every code. /e/<slug>/rsvp: pages still open.
+@bp.route("/e/<slug>", methods=["POST"])
 @bp.route("/e/<slug>/rsvp", methods=["POST"])
 @limiter.limit(lambda: current_app.config["RSVP_RATE_LIMIT"], on_breach=_limit_reached)
 @limiter.limit(lambda: current_app.config["RSVP_FAILED_RATE_LIMIT"], deduct_when=_failed,
@@ -120,6 +124,9 @@ def submit(slug: str):
             consent=form.consent.data,
             answers=answers_from(form, event),
             locale=str(get_locale() or ""),
+            # From the address posted to, never the page: a code written into the cached page would split the
+            # cache per code or hand one visitor's code to the next. An unknown code is ignored.
+            referral_code_id=referrals.code_for_rsvp(event, request.args.get(referrals.QUERY_PARAMETER)),
         )
     except ValidationFailed as error:
         db.session.rollback()

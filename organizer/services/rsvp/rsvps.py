@@ -112,7 +112,8 @@ _INSERT_RSVP = insert(Rsvp.__table__).returning(Rsvp.__table__.c.id)  # on the t
 
 def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str | None = None,
                 guests: int = 0, consent: bool = False, answers: dict | None = None,
-                now: datetime | None = None, locale: str = "", added_by: User | None = None) -> RsvpReceipt:
+                now: datetime | None = None, locale: str = "", added_by: User | None = None,
+                referral_code_id: int | None = None) -> RsvpReceipt:
     """Take an RSVP: going if the party fits in the places left, otherwise at the end of the waitlist.
 
     Runs under the event lock; the caller commits. The email (confirmation, waitlisted, or "this
@@ -144,7 +145,8 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
                   source=RsvpSource.ONLINE, manage_token_hash=hash_token(token),
                   ticket_token_hash=hash_token(ticket_token_for(token)),
                   locale=locale_code,
-                  added_by_id=added_by.id if added_by is not None else None)
+                  added_by_id=added_by.id if added_by is not None else None,
+                  referral_code_id=referral_code_id)
     party = 1 + guests
 
     capacity.lock_for_new_rsvp(event)
