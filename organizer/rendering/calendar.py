@@ -51,14 +51,24 @@ def _sequence(event: Event) -> int:
     return max(int((event.updated_at - event.created_at).total_seconds()), 0)
 
 
+def _in_zone(utc_naive: datetime, zone: ZoneInfo) -> datetime:
+    """The time in the event's zone; in UTC when that wall-clock time happens twice (the hour the clocks go
+    back): RFC 5545 reads a repeated local time as its first occurrence, and libical as its second, so only
+    UTC says which one is meant."""
+    local = utc_naive.replace(tzinfo=UTC).astimezone(zone)
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        return utc_naive.replace(tzinfo=UTC)
+    return local
+
+
 def _vevent(event: Event) -> VEvent:
     zone = ZoneInfo(event.timezone)
     url = _event_url(event)
     item = VEvent()
     item.add("uid", _uid(event))
     item.add("dtstamp", utcnow().replace(tzinfo=UTC))
-    item.add("dtstart", event.starts_at.replace(tzinfo=UTC).astimezone(zone))
-    item.add("dtend", event.ends_at.replace(tzinfo=UTC).astimezone(zone))
+    item.add("dtstart", _in_zone(event.starts_at, zone))
+    item.add("dtend", _in_zone(event.ends_at, zone))
     item.add("summary", event.title)
     description = (event.description or "").strip()
     item.add("description", f"{description}\n\n{url}" if description else url)
