@@ -8,6 +8,7 @@ from organizer.models.event import EmailPolicy, Event, EventStatus, Question, Qu
 from organizer.models.outbox import MailQuota, OutboxMessage, OutboxStatus
 from organizer.models.rsvp import Answer, Rsvp, RsvpSource, RsvpStatus
 from organizer.models.slug import SlugRedirect
+from organizer.models.unsubscribe import MailUnsubscribe
 from organizer.models.user import PasswordResetToken, RecoveryCode, SignupRequest, User
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "EventStatus",
     "ExportRecord",
     "MailQuota",
+    "MailUnsubscribe",
     "Membership",
     "OutboxMessage",
     "OutboxStatus",
