@@ -92,7 +92,7 @@ def _vevent(event: Event) -> VEvent:
 def _organizer(campaign: Campaign) -> vCalAddress | None:
     """The campaign as ORGANIZER (its name, its contact address): calendar programs show who invites and
     whom to write to. An ORGANIZER is an address (RFC 5545 cal-address), so without one there is none."""
-    email = (getattr(campaign, "contact_email", None) or "").strip()
+    email = (campaign.contact_email or "").strip()
     if not email:
         return None
     address = vCalAddress(f"mailto:{email}")
@@ -140,7 +140,7 @@ def event_ics(event: Event) -> bytes:
     no entry is ever made from a change that could still roll back."""
     key = (event.id, event.updated_at, event.status, event.slug,
            event.campaign.name if event.campaign is not None else "",
-           getattr(event.campaign, "contact_email", None), current_app.config["BASE_URL"])
+           event.campaign.contact_email if event.campaign is not None else None, current_app.config["BASE_URL"])
     now = time.monotonic()
     recent = _recent_ics.get(key)
     if recent is not None and recent[0] > now:

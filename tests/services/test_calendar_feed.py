@@ -144,8 +144,7 @@ def test_control_icalendars_own_definitions_put_londons_change_an_hour_late(libi
 
 
 def test_every_event_names_the_campaign_as_organizer(libical):
-    campaign = builders.make_campaign(name="Syria Solidarity, London")
-    campaign.contact_email = "team@syria-solidarity.example"  # type: ignore[attr-defined]
+    campaign = builders.make_campaign(name="Syria Solidarity, London", contact_email="team@syria-solidarity.example")
     events = _events_around_the_changes(campaign)[:3]
     parsed = Calendar.from_ical(calendar_rendering.campaign_ics(campaign, events))
     organizers = [item["organizer"] for item in parsed.walk("VEVENT")]
@@ -156,7 +155,6 @@ def test_every_event_names_the_campaign_as_organizer(libical):
 
 
 def test_a_campaign_without_a_contact_address_names_no_organizer():
-    campaign = builders.make_campaign()
-    campaign.contact_email = ""  # type: ignore[attr-defined]
+    campaign = builders.make_campaign(contact_email=None)
     ics = calendar_rendering.campaign_ics(campaign, [builders.make_event(campaign)])
     assert b"ORGANIZER" not in ics
