@@ -17,6 +17,7 @@ from icalendar import Calendar
 from icalendar import Event as VEvent
 
 from organizer.rendering import calendar as calendar_rendering
+from organizer.rendering.timezones import vtimezone
 from tests import builders
 
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -158,3 +159,12 @@ def test_a_campaign_without_a_contact_address_names_no_organizer():
     campaign = builders.make_campaign(contact_email=None)
     ics = calendar_rendering.campaign_ics(campaign, [builders.make_event(campaign)])
     assert b"ORGANIZER" not in ics
+
+
+def test_londons_summer_time_starts_at_one_in_the_morning_gmt():
+    """Without libical too: the observance starts at the local time before the change (RFC 5545 §3.6.5)."""
+    text = vtimezone("Europe/London", datetime(2026, 6, 1, tzinfo=UTC), datetime(2028, 6, 1, tzinfo=UTC)).to_ical()
+    assert b"BEGIN:DAYLIGHT\r\nDTSTART:20270328T010000\r\nRDATE:20280326T010000\r\nTZNAME:BST\r\n" \
+           b"TZOFFSETFROM:+0000\r\nTZOFFSETTO:+0100\r\n" in text
+    assert b"BEGIN:STANDARD\r\nDTSTART:20261025T020000\r\nRDATE:20271031T020000\r\nTZNAME:GMT\r\n" \
+           b"TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0000\r\n" in text
