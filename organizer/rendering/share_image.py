@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 
 from organizer.paths import STATIC_DIR
 from organizer.rendering.textshape import Shaper, base_direction
+from organizer.text import without_bidi_controls
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 72
@@ -60,6 +61,8 @@ class _Layout:
         self.y = 0.0
 
     def block(self, text: str, font_path: str, size: int, fill: str, max_lines: int, leading: float = 1.3) -> None:
+        # Bidi overrides and isolates are dropped, as from every page: each block gets its own direction.
+        text = without_bidi_controls(text).strip()
         if not text:
             return
         font = self.shaper.font(font_path, size)

@@ -111,3 +111,8 @@ def test_a_right_to_left_card_is_mirrored():
 def _has_ink(picture: Image.Image, box: tuple[int, int, int, int]) -> bool:
     dark = picture.crop(box).convert("L").point(lambda value: 255 if value < 100 else 0)
     return dark.getbbox() is not None
+
+
+def test_bidi_controls_typed_into_a_title_are_dropped_from_the_picture():
+    plain = render_png(_card(title="Amina gnp.exe"))
+    assert render_png(_card(title="Amina \u202egnp.exe\u202c")) == plain
