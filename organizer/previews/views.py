@@ -8,17 +8,21 @@ they have no public page.
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, redirect, render_template, request, url_for
+from sqlalchemy import select
 
+from organizer.extensions import db
+from organizer.models import Campaign
 from organizer.paths import STATIC_DIR
 from organizer.previews import bp
 from organizer.rendering import previews
 from organizer.rendering.share_image import ShareCard
+from organizer.services.common import slugs
 from organizer.services.events import listings as event_listings
 from organizer.services.events import sitemap as sitemap_rules
 from organizer.urls import absolute_url
-from organizer.views_common import campaign_or_404
 
 # Crawlers and browsers may reuse a picture for this long, then revalidate it with its ETag.
 IMAGE_MAX_AGE = 300
@@ -33,6 +37,8 @@ PRIVATE_PATHS = ("/r/", "/t/", "/door/", "/auth", "/manage", "/language/", "/csr
 @bp.get("/e/<slug>/share.png")
 def event_image(slug: str):
     event = event_listings.event_by_slug(slug)
+    if event is None:
+        _redirect_if_moved("event", slug)
     if event is None or not previews.shows_preview(event):
         abort(404)
     return _picture(previews.event_card(event, previews.image_language(request.args.get("lang"))))
@@ -40,8 +46,21 @@ def event_image(slug: str):
 
 @bp.get("/c/<slug>/share.png")
 def campaign_image(slug: str):
-    campaign = campaign_or_404(slug)
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        _redirect_if_moved("campaign", slug)
+        abort(404)
     return _picture(previews.campaign_card(campaign, previews.image_language(request.args.get("lang"))))
+
+
+def _redirect_if_moved(kind: str, old_slug: str) -> None:
+    """A preview fetched again after the organizers edited the address: the picture at the new one."""
+    current = slugs.current_slug(kind, old_slug)
+    if current is not None:
+        values: dict[str, Any] = {"slug": current}
+        if request.args.get("lang"):
+            values["lang"] = request.args["lang"]
+        abort(redirect(url_for(f"previews.{kind}_image", **values), 301))
 
 
 def _picture(card: ShareCard) -> Response:

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from organizer.extensions import db
-from organizer.models import EventStatus, Visibility
+from organizer.models import EventStatus, SlugRedirect, Visibility
 from organizer.timeutil import utcnow
 from tests import builders
 
@@ -167,3 +167,14 @@ def test_the_favicon_is_an_icon_and_pages_link_it(client, campaign):
     assert 'rel="icon" href="/static/favicon.svg" type="image/svg+xml"' in html
     with client.get("/static/favicon.svg") as svg:
         assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+
+
+def test_the_picture_of_an_edited_address_moves_with_it(client, campaign):
+    event = _event(campaign)
+    event.slug = "after-the-ceasefire-2027"
+    db.session.add(SlugRedirect(kind="event", slug="after-the-ceasefire", target_id=event.id))
+    db.session.commit()
+    moved = client.get("/e/after-the-ceasefire/share.png?lang=ar")
+    assert moved.status_code == 301
+    assert moved.headers["Location"] == "/e/after-the-ceasefire-2027/share.png?lang=ar"
+    assert client.get("/e/never-was/share.png").status_code == 404
