@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app organizer
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install install-test chromium ffmpeg nginx libreoffice axe wheel wrk db demo outbox bench messages translations compile clean
+.PHONY: run test lint install install-test chromium ffmpeg nginx libreoffice libical axe wheel wrk db demo outbox bench messages translations compile clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,7 @@ lint: install-test
 	$(BIN)/lint-imports
 
 ## make test: set up, lint (above), run the whole suite (browser tests use Debian's Chromium)
-test: lint chromium ffmpeg nginx libreoffice axe compile
+test: lint chromium ffmpeg nginx libreoffice libical axe compile
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## axe-core for the accessibility browser tests, from the npm registry (pinned by its package-lock.json)
@@ -116,6 +116,19 @@ libreoffice:
 	      || echo "!!! Could not install LibreOffice: THE EXPORT PRINT TEST WILL BE SKIPPED (and fail under CI=true) !!!"; \
 	  else \
 	    echo "!!! LibreOffice is missing (sudo apt-get install -y libreoffice-calc-nogui poppler-utils): THE EXPORT PRINT TEST WILL BE SKIPPED !!!"; \
+	  fi; \
+	fi
+
+# The calendar feed is read back by a second, independent parser: libical, through the system python3's
+# GObject bindings (Debian's python3-gi and gir1.2-ical-3.0); tests/services/test_calendar_feed.py calls it.
+libical:
+	@if ! /usr/bin/python3 -c "import gi; gi.require_version('ICal', '3.0')" >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's libical bindings (python3-gi, gir1.2-ical-3.0) for the calendar feed test..."; \
+	    (apt-get install -y -qq python3-gi gir1.2-ical-3.0 >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq python3-gi gir1.2-ical-3.0 >/dev/null)) \
+	      || echo "!!! Could not install libical's bindings: THE SECOND-PARSER CALENDAR TEST WILL BE SKIPPED (and fail under CI=true) !!!"; \
+	  else \
+	    echo "!!! libical's bindings are missing (sudo apt-get install -y python3-gi gir1.2-ical-3.0): THE SECOND-PARSER CALENDAR TEST WILL BE SKIPPED !!!"; \
 	  fi; \
 	fi
 

@@ -19,6 +19,7 @@ from organizer import pagecache
 from organizer.extensions import db
 from organizer.models import Campaign, EventStatus
 from organizer.public import bp
+from organizer.rendering import calendar, previews
 from organizer.rsvp.panel import event_page_context
 from organizer.services.common import permissions, slugs
 from organizer.services.common.permissions import Action
@@ -26,6 +27,7 @@ from organizer.services.coverage import coverage as coverage_rules
 from organizer.services.events import listings as event_listings
 from organizer.services.rsvp import capacity
 from organizer.services.rsvp import opening as rsvp_opening
+from organizer.templating import current_language
 from organizer.views_common import is_safe_redirect, remember_language
 
 
@@ -62,13 +64,16 @@ def campaign(slug: str):
             abort(404)
         listed = event_listings.public_campaign_events(found)
         upcoming = event_listings.still_to_come(listed)
+        timeline = coverage_rules.timeline(found, listed)
         return render_template(
             "public/campaign.html",
             campaign=found,
             upcoming=upcoming,
             summaries=_open_summaries(upcoming),
-            timeline=coverage_rules.timeline(found, listed),
+            timeline=timeline,
             can_manage=permissions.can(current_user, found, Action.VIEW_DASHBOARD),
+            preview=previews.campaign_preview(found, current_language(), upcoming, timeline),
+            feed=calendar.subscription(found),
         )
 
     return pagecache.cached_page(("public.campaign", slug), render)
@@ -93,7 +98,10 @@ def event(slug: str):
         if found.status is EventStatus.DRAFT and not permissions.can(current_user, found.campaign,
                                                                       Action.VIEW_DASHBOARD):
             abort(404)
-        return render_template("public/event.html", **event_page_context(found))
+        context = event_page_context(found)
+        if previews.shows_preview(found):
+            context["preview"] = previews.event_preview(found, current_language(), context["coverage"].prompted_by)
+        return render_template("public/event.html", **context)
 
     return pagecache.cached_page(("public.event", slug), render)
 

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from datetime import UTC, date, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from icalendar import Calendar
+from icalendar import Calendar, vCalAddress, vText
 from icalendar import Event as VEvent
 
 from organizer.models import Campaign, Event, EventStatus
+from organizer.rendering import timezones
 from organizer.services.events import listings as events_service
 from organizer.timeutil import utcnow
 from organizer.urls import absolute_url
@@ -49,14 +51,24 @@ def _sequence(event: Event) -> int:
     return max(int((event.updated_at - event.created_at).total_seconds()), 0)
 
 
+def _in_zone(utc_naive: datetime, zone: ZoneInfo) -> datetime:
+    """The time in the event's zone; in UTC when that wall-clock time happens twice (the hour the clocks go
+    back): RFC 5545 reads a repeated local time as its first occurrence, and libical as its second, so only
+    UTC says which one is meant."""
+    local = utc_naive.replace(tzinfo=UTC).astimezone(zone)
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        return utc_naive.replace(tzinfo=UTC)
+    return local
+
+
 def _vevent(event: Event) -> VEvent:
     zone = ZoneInfo(event.timezone)
     url = _event_url(event)
     item = VEvent()
     item.add("uid", _uid(event))
     item.add("dtstamp", utcnow().replace(tzinfo=UTC))
-    item.add("dtstart", event.starts_at.replace(tzinfo=UTC).astimezone(zone))
-    item.add("dtend", event.ends_at.replace(tzinfo=UTC).astimezone(zone))
+    item.add("dtstart", _in_zone(event.starts_at, zone))
+    item.add("dtend", _in_zone(event.ends_at, zone))
     item.add("summary", event.title)
     description = (event.description or "").strip()
     item.add("description", f"{description}\n\n{url}" if description else url)
@@ -71,7 +83,21 @@ def _vevent(event: Event) -> VEvent:
     organizer_name = event.campaign.name if event.campaign is not None else ""
     if organizer_name:
         item.add("categories", [organizer_name])
+        organizer = _organizer(event.campaign)
+        if organizer is not None:
+            item.add("organizer", organizer)
     return item
+
+
+def _organizer(campaign: Campaign) -> vCalAddress | None:
+    """The campaign as ORGANIZER (its name, its contact address): calendar programs show who invites and
+    whom to write to. An ORGANIZER is an address (RFC 5545 cal-address), so without one there is none."""
+    email = (campaign.contact_email or "").strip()
+    if not email:
+        return None
+    address = vCalAddress(f"mailto:{email}")
+    address.params["CN"] = vText(campaign.name)
+    return address
 
 
 def _calendar(events: list[Event], name: str | None = None) -> bytes:
@@ -82,12 +108,18 @@ def _calendar(events: list[Event], name: str | None = None) -> bytes:
     calendar.add("method", "PUBLISH")
     if name:
         calendar.add("x-wr-calname", name)
-    for event in events:
-        calendar.add_component(_vevent(event))
+    items = [_vevent(event) for event in events]
     if events:
-        first = min(event.starts_at for event in events).date() - timedelta(days=366)
-        last = max(event.ends_at for event in events).date() + timedelta(days=366)
-        calendar.add_missing_timezones(first_date=max(first, date(1970, 1, 1)), last_date=last)
+        # Our own VTIMEZONEs (rendering/timezones.py: icalendar's put daylight saving's start an hour late),
+        # for each zone the events' times name, a year either side of them.
+        first = max(min(event.starts_at for event in events) - timedelta(days=366), datetime(1970, 1, 1))
+        last = max(event.ends_at for event in events) + timedelta(days=366)
+        zones = sorted({str(item[key].params["TZID"]) for item in items for key in ("dtstart", "dtend")
+                        if key in item and "TZID" in item[key].params})
+        for zone in zones:
+            calendar.add_component(timezones.vtimezone(zone, first.replace(tzinfo=UTC), last.replace(tzinfo=UTC)))
+    for item in items:
+        calendar.add_component(item)
     return calendar.to_ical()
 
 
@@ -107,7 +139,8 @@ def event_ics(event: Event) -> bytes:
     rows in a transaction that writes nothing (the worker after the change committed, the .ics GET), so
     no entry is ever made from a change that could still roll back."""
     key = (event.id, event.updated_at, event.status, event.slug,
-           event.campaign.name if event.campaign is not None else "", current_app.config["BASE_URL"])
+           event.campaign.name if event.campaign is not None else "",
+           event.campaign.contact_email if event.campaign is not None else None, current_app.config["BASE_URL"])
     now = time.monotonic()
     recent = _recent_ics.get(key)
     if recent is not None and recent[0] > now:
@@ -117,6 +150,20 @@ def event_ics(event: Event) -> bytes:
         _recent_ics.clear()
     _recent_ics[key] = (now + ICS_REUSE_SECONDS, data)
     return data
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """How the campaign page offers its feed: the address to paste, and the same with webcal://, which
+    opens the visitor's calendar program (Apple Calendar, Outlook) ready to subscribe."""
+
+    url: str
+    webcal: str
+
+
+def subscription(campaign: Campaign) -> Subscription:
+    url = absolute_url("rsvp.campaign_ics", slug=campaign.slug)
+    return Subscription(url=url, webcal="webcal://" + url.split("://", 1)[1])
 
 
 def campaign_ics(campaign: Campaign, events: Iterable[Event] | None = None) -> bytes:

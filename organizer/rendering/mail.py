@@ -56,6 +56,11 @@ def _context(rsvp: Rsvp, token: str | None = None) -> dict:
     return context
 
 
+def reply_to(rsvp: Rsvp) -> str:
+    """Replies to any mail about a campaign's event go to the campaign's contact address, if it has one."""
+    return rsvp.event.campaign.contact_email or ""
+
+
 def _ics(rsvp: Rsvp) -> str:
     return calendar.event_ics(rsvp.event).decode("utf-8")
 
@@ -81,9 +86,9 @@ def _rsvp_received(subject: str, data: dict) -> Bodies | None:
             "rsvp_again", subject, earlier=earlier, earlier_position=waitlist_position(earlier),
             position=data.get("position"), new_link_url=absolute_url("rsvp.new_link", signed=new_link_token(earlier)),
             **context)
-        return Bodies(body_text, body_html, attachment)
+        return Bodies(body_text, body_html, attachment, reply_to=reply_to(rsvp))
     body_text, body_html = render_bodies(data["template"], subject, position=data.get("position"), **context)
-    return Bodies(body_text, body_html, attachment)
+    return Bodies(body_text, body_html, attachment, reply_to=reply_to(rsvp))
 
 
 def _promoted(subject: str, data: dict) -> Bodies | None:
@@ -93,7 +98,7 @@ def _promoted(subject: str, data: dict) -> Bodies | None:
     body_text, body_html = render_bodies(
         "rsvp_promoted", subject, new_link_url=absolute_url("rsvp.new_link", signed=data["new_link_token"]),
         **_context(rsvp))
-    return Bodies(body_text, body_html, _ics(rsvp))
+    return Bodies(body_text, body_html, _ics(rsvp), reply_to=reply_to(rsvp))
 
 
 def _event_changed(subject: str, data: dict) -> Bodies | None:
@@ -105,7 +110,7 @@ def _event_changed(subject: str, data: dict) -> Bodies | None:
         body_text, body_html = render_bodies("event_cancelled", subject, **_context(rsvp))
     else:
         body_text, body_html = render_bodies("event_changed", subject, change=change, **_context(rsvp))
-    return Bodies(body_text, body_html, _ics(rsvp) if data.get("calendar") else "")
+    return Bodies(body_text, body_html, _ics(rsvp) if data.get("calendar") else "", reply_to=reply_to(rsvp))
 
 
 # The outbox row's ``renderer`` -> function(subject, data) returning the bodies, or None when there is

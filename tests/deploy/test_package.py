@@ -52,6 +52,17 @@ def test_installed_package_runs_from_the_virtualenv_not_the_source_tree(installe
     assert not where.startswith(str(ROOT)), where
 
 
+def test_installed_package_draws_a_share_picture_with_its_own_font(installed):
+    """The share picture's font ships inside the package and Pillow comes with the install: an Arabic card draws."""
+    script = ("import io; from PIL import Image; from organizer.rendering import share_image as s; "
+              "card = s.ShareCard(direction='rtl', kicker='حملة', title='لقاء تضامن', when='19:00 GMT'); "
+              "print(s.REGULAR); print(Image.open(io.BytesIO(s.render_png(card))).size)")
+    out = run([str(installed.bin / "python"), "-c", script], cwd=installed.workdir, env=installed.env).stdout
+    font, size = out.strip().splitlines()
+    assert font.startswith(str(installed.venv)) and font.endswith("Vazirmatn-Regular.ttf"), font
+    assert size == "(1200, 630)"
+
+
 def _source_head() -> str:
     """The revision no other revision names as its down_revision."""
     revisions, parents = set(), set()

@@ -65,13 +65,17 @@ def test_public_pages_are_not_stored_by_shared_caches(client, campaign):
         assert client.get(path).headers["Cache-Control"] == "no-store"
 
 
-def test_no_third_party_scripts_styles_or_fonts(client, campaign):
+def test_no_third_party_scripts_styles_or_fonts(app, client, campaign):
     event = builders.make_event(campaign)
     builders.link_coverage(event, builders.make_coverage(campaign))
     for path in ("/", f"/c/{campaign.slug}", f"/e/{event.slug}"):
         html = body(client.get(path))
-        for src in re.findall(r'<script[^>]*src="([^"]+)"', html) + re.findall(r'<link[^>]*href="([^"]+)"', html):
+        # The canonical address names a page of this site itself (BASE_URL), not a resource to load.
+        links = re.findall(r'<link(?![^>]*rel="canonical")[^>]*href="([^"]+)"', html)
+        for src in re.findall(r'<script[^>]*src="([^"]+)"', html) + links:
             assert src.startswith("/static/"), src
+        for canonical in re.findall(r'<link[^>]*rel="canonical"[^>]*href="([^"]+)"', html):
+            assert canonical.startswith(app.config["BASE_URL"] + "/"), canonical
         assert "<script>" not in html and " style=" not in html
 
 
