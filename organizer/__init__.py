@@ -29,6 +29,7 @@ from organizer.extensions import babel, csrf, db, limiter, login_manager, migrat
 from organizer.public import bp as public_bp
 from organizer.reports import bp as reports_bp
 from organizer.rsvp import bp as rsvp_bp
+from organizer.unsubscribe import bp as unsubscribe_bp
 
 
 def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
@@ -75,5 +76,6 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(rsvp_bp)
     app.register_blueprint(door_bp)
     app.register_blueprint(reports_bp, url_prefix="/manage")
+    app.register_blueprint(unsubscribe_bp)
 
     return app

@@ -9,32 +9,19 @@ was deleted before it left is not sent at all (``None``: nothing to send).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from flask import current_app, render_template
-from jinja2 import TemplateNotFound
+from flask import current_app
 
-from organizer.bidi import isolates
 from organizer.extensions import db
 from organizer.formatting import event_datetime
 from organizer.models import Rsvp, RsvpStatus
 from organizer.rendering import calendar
+from organizer.rendering.mail_bodies import render_bodies
 from organizer.services.mail.outbox import Bodies, NothingToSend
 from organizer.services.rsvp import notify
 from organizer.services.rsvp.capacity import waitlist_position
 from organizer.services.rsvp.links import new_link_token
 from organizer.urls import absolute_url
-
-
-def render_bodies(template: str, subject: str, **context: Any) -> tuple[str, str]:
-    """``templates/email/<template>.txt`` and ``.html`` (empty when there is none)."""
-    context.setdefault("subject", subject)
-    body_text = isolates(render_template(f"email/{template}.txt", **context))
-    try:
-        body_html = render_template(f"email/{template}.html", **context)
-    except TemplateNotFound:
-        body_html = ""
-    return body_text, body_html
 
 
 def _context(rsvp: Rsvp, token: str | None = None) -> dict:
@@ -59,6 +46,10 @@ def _context(rsvp: Rsvp, token: str | None = None) -> dict:
 def reply_to(rsvp: Rsvp) -> str:
     """Replies to any mail about a campaign's event go to the campaign's contact address, if it has one."""
     return rsvp.event.campaign.contact_email or ""
+
+
+# For renderers of other mail kinds about one RSVP (reminders, follow-ups): the same context.
+rsvp_context = _context
 
 
 def _ics(rsvp: Rsvp) -> str:
