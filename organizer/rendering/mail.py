@@ -4,6 +4,10 @@ Called by the outbox worker (organizer/worker.py) when it sends a message writte
 takes the message's subject and the data the rule layer stored (services/rsvp/notify.py) and reads the
 rows as they are then, so an event moved in between is shown at its new time, and a message whose RSVP
 was deleted before it left is not sent at all (``None``: nothing to send).
+
+Every renderer returns both parts (rendering/mail_bodies.py) and, for a mail about a campaign's event, its
+contact address as Reply-To. Campaign mail (messages, reminders, follow-ups: unsubscribe link and headers)
+is rendered with rendering/campaign_mail.py; how a mail kind becomes one: services/mail/unsubscribe.py.
 """
 
 from __future__ import annotations

@@ -100,6 +100,22 @@ def test_unsubscribes_survive_a_key_rotation_while_the_old_key_is_a_fallback(app
     assert not unsubscribe.is_unsubscribed(campaign, ADDRESS)  # why SECURITY.md says to keep the old key listed
 
 
+def test_a_send_during_the_rotation_stores_the_unsubscribe_under_the_new_key(app, owner, monkeypatch):
+    campaign = builders.make_campaign(owner=owner)
+    _unsubscribe(campaign)
+    _unsubscribe(campaign, "basel@example.org")
+    old_key = app.config["SECRET_KEY"]
+    monkeypatch.setitem(app.config, "SECRET_KEY", "a-new-secret-key-after-rotation-0123456789")
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [old_key])
+    assert unsubscribe.subscribed(campaign, [ADDRESS, "new@example.org"]) == ["new@example.org"]
+    assert not unsubscribe.enqueue_campaign_mail(campaign, "basel@example.org", "News", "x", {})
+    db.session.commit()
+    monkeypatch.setitem(app.config, "SECRET_KEY_FALLBACKS", [])
+    assert unsubscribe.is_unsubscribed(campaign, ADDRESS)
+    assert unsubscribe.is_unsubscribed(campaign, "basel@example.org")
+    assert db.session.scalar(select(db.func.count(MailUnsubscribe.id))) == 4
+
+
 def test_later_sends_skip_an_unsubscribed_address(owner, campaign_mail_kind):
     campaign = builders.make_campaign(owner=owner)
     assert campaign_mail_kind(campaign, ADDRESS)

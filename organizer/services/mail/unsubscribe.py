@@ -8,7 +8,8 @@ never the address. So the table can answer "is this address unsubscribed from th
 address one already has, and nothing else: a leaked table names nobody, and the same person's rows in
 two campaigns differ. Hashes are also checked under every key in SECRET_KEY_FALLBACKS, so rotating
 the secret keeps unsubscribes while the old key stays listed there (SECURITY.md); a new unsubscribe
-is stored under the current key.
+is stored under the current key, and so is an old one the next time a send meets its address
+(``subscribed``, ``enqueue_campaign_mail``: they hold the address, which is what re-keying needs).
 
 The link
 --------
@@ -166,10 +167,24 @@ def unsubscribed_among(campaign: Campaign | int, addresses: Iterable[str | None]
     return {address for hashed, found in by_hash.items() if hashed in stored for address in found}
 
 
+def _rekey(campaign_id: int, addresses: Iterable[str]) -> None:
+    """Store the current key's hash beside an old key's for unsubscribed ``addresses``, so their unsubscribe
+    outlives the old key's removal from SECRET_KEY_FALLBACKS (a no-op when there is no fallback)."""
+    if len(_secrets()) < 2:
+        return
+    dialect_insert = sqlite_insert if is_sqlite(db.session) else postgresql_insert
+    for address in addresses:
+        db.session.execute(dialect_insert(MailUnsubscribe)
+                           .values(campaign_id=campaign_id, address_hash=address_hash(campaign_id, address))
+                           .on_conflict_do_nothing(index_elements=["campaign_id", "address_hash"]))
+
+
 def subscribed(campaign: Campaign | int, addresses: Iterable[str]) -> list[str]:
-    """``addresses`` without the unsubscribed ones, in their order."""
+    """``addresses`` without the unsubscribed ones, in their order (for senders: in the sending transaction,
+    since it may re-key what it finds)."""
     addresses = list(addresses)
     gone = unsubscribed_among(campaign, addresses)
+    _rekey(campaign if isinstance(campaign, int) else campaign.id, gone)
     return [address for address in addresses if address not in gone]
 
 
@@ -183,7 +198,10 @@ def enqueue_campaign_mail(campaign: Campaign, to_address: str, subject: str, ren
                           data: dict[str, Any], locale: str | None = None) -> bool:
     """Write one campaign mail for the worker (outbox.enqueue_for_worker) with the recipient's unsubscribe
     token in its data; nothing, and False, when the address unsubscribed from the campaign."""
-    if not to_address or is_unsubscribed(campaign, to_address):
+    if not to_address:
+        return False
+    if is_unsubscribed(campaign, to_address):
+        _rekey(campaign.id, [to_address])
         return False
     outbox.enqueue_for_worker(to_address, subject, renderer, with_unsubscribe_token(campaign.id, to_address, data),
                               locale=locale)
