@@ -4,37 +4,30 @@ Called by the outbox worker (organizer/worker.py) when it sends a message writte
 takes the message's subject and the data the rule layer stored (services/rsvp/notify.py) and reads the
 rows as they are then, so an event moved in between is shown at its new time, and a message whose RSVP
 was deleted before it left is not sent at all (``None``: nothing to send).
+
+Every renderer returns both parts (rendering/mail_bodies.py) and, for a mail about a campaign's event, its
+contact address as Reply-To. Campaign mail (messages, reminders, follow-ups: unsubscribe link and headers)
+is rendered with rendering/campaign_mail.py; how a mail kind becomes one: services/mail/unsubscribe.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from flask import current_app, render_template
-from jinja2 import TemplateNotFound
+from flask import current_app
 
-from organizer.bidi import isolates
 from organizer.extensions import db
 from organizer.formatting import event_datetime
 from organizer.models import Rsvp, RsvpStatus
 from organizer.rendering import calendar
+from organizer.rendering.account_mail import account_mail
+from organizer.rendering.mail_bodies import render_bodies
+from organizer.services.accounts.accounts import ACCOUNT_MAIL
 from organizer.services.mail.outbox import Bodies, NothingToSend
 from organizer.services.rsvp import notify
 from organizer.services.rsvp.capacity import waitlist_position
 from organizer.services.rsvp.links import new_link_token
 from organizer.urls import absolute_url
-
-
-def render_bodies(template: str, subject: str, **context: Any) -> tuple[str, str]:
-    """``templates/email/<template>.txt`` and ``.html`` (empty when there is none)."""
-    context.setdefault("subject", subject)
-    body_text = isolates(render_template(f"email/{template}.txt", **context))
-    try:
-        body_html = render_template(f"email/{template}.html", **context)
-    except TemplateNotFound:
-        body_html = ""
-    return body_text, body_html
 
 
 def _context(rsvp: Rsvp, token: str | None = None) -> dict:
@@ -59,6 +52,10 @@ def _context(rsvp: Rsvp, token: str | None = None) -> dict:
 def reply_to(rsvp: Rsvp) -> str:
     """Replies to any mail about a campaign's event go to the campaign's contact address, if it has one."""
     return rsvp.event.campaign.contact_email or ""
+
+
+# For renderers of other mail kinds about one RSVP (reminders, follow-ups): the same context.
+rsvp_context = _context
 
 
 def _ics(rsvp: Rsvp) -> str:
@@ -106,10 +103,14 @@ def _event_changed(subject: str, data: dict) -> Bodies | None:
     if rsvp is None:
         return None
     change = data["change"]
+    # Neither carries a private link, so the layout's "don't forward this email" is left out.
     if change == "cancelled":
-        body_text, body_html = render_bodies("event_cancelled", subject, **_context(rsvp))
+        note = str(data.get("note") or "")  # the organizers' note, as typed (services/events/events.py)
+        body_text, body_html = render_bodies("event_cancelled", subject, note_lines=note.splitlines(),
+                                             private_link_note=False, **_context(rsvp))
     else:
-        body_text, body_html = render_bodies("event_changed", subject, change=change, **_context(rsvp))
+        body_text, body_html = render_bodies("event_changed", subject, change=change, private_link_note=False,
+                                             **_context(rsvp))
     return Bodies(body_text, body_html, _ics(rsvp) if data.get("calendar") else "", reply_to=reply_to(rsvp))
 
 
@@ -120,4 +121,5 @@ RENDERERS: dict[str, Renderer] = {
     notify.RSVP_RECEIVED: _rsvp_received,
     notify.RSVP_PROMOTED: _promoted,
     notify.EVENT_CHANGED: _event_changed,
+    ACCOUNT_MAIL: account_mail,
 }
