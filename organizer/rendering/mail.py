@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, render_template
+from flask_babel import gettext as _
 from jinja2 import TemplateNotFound
 
 from organizer.bidi import isolates
@@ -19,6 +20,7 @@ from organizer.extensions import db
 from organizer.formatting import event_datetime
 from organizer.models import Rsvp, RsvpStatus
 from organizer.rendering import calendar
+from organizer.services.events.details import details_for
 from organizer.services.mail.outbox import Bodies, NothingToSend
 from organizer.services.rsvp import notify
 from organizer.services.rsvp.capacity import waitlist_position
@@ -39,14 +41,17 @@ def render_bodies(template: str, subject: str, **context: Any) -> tuple[str, str
 
 def _context(rsvp: Rsvp, token: str | None = None) -> dict:
     event = rsvp.event
+    details = details_for(event, rsvp)  # the address, link and notes only once this person may have them
     context = {
         "rsvp": rsvp,
         "event": event,
         "event_title": notify.title_for(rsvp),
         "campaign": event.campaign,
         "when": event_datetime(event.starts_at, event.timezone),
-        "place": calendar.location_of(event),
+        "place": ", ".join(details.place_parts) or (_("Online") if details.online else ""),
+        "details": details,
         "event_url": absolute_url("public.event", slug=event.slug),
+        # Anyone's file: the attached one, and the one on their RSVP page, are their own (with the details).
         "calendar_url": absolute_url("rsvp.event_ics", slug=event.slug),
         "manage_url": absolute_url("rsvp.manage", token=token) if token else None,
         "site_url": current_app.config["BASE_URL"].rstrip("/"),
@@ -57,7 +62,7 @@ def _context(rsvp: Rsvp, token: str | None = None) -> dict:
 
 
 def _ics(rsvp: Rsvp) -> str:
-    return calendar.event_ics(rsvp.event).decode("utf-8")
+    return calendar.event_ics(rsvp.event, rsvp).decode("utf-8")
 
 
 def _rsvp(data: dict) -> Rsvp | None:
@@ -74,7 +79,7 @@ def _rsvp_received(subject: str, data: dict) -> Bodies | None:
     context = _context(rsvp, data["token"])
     attachment = _ics(rsvp) if data.get("calendar") else ""
     earlier = db.session.get(Rsvp, data["earlier_id"]) if data.get("earlier_id") else None
-    if earlier is not None and earlier.status is not RsvpStatus.CANCELLED:
+    if earlier is not None and earlier.status not in (RsvpStatus.CANCELLED, RsvpStatus.DECLINED):
         # The address already had an RSVP: greet its owner by the name on their own RSVP, not the one
         # just typed, and offer a new link for theirs.
         body_text, body_html = render_bodies(
@@ -96,6 +101,18 @@ def _promoted(subject: str, data: dict) -> Bodies | None:
     return Bodies(body_text, body_html, _ics(rsvp))
 
 
+def _answered(subject: str, data: dict) -> Bodies | None:
+    rsvp = _rsvp(data)
+    if rsvp is None:
+        return None
+    new_link_url = absolute_url("rsvp.new_link", signed=data["new_link_token"]) if data.get("new_link_token") else None
+    context = _context(rsvp)
+    position = waitlist_position(rsvp) if data["template"] == "rsvp_approved_waitlisted" else None
+    body_text, body_html = render_bodies(data["template"], subject, new_link_url=new_link_url, position=position,
+                                         **context)
+    return Bodies(body_text, body_html, _ics(rsvp) if data.get("calendar") else "")
+
+
 def _event_changed(subject: str, data: dict) -> Bodies | None:
     rsvp = _rsvp(data)
     if rsvp is None:
@@ -115,4 +132,5 @@ RENDERERS: dict[str, Renderer] = {
     notify.RSVP_RECEIVED: _rsvp_received,
     notify.RSVP_PROMOTED: _promoted,
     notify.EVENT_CHANGED: _event_changed,
+    notify.RSVP_ANSWERED: _answered,
 }
