@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from organizer.extensions import db
-from organizer.models import Audience, OutboxMessage, Role, Rsvp, RsvpStatus
+from organizer.models import Audience, OutboxMessage, Rsvp, RsvpStatus
 from organizer.services.common.errors import Conflict, PermissionDenied, ValidationFailed
 from organizer.services.door import listing as door_listing
 from organizer.services.door import scanning
