@@ -85,7 +85,7 @@ class EventForm(FlaskForm):
                    "autocapitalize": "none"},
     )
     # Details for people coming (issue 12.1)
-    address_audience = SelectField(_l("Who sees the venue and street address"), choices=lambda: _audiences(),
+    address_audience = SelectField(_l("Who sees the full place"), choices=lambda: _audiences(),
                                    default=Audience.EVERYONE.value, validate_choice=False)
     online_audience = SelectField(_l("Who sees the online link"), choices=lambda: _audiences(),
                                   default=Audience.GOING.value, validate_choice=False)
