@@ -82,6 +82,10 @@ def test_requests_approved_one_and_many_declined_one(phone: Page, desktop: Page,
     expect(desktop.get_by_text("1 request declined.")).to_be_visible()
     expect(desktop.locator("tr", has_text="Dana").locator(".badge--going")).to_be_visible()
     shoot(desktop, "rsvp-list-answered")
+    desktop.goto(f"/manage/e/{_event_id()}")
+    expect(desktop.get_by_text("On approval")).to_be_visible()
+    expect(desktop.get_by_text(NOTES)).to_be_visible()  # the team sees everything
+    shoot(desktop, "event-detail")
 
     # Approved: the address, the link and the notes, and the ticket.
     for name in ("Amina", "Dana"):
