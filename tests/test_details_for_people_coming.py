@@ -145,7 +145,8 @@ def test_no_hidden_detail_reaches_anyone_not_coming_and_everyone_coming_gets_the
             if response.status_code != 200:
                 continue
             opened += 1
-            assert not leaked(response.get_data(as_text=True)), (url, leaked(response.get_data(as_text=True)))
+            body = response.get_data().decode("utf-8", "replace")  # a route may answer with an image
+            assert not leaked(body), (url, leaked(body))
     assert opened >= 14
     cached = [value[1] if isinstance(value, tuple) else value.decode() for _at, value in store._entries.values()]
     assert cached and not any(leaked(html) for html in cached)
