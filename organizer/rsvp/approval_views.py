@@ -4,7 +4,7 @@ owners, permissions.MANAGE_RSVPS); coordinators see the requests in the list but
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -40,6 +40,10 @@ def admin_answer(event_id: int):
     if not ids:
         flash(_("Select the requests to answer first."), "error")
         return back
+    if decision == "decline" and request.form.get("confirm") != "yes":
+        # First press: say what declining does (an email to each) and ask again.
+        return render_template("rsvp/admin_decline.html", event=event, ids=ids, form=EmptyForm(formdata=None),
+                               status_name=request.args.get("status") or "")
     try:
         if decision == "approve":
             result = approval.approve(current_user, event, ids)

@@ -79,7 +79,10 @@ ROUTES: list[Rule] = [
          data=lambda w: {"rsvp": str(w.rsvp.id), "decision": "approve"}),
     Rule("rsvp.admin_answer", "POST", lambda w: f"/manage/e/{w.other_event.id}/rsvps/answer",
          {**NO_ACCOUNT, "other_organizer": 303, "admin": 303},
-         data=lambda w: {"rsvp": str(w.other_rsvp.id), "decision": "decline"}, id_suffix=" other event"),
+         data=lambda w: {"rsvp": str(w.other_rsvp.id), "decision": "decline", "confirm": "yes"},
+         id_suffix=" other event"),
+    Rule("rsvp.admin_answer", "POST", lambda w: f"{_list(w)}/answer", only(ORGANIZERS_UP, 200, **NO_ACCOUNT),
+         data=lambda w: {"rsvp": str(w.rsvp.id), "decision": "decline"}, id_suffix=" decline asks first"),
     # The supporter's own calendar file: the token is the credential, as for the manage page.
     Rule("rsvp.personal_ics", "GET", lambda w: f"{_manage(w)}/calendar.ics", {}, default=200),
     Rule("rsvp.personal_ics", "GET", lambda w: f"/r/{BAD_TOKEN}/calendar.ics", {}, id_suffix=" bad token"),
