@@ -14,6 +14,7 @@ from werkzeug.http import parse_accept_header
 from organizer.bidi import bidi
 from organizer.formatting import event_datetime, event_time, short_date, utc_datetime
 from organizer.rendering.markdown import render_markdown
+from organizer.services.events import details
 from organizer.text import is_http_url
 from organizer.views_common import language_switch_url
 
@@ -124,6 +125,11 @@ def http_url(value: str | None) -> str:
     return value if value and is_http_url(value) else "#"
 
 
+def event_details(event, everything: bool = False) -> details.Details:
+    """Where an event is, as anyone may see it (public lists), or all of it (``everything``: the team's pages)."""
+    return details.everything(event) if everything else details.details_for(event)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["http_url"] = http_url
     app.jinja_env.filters["bdi"] = bidi
@@ -140,4 +146,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["default_language"] = default_language
     app.jinja_env.globals["language_name"] = _native_name
+    app.jinja_env.globals["event_details"] = event_details
     Locale.parse(app.config.get("DEFAULT_LOCALE") or "en")  # an unknown DEFAULT_LOCALE stops the app here

@@ -1,13 +1,13 @@
 """referral codes: a campaign's sharing channels, and the code an RSVP came through
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0017
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0014"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

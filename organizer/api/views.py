@@ -23,6 +23,7 @@ from organizer.api.schemas import (
 from organizer.errors import MESSAGES
 from organizer.models import Campaign, Coverage, Event
 from organizer.services.common.errors import ValidationFailed
+from organizer.services.events.details import details_for
 from organizer.services.open_data import listings
 from organizer.services.open_data.listings import LinkedArticle
 from organizer.urls import absolute_url
@@ -42,12 +43,14 @@ def _event(event: Event, linked: list[LinkedArticle]) -> dict[str, Any]:
     if event.has_second_version():
         second = dict(language=event.second_language, title=event.second_title,
                       description=event.second_description)
+    # What anyone may see (details_for with no RSVP): a place kept for people coming is the city only here too.
+    details = details_for(event)
     return dict(
         slug=event.slug, campaign=event.campaign.slug, title=event.title, description=event.description,
         language=event.language, second_version=second, status=event.status.value,
         starts_at=event.local_start, ends_at=event.local_end, timezone=event.timezone,
-        venue_name=event.venue_name, address=event.address, city=event.city, country=event.country,
-        online_url=event.online_url, url=absolute_url("public.event", slug=event.slug),
+        venue_name=details.venue_name, address=details.address, city=details.city, country=details.country,
+        online_url=details.online_url, online=details.online, url=absolute_url("public.event", slug=event.slug),
         coverage=[dict(relation=link.relation.value, article=_article(link.article)) for link in linked],
     )
 

@@ -17,8 +17,9 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from organizer.campaigns.forms import CoverageForm, _text, timezone_choices
 from organizer.forms_common import FlaskForm
-from organizer.models import EmailPolicy, QuestionKind, Visibility
+from organizer.models import Audience, EmailPolicy, QuestionKind, Visibility
 from organizer.services.coverage import coverage as coverage_rules
+from organizer.services.events import details as details_rules
 from organizer.services.events import events as event_rules
 from organizer.services.events.events import EventInput
 from organizer.services.events.questions import QuestionInput
@@ -38,6 +39,12 @@ def _language_choices() -> list[tuple[str, str]]:
 
 def _second_language_choices() -> list[tuple[str, str]]:
     return [("", _l("None"))] + _language_choices()
+
+
+def _audiences() -> list[tuple[str, str]]:
+    return [(Audience.EVERYONE.value, _l("Everyone")),
+            (Audience.GOING.value, _l("People going")),
+            (Audience.APPROVED.value, _l("People approved (needs approval)"))]
 
 
 class EventForm(FlaskForm):
@@ -77,6 +84,20 @@ class EventForm(FlaskForm):
         render_kw={"maxlength": event_rules.URL_MAX, "placeholder": "https://", "spellcheck": "false",
                    "autocapitalize": "none"},
     )
+    # Details for people coming (issue 12.1)
+    address_audience = SelectField(_l("Who sees the full place"), choices=lambda: _audiences(),
+                                   default=Audience.EVERYONE.value, validate_choice=False)
+    online_audience = SelectField(_l("Who sees the online link"), choices=lambda: _audiences(),
+                                  default=Audience.GOING.value, validate_choice=False)
+    attendee_notes = TextAreaField(
+        _l("Details for attendees (optional)"),
+        validators=[Length(max=details_rules.NOTES_MAX,
+                           message=_l("Use at most %(max)d characters.", max=details_rules.NOTES_MAX))],
+        render_kw={"rows": 3},
+    )
+    notes_audience = SelectField(_l("Who sees the details for attendees"), choices=lambda: _audiences(),
+                                 default=Audience.GOING.value, validate_choice=False)
+    requires_approval = BooleanField(_l("RSVPs need an organizer's approval"))
     # Who may come
     visibility = RadioField(
         _l("Who can find it"),
@@ -139,16 +160,24 @@ class EventForm(FlaskForm):
             second_language=self.second_language.data or "",
             second_title=self.second_title.data or "",
             second_description=self.second_description.data or "",
+            address_audience=self.address_audience.data or "",
+            online_audience=self.online_audience.data or "",
+            attendee_notes=self.attendee_notes.data or "",
+            notes_audience=self.notes_audience.data or "",
+            requires_approval=bool(self.requires_approval.data),
         )
 
     def fill(self, data: EventInput) -> None:
         for name in ("title", "description", "starts_local", "ends_local", "timezone", "venue_name", "address",
                      "city", "country", "online_url", "capacity", "rsvp_deadline_local", "ask_phone",
-                     "max_guests", "second_language", "second_title", "second_description"):
+                     "max_guests", "second_language", "second_title", "second_description", "attendee_notes",
+                     "requires_approval"):
             self[name].data = getattr(data, name)
         self.language.data = data.language or default_language()
         self.visibility.data = str(data.visibility)
         self.email_policy.data = str(data.email_policy)
+        for name in ("address_audience", "online_audience", "notes_audience"):
+            self[name].data = str(getattr(data, name))
 
 
 class NewEventForm(EventForm):

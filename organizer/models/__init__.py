@@ -4,7 +4,7 @@ from organizer.models.audit import ExportRecord
 from organizer.models.campaign import Campaign, Membership, Role
 from organizer.models.checkin import CheckIn, CheckInAction, CrowdCountEntry, DoorLink
 from organizer.models.coverage import Coverage, CoverageRelation, EventCoverage
-from organizer.models.event import EmailPolicy, Event, EventStatus, Question, QuestionKind, Visibility
+from organizer.models.event import Audience, EmailPolicy, Event, EventStatus, Question, QuestionKind, Visibility
 from organizer.models.outbox import MailQuota, OutboxMessage, OutboxStatus
 from organizer.models.referral import ReferralCode
 from organizer.models.rsvp import Answer, Rsvp, RsvpSource, RsvpStatus
@@ -14,6 +14,7 @@ from organizer.models.user import PasswordResetToken, RecoveryCode, SignupReques
 
 __all__ = [
     "Answer",
+    "Audience",
     "Campaign",
     "CheckIn",
     "CheckInAction",

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from organizer.extensions import Model
@@ -30,6 +30,15 @@ class EmailPolicy(enum.StrEnum):
     REQUIRED = "required"
     OPTIONAL = "optional"
     NOT_ASKED = "not_asked"
+
+
+class Audience(enum.StrEnum):
+    """Who sees one of an event's private details (issue 12.1): everyone, the people going, or only the
+    people going whom an organizer approved (an event that requires approval)."""
+
+    EVERYONE = "everyone"
+    GOING = "going"
+    APPROVED = "approved"
 
 
 class QuestionKind(enum.StrEnum):
@@ -61,6 +70,20 @@ class Event(Model):
     city: Mapped[str] = mapped_column(String(120), default="")
     country: Mapped[str] = mapped_column(String(120), default="")
     online_url: Mapped[str] = mapped_column(String(500), default="")
+    # Who sees the venue and street address, the online link and the notes for attendees; everyone
+    # else sees the area only (the city, or "online"). See services/events/details.py.
+    address_audience: Mapped[Audience] = mapped_column(
+        enum_column(Audience, "address_audience"), default=Audience.EVERYONE, server_default=Audience.EVERYONE.value
+    )
+    online_audience: Mapped[Audience] = mapped_column(
+        enum_column(Audience, "online_audience"), default=Audience.GOING, server_default=Audience.GOING.value
+    )
+    attendee_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    notes_audience: Mapped[Audience] = mapped_column(
+        enum_column(Audience, "notes_audience"), default=Audience.GOING, server_default=Audience.GOING.value
+    )
+    # RSVPs wait for an organizer's approval (pending) before they take a place (issue 12.2).
+    requires_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
     capacity: Mapped[int | None]
     rsvp_deadline: Mapped[datetime | None]  # naive UTC
     status: Mapped[EventStatus] = mapped_column(enum_column(EventStatus), default=EventStatus.DRAFT)

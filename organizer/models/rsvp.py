@@ -21,6 +21,9 @@ class RsvpStatus(enum.StrEnum):
     GOING = "going"
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
+    # Events that require approval: asked, not yet answered (takes no place), and turned down.
+    PENDING = "pending"
+    DECLINED = "declined"
 
 
 class RsvpSource(enum.StrEnum):
@@ -70,6 +73,9 @@ class Rsvp(Model):
     # The campaign's referral code of the link this RSVP came through (None: no code, or one we don't
     # know). Where people came from, never who shared the link.
     referral_code_id: Mapped[int | None] = mapped_column(ForeignKey("referral_code.id", ondelete="SET NULL"))
+    # When an organizer approved this RSVP (events that require approval); the details an event keeps
+    # for "people approved" are shown only to RSVPs going with this set.
+    approved_at: Mapped[datetime | None]
     # Set when the campaign's retention period forgot this person: the row stays for the counts.
     forgotten_at: Mapped[datetime | None]
 

@@ -18,9 +18,10 @@ from flask import current_app
 from icalendar import Calendar, vCalAddress, vText
 from icalendar import Event as VEvent
 
-from organizer.models import Campaign, Event, EventStatus
+from organizer.models import Campaign, Event, EventStatus, Rsvp
 from organizer.rendering import timezones
 from organizer.services.events import listings as events_service
+from organizer.services.events.details import Details, details_for
 from organizer.timeutil import utcnow
 from organizer.urls import absolute_url
 
@@ -36,12 +37,9 @@ def _event_url(event: Event) -> str:
     return absolute_url("public.event", slug=event.slug)
 
 
-def location_of(event: Event) -> str:
-    parts = [event.venue_name, event.address, event.city, event.country]
-    place = ", ".join(part.strip() for part in parts if part and part.strip())
-    if event.online_url:
-        place = f"{place} ({event.online_url})" if place else event.online_url
-    return place
+def location_of(event: Event, rsvp: Rsvp | None = None) -> str:
+    """Where, as its reader may see it: ``rsvp`` is theirs, None for anyone (services/events/details.py)."""
+    return details_for(event, rsvp).location
 
 
 def _sequence(event: Event) -> int:
@@ -61,7 +59,7 @@ def _in_zone(utc_naive: datetime, zone: ZoneInfo) -> datetime:
     return local
 
 
-def _vevent(event: Event) -> VEvent:
+def _vevent(event: Event, details: Details) -> VEvent:
     zone = ZoneInfo(event.timezone)
     url = _event_url(event)
     item = VEvent()
@@ -71,8 +69,10 @@ def _vevent(event: Event) -> VEvent:
     item.add("dtend", _in_zone(event.ends_at, zone))
     item.add("summary", event.title)
     description = (event.description or "").strip()
+    if details.notes:
+        description = f"{description}\n\n{details.notes}" if description else details.notes
     item.add("description", f"{description}\n\n{url}" if description else url)
-    location = location_of(event)
+    location = details.location
     if location:
         item.add("location", location)
     item.add("url", url)
@@ -100,7 +100,7 @@ def _organizer(campaign: Campaign) -> vCalAddress | None:
     return address
 
 
-def _calendar(events: list[Event], name: str | None = None) -> bytes:
+def _calendar(events: list[Event], name: str | None = None, rsvp: Rsvp | None = None) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
@@ -108,7 +108,7 @@ def _calendar(events: list[Event], name: str | None = None) -> bytes:
     calendar.add("method", "PUBLISH")
     if name:
         calendar.add("x-wr-calname", name)
-    items = [_vevent(event) for event in events]
+    items = [_vevent(event, details_for(event, rsvp)) for event in events]
     if events:
         # Our own VTIMEZONEs (rendering/timezones.py: icalendar's put daylight saving's start an hour late),
         # for each zone the events' times name, a year either side of them.
@@ -127,8 +127,9 @@ ICS_REUSE_SECONDS = 60
 _recent_ics: dict[tuple, tuple[float, bytes]] = {}
 
 
-def event_ics(event: Event) -> bytes:
-    """One event, for "Add to calendar" and the confirmation email.
+def event_ics(event: Event, rsvp: Rsvp | None = None) -> bytes:
+    """One event, for "Add to calendar" and the confirmation email: with the details ``rsvp`` (the
+    reader's own, None for anyone) may see, so the public file never holds what is kept for people coming.
 
     Each process reuses the file it built for the same version of the event for up to a minute:
     every RSVP's confirmation attaches it, and building it with icalendar took ~4 ms of each RSVP
@@ -138,14 +139,16 @@ def event_ics(event: Event) -> bytes:
     ``updated_at``, which each change bumps, and the campaign's name), and both callers read committed
     rows in a transaction that writes nothing (the worker after the change committed, the .ics GET), so
     no entry is ever made from a change that could still roll back."""
-    key = (event.id, event.updated_at, event.status, event.slug,
+    details = details_for(event, rsvp)
+    # The details shown are part of the key: a file made for someone going is never reused for anyone else.
+    key = (event.id, event.updated_at, event.status, event.slug, details,
            event.campaign.name if event.campaign is not None else "",
            event.campaign.contact_email if event.campaign is not None else None, current_app.config["BASE_URL"])
     now = time.monotonic()
     recent = _recent_ics.get(key)
     if recent is not None and recent[0] > now:
         return recent[1]
-    data = _calendar([event])
+    data = _calendar([event], rsvp=rsvp)
     if len(_recent_ics) > 256:
         _recent_ics.clear()
     _recent_ics[key] = (now + ICS_REUSE_SECONDS, data)

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import current_app
+from flask import current_app, render_template
+from flask_babel import gettext as _
+from jinja2 import TemplateNotFound
 
 from organizer.extensions import db
 from organizer.formatting import event_datetime
@@ -23,6 +25,7 @@ from organizer.rendering import calendar
 from organizer.rendering.account_mail import account_mail
 from organizer.rendering.mail_bodies import render_bodies
 from organizer.services.accounts.accounts import ACCOUNT_MAIL
+from organizer.services.events.details import details_for
 from organizer.services.mail.outbox import Bodies, NothingToSend
 from organizer.services.rsvp import notify
 from organizer.services.rsvp.capacity import waitlist_position
@@ -32,14 +35,17 @@ from organizer.urls import absolute_url
 
 def _context(rsvp: Rsvp, token: str | None = None) -> dict:
     event = rsvp.event
+    details = details_for(event, rsvp)  # the address, link and notes only once this person may have them
     context = {
         "rsvp": rsvp,
         "event": event,
         "event_title": notify.title_for(rsvp),
         "campaign": event.campaign,
         "when": event_datetime(event.starts_at, event.timezone),
-        "place": calendar.location_of(event),
+        "place": ", ".join(details.place_parts) or (_("Online") if details.online else ""),
+        "details": details,
         "event_url": absolute_url("public.event", slug=event.slug),
+        # Anyone's file: the attached one, and the one on their RSVP page, are their own (with the details).
         "calendar_url": absolute_url("rsvp.event_ics", slug=event.slug),
         "manage_url": absolute_url("rsvp.manage", token=token) if token else None,
         "site_url": current_app.config["BASE_URL"].rstrip("/"),
@@ -59,7 +65,7 @@ rsvp_context = _context
 
 
 def _ics(rsvp: Rsvp) -> str:
-    return calendar.event_ics(rsvp.event).decode("utf-8")
+    return calendar.event_ics(rsvp.event, rsvp).decode("utf-8")
 
 
 def _rsvp(data: dict) -> Rsvp | None:
@@ -76,7 +82,7 @@ def _rsvp_received(subject: str, data: dict) -> Bodies | None:
     context = _context(rsvp, data["token"])
     attachment = _ics(rsvp) if data.get("calendar") else ""
     earlier = db.session.get(Rsvp, data["earlier_id"]) if data.get("earlier_id") else None
-    if earlier is not None and earlier.status is not RsvpStatus.CANCELLED:
+    if earlier is not None and earlier.status not in (RsvpStatus.CANCELLED, RsvpStatus.DECLINED):
         # The address already had an RSVP: greet its owner by the name on their own RSVP, not the one
         # just typed, and offer a new link for theirs.
         body_text, body_html = render_bodies(
@@ -96,6 +102,18 @@ def _promoted(subject: str, data: dict) -> Bodies | None:
         "rsvp_promoted", subject, new_link_url=absolute_url("rsvp.new_link", signed=data["new_link_token"]),
         **_context(rsvp))
     return Bodies(body_text, body_html, _ics(rsvp), reply_to=reply_to(rsvp))
+
+
+def _answered(subject: str, data: dict) -> Bodies | None:
+    rsvp = _rsvp(data)
+    if rsvp is None:
+        return None
+    new_link_url = absolute_url("rsvp.new_link", signed=data["new_link_token"]) if data.get("new_link_token") else None
+    context = _context(rsvp)
+    position = waitlist_position(rsvp) if data["template"] == "rsvp_approved_waitlisted" else None
+    body_text, body_html = render_bodies(data["template"], subject, new_link_url=new_link_url, position=position,
+                                         **context)
+    return Bodies(body_text, body_html, _ics(rsvp) if data.get("calendar") else "")
 
 
 def _event_changed(subject: str, data: dict) -> Bodies | None:
@@ -122,4 +140,5 @@ RENDERERS: dict[str, Renderer] = {
     notify.RSVP_PROMOTED: _promoted,
     notify.EVENT_CHANGED: _event_changed,
     ACCOUNT_MAIL: account_mail,
+    notify.RSVP_ANSWERED: _answered,
 }

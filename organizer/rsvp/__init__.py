@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("rsvp", __name__)
 
-from organizer.rsvp import views  # noqa: E402,F401  (registers the routes)
+from organizer.rsvp import approval_views, views  # noqa: E402,F401  (registers the routes)

@@ -15,6 +15,7 @@ from organizer.rsvp.forms import rsvp_form_for
 from organizer.services.common import permissions
 from organizer.services.common.permissions import Action
 from organizer.services.coverage import coverage as coverage_rules
+from organizer.services.events.details import Details, details_for
 from organizer.services.reports import turnout
 from organizer.services.rsvp import capacity
 from organizer.services.rsvp import opening as rsvp_opening
@@ -36,13 +37,9 @@ def rsvp_panel_context(event: Event, form=None, counts: capacity.RsvpSummary | N
     }
 
 
-def place_query(event: Event) -> str:
-    parts = [event.venue_name, event.address, event.city, event.country]
-    return ", ".join(part for part in parts if part)
-
-
-def maps_url(event: Event) -> str | None:
-    query = place_query(event)
+def maps_url(details: Details) -> str | None:
+    """A map search for the place as its reader may see it (the city alone when the address is kept back)."""
+    query = ", ".join(details.place_parts)
     if not query:
         return None
     return "https://www.openstreetmap.org/search?" + urlencode({"query": query})
@@ -65,12 +62,16 @@ def share_links(event: Event) -> dict[str, str]:
 def event_page_context(event: Event, **panel_overrides) -> dict:
     """Everything the public event page shows; the RSVP views reuse it to re-render with form errors."""
     counts = capacity.summary(event)
+    # Anyone's view, never a visitor's own: the page is the same for everyone and kept in the shared
+    # cache (organizer/pagecache.py), so what is kept for people coming is never in it.
+    details = details_for(event)
     context = {
         "event": event,
+        "details": details,
         "campaign": event.campaign,
         "coverage": coverage_rules.for_event(event),
         "counts": counts,
-        "maps_url": maps_url(event),
+        "maps_url": maps_url(details),
         "share": share_links(event),
         "can_manage": permissions.can(current_user, event.campaign, Action.VIEW_DASHBOARD),
     }

@@ -28,8 +28,9 @@ from organizer.services.common.errors import Conflict, DomainError, NotFound, Pe
 from organizer.services.common.permissions import Action
 from organizer.services.door import listing as door_listing
 from organizer.services.door import scanning
+from organizer.services.events.details import details_for
 from organizer.services.events.listings import public_event_by_slug
-from organizer.services.rsvp import capacity, rsvps, tickets, waitlist
+from organizer.services.rsvp import approval, capacity, rsvps, tickets, waitlist
 from organizer.services.rsvp import links as rsvp_links
 from organizer.services.rsvp import listing as rsvp_listing
 from organizer.services.rsvp import opening as rsvp_opening
@@ -45,6 +46,8 @@ def _public_event_or_404(slug: str):
 
 
 def _status_line(status: RsvpStatus, position: int | None) -> str:
+    if status is RsvpStatus.PENDING:
+        return _("Your request was received: the organizers will let you know by email.")
     if status is RsvpStatus.GOING:
         return _("You're going!")
     if status is RsvpStatus.WAITLISTED:
@@ -169,7 +172,7 @@ def _form_page(event, form, status: int):
 @bp.route("/e/<slug>/rsvp/thanks")
 def thanks(slug: str):
     event = _public_event_or_404(slug)
-    return render_template("rsvp/thanks.html", event=event)
+    return render_template("rsvp/thanks.html", event=event, details=details_for(event))
 
 
 # --- Supporters: the private link ----------------------------------------------------------------
@@ -238,6 +241,7 @@ def _manage_page(rsvp, token: str, form, editable: bool):
         "rsvp/manage.html",
         rsvp=rsvp,
         event=event,
+        details=details_for(event, rsvp),
         token=token,
         form=form,
         editable=editable,
@@ -330,6 +334,15 @@ def event_ics(slug: str):
     return _ics_response(calendar.event_ics(event), f"{event.slug}.ics")
 
 
+@bp.route("/r/<token>/calendar.ics")
+def personal_ics(token: str):
+    """The supporter's own calendar file: with the details kept for people coming once they may have them."""
+    rsvp = rsvp_links.find_by_token(token)
+    if rsvp is None or rsvp.forgotten_at is not None:
+        return _link_not_found()
+    return _ics_response(calendar.event_ics(rsvp.event, rsvp), f"{rsvp.event.slug}.ics")
+
+
 @bp.route("/c/<slug>/calendar.ics")
 def campaign_ics(slug: str):
     campaign = campaign_or_404(slug)
@@ -370,6 +383,7 @@ def admin_list(event_id: int):
         answers=answers,
         can_manage=permissions.can(current_user, event.campaign, Action.MANAGE_RSVPS),
         can_promote_by_hand=waitlist.can_promote_by_hand,
+        can_answer=approval.can_answer,
         form=EmptyForm(),
     )
 

@@ -1,6 +1,6 @@
 """RSVP routes. The public form and calendar files are for everyone. On /r/<token> the token is the
 credential: whoever holds the URL gets the page, whatever else they are; a wrong token is a 404.
-The organizers' list is for coordinators and up; removing and promoting for organizers and up."""
+The organizers' list is for coordinators and up; removing, promoting and answering requests for organizers and up."""
 
 from __future__ import annotations
 
@@ -73,4 +73,17 @@ ROUTES: list[Rule] = [
          only(ORGANIZERS_UP, 303, **NO_ACCOUNT)),
     Rule("rsvp.admin_promote", "POST", lambda w: f"{_list(w)}/{w.other_rsvp.id}/promote",
          dict(NO_ACCOUNT), id_suffix=" rsvp of another event"),
+    # Answering requests (events on approval): those who manage RSVPs, organizers and up, like promoting.
+    # Coordinators see requests in the list (they may see everyone's data) but can't answer them.
+    Rule("rsvp.admin_answer", "POST", lambda w: f"{_list(w)}/answer", only(ORGANIZERS_UP, 303, **NO_ACCOUNT),
+         data=lambda w: {"rsvp": str(w.rsvp.id), "decision": "approve"}),
+    Rule("rsvp.admin_answer", "POST", lambda w: f"/manage/e/{w.other_event.id}/rsvps/answer",
+         {**NO_ACCOUNT, "other_organizer": 303, "admin": 303},
+         data=lambda w: {"rsvp": str(w.other_rsvp.id), "decision": "decline", "confirm": "yes"},
+         id_suffix=" other event"),
+    Rule("rsvp.admin_answer", "POST", lambda w: f"{_list(w)}/answer", only(ORGANIZERS_UP, 200, **NO_ACCOUNT),
+         data=lambda w: {"rsvp": str(w.rsvp.id), "decision": "decline"}, id_suffix=" decline asks first"),
+    # The supporter's own calendar file: the token is the credential, as for the manage page.
+    Rule("rsvp.personal_ics", "GET", lambda w: f"{_manage(w)}/calendar.ics", {}, default=200),
+    Rule("rsvp.personal_ics", "GET", lambda w: f"/r/{BAD_TOKEN}/calendar.ics", {}, id_suffix=" bad token"),
 ]

@@ -39,7 +39,8 @@ def build_world() -> dict:
     db.session.commit()
     event = builders.make_event(campaign, slug="homs", title=ARABIC_TITLE, capacity=3,
                                 starts_at=(utcnow() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0),
-                                venue_name="London Muslim Centre", description="**Speakers from Homs** and Aleppo.")
+                                venue_name="London Muslim Centre", description="**Speakers from Homs** and Aleppo.",
+                                requires_approval=True, attendee_notes="Side door, ask for Huda")
     builders.make_question(event, label="Do you need step-free access?", kind=QuestionKind.YES_NO)
     news = builders.make_coverage(campaign, headline=ARABIC_HEADLINE, outlet="Al Jazeera", language="ar",
                                   published_on=date(2026, 11, 30))
@@ -49,13 +50,16 @@ def build_world() -> dict:
                                                                email="mohammed@example.org")
     for name in ("Amina Yusuf", "Bilal Haddad"):
         builders.make_rsvp(event, name=name, email=None, status=RsvpStatus.WAITLISTED)
+    # A request waiting for approval (issue 12.2): the RSVP list's approve buttons and checkboxes, its own page.
+    _request, request_token, _ticket = builders.make_rsvp(event, name="Carla Nour", email="carla@example.org",
+                                                          status=RsvpStatus.PENDING)
     _link, door_token = door_links.create(event, "Front door", team["owner"])
     db.session.add(ExportRecord(campaign_id=campaign.id, event_id=event.id, user_id=team["owner"].id,
                                 user_email="owner@example.org", scope="event", file_format="csv",
                                 filters=json.dumps({"people": "going"}), columns="name,email", row_count=1))
     db.session.commit()
     return {"campaign": campaign, "event": event, "supporter": supporter, "manage": manage_token,
-            "ticket": ticket_token, "door_link": door_token,
+            "ticket": ticket_token, "door_link": door_token, "request": request_token,
             "unsubscribe": unsubscribe.unsubscribe_token(campaign.id, "mohammed@example.org")}
 
 
@@ -66,7 +70,7 @@ def pages_for(persona: str, w: dict) -> list[str]:
                 "/auth/signup", "/auth/reset", "/no-such-page", f"/door/{w['door_link']}",
                 f"/c/{slug}/embed", "/api/v1/docs"]
     if persona == "supporter":
-        return [f"/r/{w['manage']}", f"/r/{w['manage']}/cancel", f"/r/{w['manage']}/delete",
+        return [f"/r/{w['manage']}", f"/r/{w['manage']}/cancel", f"/r/{w['manage']}/delete", f"/r/{w['request']}",
                 f"/unsubscribe/{w['unsubscribe']}"]
     if persona == "door":
         return [f"/door/e/{event.id}", f"/door/e/{event.id}/print", f"/t/{w['ticket']}"]

@@ -81,6 +81,9 @@ def find(event: Event, code: str) -> Rsvp:
         raise TicketRefused(_("The ticket of %(name)s was cancelled.", name=rsvp.name), rsvp)
     if rsvp.status is RsvpStatus.WAITLISTED:
         raise TicketRefused(_("%(name)s is on the waitlist, not on the list of people going.", name=rsvp.name), rsvp)
+    if rsvp.status is not RsvpStatus.GOING:
+        # Asked for approval and not (or not yet) approved: never on the door's list.
+        raise TicketRefused(_("%(name)s is not on the list of people going.", name=rsvp.name), rsvp)
     return rsvp
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import delete, exists, or_, select
 from organizer.extensions import db
 from organizer.formatting import event_datetime
 from organizer.models import (
+    Audience,
     Campaign,
     CheckIn,
     CoverageRelation,
@@ -31,6 +32,7 @@ from organizer.services.common import permissions, slugs
 from organizer.services.common.errors import Conflict, DomainError, ValidationFailed
 from organizer.services.common.permissions import Action
 from organizer.services.common.validation import clean_text, one_of
+from organizer.services.events import details
 from organizer.services.rsvp import capacity, waitlist
 from organizer.services.rsvp import changes as rsvp_changes
 from organizer.text import is_http_url
@@ -82,6 +84,12 @@ class EventInput:
     second_language: str = ""
     second_title: str = ""
     second_description: str = ""
+    # Who sees what is kept for people coming, and approval (services/events/details.py)
+    address_audience: Audience | str = Audience.EVERYONE
+    online_audience: Audience | str = Audience.GOING
+    attendee_notes: str = ""
+    notes_audience: Audience | str = Audience.GOING
+    requires_approval: bool = False
 
 
 def new_event_defaults(campaign: Campaign, now: datetime | None = None) -> EventInput:
@@ -126,6 +134,7 @@ def event_input_from(event: Event) -> EventInput:
         second_language=event.second_language,
         second_title=event.second_title,
         second_description=event.second_description,
+        **details.settings_of(event),
     )
 
 
@@ -182,6 +191,7 @@ def _validated(data: EventInput) -> dict:
     values["email_policy"] = one_of(EmailPolicy, data.email_policy, "email_policy")
     values["ask_phone"] = bool(data.ask_phone)
     values.update(_languages(data))
+    values.update(details.settings_from(data))
     return values
 
 
@@ -258,6 +268,7 @@ PLACE_FIELDS = {"venue_name", "address", "city", "country", "online_url"}
 def update_event(actor: User, event: Event, data: EventInput) -> EventChanges:
     permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
     values = _validated(data)
+    details.check_approval_change(event, values["requires_approval"])
     if data.slug is not None:
         slugs.change_slug(event, data.slug, SLUG_MAX)
     changed = {name for name, value in values.items() if getattr(event, name) != value}
@@ -433,6 +444,7 @@ def duplicate_event(actor: User, event: Event, *, days: int = 7) -> Event:
         email_policy=event.email_policy,
         ask_phone=event.ask_phone,
         max_guests=event.max_guests,
+        **details.settings_of(event),
     )
     db.session.add(copy)
     db.session.flush()

@@ -79,6 +79,10 @@ class QuestionColumn(NamedTuple):
     label: str
 
 
+# Requests waiting for approval, and declined ones, are never exported (issue 12.2): they never came in.
+EXPORTABLE = (RsvpStatus.GOING, RsvpStatus.WAITLISTED, RsvpStatus.CANCELLED)
+
+
 def make_spec(campaign: Campaign, *, event: Event | None, statuses, checked_in: str, consent_only: bool,
               columns, file_format: str) -> ExportSpec:
     if event is not None and event.campaign_id != campaign.id:
@@ -86,6 +90,8 @@ def make_spec(campaign: Campaign, *, event: Event | None, statuses, checked_in: 
     scope = "event" if event is not None else "campaign"
     try:
         status_set = tuple(sorted({RsvpStatus(value) for value in statuses}, key=list(RsvpStatus).index))
+        if set(status_set) - set(EXPORTABLE):
+            raise ValueError("not exportable")
     except ValueError as error:
         raise ValidationFailed(_("Choose which people to include."), field="statuses") from error
     if not status_set:

@@ -33,6 +33,7 @@ class RsvpSummary:
     waitlisted_rsvps: int = 0
     cancelled_rsvps: int = 0
     capacity: int | None = None
+    pending_rsvps: int = 0  # waiting for an organizer's approval: they take no place yet
 
     @property
     def places_left(self) -> int | None:
@@ -73,6 +74,7 @@ def summaries(events: list[Event]) -> dict[int, RsvpSummary]:
             waitlisted_rsvps=waitlisted,
             cancelled_rsvps=found.get(RsvpStatus.CANCELLED, (0, 0))[0],
             capacity=event.capacity,
+            pending_rsvps=found.get(RsvpStatus.PENDING, (0, 0))[0],
         )
     return result
 
@@ -139,12 +141,12 @@ def fits(party: int, counts: RsvpSummary) -> bool:
 
 def lock_for_new_rsvp(event: Event) -> None:
     """``lock_event`` for ``create_rsvp``: the same row lock, but only what can have changed while we
-    waited for it (status, end, deadline, capacity) is read back, as plain columns into ``event``.
+    waited for it (status, end, deadline, capacity, approval) is read back, as plain columns into ``event``.
 
     The event was loaded moments ago by the request; its questions, email policy and guest limit had
     already checked the input before the lock, as they always did. A full ORM reload with
     ``populate_existing`` cost more CPU than any other statement of an RSVP."""
-    columns = (Event.status, Event.ends_at, Event.rsvp_deadline, Event.capacity)
+    columns = (Event.status, Event.ends_at, Event.rsvp_deadline, Event.capacity, Event.requires_approval)
     row = db.session.execute(_for_update(select(*columns).where(Event.id == event.id), event.id)).one_or_none()
     if row is None:
         raise NotFound(_("No such event."))

@@ -14,10 +14,11 @@ from organizer.services.rsvp import notify
 
 
 def _to_notify(event: Event):
-    """Who hears about a change or a cancellation: going or waiting, with an email address."""
+    """Who hears about a change or a cancellation: going, waiting or asking (for approval), with an email address.
+    The place in those emails is what each of them may see (rendering/mail.py)."""
     return (
         Rsvp.event_id == event.id,
-        Rsvp.status.in_([RsvpStatus.GOING, RsvpStatus.WAITLISTED]),
+        Rsvp.status.in_([RsvpStatus.GOING, RsvpStatus.WAITLISTED, RsvpStatus.PENDING]),
         Rsvp.email.is_not(None),
         Rsvp.email != "",
     )

@@ -24,6 +24,7 @@ from organizer.services.mail import outbox
 # The renderer names the worker looks up in rendering/mail.py.
 RSVP_RECEIVED = "rsvp_received"
 RSVP_PROMOTED = "rsvp_promoted"
+RSVP_ANSWERED = "rsvp_answered"
 EVENT_CHANGED = "event_changed"
 
 
@@ -70,10 +71,15 @@ def rsvp_received(rsvp: Rsvp | NewRsvp, token: str, position: int | None, *, ear
     with _in_their_language(rsvp):
         if going:
             subject = _("You're going: %(title)s", title=title_for(rsvp))
+            template = "rsvp_confirmation"
+        elif rsvp.status is RsvpStatus.PENDING:
+            subject = _("Request received: %(title)s", title=title_for(rsvp))
+            template = "rsvp_requested"
         else:
             subject = _("You're on the waitlist: %(title)s", title=title_for(rsvp))
+            template = "rsvp_waitlisted"
     outbox.enqueue_for_worker(rsvp.email, subject, RSVP_RECEIVED, {
-        "template": "rsvp_confirmation" if going else "rsvp_waitlisted",
+        "template": template,
         "rsvp_id": rsvp.id,
         "token": token if send else "",
         "position": position,
@@ -94,6 +100,30 @@ def promoted(rsvp: Rsvp, new_link_token: str) -> None:
     outbox.enqueue_for_worker(rsvp.email, subject, RSVP_PROMOTED,
                               {"rsvp_id": rsvp.id, "new_link_token": new_link_token},
                               locale=locale_of(rsvp))
+
+
+def answered(rsvp: Rsvp, new_link_token: str) -> None:
+    """An organizer answered a request (approval.py): approved and going (with the details kept for
+    people coming, and the calendar file), approved onto the waitlist, or declined. Declining says
+    nothing about why, or about the meeting: the message is the same whoever is turned away."""
+    if not rsvp.email:
+        return
+    with _in_their_language(rsvp):
+        if rsvp.status is RsvpStatus.GOING:
+            subject = _("Approved — you're going: %(title)s", title=title_for(rsvp))
+            template = "rsvp_approved"
+        elif rsvp.status is RsvpStatus.WAITLISTED:
+            subject = _("Approved — you're on the waitlist: %(title)s", title=title_for(rsvp))
+            template = "rsvp_approved_waitlisted"
+        else:
+            subject = _("About your request: %(title)s", title=title_for(rsvp))
+            template = "rsvp_declined"
+    outbox.enqueue_for_worker(rsvp.email, subject, RSVP_ANSWERED, {
+        "rsvp_id": rsvp.id,
+        "template": template,
+        "new_link_token": new_link_token if template != "rsvp_declined" else "",
+        "calendar": rsvp.status is RsvpStatus.GOING,
+    }, locale=locale_of(rsvp))
 
 
 def event_changed(rsvp: Rsvp, change: str, note: str = "") -> None:

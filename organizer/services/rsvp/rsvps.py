@@ -98,10 +98,11 @@ class RsvpReceipt:
 
 
 def _earlier_rsvp_id(event_id: int, address_key: str) -> int | None:
-    """The oldest RSVP of this event with this address that isn't cancelled, if any."""
+    """The oldest RSVP of this event with this address that isn't cancelled or declined, if any."""
     return db.session.scalar(
         select(Rsvp.id)
-        .where(Rsvp.event_id == event_id, Rsvp.email_normalized == address_key, Rsvp.status != RsvpStatus.CANCELLED)
+        .where(Rsvp.event_id == event_id, Rsvp.email_normalized == address_key,
+               Rsvp.status.not_in([RsvpStatus.CANCELLED, RsvpStatus.DECLINED]))
         .order_by(Rsvp.id)
         .limit(1)
     )
@@ -156,8 +157,14 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
         promote_locked(event)  # heal the invariant if places were freed without a promotion
         counts = capacity.summary(event)
 
-    status = RsvpStatus.GOING if fits(party, counts) else RsvpStatus.WAITLISTED
     moment = utcnow()  # under the lock: arrival order is the waitlist's order
+    if event.requires_approval and added_by is None:
+        # Asked, not taken: a request waits for an organizer (approval.py) and takes no place until then.
+        status = RsvpStatus.PENDING
+    else:
+        status = RsvpStatus.GOING if fits(party, counts) else RsvpStatus.WAITLISTED
+        if event.requires_approval:
+            values["approved_at"] = moment  # an organizer adding someone by hand approves them
     values.update(status=status, created_at=moment, status_changed_at=moment)
     earlier_id, send = None, False
     if email_normalized is not None:
@@ -207,7 +214,8 @@ def answers_by_question(rsvp: Rsvp) -> dict[int, str]:
 
 def can_change(rsvp: Rsvp, now: datetime | None = None) -> bool:
     """Whether its supporter may still change guests and answers (what ``update_rsvp`` allows)."""
-    return rsvp.status is not RsvpStatus.CANCELLED and closed_reason(rsvp.event, now) is None
+    return (rsvp.status not in (RsvpStatus.CANCELLED, RsvpStatus.DECLINED)
+            and closed_reason(rsvp.event, now) is None)
 
 
 def has_ticket(rsvp: Rsvp) -> bool:
@@ -225,6 +233,8 @@ def update_rsvp(rsvp: Rsvp, *, guests: int | None = None, answers: dict | None =
     event = rsvp.event
     if rsvp.status is RsvpStatus.CANCELLED:
         raise Conflict(_("This RSVP is cancelled. RSVP again from the event page."))
+    if rsvp.status is RsvpStatus.DECLINED:
+        raise Conflict(_("This RSVP can't be changed any more."))
     check_open(event, now)
     new_guests = clean_guests(event, rsvp.guests if guests is None else guests)
     cleaned_answers = clean_answers(event, answers) if answers is not None else None
