@@ -58,7 +58,7 @@ class EventSchema(Schema):
     city = _text("The city (may be empty).")
     country = _text("The country (may be empty).")
     online_url = _text("A link to join online (empty when none, or kept for people coming).")
-    online = fields.Boolean(required=True, metadata={"description": "The event can be joined online, link shown or not."})
+    online = fields.Boolean(required=True, metadata={"description": "Can be joined online, link shown or not."})
     url = _text("The public page of the event, where people RSVP.")
     coverage = fields.List(fields.Nested(LinkedArticleSchema), required=True,
                            metadata={"description": "The news behind the meeting first, then reports."})

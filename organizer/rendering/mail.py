@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import gettext as _
-from jinja2 import TemplateNotFound
 
 from organizer.extensions import db
 from organizer.formatting import event_datetime
