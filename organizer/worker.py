@@ -20,7 +20,7 @@ from flask_babel import force_locale
 
 from organizer.extensions import db
 from organizer.models import OutboxMessage, OutboxStatus
-from organizer.rendering.mail import RENDERERS
+from organizer.rendering import mail, message_mail
 from organizer.services.mail.outbox import (
     Bodies,
     NothingToSend,
@@ -34,6 +34,8 @@ from organizer.services.mail.transport import PermanentFailure, TemporaryFailure
 from organizer.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+
+RENDERERS = {**mail.RENDERERS, **message_mail.RENDERERS}
 
 
 def bodies_of(message: OutboxMessage) -> Bodies:
