@@ -55,9 +55,14 @@ def _message_content(message_id: int) -> Content:
     return _content(campaign, event, message.body)
 
 
+def _when(content: Content) -> str | None:
+    if content.event_starts_at is None:
+        return None
+    return event_datetime(content.event_starts_at, content.event_timezone)
+
+
 def _bodies(subject: str, content: Content, *, test: bool = False) -> Bodies:
-    when = (event_datetime(content.event_starts_at, content.event_timezone)
-            if content.event_starts_at is not None else None)
+    when = _when(content)
     body_text, body_html = render_bodies(
         "message", subject, content=content, when=when, test=test,
         site_url=current_app.config["BASE_URL"].rstrip("/"),
@@ -77,9 +82,19 @@ def _message_test(subject: str, data: dict) -> Bodies | None:
     return _bodies(subject, _content(campaign, event, data["body"]), test=True)
 
 
-def preview(subject: str, campaign: Campaign, event: Event | None, body: str) -> Bodies:
-    """What a recipient will get, for the organizer's preview before sending."""
-    return _bodies(subject, _content(campaign, event, body))
+@dataclass(frozen=True)
+class Preview:
+    content: Content
+    when: str | None
+    body_text: str
+
+
+def preview(subject: str, campaign: Campaign, event: Event | None, body: str) -> Preview:
+    """What a recipient will get, for the organizer's page before sending: the parts of the HTML mail
+    (the page shows them in its own styles) and the whole text version."""
+    content = _content(campaign, event, body)
+    bodies = _bodies(subject, content)
+    return Preview(content, _when(content), bodies.body_text)
 
 
 RENDERERS = {
