@@ -76,3 +76,23 @@ def test_campaign_message_goes_to_those_who_consented(client, login, world):
 def test_coordinators_and_door_may_not(client, login, world):
     login(world["coordinator"])
     assert client.get(f"/manage/e/{world['event'].id}/message").status_code == 404
+
+
+def test_the_audit_page_lists_messages_beside_exports_newest_first(client, login, world, app):
+    from organizer.worker import send_pending
+
+    login(world["owner"])
+    url = f"/manage/e/{world['event'].id}/message"
+    for subject, key in (("First news", "first-key-0123456789"), ("Second news", "second-key-0123456789")):
+        client.post(url, data={"segments": ["going"], "subject": subject, "body": "x",
+                               "idempotency_key": key, "send": "Send"})
+    client.post(f"/manage/c/{world['campaign'].slug}/export",
+                data={"target": "campaign", "statuses": ["going"], "checked_in": "any", "preset": "names",
+                      "file_format": "csv"}).close()
+    send_pending(app.config, limit=4)
+    html = client.get(f"/manage/c/{world['campaign'].slug}/audit").get_data(as_text=True)
+    html = html[html.index("<tbody"):]  # past the flashed "Sent" messages
+    assert html.index("Whole campaign") < html.index("Second news") < html.index("First news")
+    assert "sent 3, failed 0, waiting 0" in html and "sent 1, failed 0, waiting 2" in html
+    login(world["organizer"])
+    assert client.get(f"/manage/c/{world['campaign'].slug}/audit").status_code == 404
