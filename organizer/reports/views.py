@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from organizer.extensions import db
 from organizer.formatting import short_date
-from organizer.models import Event
+from organizer.models import Event, ExportRecord
 from organizer.rendering import charts
 from organizer.reports import bp
 from organizer.reports.forms import COLUMN_LABELS, ExportForm
@@ -156,8 +156,9 @@ def audit(slug: str):
     upto = page * exports.AUDIT_PAGE
     records, more_exports = exports.records(campaign, 1, per_page=upto)
     sent = messages.log(campaign, upto + 1)
-    merged = sorted([*(("export", record) for record in records), *(("message", entry) for entry in sent)],
-                    key=lambda item: item[1].created_at, reverse=True)
+    merged: list[tuple[str, ExportRecord | messages.LogEntry]] = [
+        *(("export", record) for record in records), *(("message", entry) for entry in sent)]
+    merged.sort(key=lambda item: item[1].created_at, reverse=True)
     entries, has_older = merged[upto - exports.AUDIT_PAGE:upto], more_exports or len(merged) > upto
     return render_template("reports/audit.html", campaign=campaign, entries=entries, page=page,
                            has_older=has_older, describe_segments=segments.describe,
