@@ -127,7 +127,7 @@ def _write_outbox_rows(message: Message, target: Audience) -> int:
         ["to_address", "subject", "body_text", "body_html", "ics_attachment", "renderer", "render_data",
          "status", "attempts", "next_attempt_at", "last_error", "created_at", "message_id", "recipient_key"],
         rows,
-    ))
+    ), execution_options={"preserve_rowcount": True})  # an INSERT's count is kept only when asked for
     return rowcount(result)
 
 
