@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
+from sqlalchemy import select
 
 from organizer.extensions import db
 from organizer.models import OutboxMessage, OutboxStatus
@@ -66,9 +67,16 @@ def send_pending(settings: Mapping[str, Any] | None = None, limit: int = 100,
         return report
     sender = backend(settings)
     max_attempts = int(settings.get("MAIL_MAX_ATTEMPTS") or 8)
+    # The claimed rows in one query, detached so that the rollbacks and commits around each mail don't
+    # reload them one by one (a SELECT per mail, bench/README.md).
+    claimed = {message.id: message for message in
+               db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
+    for message in claimed.values():
+        db.session.expunge(message)
+    db.session.rollback()
     try:
         for message_id_ in ids:
-            message = db.session.get(OutboxMessage, message_id_)
+            message = claimed.get(message_id_)
             if message is None:
                 continue
             kind, claimed_attempts = message.renderer or "prepared", message.attempts
