@@ -46,7 +46,7 @@ from flask import current_app
 from flask_babel import get_locale
 from sqlalchemy import insert, select, update
 
-from organizer.database import is_sqlite, rowcount
+from organizer.database import is_sqlite
 from organizer.extensions import db
 from organizer.models import OutboxMessage, OutboxStatus
 from organizer.text import without_bidi_controls
