@@ -71,14 +71,14 @@ def send_pending(settings: Mapping[str, Any] | None = None, limit: int = 100,
     # reload them one by one (a SELECT per mail, bench/README.md).
     claimed = {message.id: message for message in
                db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
-    for message in claimed.values():
-        db.session.expunge(message)
+    for row in claimed.values():
+        db.session.expunge(row)
     db.session.rollback()
     try:
         for message_id_ in ids:
-            message = claimed.get(message_id_)
-            if message is None:
+            if message_id_ not in claimed:
                 continue
+            message = claimed[message_id_]
             kind, claimed_attempts = message.renderer or "prepared", message.attempts
             try:
                 email = build_email(message, bodies_of(message), settings, now)
