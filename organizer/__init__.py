@@ -30,6 +30,7 @@ from organizer.messages import bp as messages_bp
 from organizer.public import bp as public_bp
 from organizer.reports import bp as reports_bp
 from organizer.rsvp import bp as rsvp_bp
+from organizer.unsubscribe import bp as unsubscribe_bp
 
 
 def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
@@ -77,5 +78,6 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(rsvp_bp)
     app.register_blueprint(door_bp)
     app.register_blueprint(reports_bp, url_prefix="/manage")
+    app.register_blueprint(unsubscribe_bp)
 
     return app

@@ -35,6 +35,7 @@ SECRET_PATH_PATTERNS = tuple(
         r"^/door/(?!e(?:/|$)|sw\.js$)([^/]+)",  # door.open_link: a door link (not the door service worker)
         r"^/auth/reset/([^/]+)",               # auth.reset_password
         r"^/auth/signup/confirm/([^/]+)",      # auth.confirm_signup
+        r"^/unsubscribe/([^/]+)",              # unsubscribe.page, .one_click, .undo: a campaign mail's unsubscribe link
     )
 )
 
