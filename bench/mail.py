@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="requests timed of each kind (median, worst)")
     parser.add_argument("--db-prefix", default=os.environ.get("BENCH_DB_PREFIX", "organizer_bench"))
     parser.add_argument("--keep", action="store_true", help="keep the database")
-    args = parser.parse_args(argv)
+    args, _unknown = parser.parse_known_args(argv)  # `make bench BENCH_ARGS=...` passes bench.run's too
     people = 500 if args.quick else 10_000
     runs = 2 if args.quick else args.runs
     database = f"{args.db_prefix}_mail"
