@@ -120,7 +120,10 @@ def recipients(target: Audience) -> Select:
     )
     if target.event is not None:
         current, condition = _event_condition(target)
-        query = query.outerjoin(current, current.c.rsvp_id == Rsvp.id).where(condition)
+        if AFTER_THE_EVENT.intersection(target.segments):
+            query = query.outerjoin(current, current.c.rsvp_id == Rsvp.id)
+        # Going and waitlisted need no check-in log: the join is left out for them.
+        query = query.where(condition)
     else:
         event_ids = select(Event.id).where(Event.campaign_id == target.campaign.id).scalar_subquery()
         query = query.where(Rsvp.event_id.in_(event_ids), Rsvp.consent_contact.is_(True))
