@@ -28,6 +28,7 @@ from organizer.door import bp as door_bp
 from organizer.embed import bp as embed_bp
 from organizer.events import bp as events_bp
 from organizer.extensions import babel, csrf, db, limiter, login_manager, migrate
+from organizer.messages import bp as messages_bp
 from organizer.previews import bp as previews_bp
 from organizer.public import bp as public_bp
 from organizer.referrals import bp as referrals_bp
@@ -78,6 +79,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(campaigns_bp, url_prefix="/manage")
     app.register_blueprint(events_bp, url_prefix="/manage")
+    app.register_blueprint(messages_bp, url_prefix="/manage")
     app.register_blueprint(rsvp_bp)
     app.register_blueprint(door_bp)
     app.register_blueprint(reports_bp, url_prefix="/manage")

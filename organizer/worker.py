@@ -17,10 +17,11 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
+from sqlalchemy import select
 
 from organizer.extensions import db
 from organizer.models import OutboxMessage, OutboxStatus
-from organizer.rendering.mail import RENDERERS
+from organizer.rendering import mail, message_mail
 from organizer.services.mail.outbox import (
     Bodies,
     NothingToSend,
@@ -35,6 +36,8 @@ from organizer.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
+RECIPIENT = message_mail.RECIPIENT
+
 
 def bodies_of(message: OutboxMessage) -> Bodies:
     """What the message says: as stored, or rendered now by its renderer (needs an app context)."""
@@ -42,8 +45,10 @@ def bodies_of(message: OutboxMessage) -> Bodies:
         return Bodies(message.body_text, message.body_html, message.ics_attachment)
     if not message.render_data:
         raise NothingToSend("its content was cleared")
-    data = json.loads(message.render_data)
-    renderer = RENDERERS.get(message.renderer)
+    # The recipient too: a message to a segment makes each one's unsubscribe link when it is sent, since
+    # the request wrote its rows in one statement (rendering/message_mail.py).
+    data = {**json.loads(message.render_data), RECIPIENT: message.to_address}
+    renderer = message_mail.RENDERERS.get(message.renderer) or mail.RENDERERS.get(message.renderer)
     if renderer is None:
         raise NothingToSend(f"no renderer {message.renderer!r}")
     with force_locale(data.get("locale") or "en"):
@@ -64,11 +69,18 @@ def send_pending(settings: Mapping[str, Any] | None = None, limit: int = 100,
         return report
     sender = backend(settings)
     max_attempts = int(settings.get("MAIL_MAX_ATTEMPTS") or 8)
+    # The claimed rows in one query, detached so that the rollbacks and commits around each mail don't
+    # reload them one by one (a SELECT per mail, bench/README.md).
+    claimed = {message.id: message for message in
+               db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
+    for row in claimed.values():
+        db.session.expunge(row)
+    db.session.rollback()
     try:
         for message_id_ in ids:
-            message = db.session.get(OutboxMessage, message_id_)
-            if message is None:
+            if message_id_ not in claimed:
                 continue
+            message = claimed[message_id_]
             kind, claimed_attempts = message.renderer or "prepared", message.attempts
             try:
                 email = build_email(message, bodies_of(message), settings, now)

@@ -5,6 +5,7 @@ from organizer.models.campaign import Campaign, Membership, Role
 from organizer.models.checkin import CheckIn, CheckInAction, CrowdCountEntry, DoorLink
 from organizer.models.coverage import Coverage, CoverageRelation, EventCoverage
 from organizer.models.event import Audience, EmailPolicy, Event, EventStatus, Question, QuestionKind, Visibility
+from organizer.models.message import Message, Segment
 from organizer.models.outbox import MailQuota, OutboxMessage, OutboxStatus
 from organizer.models.referral import ReferralCode
 from organizer.models.rsvp import Answer, Rsvp, RsvpSource, RsvpStatus
@@ -30,6 +31,7 @@ __all__ = [
     "MailQuota",
     "MailUnsubscribe",
     "Membership",
+    "Message",
     "OutboxMessage",
     "OutboxStatus",
     "PasswordResetToken",
@@ -41,6 +43,7 @@ __all__ = [
     "Rsvp",
     "RsvpSource",
     "RsvpStatus",
+    "Segment",
     "SignupRequest",
     "SlugRedirect",
     "User",

@@ -13,13 +13,14 @@ from wtforms.fields.choices import SelectChoice
 
 from organizer.extensions import db
 from organizer.formatting import short_date
-from organizer.models import Event
+from organizer.models import Event, ExportRecord
 from organizer.rendering import charts
 from organizer.reports import bp
 from organizer.reports.forms import COLUMN_LABELS, ExportForm
 from organizer.services.campaigns import referrals
 from organizer.services.common.errors import ValidationFailed
 from organizer.services.common.permissions import Action
+from organizer.services.messaging import messages, segments
 from organizer.services.reports import export_files, export_spec, export_xlsx, exports, turnout
 from organizer.templating import text_direction
 from organizer.views_common import campaign_or_404, event_or_404
@@ -156,10 +157,17 @@ def _attachment(prepared: exports.PreparedExport) -> Response:
 @login_required
 def audit(slug: str):
     campaign = campaign_or_404(slug, Action.VIEW_AUDIT)
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
-    records, has_older = exports.records(campaign, page, per_page=exports.AUDIT_PAGE)
-    return render_template("reports/audit.html", campaign=campaign, records=records, page=page,
-                           has_older=has_older,
+    # Exports and messages in one list, newest first: the newest page x 100 of each, merged and sliced.
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 1_000)
+    upto = page * exports.AUDIT_PAGE
+    records, more_exports = exports.records(campaign, 1, per_page=upto)
+    sent = messages.log(campaign, upto + 1)
+    merged: list[tuple[str, ExportRecord | messages.LogEntry]] = [
+        *(("export", record) for record in records), *(("message", entry) for entry in sent)]
+    merged.sort(key=lambda item: item[1].created_at, reverse=True)
+    entries, has_older = merged[upto - exports.AUDIT_PAGE:upto], more_exports or len(merged) > upto
+    return render_template("reports/audit.html", campaign=campaign, entries=entries, page=page,
+                           has_older=has_older, describe_segments=segments.describe,
                            column_labels={**export_spec.EVENT_COLUMNS, **export_spec.CAMPAIGN_COLUMNS})
 
 
