@@ -69,6 +69,8 @@ class Rsvp(Model):
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     # Set when the campaign's retention period forgot this person: the row stays for the counts.
     forgotten_at: Mapped[datetime | None]
+    # When the supporter answered the reminder with "Yes, I'm coming" (the organizers' list shows it).
+    confirmed_at: Mapped[datetime | None]
 
     event: Mapped[Event] = relationship()
     answers: Mapped[list[Answer]] = relationship(
