@@ -72,7 +72,7 @@ def test_yes_i_m_coming_is_recorded_and_shown_on_the_rsvp_list(client, login, ow
     assert rsvp.confirmed_at is not None
     login(owner)
     listing = body(client.get(f"/manage/e/{event.id}/rsvps"))
-    assert "Confirmed" in listing
+    assert "Still coming" in listing
 
 
 def test_i_can_t_make_it_asks_first_then_frees_the_place(client, campaign):
