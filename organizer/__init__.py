@@ -26,6 +26,7 @@ from organizer.config import Config, config_from_environment
 from organizer.door import bp as door_bp
 from organizer.events import bp as events_bp
 from organizer.extensions import babel, csrf, db, limiter, login_manager, migrate
+from organizer.messages import bp as messages_bp
 from organizer.public import bp as public_bp
 from organizer.reminders import bp as reminders_bp
 from organizer.reports import bp as reports_bp
@@ -73,6 +74,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(campaigns_bp, url_prefix="/manage")
     app.register_blueprint(events_bp, url_prefix="/manage")
+    app.register_blueprint(messages_bp, url_prefix="/manage")
     app.register_blueprint(rsvp_bp)
     app.register_blueprint(door_bp)
     app.register_blueprint(reports_bp, url_prefix="/manage")

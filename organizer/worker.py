@@ -20,7 +20,7 @@ from flask_babel import force_locale
 
 from organizer.extensions import db
 from organizer.models import OutboxMessage, OutboxStatus
-from organizer.rendering import mail, reminders
+from organizer.rendering import mail, message_mail, reminders
 from organizer.services.mail.outbox import (
     Bodies,
     NothingToSend,
@@ -35,8 +35,8 @@ from organizer.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-# Every renderer an outbox row can name: the RSVP mails and the reminders and follow-ups.
-RENDERERS = {**mail.RENDERERS, **reminders.RENDERERS}
+# Every renderer an outbox row can name: the RSVP mails, messages to a segment, reminders and follow-ups.
+RENDERERS = {**mail.RENDERERS, **message_mail.RENDERERS, **reminders.RENDERERS}
 
 
 def bodies_of(message: OutboxMessage) -> Bodies:

@@ -5,6 +5,7 @@ from organizer.models.campaign import Campaign, Membership, Role
 from organizer.models.checkin import CheckIn, CheckInAction, CrowdCountEntry, DoorLink
 from organizer.models.coverage import Coverage, CoverageRelation, EventCoverage
 from organizer.models.event import EmailPolicy, Event, EventStatus, Question, QuestionKind, Visibility
+from organizer.models.message import Message, Segment
 from organizer.models.outbox import MailQuota, OutboxMessage, OutboxStatus
 from organizer.models.rsvp import Answer, Rsvp, RsvpSource, RsvpStatus
 from organizer.models.slug import SlugRedirect
@@ -26,6 +27,7 @@ __all__ = [
     "ExportRecord",
     "MailQuota",
     "Membership",
+    "Message",
     "OutboxMessage",
     "OutboxStatus",
     "PasswordResetToken",
@@ -36,6 +38,7 @@ __all__ = [
     "Rsvp",
     "RsvpSource",
     "RsvpStatus",
+    "Segment",
     "SignupRequest",
     "SlugRedirect",
     "User",
