@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from organizer.extensions import db
-from organizer.models import CoverageRelation, OutboxMessage, RsvpStatus, Visibility
+from organizer.models import CoverageRelation, Message, OutboxMessage, RsvpStatus, Visibility
 from organizer.services.common.errors import Conflict, PermissionDenied
 from organizer.services.door import checkins
 from organizer.services.events import events as event_rules
@@ -142,3 +142,21 @@ def test_only_organizers_send_the_report(event, campaign):
         with pytest.raises(PermissionDenied):
             followups.send_report(team[who], event)
     assert db.session.scalar(select(OutboxMessage).where(OutboxMessage.renderer == followups.REPORT)) is None
+
+
+def test_the_report_is_logged_as_a_message_to_the_attended(event, owner, campaign):
+    came = person(event, "Came")
+    twice = person(event, "Twice", email="came@example.org")  # the same address, a second RSVP
+    checkins.check_in(came, actor_user=owner)
+    checkins.check_in(twice, actor_user=owner)
+    db.session.commit()
+    followups.run_due(DUE)
+    builders.link_coverage(event, builders.make_coverage(campaign, headline="The report"), CoverageRelation.REPORT)
+    assert followups.send_report(owner, event) == 1
+    db.session.commit()
+    message = db.session.scalar(select(Message))
+    assert (message.event_id, message.sender_id, message.segments, message.recipient_count) == (
+        event.id, owner.id, "attended", 1)
+    assert "The report" in message.body
+    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.message_id == message.id)).all()
+    assert [row.to_address for row in rows] == ["came@example.org"]

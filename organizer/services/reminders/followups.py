@@ -15,17 +15,31 @@ went out, ``send_report`` sends it to the attended once (``report_sent_at``, cla
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from organizer.database import rowcount
 from organizer.extensions import db
-from organizer.models import CoverageRelation, Event, EventCoverage, EventStatus, Rsvp, RsvpStatus, User, Visibility
+from organizer.models import (
+    CoverageRelation,
+    Event,
+    EventCoverage,
+    EventStatus,
+    Message,
+    OutboxMessage,
+    Rsvp,
+    RsvpStatus,
+    Segment,
+    User,
+    Visibility,
+)
 from organizer.services.common import permissions
 from organizer.services.common.errors import Conflict
 from organizer.services.common.permissions import Action
@@ -33,6 +47,7 @@ from organizer.services.door.log import checked_in_expression, current_entries
 from organizer.services.mail import outbox
 from organizer.services.reminders.settings import MAX_HOURS
 from organizer.services.rsvp import notify
+from organizer.text import address_key
 from organizer.timeutil import utcnow
 
 log = logging.getLogger("organizer.followups")
@@ -190,10 +205,37 @@ def send_report(actor: User, event: Event, now: datetime | None = None) -> int:
     db.session.expire(event)
     if rowcount(result) != 1:
         raise Conflict(_("The report was already sent to the people who came."))
-    attended = segments(event).attended
+    attended, seen = [], set()
+    for rsvp in segments(event).attended:  # an address with two RSVPs that came gets the report once
+        key = rsvp.email_normalized or address_key(rsvp.email or "")
+        if key not in seen:
+            seen.add(key)
+            attended.append(rsvp)
+    # Logged as a message to the attended (services/messaging/messages.py): it shows in the message log with
+    # how many were sent, failed or are waiting; its key makes a second one for this event impossible.
+    coverage = report.coverage
+    message = Message(campaign_id=event.campaign_id, event_id=event.id, sender_id=actor.id,
+                      sender_email=actor.email, segments=Segment.ATTENDED.value,
+                      subject=_report_subject(event.title), body=f"{coverage.headline}\n\n<{coverage.url}>",
+                      recipient_count=len(attended), idempotency_key=f"event-report-{event.id}")
+    db.session.add(message)
+    db.session.flush()
     for rsvp in attended:
-        _enqueue(rsvp, REPORT, _report_subject, {"coverage_id": report.coverage_id})
-    # Recorded on the event (when, by whom) and here; the message log of issue 10.3 can take it over.
-    log.info("report sent: event %s, coverage %s, %s recipients, by user %s", event.id, report.coverage_id,
-             len(attended), actor.id)
+        _enqueue_for_message(rsvp, message, {"coverage_id": report.coverage_id})
+    log.info("report sent: event %s, coverage %s, message %s, %s recipients, by user %s", event.id,
+             report.coverage_id, message.id, len(attended), actor.id)
     return len(attended)
+
+
+def _enqueue_for_message(rsvp: Rsvp, message: Message, data: dict) -> None:
+    """Like outbox.enqueue_for_worker, with the row tied to its message and the recipient's address key
+    (unique per message: an address gets it once)."""
+    locale = notify.locale_of(rsvp)
+    with force_locale(locale):
+        subject = outbox.clean_subject(_report_subject(notify.title_for(rsvp)))
+    db.session.execute(insert(OutboxMessage.__table__), {
+        "to_address": rsvp.email, "subject": subject, "body_text": "", "body_html": "", "ics_attachment": "",
+        "renderer": REPORT, "render_data": json.dumps({"rsvp_id": rsvp.id, **data, "locale": locale or
+                                                       current_app.config.get("DEFAULT_LOCALE", "en")}),
+        "message_id": message.id, "recipient_key": rsvp.email_normalized or address_key(rsvp.email or ""),
+    })
