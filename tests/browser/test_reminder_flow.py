@@ -14,12 +14,13 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from organizer.extensions import db
-from organizer.models import OutboxMessage, Rsvp, RsvpStatus
-from organizer.services.reminders import reminders
+from organizer.models import CoverageRelation, OutboxMessage, Rsvp, RsvpStatus
+from organizer.services.door import checkins
+from organizer.services.reminders import followups, reminders
 from organizer.timeutil import utcnow
 from tests import builders
 from tests.browser.test_door_flow import fresh, sign_in
-from tests.mailbox import as_sent
+from tests.mailbox import all_messages, as_sent
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "reminders"
 
@@ -89,3 +90,59 @@ def test_i_can_t_make_it_frees_the_place_and_yes_shows_on_the_list(phone: Page, 
     shot(phone, "cant-make-it-ar-390")
     phone.goto(link_in_mail("bilal@example.org", "Your ticket"))
     shot(phone, "answer-ar-390")
+
+
+def test_the_report_linked_after_the_follow_up_goes_to_the_people_who_came(desktop: Page, phone: Page):
+    team = builders.make_team("organizer")
+    start = (utcnow() - timedelta(days=1)).replace(second=0, microsecond=0)
+    event = builders.make_event(team["campaign"], title="Homs solidarity meeting", starts_at=start,
+                                ends_at=start + timedelta(hours=2))
+    came, _t, _k = builders.make_rsvp(event, name="Amina Yusuf", email="amina@example.org")
+    builders.make_rsvp(event, name="Bilal Haddad", email="bilal@example.org")
+    checkins.check_in(came)
+    db.session.commit()
+    assert followups.run_due(start + timedelta(hours=6)) == 2  # thanks to Amina, "sorry we missed you" to Bilal
+    builders.link_coverage(event, builders.make_coverage(
+        team["campaign"], headline="Solidarity meeting pledges support for Syrian revolution"), CoverageRelation.REPORT)
+
+    for page, width in ((phone, 390), (desktop, 1280)):
+        sign_in(page, "org@example.org")
+        page.goto(f"/manage/e/{event.id}")
+        expect(page.get_by_role("button", name="Send the report to the people who came")).to_be_visible()
+        page.locator("#send-report").screenshot(path=str(ARTIFACTS / f"send-report-{width}.png"))
+    desktop.get_by_role("button", name="Send the report to the people who came").click()
+    expect(desktop.get_by_text("The report is being emailed to 1 person who came.")).to_be_visible()
+    expect(desktop.get_by_role("button", name="Send the report to the people who came")).to_have_count(0)
+    phone.get_by_role("button", name="Send the report to the people who came").click()  # the stale page, again
+    expect(phone.get_by_text("The report was already sent to the people who came.")).to_be_visible()
+    fresh()
+    reports = [m for m in all_messages() if m.renderer == followups.REPORT]
+    assert [m.to_address for m in reports] == ["amina@example.org"]
+    assert "pledges support for Syrian revolution" in reports[0].body_text
+
+
+def test_the_mails_look_right(phone: Page):
+    """The reminder and the follow-ups' HTML as a mail program shows them (the page's own content)."""
+    team = builders.make_team("organizer")
+    campaign = team["campaign"]
+    start = (utcnow() + timedelta(hours=20)).replace(second=0, microsecond=0)
+    event = builders.make_event(campaign, title="Homs solidarity meeting", starts_at=start,
+                                ends_at=start + timedelta(hours=2))
+    builders.make_event(campaign, title="Day of action for Syria", starts_at=start + timedelta(days=9))
+    earlier = utcnow() - timedelta(days=2)
+    builders.make_rsvp(event, name="Amina Yusuf", email="amina@example.org", created_at=earlier)
+    builders.make_rsvp(event, name="محمد العلي", email="mohammed@example.org", created_at=earlier, locale="ar")
+    reminders.run_due()
+    past = builders.make_event(campaign, title="Last week's meeting", starts_at=utcnow() - timedelta(days=1),
+                               ends_at=utcnow() - timedelta(days=1) + timedelta(hours=2))
+    past.followup_text = "Thank you all. We pledged to write to our MPs this week."
+    came, _t, _k = builders.make_rsvp(past, name="Came Person", email="came@example.org")
+    builders.make_rsvp(past, name="Missed Person", email="missed@example.org")
+    checkins.check_in(came)
+    builders.link_coverage(past, builders.make_coverage(campaign), CoverageRelation.REPORT)
+    followups.run_due()
+    for message in all_messages():
+        if message.body_html:
+            phone.set_content(message.body_html)
+            phone.screenshot(path=str(ARTIFACTS / f"mail-{message.renderer}-{message.to_address.split('@')[0]}.png"),
+                             full_page=True)
