@@ -19,6 +19,7 @@ from playwright.sync_api import Page
 from organizer.extensions import db
 from organizer.models import CoverageRelation, ExportRecord, QuestionKind, RsvpStatus
 from organizer.services.door import door_links
+from organizer.services.reminders.links import reminder_token
 from organizer.timeutil import utcnow
 from tests import builders
 
@@ -54,7 +55,7 @@ def build_world() -> dict:
                                 filters=json.dumps({"people": "going"}), columns="name,email", row_count=1))
     db.session.commit()
     return {"campaign": campaign, "event": event, "supporter": supporter, "manage": manage_token,
-            "ticket": ticket_token, "door_link": door_token}
+            "ticket": ticket_token, "door_link": door_token, "reminder": reminder_token(supporter)}
 
 
 def pages_for(persona: str, w: dict) -> list[str]:
@@ -63,7 +64,8 @@ def pages_for(persona: str, w: dict) -> list[str]:
         return ["/", f"/c/{slug}", f"/e/{event.slug}", f"/e/{event.slug}/rsvp/thanks", "/auth/login",
                 "/auth/signup", "/auth/reset", "/no-such-page", f"/door/{w['door_link']}"]
     if persona == "supporter":
-        return [f"/r/{w['manage']}", f"/r/{w['manage']}/cancel", f"/r/{w['manage']}/delete"]
+        return [f"/r/{w['manage']}", f"/r/{w['manage']}/cancel", f"/r/{w['manage']}/delete",
+                f"/reminder/{w['reminder']}", f"/reminder/{w['reminder']}/cancel"]
     if persona == "door":
         return [f"/door/e/{event.id}", f"/door/e/{event.id}/print", f"/t/{w['ticket']}"]
     return ["/manage/", f"/manage/c/{slug}", f"/manage/c/{slug}/edit", f"/manage/c/{slug}/coverage",
@@ -135,7 +137,7 @@ def test_every_page_fits_a_phone_and_passes_axe(phone_ctx, persona, language, di
         page.wait_for_load_state("networkidle")
         assert page.locator("html").get_attribute("dir") == direction, path
         # Secret links (manage, ticket, door) stay out of file names.
-        name = f"{persona}-{language}-" + (re.sub(r"[A-Za-z0-9_-]{32,}", "link", path.strip("/")).replace("/", "_")
+        name = f"{persona}-{language}-" + (re.sub(r"[A-Za-z0-9_.-]{32,}", "link", path.strip("/")).replace("/", "_")
                                            or "home")
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         wider = overflow(page)
