@@ -111,6 +111,7 @@ def detail(event_id: int):
         form=EmptyForm(),
         retraction=event_rules.retraction(event),
         report_offer=followups.can_send_report(event),
+        mail_plan=mail_settings.plan(event),
     )
 
 

@@ -116,3 +116,13 @@ def test_the_event_page_offers_the_report_once_it_is_linked(signed_in, campaign,
     assert "The report was emailed to the people who came on" in body(response)
     again = signed_in.post(f"/manage/e/{event.id}/send-report", follow_redirects=True)
     assert "The report was already sent to the people who came." in body(again)
+
+
+def test_the_event_page_says_when_the_reminder_and_follow_up_go(signed_in, campaign):
+    event = builders.make_event(campaign)
+    page = body(signed_in.get(f"/manage/e/{event.id}"))
+    assert "24 hours before the start" in page and "3 hours after the end" in page
+    event.reminder_hours = None
+    event.reminder_sent_for = None
+    db.session.commit()
+    assert "Reminder</dt><dd>Off" in body(signed_in.get(f"/manage/e/{event.id}"))

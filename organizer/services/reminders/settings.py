@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 
@@ -54,3 +55,25 @@ def apply_settings(actor: User, event: Event, data: MailSettings) -> None:
     event.reminder_hours = _hours(data.reminder_hours, 1, "reminder_hours") if data.reminder_on else None
     event.followup_hours = _hours(data.followup_hours, 0, "followup_hours") if data.followup_on else None
     event.followup_text = clean_text(data.followup_text, FOLLOWUP_TEXT_MAX, "followup_text")
+
+
+@dataclass(frozen=True)
+class MailPlan:
+    """What the event page says about its reminder and follow-up: off, when due, or sent."""
+
+    reminder_hours: int | None
+    reminder_due: datetime | None
+    reminder_sent: bool
+    followup_hours: int | None
+    followup_due: datetime | None
+    followup_sent_at: datetime | None
+
+
+def plan(event: Event) -> MailPlan:
+    reminder_due = (event.starts_at - timedelta(hours=event.reminder_hours)
+                    if event.reminder_hours is not None else None)
+    followup_due = (event.ends_at + timedelta(hours=event.followup_hours)
+                    if event.followup_hours is not None else None)
+    return MailPlan(event.reminder_hours, reminder_due,
+                    event.reminder_sent_for is not None and event.reminder_sent_for == event.starts_at,
+                    event.followup_hours, followup_due, event.followup_sent_at)
