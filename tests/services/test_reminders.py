@@ -191,3 +191,27 @@ def test_a_deleted_event_sends_none(event, owner):
     db.session.commit()
     assert db.session.get(Event, event_id) is None
     assert reminders.run_due(DUE) == 0
+
+
+def test_the_worker_loop_finds_due_reminders_itself_and_sends_them(app, campaign, monkeypatch):
+    """Nothing else to schedule: `outbox send --loop` writes the reminder that is due and sends it."""
+    import time
+
+    from organizer.services.mail import transport
+
+    transport.memory_outbox.clear()
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "memory")
+    start = (utcnow() + timedelta(hours=20)).replace(second=0, microsecond=0)
+    event = builders.make_event(campaign, starts_at=start, ends_at=start + timedelta(hours=2))
+    going(event, "Amina", created=utcnow() - timedelta(days=1))
+
+    def sleep(seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    result = app.test_cli_runner().invoke(args=["outbox", "send", "--loop", "--interval", "0.5"])
+    assert result.exit_code == 0, result.output
+    [mail] = transport.memory_outbox
+    assert mail["To"] == "amina@example.org"
+    assert mail["Subject"] in ("See you tomorrow: Solidarity meeting", "See you today: Solidarity meeting")
+    transport.memory_outbox.clear()
