@@ -31,6 +31,7 @@ from organizer.public import bp as public_bp
 from organizer.reminders import bp as reminders_bp
 from organizer.reports import bp as reports_bp
 from organizer.rsvp import bp as rsvp_bp
+from organizer.unsubscribe import bp as unsubscribe_bp
 
 
 def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
@@ -79,5 +80,6 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(door_bp)
     app.register_blueprint(reports_bp, url_prefix="/manage")
     app.register_blueprint(reminders_bp)
+    app.register_blueprint(unsubscribe_bp)
 
     return app

@@ -37,6 +37,7 @@ SECRET_PATH_PATTERNS = tuple(
         r"^/auth/reset/([^/]+)",               # auth.reset_password
         r"^/auth/signup/confirm/([^/]+)",      # auth.confirm_signup
         r"^/reminder/([^/]+)",                 # reminders.answer, .coming, .cant_make_it: the reminder's links
+        r"^/unsubscribe/([^/]+)",              # unsubscribe.page, .one_click, .undo: a campaign mail's unsubscribe link
     )
 )
 

@@ -4,13 +4,13 @@ Events that exist already get the defaults (a reminder 24 hours before, a follow
 a follow-up is only sent within two days of being due, so past meetings get none.
 
 Revision ID: 0016
-Revises: 0015
+Revises: 0014, 0015
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0015"
+down_revision = ("0014", "0015")  # joins the two heads: mailbase (0014) and messages (0015)
 branch_labels = None
 depends_on = None
 

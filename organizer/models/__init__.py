@@ -9,6 +9,7 @@ from organizer.models.message import Message, Segment
 from organizer.models.outbox import MailQuota, OutboxMessage, OutboxStatus
 from organizer.models.rsvp import Answer, Rsvp, RsvpSource, RsvpStatus
 from organizer.models.slug import SlugRedirect
+from organizer.models.unsubscribe import MailUnsubscribe
 from organizer.models.user import PasswordResetToken, RecoveryCode, SignupRequest, User
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "EventStatus",
     "ExportRecord",
     "MailQuota",
+    "MailUnsubscribe",
     "Membership",
     "Message",
     "OutboxMessage",

@@ -77,9 +77,16 @@ def clean_subject(subject: str) -> str:
 
 @dataclass(frozen=True)
 class Bodies:
+    """What a renderer makes of a message: its parts, and the headers that depend on what it is about."""
+
     body_text: str
     body_html: str = ""
     ics_attachment: str = ""
+    # The campaign's contact address (Campaign.contact_email), as the Reply-To; "": none.
+    reply_to: str = ""
+    # Campaign mail only (services/mail/unsubscribe.py): the one-click unsubscribe URL, sent as
+    # List-Unsubscribe with List-Unsubscribe-Post (RFC 8058); "": not a campaign mail.
+    unsubscribe_url: str = ""
 
 
 class NothingToSend(Exception):
