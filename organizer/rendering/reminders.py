@@ -1,5 +1,7 @@
 """Bodies of the reminder the day before, the follow-up after the meeting and the report sent later
-(services/reminders/): rendered by the outbox worker when it sends them, from the rows as they are then."""
+(services/reminders/): rendered by the outbox worker when it sends them, from the rows as they are then.
+All three are campaign mail (rendering/campaign_mail.py): the unsubscribe link in both parts, the
+List-Unsubscribe headers, the campaign's Reply-To, and nothing for someone who unsubscribed meanwhile."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from organizer.extensions import db
 from organizer.formatting import event_datetime
 from organizer.models import Coverage, Event, EventStatus, Rsvp, RsvpStatus
 from organizer.rendering import calendar
-from organizer.rendering.mail import render_bodies
+from organizer.rendering.campaign_mail import campaign_mail_bodies
 from organizer.services.door.scanning import short_code
 from organizer.services.mail.outbox import Bodies, NothingToSend
 from organizer.services.reminders import followups, reminders
@@ -22,6 +24,7 @@ from organizer.urls import absolute_url
 
 
 def _context(rsvp: Rsvp) -> dict[str, Any]:
+    """What the templates show; the campaign (``campaign_mail_bodies`` takes it too) makes it campaign mail."""
     event = rsvp.event
     return {
         "rsvp": rsvp,
@@ -51,14 +54,13 @@ def _reminder(subject: str, data: dict) -> Bodies | None:
     if event.starts_at.isoformat() != data["starts_at"]:
         raise NothingToSend("the event moved: a reminder for its new time is due instead")
     signed = reminder_token(rsvp)
-    body_text, body_html = render_bodies(
-        "reminder", subject,
+    return campaign_mail_bodies(
+        "reminder", subject, data,
         coming_url=absolute_url("reminders.coming", signed=signed),
         cancel_url=absolute_url("reminders.cant_make_it", signed=signed),
         ticket_url=absolute_url("reminders.answer", signed=signed) + "#ticket",
         ticket_code=short_code(rsvp.ticket_token_hash),
         **_context(rsvp))
-    return Bodies(body_text, body_html)
 
 
 def _coverage(data: dict, event: Event) -> Coverage | None:
@@ -78,11 +80,10 @@ def _next_event(event: Event) -> dict[str, str] | None:
 def _followup(subject: str, data: dict) -> Bodies | None:
     rsvp = _going_rsvp(data)
     event = rsvp.event
-    body_text, body_html = render_bodies(
-        "followup_thanks" if data.get("attended") else "followup_missed", subject,
+    return campaign_mail_bodies(
+        "followup_thanks" if data.get("attended") else "followup_missed", subject, data,
         report=_coverage(data, event), next_event=_next_event(event), text=event.followup_text,
         **_context(rsvp))
-    return Bodies(body_text, body_html)
 
 
 def _report(subject: str, data: dict) -> Bodies | None:
@@ -90,8 +91,7 @@ def _report(subject: str, data: dict) -> Bodies | None:
     report = _coverage(data, rsvp.event)
     if report is None:
         raise NothingToSend("the report was removed from the library")
-    body_text, body_html = render_bodies("followup_report", subject, report=report, **_context(rsvp))
-    return Bodies(body_text, body_html)
+    return campaign_mail_bodies("followup_report", subject, data, report=report, **_context(rsvp))
 
 
 RENDERERS = {

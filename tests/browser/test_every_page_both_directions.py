@@ -19,8 +19,8 @@ from playwright.sync_api import Page
 from organizer.extensions import db
 from organizer.models import CoverageRelation, ExportRecord, QuestionKind, RsvpStatus
 from organizer.services.door import door_links
-from organizer.services.reminders.links import reminder_token
 from organizer.services.mail import unsubscribe
+from organizer.services.reminders.links import reminder_token
 from organizer.timeutil import utcnow
 from tests import builders
 

@@ -8,8 +8,10 @@ send thanks for a meeting long past. Who gets what, among RSVPs going at that mo
   meeting when one is linked, the campaign's next upcoming public event;
 - *no-show* (going, nobody checked in): "sorry we missed you", the text and the next event.
 
-Cancelled and waitlisted RSVPs get nothing. Claimed like the reminder (reminders.py): a compare-and-set on
-``followup_sent_at`` in the same transaction as the outbox rows. When a report is linked after the follow-up
+Cancelled and waitlisted RSVPs get nothing, nor do addresses unsubscribed from the campaign's mail (these
+are campaign mails: services/mail/unsubscribe.py, rendered with the unsubscribe link and headers). Claimed
+like the reminder (reminders.py): a compare-and-set on ``followup_sent_at`` in the same transaction as the
+outbox rows. When a report is linked after the follow-up
 went out, ``send_report`` sends it to the attended once (``report_sent_at``, claimed the same way).
 """
 
@@ -44,7 +46,7 @@ from organizer.services.common import permissions
 from organizer.services.common.errors import Conflict
 from organizer.services.common.permissions import Action
 from organizer.services.door.log import checked_in_expression, current_entries
-from organizer.services.mail import outbox
+from organizer.services.mail import outbox, unsubscribe
 from organizer.services.reminders.settings import MAX_HOURS
 from organizer.services.rsvp import notify
 from organizer.text import address_key
@@ -64,14 +66,17 @@ class Segments:
 
 
 def segments(event: Event) -> Segments:
-    """Going RSVPs with an email address, split by whether anyone of the party was checked in."""
+    """Going RSVPs with an email address not unsubscribed from the campaign's mail, split by whether anyone
+    of the party was checked in."""
     current = current_entries([event.id])
-    rows = db.session.execute(
+    rows: list[tuple[Rsvp, int]] = [(rsvp, checked) for rsvp, checked in db.session.execute(
         select(Rsvp, checked_in_expression(current))
         .outerjoin(current, current.c.rsvp_id == Rsvp.id)
         .where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.GOING, Rsvp.email.is_not(None), Rsvp.email != "")
         .order_by(Rsvp.id)
-    ).all()
+    )]
+    gone = unsubscribe.unsubscribed_among(event.campaign_id, [rsvp.email for rsvp, _checked in rows])
+    rows = [(rsvp, checked) for rsvp, checked in rows if rsvp.email not in gone]
     return Segments(attended=[rsvp for rsvp, checked in rows if checked],
                     missed=[rsvp for rsvp, checked in rows if not checked])
 
@@ -130,8 +135,8 @@ def _claim(event: Event, now: datetime) -> bool:
 def _enqueue(rsvp: Rsvp, renderer: str, subject_for, data: dict) -> None:
     with force_locale(notify.locale_of(rsvp)):
         subject = subject_for(notify.title_for(rsvp))
-    outbox.enqueue_for_worker(rsvp.email or "", subject, renderer, {"rsvp_id": rsvp.id, **data},
-                              locale=notify.locale_of(rsvp))
+    outbox.enqueue_for_worker(rsvp.email or "", subject, renderer, unsubscribe.with_unsubscribe_token(
+        rsvp.event.campaign_id, rsvp.email or "", {"rsvp_id": rsvp.id, **data}), locale=notify.locale_of(rsvp))
 
 
 def _thanks_subject(title: str) -> str:
@@ -235,7 +240,8 @@ def _enqueue_for_message(rsvp: Rsvp, message: Message, data: dict) -> None:
         subject = outbox.clean_subject(_report_subject(notify.title_for(rsvp)))
     db.session.execute(insert(OutboxMessage.__table__), {
         "to_address": rsvp.email, "subject": subject, "body_text": "", "body_html": "", "ics_attachment": "",
-        "renderer": REPORT, "render_data": json.dumps({"rsvp_id": rsvp.id, **data, "locale": locale or
-                                                       current_app.config.get("DEFAULT_LOCALE", "en")}),
+        "renderer": REPORT, "render_data": json.dumps(unsubscribe.with_unsubscribe_token(
+            message.campaign_id, rsvp.email or "",
+            {"rsvp_id": rsvp.id, **data, "locale": locale or current_app.config.get("DEFAULT_LOCALE", "en")})),
         "message_id": message.id, "recipient_key": rsvp.email_normalized or address_key(rsvp.email or ""),
     })

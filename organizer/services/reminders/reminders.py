@@ -3,8 +3,9 @@
 When it is due: ``reminder_hours`` before the event's start as it is when the worker looks (a moved event
 moves its reminder), while the event is published and has not started. Who gets it: RSVPs going at that
 moment, with an email address, made before the reminder's time (an RSVP made later just got its
-confirmation). ``reminder_sent_for`` holds the start the reminder was sent for: an event moved after its
-reminder went out is due again for its new time; one moved before it is due simply waits.
+confirmation), not unsubscribed from the campaign's mail (it is campaign mail: services/mail/unsubscribe.py).
+``reminder_sent_for`` holds the start the reminder was sent for: an event moved after its reminder went out
+is due again for its new time; one moved before it is due simply waits.
 
 Exactly once: the reminder is claimed with a compare-and-set UPDATE on the event row (only if not yet sent
 for this start) in the same transaction as its outbox rows. A second worker's UPDATE waits for the first's
@@ -25,7 +26,7 @@ from organizer.database import rowcount
 from organizer.extensions import db
 from organizer.models import Event, EventStatus, Rsvp, RsvpStatus
 from organizer.services.common.errors import Conflict
-from organizer.services.mail import outbox
+from organizer.services.mail import outbox, unsubscribe
 from organizer.services.reminders.settings import MAX_HOURS
 from organizer.services.rsvp import notify, rsvps
 from organizer.timeutil import to_local, utcnow
@@ -100,13 +101,18 @@ def send_reminder(event: Event, now: datetime) -> int | None:
     due_at = reminder_due_at(event)
     if due_at is None or not _claim(event):
         return None
+    people = recipients(event, due_at)
+    # Campaign mail: an address unsubscribed from the campaign gets none (one query for all of them).
+    gone = unsubscribe.unsubscribed_among(event.campaign_id, [rsvp.email for rsvp in people])
     written = 0
-    for rsvp in recipients(event, due_at):
+    for rsvp in people:
+        if not rsvp.email or rsvp.email in gone:
+            continue
         with force_locale(notify.locale_of(rsvp)):
             subject = _subject(rsvp, now)
-        outbox.enqueue_for_worker(rsvp.email or "", subject, REMINDER, {
-            "rsvp_id": rsvp.id, "starts_at": event.starts_at.isoformat(),
-        }, locale=notify.locale_of(rsvp))
+        outbox.enqueue_for_worker(rsvp.email, subject, REMINDER, unsubscribe.with_unsubscribe_token(
+            event.campaign_id, rsvp.email, {"rsvp_id": rsvp.id, "starts_at": event.starts_at.isoformat()},
+        ), locale=notify.locale_of(rsvp))
         written += 1
     return written
 
