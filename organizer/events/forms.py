@@ -236,3 +236,13 @@ class NewCoverageLinkForm(CoverageForm):
 class PublishForm(FlaskForm):
     """The Publish button; ``confirmed`` is set by the page that asks when the start or deadline has passed."""
     confirmed = BooleanField()
+
+
+class CancelEventForm(FlaskForm):
+    """The cancellation's confirmation, with a note for the email (e.g. "we've moved to the hall next door")."""
+    note = TextAreaField(
+        _l("A note for the email (optional)"),
+        validators=[Optional(), Length(max=event_rules.CANCEL_NOTE_MAX,
+                                       message=_l("Use at most %(max)d characters.", max=event_rules.CANCEL_NOTE_MAX))],
+        render_kw={"rows": 4, "maxlength": event_rules.CANCEL_NOTE_MAX, "dir": "auto"},
+    )

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from organizer.events import bp
 from organizer.events.forms import (
+    CancelEventForm,
     EventForm,
     LinkCoverageForm,
     NewCoverageLinkForm,
@@ -21,7 +22,7 @@ from organizer.events.forms import (
 from organizer.extensions import db
 from organizer.models import EventStatus
 from organizer.services.common import permissions
-from organizer.services.common.errors import DomainError, NotFound
+from organizer.services.common.errors import DomainError, NotFound, ValidationFailed
 from organizer.services.common.permissions import Action
 from organizer.services.coverage import coverage as coverage_rules
 from organizer.services.events import events as event_rules
@@ -185,24 +186,29 @@ def delete(event_id: int):
 @login_required
 def cancel(event_id: int):
     event = event_or_404(event_id, Action.MANAGE_EVENTS)
-    form = EmptyForm()
+    form = CancelEventForm()
     if form.validate_on_submit():
         try:
-            event_rules.cancel_event(current_user, event)
+            event_rules.cancel_event(current_user, event, note=form.note.data or "")
+        except ValidationFailed as error:
+            db.session.rollback()
+            show_error(form, error)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
+            return redirect(url_for("events.detail", event_id=event.id), code=303)
         else:
             db.session.commit()
             flash(_("The event is cancelled. Its page now says so."), "success")
-        return redirect(url_for("events.detail", event_id=event.id), code=303)
-    if form.is_submitted():
+            return redirect(url_for("events.detail", event_id=event.id), code=303)
+    elif form.is_submitted() and "csrf_token" in form.errors:
         abort(400)
     if event.status is EventStatus.CANCELLED:
         flash(_("This event is already cancelled."), "warning")
         return redirect(url_for("events.detail", event_id=event.id))
     notify = event_rules.people_to_notify(event)
-    return render_template("events/cancel.html", event=event, campaign=event.campaign, form=form, notify=notify)
+    return render_template("events/cancel.html", event=event, campaign=event.campaign, form=form,
+                           notify=notify), form_status(form)
 
 
 @bp.post("/e/<int:event_id>/duplicate")

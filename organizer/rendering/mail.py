@@ -16,7 +16,9 @@ from organizer.extensions import db
 from organizer.formatting import event_datetime
 from organizer.models import Rsvp, RsvpStatus
 from organizer.rendering import calendar
+from organizer.rendering.account_mail import account_mail
 from organizer.rendering.mail_bodies import render_bodies
+from organizer.services.accounts.accounts import ACCOUNT_MAIL
 from organizer.services.mail.outbox import Bodies, NothingToSend
 from organizer.services.rsvp import notify
 from organizer.services.rsvp.capacity import waitlist_position
@@ -97,10 +99,14 @@ def _event_changed(subject: str, data: dict) -> Bodies | None:
     if rsvp is None:
         return None
     change = data["change"]
+    # Neither carries a private link, so the layout's "don't forward this email" is left out.
     if change == "cancelled":
-        body_text, body_html = render_bodies("event_cancelled", subject, **_context(rsvp))
+        note = str(data.get("note") or "")  # the organizers' note, as typed (services/events/events.py)
+        body_text, body_html = render_bodies("event_cancelled", subject, note_lines=note.splitlines(),
+                                             private_link_note=False, **_context(rsvp))
     else:
-        body_text, body_html = render_bodies("event_changed", subject, change=change, **_context(rsvp))
+        body_text, body_html = render_bodies("event_changed", subject, change=change, private_link_note=False,
+                                             **_context(rsvp))
     return Bodies(body_text, body_html, _ics(rsvp) if data.get("calendar") else "", reply_to=reply_to(rsvp))
 
 
@@ -111,4 +117,5 @@ RENDERERS: dict[str, Renderer] = {
     notify.RSVP_RECEIVED: _rsvp_received,
     notify.RSVP_PROMOTED: _promoted,
     notify.EVENT_CHANGED: _event_changed,
+    ACCOUNT_MAIL: account_mail,
 }

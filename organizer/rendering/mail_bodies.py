@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template
-from jinja2 import TemplateNotFound
 
 from organizer.bidi import isolates
 
@@ -15,8 +14,5 @@ def render_bodies(template: str, subject: str, **context: Any) -> tuple[str, str
     text's user-written parts are isolated (``bidi.isolates``), the HTML's by the ``bdi`` filter."""
     context.setdefault("subject", subject)
     body_text = isolates(render_template(f"email/{template}.txt", **context))
-    try:
-        body_html = render_template(f"email/{template}.html", **context)
-    except TemplateNotFound:
-        body_html = ""
+    body_html = render_template(f"email/{template}.html", **context)
     return body_text, body_html

@@ -24,6 +24,7 @@ from organizer.models import (
 )
 from organizer.timeutil import utcnow
 from tests import builders
+from tests.mailbox import messages_to
 
 NASTY = '<script>alert(1)</script><img src=x onerror=alert(2)>'
 
@@ -251,6 +252,28 @@ def test_cancel_says_how_many_people_will_be_emailed(signed_in, campaign):
     # Asking again just says so.
     response = signed_in.get(f"/manage/e/{event.id}/cancel", follow_redirects=True)
     assert "already cancelled" in body(response)
+
+
+def test_cancelling_with_a_note_puts_it_in_the_email_and_a_too_long_one_keeps_what_was_typed(signed_in, campaign):
+    event = builders.make_event(campaign, title="Glasgow meeting")
+    builders.make_rsvp(event, email="amina@example.org")
+    assert 'name="note"' in body(signed_in.get(f"/manage/e/{event.id}/cancel"))
+    too_long = "We've moved next door. " + "x" * 1000
+    response = signed_in.post(f"/manage/e/{event.id}/cancel", data={"note": too_long})
+    assert response.status_code == 400
+    assert too_long in unescape(body(response))
+    db.session.refresh(event)
+    assert event.status is EventStatus.PUBLISHED
+    response = signed_in.post(f"/manage/e/{event.id}/cancel", data={"note": "We've moved to <b>the hall</b>."})
+    assert response.status_code == 303
+    [message] = messages_to("amina@example.org")
+    assert "We've moved to <b>the hall</b>." in message.body_text
+    assert "We&#39;ve moved to &lt;b&gt;the hall&lt;/b&gt;." in message.body_html
+
+
+def test_a_draft_has_nobody_to_tell_so_no_note_is_asked(signed_in, campaign):
+    event = builders.make_event(campaign, status=EventStatus.DRAFT)
+    assert 'name="note"' not in body(signed_in.get(f"/manage/e/{event.id}/cancel"))
 
 
 def test_cancelling_a_draft_emails_nobody(signed_in, campaign):

@@ -39,6 +39,11 @@ MAX_NAME_LENGTH = 120
 
 LinkBuilder = Callable[[str], str]
 
+# The renderer (rendering/account_mail.py) of the account emails: written here with their links, rendered by the
+# outbox worker in the language of the request that asked for them, text and HTML like every other email.
+ACCOUNT_MAIL = "account"
+ACCOUNT_TEMPLATES = frozenset({"account_exists", "account_confirm", "password_reset"})
+
 
 def normalize_email(email: str) -> str:
     """The validated address as a key (``text.address_key``: NFKC, lower-cased); raises
@@ -163,28 +168,15 @@ def request_signup(email: str, name: str, password: str, *, valid_for: timedelta
     password_hash = hash_password(password)  # always hashed, so both branches take as long
     _purge_expired()
     if db.session.scalar(select(User.id).where(User.email == normalized)) is not None:
-        outbox.enqueue(
-            normalized,
-            _("You already have an Organizer account"),
-            _("Someone, hopefully you, tried to create an Organizer account with this email address. "
-              "You already have one, so nothing was changed.\n\n"
-              "Sign in: %(login)s\n\n"
-              "Forgot your password? Choose a new one here: %(reset)s\n\n"
-              "If it wasn't you, you can ignore this email.", login=login_link, reset=reset_link),
-        )
+        outbox.enqueue_for_worker(normalized, _("You already have an Organizer account"), ACCOUNT_MAIL,
+                                  {"template": "account_exists", "login_url": login_link, "reset_url": reset_link})
         return
     token = new_token()
     db.session.add(SignupRequest(email=normalized, name=clean_name, password_hash=password_hash,
                                  token_hash=hash_token(token), expires_at=utcnow() + valid_for))
     hours = int(valid_for.total_seconds() // 3600)
-    outbox.enqueue(
-        normalized,
-        _("Finish creating your Organizer account"),
-        _("Someone, hopefully you, asked to create an Organizer account with this email address.\n\n"
-          "To finish, open this link within %(hours)s hours:\n%(link)s\n\n"
-          "If it wasn't you, ignore this email: no account will be created.",
-          hours=hours, link=confirm_link(token)),
-    )
+    outbox.enqueue_for_worker(normalized, _("Finish creating your Organizer account"), ACCOUNT_MAIL,
+                              {"template": "account_confirm", "hours": hours, "link": confirm_link(token)})
 
 
 def find_signup_request(token: str) -> SignupRequest | None:
@@ -235,14 +227,8 @@ def request_password_reset(email: str, *, valid_for: timedelta, reset_link: Link
         return
     token = create_reset_token(user, valid_for)
     minutes = int(valid_for.total_seconds() // 60)
-    outbox.enqueue(
-        user.email,
-        _("Reset your Organizer password"),
-        _("Someone, hopefully you, asked to reset the password of your Organizer account.\n\n"
-          "To choose a new password, open this link within %(minutes)s minutes. It works once:\n%(link)s\n\n"
-          "If you didn't ask for this, ignore this email: your password stays the same.",
-          minutes=minutes, link=reset_link(token)),
-    )
+    outbox.enqueue_for_worker(user.email, _("Reset your Organizer password"), ACCOUNT_MAIL,
+                              {"template": "password_reset", "minutes": minutes, "link": reset_link(token)})
 
 
 def find_reset_token(token: str) -> PasswordResetToken | None:

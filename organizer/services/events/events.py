@@ -42,6 +42,7 @@ VENUE_MAX = 160
 ADDRESS_MAX = 300
 CITY_MAX = 120
 COUNTRY_MAX = 120
+CANCEL_NOTE_MAX = 1000  # the organizers' note in the cancellation email ("we've moved to…")
 URL_MAX = 500
 SLUG_MAX = 100
 CAPACITY_MAX = 100_000
@@ -322,16 +323,18 @@ def publish_event(actor: User, event: Event, *, confirmed: bool = False, now: da
     return event
 
 
-def cancel_event(actor: User, event: Event) -> Event:
-    """Cancelled events stay reachable by their link, with a clear banner; everyone with an email is told."""
+def cancel_event(actor: User, event: Event, note: str = "") -> Event:
+    """Cancelled events stay reachable by their link, with a clear banner; everyone with an email is told,
+    with the organizers' ``note`` (plain text, as typed) in the email."""
     permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
+    note = clean_text(note, CANCEL_NOTE_MAX, "note")
     if event.status is EventStatus.CANCELLED:
         raise Conflict(_("This event is already cancelled."))
     was_published = event.status is EventStatus.PUBLISHED
     event.status = EventStatus.CANCELLED
     db.session.flush()
     if was_published:  # a draft was never seen, so nobody can have RSVPed
-        rsvp_changes.notify_event_changed(event, "cancelled")
+        rsvp_changes.notify_event_changed(event, "cancelled", note=note)
     return event
 
 

@@ -27,7 +27,9 @@ Services never render (rendering them in the request was also about a sixth of a
 email about an RSVP or its event is written with its recipient and subject, the name of a renderer
 (rendering/mail.py, ``RENDERERS``) and, as JSON, what the renderer needs: ids, the locale, and the
 one-time token the link carries (cleared the same way as the bodies once the message is sent or given
-up). Account emails (sign-up, password reset) are plain text written here with their bodies. The worker renders
+up). Account emails (sign-up, password reset) go the same way (renderer ``account``), so every email has a text
+and an HTML part in one layout (templates/email/_base.html); ``enqueue`` with ready bodies stays for callers
+that have them. Campaign mail (unsubscribe link and headers) is described in unsubscribe.py. The worker renders
 it when it sends it, from the rows as they are then: an event moved in between is shown at its new time, and a
 message whose RSVP was deleted before it left is not sent at all (it is marked failed, "nothing to
 send"). The row is still written in the caller's transaction, so the guarantee is unchanged: no RSVP

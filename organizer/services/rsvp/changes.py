@@ -27,10 +27,10 @@ def count_to_notify(event: Event) -> int:
     return int(db.session.scalar(select(func.count(Rsvp.id)).where(*_to_notify(event))) or 0)
 
 
-def notify_event_changed(event: Event, change: str) -> int:
+def notify_event_changed(event: Event, change: str, note: str = "") -> int:
     """Email everyone going or waiting (with an address) that the event was cancelled (``change ==
     "cancelled"``) or moved: ``"time"``, ``"place"`` or ``"time_and_place"``. Returns how many emails were queued."""
     rsvps = db.session.scalars(select(Rsvp).where(*_to_notify(event)).order_by(Rsvp.id)).all()
     for rsvp in rsvps:
-        notify.event_changed(rsvp, change)
+        notify.event_changed(rsvp, change, note=note)
     return len(rsvps)

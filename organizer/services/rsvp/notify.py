@@ -96,8 +96,9 @@ def promoted(rsvp: Rsvp, new_link_token: str) -> None:
                               locale=locale_of(rsvp))
 
 
-def event_changed(rsvp: Rsvp, change: str) -> None:
-    """The event was cancelled (``change == "cancelled"``), or its time or place changed."""
+def event_changed(rsvp: Rsvp, change: str, note: str = "") -> None:
+    """The event was cancelled (``change == "cancelled"``, with the organizers' ``note`` if they wrote one),
+    or its time or place changed."""
     if not rsvp.email:
         return
     title = title_for(rsvp)
@@ -115,4 +116,5 @@ def event_changed(rsvp: Rsvp, change: str) -> None:
         "change": change,
         # As it was when the change was made: the cancellation always, a move only for those going.
         "calendar": change == "cancelled" or rsvp.status is RsvpStatus.GOING,
+        **({"note": note} if note else {}),
     }, locale=locale_of(rsvp))
