@@ -32,6 +32,7 @@ from organizer.messages import bp as messages_bp
 from organizer.previews import bp as previews_bp
 from organizer.public import bp as public_bp
 from organizer.referrals import bp as referrals_bp
+from organizer.reminders import bp as reminders_bp
 from organizer.reports import bp as reports_bp
 from organizer.rsvp import bp as rsvp_bp
 from organizer.unsubscribe import bp as unsubscribe_bp
@@ -86,6 +87,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(embed_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(referrals_bp, url_prefix="/manage")
+    app.register_blueprint(reminders_bp)
     app.register_blueprint(unsubscribe_bp)
 
     return app

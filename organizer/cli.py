@@ -17,6 +17,7 @@ from organizer.services.accounts import accounts
 from organizer.services.common.errors import DomainError
 from organizer.services.mail import limits as mail_limits
 from organizer.services.privacy import retention
+from organizer.services.reminders import followups, reminders
 
 outbox_log = logging.getLogger("organizer.outbox")
 users_cli = AppGroup("users", help="Manage organizer accounts.")
@@ -79,12 +80,15 @@ def outbox_send_command(loop: bool, interval: float, limit: int) -> None:
     # sent, so stopping never lands between the mail server's "OK" and the mark-sent commit.
     stopping: list[int] = []
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: stopping.append(signum))
-    next_retention = 0.0
+    next_retention = next_reminders = 0.0
     try:
         while not stopping:
             if time.monotonic() >= next_retention:
                 next_retention = time.monotonic() + RETENTION_EVERY_SECONDS
                 _retention_round()
+            if time.monotonic() >= next_reminders:
+                next_reminders = time.monotonic() + REMINDERS_EVERY_SECONDS
+                _reminders_round()
             try:
                 report = _send_round(limit)
             except Exception as error:  # noqa: BLE001 - the database briefly away: say so, keep going
@@ -116,6 +120,24 @@ def _retention_round() -> None:
     else:
         if report.rsvps:
             click.echo(f"Retention: {report.rsvps} RSVPs at {report.events} events forgotten.")
+
+
+REMINDERS_EVERY_SECONDS = 60  # reminders and follow-ups are due by the hour: a minute late is on time
+
+
+def _reminders_round() -> None:
+    """The worker also writes the reminders and follow-ups that are due (each claimed once, however many
+    workers run), so nothing else needs scheduling; the rounds after it send them."""
+    try:
+        written = reminders.run_due() + followups.run_due()
+    except Exception as error:  # noqa: BLE001 (the database briefly away: the next round tries again)
+        db.session.rollback()
+        outbox_log.warning("reminders round failed: %s", type(error).__name__)
+    else:
+        if written:
+            outbox_log.info("reminders round: %s mails written", written, extra={"written": written})
+    finally:
+        db.session.remove()
 
 
 def _send_round(limit: int):

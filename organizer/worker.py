@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from organizer.extensions import db
 from organizer.models import OutboxMessage, OutboxStatus
-from organizer.rendering import mail, message_mail
+from organizer.rendering import mail, message_mail, reminders
 from organizer.services.mail.outbox import (
     Bodies,
     NothingToSend,
@@ -48,7 +48,9 @@ def bodies_of(message: OutboxMessage) -> Bodies:
     # The recipient too: a message to a segment makes each one's unsubscribe link when it is sent, since
     # the request wrote its rows in one statement (rendering/message_mail.py).
     data = {**json.loads(message.render_data), RECIPIENT: message.to_address}
-    renderer = message_mail.RENDERERS.get(message.renderer) or mail.RENDERERS.get(message.renderer)
+    # Looked up when sending, not copied at import, so a renderer added to one of the tables is found.
+    renderer = (message_mail.RENDERERS.get(message.renderer) or reminders.RENDERERS.get(message.renderer)
+                or mail.RENDERERS.get(message.renderer))
     if renderer is None:
         raise NothingToSend(f"no renderer {message.renderer!r}")
     with force_locale(data.get("locale") or "en"):

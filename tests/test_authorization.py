@@ -30,7 +30,7 @@ from tests.authorization.world import PERSONAS, World, build_world
 IGNORED_ENDPOINTS = {"static"}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 OUTSIDERS = ("anonymous", "other_organizer")
-_TOKEN_SEGMENT = re.compile(r"/[A-Za-z0-9_-]{32,}(?:/|$)")
+_TOKEN_SEGMENT = re.compile(r"/[A-Za-z0-9_.-]{32,}(?:/|$)")  # tokens, and signed links (with dots)
 # The token, and the language switcher's way back to the page asked for (the visitor's own path).
 _VOLATILE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*"|(<meta name="csrf-token" content=")[^"]*"'
                        r'|(href="/language/[a-z]+\?next=)[^"]*"')

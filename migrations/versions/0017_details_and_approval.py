@@ -5,13 +5,13 @@ Existing events keep showing their venue and address to everyone, as before, but
 becomes "people going" (issue 12.1): a link shown before anyone RSVPs let strangers into meetings.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

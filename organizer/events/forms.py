@@ -23,6 +23,8 @@ from organizer.services.events import details as details_rules
 from organizer.services.events import events as event_rules
 from organizer.services.events.events import EventInput
 from organizer.services.events.questions import QuestionInput
+from organizer.services.reminders import settings as mail_settings
+from organizer.services.reminders.settings import MailSettings
 from organizer.templating import default_language, language_names
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -136,6 +138,26 @@ class EventForm(FlaskForm):
                                 message=_l("Enter a number from 0 to %(max)d.", max=event_rules.MAX_GUESTS_LIMIT))],
         render_kw={"min": 0, "max": event_rules.MAX_GUESTS_LIMIT, "inputmode": "numeric"},
     )
+
+    reminder_on = BooleanField(_l("Email a reminder before the event"), default=True)
+    reminder_hours = IntegerField(
+        _l("Hours before the start"), default=mail_settings.DEFAULT_REMINDER_HOURS, validators=[Optional()],
+        render_kw={"min": 1, "max": mail_settings.MAX_HOURS, "inputmode": "numeric"})
+    followup_on = BooleanField(_l("Email a follow-up after the event"), default=True)
+    followup_hours = IntegerField(
+        _l("Hours after the end"), default=mail_settings.DEFAULT_FOLLOWUP_HOURS, validators=[Optional()],
+        render_kw={"min": 0, "max": mail_settings.MAX_HOURS, "inputmode": "numeric"})
+    followup_text = TextAreaField(_l("Your words in the follow-up"),
+                                  validators=[Length(max=mail_settings.FOLLOWUP_TEXT_MAX)], render_kw={"rows": 3})
+
+    def mail_settings(self) -> MailSettings:
+        return MailSettings(reminder_on=bool(self.reminder_on.data), reminder_hours=self.reminder_hours.data,
+                            followup_on=bool(self.followup_on.data), followup_hours=self.followup_hours.data,
+                            followup_text=self.followup_text.data or "")
+
+    def fill_mail_settings(self, data: MailSettings) -> None:
+        for name in ("reminder_on", "reminder_hours", "followup_on", "followup_hours", "followup_text"):
+            self[name].data = getattr(data, name)
 
     def to_input(self) -> EventInput:
         return EventInput(

@@ -27,6 +27,8 @@ from organizer.services.common.permissions import Action
 from organizer.services.coverage import coverage as coverage_rules
 from organizer.services.events import events as event_rules
 from organizer.services.events import questions as question_rules
+from organizer.services.reminders import followups
+from organizer.services.reminders import settings as mail_settings
 from organizer.services.rsvp import capacity
 from organizer.views_common import EmptyForm, campaign_or_404, event_or_404, form_status, show_error
 
@@ -43,10 +45,12 @@ def create(slug: str):
     ]
     if not form.is_submitted():
         form.fill(event_rules.new_event_defaults(campaign))
+        form.fill_mail_settings(mail_settings.settings_of(None))
         form.prompted_by.data = 0
     if form.validate_on_submit():
         try:
             event = event_rules.create_event(current_user, campaign, form.to_input())
+            mail_settings.apply_settings(current_user, event, form.mail_settings())
             if form.prompted_by.data:
                 item = coverage_rules.get_coverage(campaign, form.prompted_by.data)
                 coverage_rules.link(current_user, event, item, "prompted_by", form.prompted_by_note.data or "")
@@ -67,10 +71,12 @@ def edit(event_id: int):
     form = EventForm()
     if not form.is_submitted():
         form.fill(event_rules.event_input_from(event))
+        form.fill_mail_settings(mail_settings.settings_of(event))
         form.slug.data = event.slug
     if form.validate_on_submit():
         try:
             changes = event_rules.update_event(current_user, event, form.to_input())
+            mail_settings.apply_settings(current_user, event, form.mail_settings())
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
@@ -105,6 +111,8 @@ def detail(event_id: int):
         Action=Action,
         form=EmptyForm(),
         retraction=event_rules.retraction(event),
+        report_offer=followups.can_send_report(event),
+        mail_plan=mail_settings.plan(event),
     )
 
 

@@ -93,6 +93,18 @@ class Event(Model):
     )
     ask_phone: Mapped[bool] = mapped_column(default=False)
     max_guests: Mapped[int] = mapped_column(default=0)
+    # Reminder the day before and follow-up after (services/messaging/): hours before the start and after
+    # the end, None when the organizers turned it off. ``reminder_sent_for`` is the start a reminder was
+    # sent for (a moved event is due again); the ``*_sent_at`` markers are claimed with a compare-and-set
+    # UPDATE in the same transaction as the outbox rows, so two workers never send one twice.
+    reminder_hours: Mapped[int | None] = mapped_column(default=24, server_default="24")
+    reminder_sent_for: Mapped[datetime | None]
+    followup_hours: Mapped[int | None] = mapped_column(default=3, server_default="3")
+    followup_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    followup_sent_at: Mapped[datetime | None]
+    # The report sent to the people who came, after a follow-up that had none (one click, once).
+    report_sent_at: Mapped[datetime | None]
+    report_sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

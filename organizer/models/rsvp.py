@@ -78,6 +78,8 @@ class Rsvp(Model):
     approved_at: Mapped[datetime | None]
     # Set when the campaign's retention period forgot this person: the row stays for the counts.
     forgotten_at: Mapped[datetime | None]
+    # When the supporter answered the reminder with "Yes, I'm coming" (the organizers' list shows it).
+    confirmed_at: Mapped[datetime | None]
 
     event: Mapped[Event] = relationship()
     answers: Mapped[list[Answer]] = relationship(

@@ -20,6 +20,7 @@ from organizer.extensions import db
 from organizer.models import CoverageRelation, ExportRecord, QuestionKind, RsvpStatus
 from organizer.services.door import door_links
 from organizer.services.mail import unsubscribe
+from organizer.services.reminders.links import reminder_token
 from organizer.timeutil import utcnow
 from tests import builders
 
@@ -59,7 +60,7 @@ def build_world() -> dict:
                                 filters=json.dumps({"people": "going"}), columns="name,email", row_count=1))
     db.session.commit()
     return {"campaign": campaign, "event": event, "supporter": supporter, "manage": manage_token,
-            "ticket": ticket_token, "door_link": door_token, "request": request_token,
+            "ticket": ticket_token, "door_link": door_token, "request": request_token, "reminder": reminder_token(supporter),
             "unsubscribe": unsubscribe.unsubscribe_token(campaign.id, "mohammed@example.org")}
 
 
@@ -71,6 +72,7 @@ def pages_for(persona: str, w: dict) -> list[str]:
                 f"/c/{slug}/embed", "/api/v1/docs"]
     if persona == "supporter":
         return [f"/r/{w['manage']}", f"/r/{w['manage']}/cancel", f"/r/{w['manage']}/delete", f"/r/{w['request']}",
+                f"/reminder/{w['reminder']}", f"/reminder/{w['reminder']}/cancel",
                 f"/unsubscribe/{w['unsubscribe']}"]
     if persona == "door":
         return [f"/door/e/{event.id}", f"/door/e/{event.id}/print", f"/t/{w['ticket']}"]
@@ -145,7 +147,7 @@ def test_every_page_fits_a_phone_and_passes_axe(phone_ctx, persona, language, di
         page.wait_for_load_state("networkidle")
         assert page.locator("html").get_attribute("dir") == direction, path
         # Secret links (manage, ticket, door) stay out of file names.
-        name = f"{persona}-{language}-" + (re.sub(r"[A-Za-z0-9_-]{32,}", "link", path.strip("/")).replace("/", "_")
+        name = f"{persona}-{language}-" + (re.sub(r"[A-Za-z0-9_.-]{32,}", "link", path.strip("/")).replace("/", "_")
                                            or "home")
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         wider = overflow(page)
