@@ -26,6 +26,7 @@ from organizer.config import Config, config_from_environment
 from organizer.door import bp as door_bp
 from organizer.events import bp as events_bp
 from organizer.extensions import babel, csrf, db, limiter, login_manager, migrate
+from organizer.invitations import bp as invitations_bp
 from organizer.public import bp as public_bp
 from organizer.reports import bp as reports_bp
 from organizer.rsvp import bp as rsvp_bp
@@ -75,5 +76,6 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(rsvp_bp)
     app.register_blueprint(door_bp)
     app.register_blueprint(reports_bp, url_prefix="/manage")
+    app.register_blueprint(invitations_bp)
 
     return app

@@ -1,7 +1,8 @@
 """Access-log lines that keep no credential: capability paths redacted, query strings dropped.
 
 A private RSVP link (/r/<token>), a QR ticket (/t/<token>), a door link (/door/<token>), a password
-reset or sign-up confirmation link is the credential itself: whoever reads it in a log can use it.
+reset or sign-up confirmation link, a team invitation (/invite/<token>) is the credential itself:
+whoever reads it in a log can use it.
 Query strings carry searches, which can hold supporters' names and emails. So the path is written with
 the secret segment replaced by ``[redacted]`` and the query is never written at all. Referer and
 Location headers carry the same URLs and get the same treatment; cookies and authorization never
@@ -35,6 +36,7 @@ SECRET_PATH_PATTERNS = tuple(
         r"^/door/(?!e(?:/|$)|sw\.js$)([^/]+)",  # door.open_link: a door link (not the door service worker)
         r"^/auth/reset/([^/]+)",               # auth.reset_password
         r"^/auth/signup/confirm/([^/]+)",      # auth.confirm_signup
+        r"^/invite/([^/]+)",                   # invitations.accept: a team invitation
     )
 )
 

@@ -1,16 +1,19 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
-from organizer.models.audit import ExportRecord
+from organizer.models.audit import AccessEntry, AccessKind, ExportRecord
 from organizer.models.campaign import Campaign, Membership, Role
 from organizer.models.checkin import CheckIn, CheckInAction, CrowdCountEntry, DoorLink
 from organizer.models.coverage import Coverage, CoverageRelation, EventCoverage
 from organizer.models.event import EmailPolicy, Event, EventStatus, Question, QuestionKind, Visibility
+from organizer.models.invitation import Invitation
 from organizer.models.outbox import MailQuota, OutboxMessage, OutboxStatus
 from organizer.models.rsvp import Answer, Rsvp, RsvpSource, RsvpStatus
 from organizer.models.slug import SlugRedirect
 from organizer.models.user import PasswordResetToken, RecoveryCode, SignupRequest, User
 
 __all__ = [
+    "AccessEntry",
+    "AccessKind",
     "Answer",
     "Campaign",
     "CheckIn",
@@ -24,6 +27,7 @@ __all__ = [
     "EventCoverage",
     "EventStatus",
     "ExportRecord",
+    "Invitation",
     "MailQuota",
     "Membership",
     "OutboxMessage",
