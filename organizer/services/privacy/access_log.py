@@ -102,9 +102,10 @@ def kinds() -> list[AccessKind]:
 
 
 def entries(campaign: Campaign, *, kind: str | None = None, person: str | None = None, page: int = 1,
-            per_page: int = PAGE_SIZE) -> LogPage:
+            per_page: int | None = None) -> LogPage:
     """One page of the campaign's log, newest first, filtered by kind and by the member who acted."""
     page = min(max(page, 1), 100_000)
+    per_page = per_page or PAGE_SIZE
     query = (
         select(AccessEntry)
         .options(selectinload(AccessEntry.actor), selectinload(AccessEntry.event),
