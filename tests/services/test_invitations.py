@@ -122,7 +122,7 @@ def test_used_withdrawn_expired_and_unknown_links_are_refused(team, reason):
 
 
 def test_a_second_invitation_to_the_same_address_replaces_the_first(team):
-    first, first_token = invite(team)
+    _first, first_token = invite(team)
     second, second_token = invite(team, role="door")
     assert [i.id for i in invitations.pending(team["campaign"])] == [second.id]
     with pytest.raises(InvitationUnusable):
