@@ -12,8 +12,10 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from organizer.extensions import db
-from organizer.models import Role
+from organizer.models import AccessKind, Role
 from organizer.services.campaigns import invitations
+from organizer.services.door import door_links
+from organizer.services.privacy import access_log
 from tests import builders
 from tests.mailbox import last_link, path_of
 
@@ -132,3 +134,53 @@ def test_invitations_new_and_existing_accounts_and_a_withdrawn_link(desktop: Pag
     page.goto("/manage/c/syria/members")
     expect(members).to_contain_text("Nadia Salem")
     expect(members).to_contain_text("Omar Haddad")
+
+
+def test_the_owner_reads_the_access_log_filtered_by_kind_and_person(browser, base_url):
+    team = builders.make_team("organizer", "coordinator")
+    campaign = team["campaign"]
+    event = builders.make_event(campaign, title="Briefing on Homs")
+    builders.make_rsvp(event, name="Amina Hassan", email="amina@example.org")
+    access_log.record_list_view(event, team["coordinator"])
+    access_log.record_list_view(event, team["organizer"])
+    link, _token = door_links.create(event, "Front door", team["organizer"])
+    door_links.revoke(link, team["organizer"])
+    access_log.record_access(campaign, AccessKind.MESSAGE, actor=team["organizer"], event=event,
+                             subject="Going", count=140)
+    access_log.record_access(campaign, AccessKind.RETENTION_RUN, count=12)
+    db.session.commit()
+
+    for width in (1280, 390):
+        page = fresh_page(browser, base_url, width)
+        page.goto("/auth/login")
+        sign_in(page, "owner@example.org")
+        page.goto("/manage/c/syria/audit")
+        expect(page.get_by_role("heading", name="Access log")).to_be_visible()
+        rows = page.locator(".audit-table tbody tr")
+        expect(rows).to_have_count(6)
+        expect(rows.first).to_contain_text("12 RSVPs forgotten")  # newest first
+        expect(page.locator(".audit-table")).not_to_contain_text("Amina")
+        shot(page, f"access-log-{width}")
+
+        page.get_by_label("What").select_option(label="Looked at the RSVP list")
+        page.get_by_role("button", name="Show").click()
+        expect(rows).to_have_count(2)
+        page.get_by_label("Who").select_option(label="Cora Coordinator (coord@example.org)")
+        page.get_by_role("button", name="Show").click()
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("Cora Coordinator")
+        expect(rows.first).to_contain_text("Briefing on Homs")
+        shot(page, f"access-log-filtered-{width}")
+
+        page.get_by_role("link", name="Show everything").first.click()
+        page.get_by_label("Who").select_option(label="Oren Organizer (org@example.org)")
+        page.get_by_role("button", name="Show").click()
+        expect(rows).to_have_count(4)
+        expect(page.locator(".audit-table")).to_contain_text("Door link turned off")
+        expect(page.locator(".audit-table")).to_contain_text("140 recipients")
+
+        page.goto("/manage/c/syria/audit")
+        page.get_by_role("link", name="العربية").click()
+        expect(page.locator("html")).to_have_attribute("dir", "rtl")
+        shot(page, f"access-log-ar-{width}")
+        page.context.close()
