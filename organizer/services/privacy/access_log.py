@@ -17,7 +17,6 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
-from organizer.database import rowcount
 from organizer.extensions import db
 from organizer.models import AccessEntry, AccessKind, Campaign, Event, ExportRecord, User
 from organizer.timeutil import utcnow
@@ -64,6 +63,7 @@ def record_access(campaign: Campaign | int, kind: AccessKind, *, actor: User | N
 
 _INSERT_ONCE = {
     name: dialect_insert(AccessEntry.__table__).on_conflict_do_nothing(index_elements=["once_key"])
+    .returning(AccessEntry.__table__.c.id)
     for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
 }
 
@@ -81,7 +81,8 @@ def record_list_view(event: Event, actor: User, now: datetime | None = None) -> 
         **_actor_fields(actor), **_event_fields(event),
     }
     dialect = db.session.get_bind().dialect.name
-    return rowcount(db.session.execute(_INSERT_ONCE[dialect], values)) == 1
+    # RETURNING, not rowcount: the driver's rowcount for a skipped INSERT … ON CONFLICT varies.
+    return db.session.execute(_INSERT_ONCE[dialect], values).scalar() is not None
 
 
 @dataclass(frozen=True)
