@@ -351,9 +351,9 @@ def admin_list(event_id: int):
     # Who of this page is checked in at the door now (one query, the door's own reading of its log).
     going = [rsvp.id for rsvp in listing.rsvps if rsvp.status is RsvpStatus.GOING]
     checked_in = {rsvp_id: at for rsvp_id, at in door_listing.current_states(event, going).items() if at}
-    if access_log.record_list_view(event, current_user):
-        db.session.commit()
-    return render_template(
+    # Committed once the page is built, so the commit expires nothing the page still reads.
+    wrote = access_log.record_list_view(event, current_user)
+    page = render_template(
         "rsvp/admin_list.html",
         checked_in=checked_in,
         event=event,
@@ -368,6 +368,9 @@ def admin_list(event_id: int):
         can_promote_by_hand=waitlist.can_promote_by_hand,
         form=EmptyForm(),
     )
+    if wrote:
+        db.session.commit()
+    return page
 
 
 @bp.route("/manage/e/<int:event_id>/rsvps/add", methods=["GET", "POST"])
