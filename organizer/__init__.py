@@ -27,9 +27,11 @@ from organizer.door import bp as door_bp
 from organizer.events import bp as events_bp
 from organizer.extensions import babel, csrf, db, limiter, login_manager, migrate
 from organizer.invitations import bp as invitations_bp
+from organizer.messages import bp as messages_bp
 from organizer.public import bp as public_bp
 from organizer.reports import bp as reports_bp
 from organizer.rsvp import bp as rsvp_bp
+from organizer.unsubscribe import bp as unsubscribe_bp
 
 
 def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
@@ -73,9 +75,11 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(campaigns_bp, url_prefix="/manage")
     app.register_blueprint(events_bp, url_prefix="/manage")
+    app.register_blueprint(messages_bp, url_prefix="/manage")
     app.register_blueprint(rsvp_bp)
     app.register_blueprint(door_bp)
     app.register_blueprint(reports_bp, url_prefix="/manage")
     app.register_blueprint(invitations_bp)
+    app.register_blueprint(unsubscribe_bp)
 
     return app

@@ -37,6 +37,7 @@ SECRET_PATH_PATTERNS = tuple(
         r"^/auth/reset/([^/]+)",               # auth.reset_password
         r"^/auth/signup/confirm/([^/]+)",      # auth.confirm_signup
         r"^/invite/([^/]+)",                   # invitations.accept: a team invitation
+        r"^/unsubscribe/([^/]+)",              # unsubscribe.page, .one_click, .undo: a campaign mail's unsubscribe link
     )
 )
 

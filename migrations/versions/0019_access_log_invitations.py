@@ -1,15 +1,15 @@
 """access log for personal data (every kind of access, not only exports) and team invitations
 
-Existing export records get their access-log entries, so the log starts complete.
+Existing export records and messages get their access-log entries, so the log starts complete.
 
 Revision ID: 0019
-Revises: 0013
+Revises: 0014, 0015
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0013"
+down_revision = ("0014", "0015")  # also joins the two heads the merged branches brought
 branch_labels = None
 depends_on = None
 
@@ -28,6 +28,7 @@ def upgrade():
         sa.Column("event_id", sa.Integer(), nullable=True),
         sa.Column("event_label", sa.String(length=200), nullable=False),
         sa.Column("export_id", sa.Integer(), nullable=True),
+        sa.Column("message_id", sa.Integer(), nullable=True),
         sa.Column("subject", sa.String(length=254), nullable=False),
         sa.Column("detail", sa.String(length=300), nullable=False),
         sa.Column("count", sa.Integer(), nullable=True),
@@ -41,6 +42,8 @@ def upgrade():
                                 ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["export_id"], ["export_record.id"],
                                 name=op.f("fk_access_entry_export_id_export_record"), ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["message_id"], ["message.id"], name=op.f("fk_access_entry_message_id_message"),
+                                ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_access_entry")),
         sa.UniqueConstraint("once_key", name=op.f("uq_access_entry_once_key")),
     )
@@ -53,6 +56,13 @@ def upgrade():
         " SELECT r.campaign_id, 'export', r.user_id, r.user_email, r.event_id, COALESCE(e.title, ''), r.id,"
         " '', r.file_format, r.row_count, r.created_at"
         " FROM export_record r LEFT JOIN event e ON e.id = r.event_id"
+    )
+    op.execute(
+        "INSERT INTO access_entry (campaign_id, kind, actor_id, actor_label, event_id, event_label, message_id,"
+        " subject, detail, count, created_at)"
+        " SELECT m.campaign_id, 'message', m.sender_id, m.sender_email, m.event_id, COALESCE(e.title, ''), m.id,"
+        " m.segments, SUBSTR(m.subject, 1, 300), m.recipient_count, m.created_at"
+        " FROM message m LEFT JOIN event e ON e.id = m.event_id"
     )
     op.create_table(
         "invitation",

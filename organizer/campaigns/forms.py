@@ -78,6 +78,14 @@ class CampaignForm(FlaskForm):
                          SelectChoice("never", _l("Never (keep until deleted)"))],
         default="90",
     )
+    contact_email = EmailField(
+        _l("Contact address for replies"),
+        validators=[Optional(), Length(max=campaign_rules.CONTACT_EMAIL_MAX,
+                                       message=_l("Use at most %(max)d characters.",
+                                                  max=campaign_rules.CONTACT_EMAIL_MAX))],
+        render_kw={"maxlength": campaign_rules.CONTACT_EMAIL_MAX, "autocomplete": "email", "spellcheck": "false",
+                   "autocapitalize": "none"},
+    )
     two_factor_required = BooleanField(
         _l("Require two-factor sign-in from everyone who can see supporters' details (owners, organizers, "
            "coordinators)"))

@@ -42,6 +42,8 @@ def _campaign_input(form: CampaignForm, campaign=None) -> CampaignInput:
     chosen = form.retention.data if "retention" in request.form or campaign is None else \
         _retention_choice(campaign.retention_days)
     values["retention_days"] = int(chosen) if chosen and chosen.isdigit() else None
+    # Likewise the contact address: left out of the form, it is kept; sent empty, it is removed.
+    values["contact_email"] = (form.contact_email.data or "") if "contact_email" in request.form else None
     return CampaignInput(**values, slug=form.slug.data or None)
 
 

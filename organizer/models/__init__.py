@@ -6,9 +6,11 @@ from organizer.models.checkin import CheckIn, CheckInAction, CrowdCountEntry, Do
 from organizer.models.coverage import Coverage, CoverageRelation, EventCoverage
 from organizer.models.event import EmailPolicy, Event, EventStatus, Question, QuestionKind, Visibility
 from organizer.models.invitation import Invitation
+from organizer.models.message import Message, Segment
 from organizer.models.outbox import MailQuota, OutboxMessage, OutboxStatus
 from organizer.models.rsvp import Answer, Rsvp, RsvpSource, RsvpStatus
 from organizer.models.slug import SlugRedirect
+from organizer.models.unsubscribe import MailUnsubscribe
 from organizer.models.user import PasswordResetToken, RecoveryCode, SignupRequest, User
 
 __all__ = [
@@ -29,7 +31,9 @@ __all__ = [
     "ExportRecord",
     "Invitation",
     "MailQuota",
+    "MailUnsubscribe",
     "Membership",
+    "Message",
     "OutboxMessage",
     "OutboxStatus",
     "PasswordResetToken",
@@ -40,6 +44,7 @@ __all__ = [
     "Rsvp",
     "RsvpSource",
     "RsvpStatus",
+    "Segment",
     "SignupRequest",
     "SlugRedirect",
     "User",

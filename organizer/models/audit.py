@@ -12,6 +12,7 @@ from organizer.timeutil import utcnow
 
 if TYPE_CHECKING:  # annotations only: SQLAlchemy resolves relationships by class name when mapping
     from organizer.models.event import Event
+    from organizer.models.message import Message
     from organizer.models.user import User
 
 
@@ -68,6 +69,7 @@ class AccessEntry(Model):
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"))
     event_label: Mapped[str] = mapped_column(String(200), default="")
     export_id: Mapped[int | None] = mapped_column(ForeignKey("export_record.id", ondelete="SET NULL"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id", ondelete="SET NULL"))
     subject: Mapped[str] = mapped_column(String(254), default="")  # a member, an invited address, a link's label
     detail: Mapped[str] = mapped_column(String(300), default="")
     count: Mapped[int | None]
@@ -79,3 +81,4 @@ class AccessEntry(Model):
     actor: Mapped[User | None] = relationship()
     event: Mapped[Event | None] = relationship()
     export: Mapped[ExportRecord | None] = relationship()
+    message: Mapped[Message | None] = relationship()

@@ -47,6 +47,9 @@ class Campaign(Model):
     two_factor_required: Mapped[bool] = mapped_column(default=False)
     # Supporters' details are forgotten this many days after each event ends; None: kept until deleted.
     retention_days: Mapped[int | None] = mapped_column(default=90)
+    # Where supporters' replies go: the Reply-To of the campaign's mails (the From stays MAIL_SENDER, the
+    # address the deployment may send as). None: replies go to the sender.
+    contact_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from organizer.extensions import Model
@@ -20,7 +20,12 @@ class OutboxStatus(enum.StrEnum):
 class OutboxMessage(Model):
     """An email written in the same transaction as the change it reports; sent after commit."""
 
-    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        # A message to a segment reaches each address once: however often its rows are written, by
+        # whichever request (services/messaging/messages.py). NULLs (every other mail) never collide.
+        UniqueConstraint("message_id", "recipient_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to_address: Mapped[str] = mapped_column(String(254))
@@ -40,6 +45,9 @@ class OutboxMessage(Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # For a message to a segment (models/message.py): which one, and the recipient's normalized address.
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id", ondelete="SET NULL"))
+    recipient_key: Mapped[str | None] = mapped_column(String(254))
 
 
 class MailQuota(Model):

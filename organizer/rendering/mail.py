@@ -9,32 +9,19 @@ was deleted before it left is not sent at all (``None``: nothing to send).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from flask import current_app, render_template
-from jinja2 import TemplateNotFound
+from flask import current_app
 
-from organizer.bidi import isolates
 from organizer.extensions import db
 from organizer.formatting import event_datetime
 from organizer.models import Rsvp, RsvpStatus
 from organizer.rendering import calendar
+from organizer.rendering.mail_bodies import render_bodies
 from organizer.services.mail.outbox import Bodies, NothingToSend
 from organizer.services.rsvp import notify
 from organizer.services.rsvp.capacity import waitlist_position
 from organizer.services.rsvp.links import new_link_token
 from organizer.urls import absolute_url
-
-
-def render_bodies(template: str, subject: str, **context: Any) -> tuple[str, str]:
-    """``templates/email/<template>.txt`` and ``.html`` (empty when there is none)."""
-    context.setdefault("subject", subject)
-    body_text = isolates(render_template(f"email/{template}.txt", **context))
-    try:
-        body_html = render_template(f"email/{template}.html", **context)
-    except TemplateNotFound:
-        body_html = ""
-    return body_text, body_html
 
 
 def _context(rsvp: Rsvp, token: str | None = None) -> dict:
@@ -54,6 +41,15 @@ def _context(rsvp: Rsvp, token: str | None = None) -> dict:
     if token:
         context["ticket_url"] = context["manage_url"] + "#ticket"
     return context
+
+
+def reply_to(rsvp: Rsvp) -> str:
+    """Replies to any mail about a campaign's event go to the campaign's contact address, if it has one."""
+    return rsvp.event.campaign.contact_email or ""
+
+
+# For renderers of other mail kinds about one RSVP (reminders, follow-ups): the same context.
+rsvp_context = _context
 
 
 def _ics(rsvp: Rsvp) -> str:
@@ -81,9 +77,9 @@ def _rsvp_received(subject: str, data: dict) -> Bodies | None:
             "rsvp_again", subject, earlier=earlier, earlier_position=waitlist_position(earlier),
             position=data.get("position"), new_link_url=absolute_url("rsvp.new_link", signed=new_link_token(earlier)),
             **context)
-        return Bodies(body_text, body_html, attachment)
+        return Bodies(body_text, body_html, attachment, reply_to=reply_to(rsvp))
     body_text, body_html = render_bodies(data["template"], subject, position=data.get("position"), **context)
-    return Bodies(body_text, body_html, attachment)
+    return Bodies(body_text, body_html, attachment, reply_to=reply_to(rsvp))
 
 
 def _promoted(subject: str, data: dict) -> Bodies | None:
@@ -93,7 +89,7 @@ def _promoted(subject: str, data: dict) -> Bodies | None:
     body_text, body_html = render_bodies(
         "rsvp_promoted", subject, new_link_url=absolute_url("rsvp.new_link", signed=data["new_link_token"]),
         **_context(rsvp))
-    return Bodies(body_text, body_html, _ics(rsvp))
+    return Bodies(body_text, body_html, _ics(rsvp), reply_to=reply_to(rsvp))
 
 
 def _event_changed(subject: str, data: dict) -> Bodies | None:
@@ -105,7 +101,7 @@ def _event_changed(subject: str, data: dict) -> Bodies | None:
         body_text, body_html = render_bodies("event_cancelled", subject, **_context(rsvp))
     else:
         body_text, body_html = render_bodies("event_changed", subject, change=change, **_context(rsvp))
-    return Bodies(body_text, body_html, _ics(rsvp) if data.get("calendar") else "")
+    return Bodies(body_text, body_html, _ics(rsvp) if data.get("calendar") else "", reply_to=reply_to(rsvp))
 
 
 # The outbox row's ``renderer`` -> function(subject, data) returning the bodies, or None when there is

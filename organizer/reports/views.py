@@ -13,13 +13,14 @@ from wtforms.fields.choices import SelectChoice
 
 from organizer.extensions import db
 from organizer.formatting import short_date
-from organizer.models import AccessKind, Event, Role
+from organizer.models import AccessKind, Event, Role, Segment
 from organizer.rendering import charts
 from organizer.reports import bp
 from organizer.reports.forms import COLUMN_LABELS, ExportForm
 from organizer.services.campaigns import invitations
 from organizer.services.common.errors import ValidationFailed
 from organizer.services.common.permissions import Action
+from organizer.services.messaging import messages, segments
 from organizer.services.privacy import access_log
 from organizer.services.reports import export_files, export_spec, exports, turnout
 from organizer.templating import text_direction
@@ -165,6 +166,11 @@ def kind_labels() -> dict[str, str]:
     }
 
 
+def _describe_segments(values: str) -> str:
+    """A message entry's segments ("going,waitlisted") in words."""
+    return segments.describe([Segment(value) for value in values.split(",") if value in set(Segment)])
+
+
 @bp.get("/c/<slug>/audit")
 @login_required
 def audit(slug: str):
@@ -179,8 +185,10 @@ def audit(slug: str):
     person = person if any(p.key == person for p in people) else ""
     page = request.args.get("page", 1, type=int) or 1
     log_page = access_log.entries(campaign, kind=kind or None, person=person or None, page=page)
+    deliveries = messages.delivery_counts([entry.message_id for entry in log_page.entries if entry.message_id])
     return render_template("reports/audit.html", campaign=campaign, log=log_page, kind=kind, person=person,
-                           people=people, kind_labels=labels,
+                           people=people, kind_labels=labels, deliveries=deliveries,
+                           describe_segments=_describe_segments,
                            role_names={role.value: invitations.role_name(role) for role in Role},
                            column_labels={**export_spec.EVENT_COLUMNS, **export_spec.CAMPAIGN_COLUMNS})
 

@@ -19,6 +19,7 @@ from playwright.sync_api import Page
 from organizer.extensions import db
 from organizer.models import CoverageRelation, ExportRecord, QuestionKind, RsvpStatus
 from organizer.services.door import door_links
+from organizer.services.mail import unsubscribe
 from organizer.timeutil import utcnow
 from tests import builders
 
@@ -54,7 +55,8 @@ def build_world() -> dict:
                                 filters=json.dumps({"people": "going"}), columns="name,email", row_count=1))
     db.session.commit()
     return {"campaign": campaign, "event": event, "supporter": supporter, "manage": manage_token,
-            "ticket": ticket_token, "door_link": door_token}
+            "ticket": ticket_token, "door_link": door_token,
+            "unsubscribe": unsubscribe.unsubscribe_token(campaign.id, "mohammed@example.org")}
 
 
 def pages_for(persona: str, w: dict) -> list[str]:
@@ -63,7 +65,8 @@ def pages_for(persona: str, w: dict) -> list[str]:
         return ["/", f"/c/{slug}", f"/e/{event.slug}", f"/e/{event.slug}/rsvp/thanks", "/auth/login",
                 "/auth/signup", "/auth/reset", "/no-such-page", f"/door/{w['door_link']}"]
     if persona == "supporter":
-        return [f"/r/{w['manage']}", f"/r/{w['manage']}/cancel", f"/r/{w['manage']}/delete"]
+        return [f"/r/{w['manage']}", f"/r/{w['manage']}/cancel", f"/r/{w['manage']}/delete",
+                f"/unsubscribe/{w['unsubscribe']}"]
     if persona == "door":
         return [f"/door/e/{event.id}", f"/door/e/{event.id}/print", f"/t/{w['ticket']}"]
     return ["/manage/", f"/manage/c/{slug}", f"/manage/c/{slug}/edit", f"/manage/c/{slug}/coverage",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -29,6 +30,7 @@ ADDRESS_MAX = 300
 CITY_MAX = 120
 COUNTRY_MAX = 120
 SLUG_MAX = 80
+CONTACT_EMAIL_MAX = 254
 
 
 @dataclass
@@ -44,6 +46,22 @@ class CampaignInput:
     slug: str | None = None  # None: unchanged (editing only)
     two_factor_required: bool = False
     retention_days: int | None = retention.DEFAULT_DAYS
+    contact_email: str | None = None  # None: unchanged (none for a new campaign); "": removed
+
+
+def clean_contact_email(value: str) -> str | None:
+    """The campaign's contact address as email_validator normalizes it (the case of the local part kept:
+    it is sent to, not compared), or None when left empty. One address, no name, no line break: it
+    becomes the Reply-To header of every mail the campaign sends."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if len(value) > CONTACT_EMAIL_MAX:
+        raise ValidationFailed(_("Use at most %(n)s characters.", n=CONTACT_EMAIL_MAX), field="contact_email")
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise ValidationFailed(_("Enter an email address like name@example.org."), field="contact_email") from error
 
 
 def _validated(data: CampaignInput, current_timezone: str | None = None) -> dict[str, Any]:
@@ -60,6 +78,8 @@ def _validated(data: CampaignInput, current_timezone: str | None = None) -> dict
         "two_factor_required": bool(data.two_factor_required),
         "retention_days": data.retention_days,
     }
+    if data.contact_email is not None:
+        values["contact_email"] = clean_contact_email(data.contact_email)
     if values["retention_days"] not in retention.CHOICES:
         raise ValidationFailed(_("Choose how long to keep supporters' details from the list."),
                                field="retention_days")

@@ -23,6 +23,7 @@ class Action(enum.StrEnum):
     EDIT_CAMPAIGN = "edit_campaign"
     MANAGE_MEMBERS = "manage_members"
     VIEW_AUDIT = "view_audit"
+    SEND_MESSAGES = "send_messages"
 
 
 MINIMUM_ROLE: dict[Action, Role] = {
@@ -37,6 +38,7 @@ MINIMUM_ROLE: dict[Action, Role] = {
     Action.EDIT_CAMPAIGN: Role.OWNER,
     Action.MANAGE_MEMBERS: Role.OWNER,
     Action.VIEW_AUDIT: Role.OWNER,
+    Action.SEND_MESSAGES: Role.ORGANIZER,
 }
 
 

@@ -46,6 +46,12 @@ def build_email(message: OutboxMessage, bodies: Bodies, settings: Mapping[str, A
     email["Date"] = format_datetime((now or utcnow()).replace(tzinfo=UTC))
     email["Message-ID"] = message_id(message, settings)
     email["Auto-Submitted"] = "auto-generated"
+    if bodies.reply_to:
+        email["Reply-To"] = bodies.reply_to
+    if bodies.unsubscribe_url:
+        # RFC 2369 / RFC 8058: mail clients show an "Unsubscribe" button that POSTs this body to the URL.
+        email["List-Unsubscribe"] = f"<{bodies.unsubscribe_url}>"
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(bodies.body_text)
     if bodies.body_html:
         email.add_alternative(bodies.body_html, subtype="html")

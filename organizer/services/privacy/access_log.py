@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from organizer.extensions import db
-from organizer.models import AccessEntry, AccessKind, Campaign, Event, ExportRecord, User
+from organizer.models import AccessEntry, AccessKind, Campaign, Event, ExportRecord, Message, User
 from organizer.timeutil import utcnow
 
 PAGE_SIZE = 50
@@ -39,12 +39,12 @@ def _event_fields(event: Event | None) -> dict:
 
 def record_access(campaign: Campaign | int, kind: AccessKind, *, actor: User | None = None,
                   event: Event | None = None, subject: str = "", detail: str = "", count: int | None = None,
-                  export: ExportRecord | None = None) -> AccessEntry:
+                  export: ExportRecord | None = None, message: Message | None = None) -> AccessEntry:
     """Write one entry; the caller's transaction commits it with the action.
 
     ``subject`` names a team member, an invited address or a door link's label — never a supporter.
-    For a message sent to supporters: ``kind=AccessKind.MESSAGE``, ``subject`` the segment in words,
-    ``count`` the number of recipients."""
+    For a message sent to supporters: ``kind=AccessKind.MESSAGE``, ``subject`` its segments (values),
+    ``detail`` its subject line, ``count`` the number of recipients, ``message`` the message."""
     entry = AccessEntry(
         campaign_id=campaign if isinstance(campaign, int) else campaign.id,
         kind=AccessKind(kind).value,
@@ -52,6 +52,7 @@ def record_access(campaign: Campaign | int, kind: AccessKind, *, actor: User | N
         detail=(detail or "")[:300],
         count=count,
         export_id=export.id if export is not None else None,
+        message_id=message.id if message is not None else None,
         created_at=utcnow(),
         **_actor_fields(actor),
         **_event_fields(event),
@@ -76,7 +77,7 @@ def record_list_view(event: Event, actor: User, now: datetime | None = None) -> 
     now = now or utcnow()
     values = {
         "campaign_id": event.campaign_id, "kind": AccessKind.LIST_VIEW.value, "subject": "", "detail": "",
-        "count": None, "export_id": None, "created_at": now,
+        "count": None, "export_id": None, "message_id": None, "created_at": now,
         "once_key": f"list:{event.id}:{actor.id}:{now.date().isoformat()}",
         **_actor_fields(actor), **_event_fields(event),
     }
@@ -110,7 +111,7 @@ def entries(campaign: Campaign, *, kind: str | None = None, person: str | None =
     query = (
         select(AccessEntry)
         .options(selectinload(AccessEntry.actor), selectinload(AccessEntry.event),
-                 selectinload(AccessEntry.export))
+                 selectinload(AccessEntry.export), selectinload(AccessEntry.message))
         .where(AccessEntry.campaign_id == campaign.id)
     )
     if kind:

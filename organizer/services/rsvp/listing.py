@@ -13,6 +13,7 @@ from organizer.models import (
     Rsvp,
     RsvpStatus,
 )
+from organizer.services.mail import unsubscribe
 from organizer.services.rsvp.capacity import RsvpSummary, summary
 from organizer.text import fold_for_search
 
@@ -28,6 +29,7 @@ class RsvpListing:
     total: int = 0  # RSVPs matching the filter and search, on every page
     page: int = 1
     per_page: int = ORGANIZER_PAGE_SIZE
+    no_campaign_mail: set[int] = field(default_factory=set)  # RSVP ids whose address unsubscribed (issue 10.7)
 
     @property
     def pages(self) -> int:
@@ -85,4 +87,6 @@ def list_for_organizers(event: Event, status: RsvpStatus | None = None, query: s
         for rsvp_id, question_id, value in db.session.execute(
                 select(Answer.rsvp_id, Answer.question_id, Answer.value).where(Answer.rsvp_id.in_(list(answers)))):
             answers[rsvp_id][question_id] = value
-    return RsvpListing(listed, summary(event), positions, answers, total=total, page=page, per_page=per_page)
+    gone = unsubscribe.unsubscribed_among(event.campaign_id, [rsvp.email for rsvp in listed])
+    return RsvpListing(listed, summary(event), positions, answers, total=total, page=page, per_page=per_page,
+                       no_campaign_mail={rsvp.id for rsvp in listed if rsvp.email in gone})

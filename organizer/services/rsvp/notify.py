@@ -96,20 +96,24 @@ def promoted(rsvp: Rsvp, new_link_token: str) -> None:
                               locale=locale_of(rsvp))
 
 
+def event_changed_subject(event: Event, locale: str, change: str) -> str:
+    """The subject of the change email, in ``locale`` (services/rsvp/changes.py writes one per locale)."""
+    title = event.title_in(locale.split("_", 1)[0])
+    with force_locale(locale):
+        if change == "cancelled":
+            return _("Cancelled: %(title)s", title=title)
+        if change == "time":
+            return _("New time: %(title)s", title=title)
+        if change == "place":
+            return _("New place: %(title)s", title=title)
+        return _("New time and place: %(title)s", title=title)
+
+
 def event_changed(rsvp: Rsvp, change: str) -> None:
     """The event was cancelled (``change == "cancelled"``), or its time or place changed."""
     if not rsvp.email:
         return
-    title = title_for(rsvp)
-    with _in_their_language(rsvp):
-        if change == "cancelled":
-            subject = _("Cancelled: %(title)s", title=title)
-        elif change == "time":
-            subject = _("New time: %(title)s", title=title)
-        elif change == "place":
-            subject = _("New place: %(title)s", title=title)
-        else:
-            subject = _("New time and place: %(title)s", title=title)
+    subject = event_changed_subject(rsvp.event, locale_of(rsvp), change)
     outbox.enqueue_for_worker(rsvp.email, subject, EVENT_CHANGED, {
         "rsvp_id": rsvp.id,
         "change": change,
