@@ -36,7 +36,7 @@ from organizer.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-RENDERERS = {**mail.RENDERERS, **message_mail.RENDERERS}
+RECIPIENT = message_mail.RECIPIENT
 
 
 def bodies_of(message: OutboxMessage) -> Bodies:
@@ -45,8 +45,10 @@ def bodies_of(message: OutboxMessage) -> Bodies:
         return Bodies(message.body_text, message.body_html, message.ics_attachment)
     if not message.render_data:
         raise NothingToSend("its content was cleared")
-    data = json.loads(message.render_data)
-    renderer = RENDERERS.get(message.renderer)
+    # The recipient too: a message to a segment makes each one's unsubscribe link when it is sent, since
+    # the request wrote its rows in one statement (rendering/message_mail.py).
+    data = {**json.loads(message.render_data), RECIPIENT: message.to_address}
+    renderer = message_mail.RENDERERS.get(message.renderer) or mail.RENDERERS.get(message.renderer)
     if renderer is None:
         raise NothingToSend(f"no renderer {message.renderer!r}")
     with force_locale(data.get("locale") or "en"):

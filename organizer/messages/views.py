@@ -96,4 +96,4 @@ def _preview(campaign, event, form, offered, target, draft):
     count = messages.recipient_count(current_user, target)
     return render_template("messages/preview.html", campaign=campaign, event=event, form=form, count=count,
                            draft=draft, who=segments.describe(target.segments),
-                           preview=message_mail.preview(draft.subject, campaign, event, draft.body))
+                           preview=message_mail.preview(draft.subject, campaign, event, draft.body, current_user.email))

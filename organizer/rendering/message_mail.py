@@ -1,10 +1,15 @@
 """The bodies of a message to a segment (services/messaging/messages.py), rendered by the outbox worker for
-each recipient: the organizers' Markdown, sanitized as event descriptions are (rendering/markdown.py),
-in the layout of every other mail.
+each recipient: the organizers' Markdown, sanitized as event descriptions are (rendering/markdown.py), as
+campaign mail (rendering/campaign_mail.py): the unsubscribe link in both parts and the List-Unsubscribe
+headers, nothing for someone who unsubscribed since it was written, the campaign's Reply-To.
 
-A message is never changed once sent, so what every recipient's mail shares (the Markdown made HTML,
-the campaign's and event's names) is kept per message for the worker's life: at 10,000 recipients it is
-made once, not 10,000 times (bench/README.md).
+The request wrote every recipient's row in one statement, without their unsubscribe tokens (a signed HMAC
+each: 10,000 of them were more than the whole request may take), so each recipient's token is made here,
+from the row's address (the worker passes it as ``RECIPIENT``).
+
+A message is never changed once sent, so what every recipient's mail shares (the Markdown made HTML, the
+event's name and time) is kept per message for the worker's life: at 10,000 recipients it is made once,
+not 10,000 times (bench/README.md).
 """
 
 from __future__ import annotations
@@ -13,22 +18,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from flask import current_app
+from flask import render_template
 from markupsafe import Markup
 
+from organizer.bidi import isolates
 from organizer.extensions import db
 from organizer.formatting import event_datetime
 from organizer.models import Campaign, Event, Message
-from organizer.rendering.mail import render_bodies
+from organizer.rendering.campaign_mail import campaign_mail_bodies, unsubscribe_url
+from organizer.rendering.mail_bodies import render_bodies
 from organizer.rendering.markdown import render_markdown
+from organizer.services.mail import unsubscribe
 from organizer.services.mail.outbox import Bodies, NothingToSend
 from organizer.services.messaging import messages
 from organizer.urls import absolute_url
 
+RECIPIENT = "_to"  # the key under which the worker passes the row's address
+
 
 @dataclass(frozen=True)
 class Content:
-    campaign_name: str
+    campaign_id: int
     body_text: str
     body_html: Markup
     event_title: str | None = None
@@ -39,8 +49,8 @@ class Content:
 
 def _content(campaign: Campaign, event: Event | None, body: str) -> Content:
     if event is None:
-        return Content(campaign.name, body, render_markdown(body))
-    return Content(campaign.name, body, render_markdown(body), event.title, event.starts_at, event.timezone,
+        return Content(campaign.id, body, render_markdown(body))
+    return Content(campaign.id, body, render_markdown(body), event.title, event.starts_at, event.timezone,
                    absolute_url("public.event", slug=event.slug))
 
 
@@ -61,17 +71,17 @@ def _when(content: Content) -> str | None:
     return event_datetime(content.event_starts_at, content.event_timezone)
 
 
-def _bodies(subject: str, content: Content, *, test: bool = False) -> Bodies:
-    when = _when(content)
-    body_text, body_html = render_bodies(
-        "message", subject, content=content, when=when, test=test,
-        site_url=current_app.config["BASE_URL"].rstrip("/"),
-    )
-    return Bodies(body_text, body_html)
+def _campaign_mail(subject: str, data: dict, content: Content, *, test: bool = False) -> Bodies:
+    campaign = db.session.get(Campaign, content.campaign_id)
+    if campaign is None:
+        raise NothingToSend("the campaign was deleted")
+    token = unsubscribe.unsubscribe_token(campaign.id, data[RECIPIENT])
+    return campaign_mail_bodies("message", subject, {**data, unsubscribe.UNSUBSCRIBE_KEY: token}, campaign=campaign,
+                                content=content, when=_when(content), test=test)
 
 
 def _message(subject: str, data: dict) -> Bodies | None:
-    return _bodies(subject, _message_content(int(data["message_id"])))
+    return _campaign_mail(subject, data, _message_content(int(data["message_id"])))
 
 
 def _message_test(subject: str, data: dict) -> Bodies | None:
@@ -79,7 +89,7 @@ def _message_test(subject: str, data: dict) -> Bodies | None:
     if campaign is None:
         return None
     event = db.session.get(Event, data["event_id"]) if data.get("event_id") else None
-    return _bodies(subject, _content(campaign, event, data["body"]), test=True)
+    return _campaign_mail(subject, data, _content(campaign, event, data["body"]), test=True)
 
 
 @dataclass(frozen=True)
@@ -89,12 +99,15 @@ class Preview:
     body_text: str
 
 
-def preview(subject: str, campaign: Campaign, event: Event | None, body: str) -> Preview:
+def preview(subject: str, campaign: Campaign, event: Event | None, body: str, address: str) -> Preview:
     """What a recipient will get, for the organizer's page before sending: the parts of the HTML mail
-    (the page shows them in its own styles) and the whole text version."""
+    (the page shows them in its own styles) and the whole text version, with ``address``'s own link."""
     content = _content(campaign, event, body)
-    bodies = _bodies(subject, content)
-    return Preview(content, _when(content), bodies.body_text)
+    url = unsubscribe_url(unsubscribe.unsubscribe_token(campaign.id, address))
+    body_text, _html = render_bodies("message", subject, campaign=campaign, content=content, when=_when(content),
+                                     unsubscribe_url=url)
+    footer = isolates(render_template("email/_unsubscribe.txt", campaign=campaign, unsubscribe_url=url))
+    return Preview(content, _when(content), body_text.rstrip("\n") + "\n\n" + footer)
 
 
 RENDERERS = {

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from organizer.extensions import db
 from organizer.models import RsvpStatus
+from organizer.services.messaging import segments
 from organizer.worker import send_pending
 from tests import builders
 from tests.cluster.nodes import free_port
@@ -43,7 +44,7 @@ def shot(page: Page, name: str) -> None:
         page.screenshot(path=f"{SHOTS}/{name}-{page.viewport_size['width']}.png", full_page=True)
 
 
-def test_compose_preview_send_and_the_mail_arrives(desktop: Page, app):
+def test_compose_preview_send_and_the_mail_arrives(desktop: Page, app, base_url):
     page = desktop
     team = builders.make_team("organizer")
     event = builders.make_event(team["campaign"], title="Solidarity meeting")
@@ -88,7 +89,19 @@ def test_compose_preview_send_and_the_mail_arrives(desktop: Page, app):
     assert mail["Subject"] == "We've moved to the hall next door"
     html = mail.get_body(preferencelist=("html",)).get_content()
 
-    # The supporter opens it.
-    page.set_content(html)
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "/unsubscribe/" in mail["List-Unsubscribe"]
+
+    # The supporter opens it, and follows its unsubscribe link.
+    page.set_content(html.replace(app.config["BASE_URL"].rstrip("/"), base_url))  # the test's BASE_URL: the live server
     expect(page.locator("strong")).to_have_text("the hall next door")
     expect(page.get_by_role("link", name="Solidarity meeting")).to_be_visible()
+    page.get_by_role("link", name="Unsubscribe from this campaign's emails").click()
+    page.get_by_role("button", name="Unsubscribe").click()
+    expect(page.get_by_role("heading", name="You're unsubscribed")).to_be_visible()
+
+    # The next message leaves her out, in the count and the send.
+    page.goto(f"/manage/e/{event.id}/message")
+    expect(page.get_by_text("(1 person)").first).to_be_visible()
+    db.session.rollback()
+    assert segments.count(segments.audience(team["campaign"], event, ["going"])) == 1

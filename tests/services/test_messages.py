@@ -154,3 +154,39 @@ def test_a_test_mail_goes_to_the_sender_only(world, app):
     assert [str(mail["To"]) for mail in memory_outbox] == [world["owner"].email]
     assert "Test: only you got this" in memory_outbox[0].get_body(preferencelist=("plain",)).get_content()
     assert db.session.scalar(select(func.count(Message.id))) == 0
+
+
+def test_unsubscribed_addresses_are_left_out_of_counts_and_sends(world, app):
+    from organizer.services.mail import unsubscribe
+
+    campaign = world["campaign"]
+    unsubscribe.unsubscribe(campaign, unsubscribe.address_hash(campaign.id, "Came.A@example.org"))
+    db.session.commit()
+    assert _count(world, world["past"], "going") == 2  # came.a (both RSVPs) gone
+    assert _count(world, world["past"], "attended") == 1
+    assert _count(world, None, "consented") == 4
+    message, _ = _send(world, world["upcoming"], ["going"])
+    assert message.recipient_count == 2
+    # Another campaign's unsubscribe changes nothing here.
+    other = builders.make_campaign(world["owner"])
+    unsubscribe.unsubscribe(other, unsubscribe.address_hash(other.id, "new@example.org"))
+    db.session.commit()
+    assert _count(world, world["upcoming"], "going") == 2
+
+
+def test_a_message_is_campaign_mail_and_skips_who_unsubscribed_after_it_was_written(world, app):
+    from organizer.services.mail import unsubscribe
+
+    memory_outbox.clear()
+    campaign = world["campaign"]
+    _send(world, world["upcoming"], ["going"])
+    unsubscribe.unsubscribe(campaign, unsubscribe.address_hash(campaign.id, "new@example.org"))
+    db.session.commit()
+    report = send_pending(app.config)
+    assert (report.sent, report.failed) == (2, 1)
+    for mail in memory_outbox:
+        assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        link = str(mail["List-Unsubscribe"]).strip("<>")
+        assert link in mail.get_body(preferencelist=("plain",)).get_content()
+        assert link in mail.get_body(preferencelist=("html",)).get_content()
+    assert sorted(str(mail["To"]) for mail in memory_outbox) == ["CAME.A@example.org", "quiet@example.org"]

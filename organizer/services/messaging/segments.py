@@ -2,8 +2,9 @@
 or everyone in a campaign who agreed to be contacted. One query answers both "how many" and "who": the
 count shown before sending is the count of the very rows the send writes.
 
-Every audience is people with an address, not forgotten by the retention period, one per normalized
-address (two RSVPs with one address, in one event or across a campaign's events, are one person).
+Every audience is people with an address, not forgotten by the retention period, not unsubscribed from
+the campaign's mail, one per normalized address (two RSVPs with one address, in one event or across a
+campaign's events, are one person).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from organizer.extensions import db
-from organizer.models import Campaign, CheckInAction, Event, Rsvp, RsvpStatus, Segment
+from organizer.models import Campaign, CheckInAction, Event, MailUnsubscribe, Rsvp, RsvpStatus, Segment
 from organizer.services.common.errors import ValidationFailed
 from organizer.services.door import log as checkin_log
+from organizer.services.mail import unsubscribe
 from organizer.timeutil import utcnow
 
 EVENT_SEGMENTS = (Segment.GOING, Segment.WAITLISTED, Segment.ATTENDED, Segment.NO_SHOW)
@@ -122,16 +124,22 @@ def recipients(target: Audience) -> Select:
     else:
         event_ids = select(Event.id).where(Event.campaign_id == target.campaign.id).scalar_subquery()
         query = query.where(Rsvp.event_id.in_(event_ids), Rsvp.consent_contact.is_(True))
-    query = query.where(
-        Rsvp.email_normalized.is_not(None), Rsvp.email_normalized != "", Rsvp.forgotten_at.is_(None),
-        *excluded(target.campaign),
-    )
+    query = query.where(Rsvp.email_normalized.is_not(None), Rsvp.email_normalized != "",
+                        Rsvp.forgotten_at.is_(None))
+    gone = _unsubscribed(target.campaign, query)
+    if gone:
+        query = query.where(Rsvp.email_normalized.not_in(sorted(gone)))
     return query.group_by(Rsvp.email_normalized)
 
 
-def excluded(campaign: Campaign) -> list:
-    """Conditions on Rsvp that leave out whoever asked this campaign for no more mail."""
-    return []
+def _unsubscribed(campaign: Campaign, query: Select) -> set[str]:
+    """The segment's addresses that unsubscribed from the campaign's mail. Only a keyed hash of each is
+    stored (services/mail/unsubscribe.py), so the candidates are hashed here, one query for all; a
+    campaign nobody left (the usual case) costs one indexed lookup."""
+    if db.session.scalar(select(MailUnsubscribe.id).where(MailUnsubscribe.campaign_id == campaign.id).limit(1)) is None:
+        return set()
+    keys = db.session.scalars(query.with_only_columns(Rsvp.email_normalized).distinct()).all()
+    return unsubscribe.unsubscribed_among(campaign, keys)
 
 
 def count(target: Audience) -> int:
