@@ -146,7 +146,7 @@ def test_the_owner_reads_the_access_log_filtered_by_kind_and_person(browser, bas
     link, _token = door_links.create(event, "Front door", team["organizer"])
     door_links.revoke(link, team["organizer"])
     access_log.record_access(campaign, AccessKind.MESSAGE, actor=team["organizer"], event=event,
-                             subject="Going", count=140)
+                             subject="going", detail="We moved next door", count=140)
     access_log.record_access(campaign, AccessKind.RETENTION_RUN, count=12)
     db.session.commit()
 

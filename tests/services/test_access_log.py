@@ -13,6 +13,7 @@ from organizer.extensions import db
 from organizer.models import AccessEntry, AccessKind, Role, User
 from organizer.services.campaigns import campaigns, invitations
 from organizer.services.door import door_links
+from organizer.services.messaging import messages, segments
 from organizer.services.privacy import access_log, retention
 from organizer.services.reports import export_spec, exports
 from organizer.services.rsvp import rsvps
@@ -130,13 +131,19 @@ def test_a_supporter_deleting_their_rsvp_is_logged_without_their_name(team):
     assert entry.event_label == "Homs meeting" and entry.actor_id is None
 
 
-def test_a_message_is_recorded_through_the_service_function(team):
+def test_sending_a_message_writes_an_entry_once(team):
     campaign = team["campaign"]
     event = builders.make_event(campaign)
-    access_log.record_access(campaign, AccessKind.MESSAGE, actor=team["organizer"], event=event,
-                             subject="Going", count=140)
+    for number in range(3):
+        builders.make_rsvp(event, name=f"Person {number}", email=f"p{number}@example.org")
+    target = segments.audience(campaign, event, ["going"])
+    draft = messages.clean_draft("We moved next door", "We're in the hall next door.")
+    message, _ = messages.send(team["organizer"], target, draft, "k" * 20)
+    messages.send(team["organizer"], target, draft, "k" * 20)  # the same form again: nothing more
+    db.session.commit()
     entry = only_entry(campaign, AccessKind.MESSAGE)
-    assert (entry.count, entry.subject, entry.actor_label) == (140, "Going", "org@example.org")
+    assert (entry.count, entry.subject, entry.detail, entry.actor_label, entry.message_id) == (
+        3, "going", "We moved next door", "org@example.org", message.id)
 
 
 def test_entries_outlive_the_account_the_event_and_retention(team):
