@@ -114,6 +114,7 @@ outbox: install
 bench: install wrk
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.mail $(BENCH_ARGS)
 
 wrk:
 	@if ! command -v wrk >/dev/null; then \

@@ -75,6 +75,7 @@ def pages_for(persona: str, w: dict) -> list[str]:
             f"/manage/e/{event.id}/questions", f"/manage/e/{event.id}/coverage", f"/manage/e/{event.id}/rsvps",
             f"/manage/e/{event.id}/turnout", f"/manage/e/{event.id}/door-links", f"/manage/e/{event.id}/cancel",
             f"/manage/c/{slug}/turnout", f"/manage/c/{slug}/export", f"/manage/c/{slug}/audit", "/auth/password",
+            f"/manage/e/{event.id}/message", f"/manage/c/{slug}/message",
             f"/e/{event.slug}"]
 
 

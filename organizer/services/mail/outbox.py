@@ -140,13 +140,15 @@ def claim_due(settings: Mapping[str, Any], limit: int = 100, now: datetime | Non
     if not is_sqlite(db.session):
         query = query.with_for_update(skip_locked=True)
     # One statement for the whole batch (it was an UPDATE per message: a round trip per mail, bench/README.md):
-    # the rows are locked by the subquery, skipping those another worker holds, and the compare-and-set
-    # is kept in the UPDATE's own WHERE.
+    # the rows are locked by a materialized CTE, run once (as a plain IN subquery PostgreSQL may run it again
+    # and claim more than ``limit``), skipping those another worker holds; the compare-and-set is kept in the
+    # UPDATE's own WHERE.
+    due = query.cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
     try:
         claimed = list(db.session.scalars(
             update(OutboxMessage)
             .where(
-                OutboxMessage.id.in_(query.scalar_subquery()),
+                OutboxMessage.id.in_(select(due.c.id)),
                 OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.next_attempt_at <= now,
             )
