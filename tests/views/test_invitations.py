@@ -6,13 +6,18 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pyotp
 import pytest
 from sqlalchemy import select
 
 from organizer.extensions import db
 from organizer.models import AccessEntry, Invitation, Membership, Role, User
+from organizer.services.accounts import two_factor
+from organizer.services.campaigns import invitations
+from organizer.timeutil import utcnow
 from tests import builders
 from tests.mailbox import last_link, path_of
+from tests.security.helpers import csrf, is_signed_in, sign_in
 
 
 @pytest.fixture
@@ -144,3 +149,31 @@ def test_looking_at_the_rsvp_list_is_logged_once_a_day(client, login, team):
     assert client.get(f"/manage/e/{event.id}/rsvps").status_code == 200
     assert client.get(f"/manage/e/{event.id}/rsvps").status_code == 200
     assert [entry.kind for entry in db.session.scalars(select(AccessEntry))] == ["list_view"]
+
+
+def test_an_invitation_does_not_skip_the_second_sign_in_step(client, login, team):
+    """A two-factor account half signed in (password only) is still signed out on the invitation page:
+    it can't join, can't make a second account for its address, and the code brings it back to the link."""
+    user = builders.make_user("nadia@example.org", name="Nadia")
+    two_factor.start_setup(user)
+    two_factor.enable(user, pyotp.TOTP(user.totp_secret).at(utcnow() - timedelta(seconds=30)),
+                      now=utcnow() - timedelta(seconds=30))
+    db.session.commit()
+    tokens: list[str] = []
+    invitations.invite(team["owner"], team["campaign"], "nadia@example.org", "coordinator",
+                       accept_link=lambda token: tokens.append(token) or token)
+    db.session.commit()
+    path = f"/invite/{tokens[0]}"
+    response = sign_in(client, "nadia@example.org", builders.DEFAULT_PASSWORD, next_url=path)
+    assert response.headers["Location"].endswith("/auth/two-factor") and not is_signed_in(client)
+    page = body(client.get(path))
+    assert "Sign in to accept" in page and "Join the campaign" not in page
+    token = csrf(client, "/auth/login")
+    refused = client.post(path, data={"join-csrf_token": token, "new-csrf_token": token, "new-name": "N", "new-password": "a-long-password",
+                                      "new-confirm": "a-long-password"})
+    assert refused.status_code == 400
+    assert db.session.scalar(select(Membership.id).where(Membership.user_id == user.id)) is None
+    done = client.post("/auth/two-factor", data={"csrf_token": csrf(client, "/auth/login"),
+                                                 "code": pyotp.TOTP(user.totp_secret).now()})
+    assert done.headers["Location"] == path
+    assert "Join the campaign" in body(client.get(path))
