@@ -28,6 +28,7 @@ from organizer.door import bp as door_bp
 from organizer.embed import bp as embed_bp
 from organizer.events import bp as events_bp
 from organizer.extensions import babel, csrf, db, limiter, login_manager, migrate
+from organizer.invitations import bp as invitations_bp
 from organizer.messages import bp as messages_bp
 from organizer.previews import bp as previews_bp
 from organizer.public import bp as public_bp
@@ -88,6 +89,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(referrals_bp, url_prefix="/manage")
     app.register_blueprint(reminders_bp)
+    app.register_blueprint(invitations_bp)
     app.register_blueprint(unsubscribe_bp)
 
     return app

@@ -1,8 +1,8 @@
 """Access-log lines that keep no credential: capability paths redacted, query strings dropped.
 
 A private RSVP link (/r/<token>), a reminder's links (/reminder/<signed>), a QR ticket (/t/<token>), a
-door link (/door/<token>), a password reset or sign-up confirmation link is the credential itself: whoever
-reads it in a log can use it.
+door link (/door/<token>), a password reset or sign-up confirmation link, a team invitation
+(/invite/<token>) is the credential itself: whoever reads it in a log can use it.
 Query strings carry searches, which can hold supporters' names and emails. So the path is written with
 the secret segment replaced by ``[redacted]`` and the query is never written at all. Referer and
 Location headers carry the same URLs and get the same treatment; cookies and authorization never
@@ -37,6 +37,7 @@ SECRET_PATH_PATTERNS = tuple(
         r"^/auth/reset/([^/]+)",               # auth.reset_password
         r"^/auth/signup/confirm/([^/]+)",      # auth.confirm_signup
         r"^/reminder/([^/]+)",                 # reminders.answer, .coming, .cant_make_it: the reminder's links
+        r"^/invite/([^/]+)",                   # invitations.accept: a team invitation
         r"^/unsubscribe/([^/]+)",              # unsubscribe.page, .one_click, .undo: a campaign mail's unsubscribe link
     )
 )

@@ -92,10 +92,10 @@ class CampaignForm(FlaskForm):
            "coordinators)"))
 
 
-class MemberAddForm(FlaskForm):
+class InviteForm(FlaskForm):
     email = EmailField(
-        _l("Their account's email"),
-        validators=[DataRequired(message=_l("Enter the email address of their account.")),
+        _l("Their email address"),
+        validators=[DataRequired(message=_l("Enter the email address to send the invitation to.")),
                     Length(max=254, message=_l("Use at most %(max)d characters.", max=254))],
         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"},
     )

@@ -9,9 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from organizer.campaigns import bp
-from organizer.campaigns.forms import ROLE_NAMES, CampaignForm, CoverageForm, MemberAddForm, MemberRoleForm
+from organizer.campaigns.forms import ROLE_NAMES, CampaignForm, CoverageForm, InviteForm, MemberRoleForm
 from organizer.extensions import db
 from organizer.services.campaigns import campaigns as campaign_rules
+from organizer.services.campaigns import invitations
 from organizer.services.campaigns.campaigns import CampaignInput
 from organizer.services.common import permissions
 from organizer.services.common.errors import DomainError, NotFound
@@ -21,6 +22,7 @@ from organizer.services.coverage import extraction
 from organizer.services.coverage.safefetch import FetchPolicy, FetchRefused
 from organizer.services.events import listings as event_listings
 from organizer.services.rsvp import capacity
+from organizer.urls import absolute_url  # from BASE_URL, never the request's Host
 from organizer.views_common import EmptyForm, campaign_or_404, form_status, show_error
 
 
@@ -113,7 +115,7 @@ def edit(slug: str):
 
 # --- Members -----------------------------------------------------------------------------------
 
-def _members_page(campaign, add_form=None, status=200):
+def _members_page(campaign, invite_form=None, status=200):
     memberships = campaign_rules.members(campaign)
     role_forms = {}
     for membership in memberships:
@@ -122,7 +124,8 @@ def _members_page(campaign, add_form=None, status=200):
         role_forms[membership.id] = role_form
     return render_template(
         "campaigns/members.html", campaign=campaign, memberships=memberships, role_forms=role_forms,
-        add_form=add_form or MemberAddForm(formdata=None), role_names=ROLE_NAMES,
+        invite_form=invite_form or InviteForm(formdata=None), role_names=ROLE_NAMES,
+        pending=invitations.pending(campaign), withdraw_form=EmptyForm(formdata=None),
     ), status
 
 
@@ -133,23 +136,46 @@ def members(slug: str):
     return _members_page(campaign)
 
 
-@bp.post("/c/<slug>/members")
+@bp.post("/c/<slug>/invitations")
 @login_required
-def member_add(slug: str):
+def invite(slug: str):
+    """The answer is the same whether or not the address has an account: an invitation goes out."""
     campaign = campaign_or_404(slug, Action.MANAGE_MEMBERS)
-    form = MemberAddForm()
+    form = InviteForm()
     if form.validate_on_submit():
         try:
-            membership = campaign_rules.add_member(current_user, campaign, form.email.data, form.role.data)
+            invitation = invitations.invite(
+                current_user, campaign, form.email.data, form.role.data,
+                accept_link=lambda token: absolute_url("invitations.accept", token=token),
+            )
         except DomainError as error:
             db.session.rollback()
             show_error(form, error, fallback_field="email")
         else:
             db.session.commit()
-            flash(_("%(name)s is now a member (%(role)s).", name=membership.user.name,
-                    role=ROLE_NAMES[membership.role]), "success")
+            flash(_("Invitation sent to %(email)s (%(role)s). It works for 7 days.", email=invitation.email,
+                    role=ROLE_NAMES[invitation.role]), "success")
             return redirect(url_for("campaigns.members", slug=campaign.slug), code=303)
-    return _members_page(campaign, add_form=form, status=400)
+    return _members_page(campaign, invite_form=form, status=400)
+
+
+@bp.post("/c/<slug>/invitations/<int:invitation_id>/withdraw")
+@login_required
+def invitation_withdraw(slug: str, invitation_id: int):
+    campaign = campaign_or_404(slug, Action.MANAGE_MEMBERS)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        invitation = invitations.get_pending(campaign, invitation_id)
+        invitations.withdraw(current_user, campaign, invitation)
+    except NotFound:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    flash(_("The invitation to %(email)s was withdrawn: its link no longer works.", email=invitation.email),
+          "success")
+    return redirect(url_for("campaigns.members", slug=campaign.slug), code=303)
 
 
 def _membership_or_404(campaign, membership_id):

@@ -13,14 +13,15 @@ from wtforms.fields.choices import SelectChoice
 
 from organizer.extensions import db
 from organizer.formatting import short_date
-from organizer.models import Event, ExportRecord
+from organizer.models import AccessKind, Event, Role, Segment
 from organizer.rendering import charts
 from organizer.reports import bp
 from organizer.reports.forms import COLUMN_LABELS, ExportForm
-from organizer.services.campaigns import referrals
+from organizer.services.campaigns import invitations, referrals
 from organizer.services.common.errors import ValidationFailed
 from organizer.services.common.permissions import Action
 from organizer.services.messaging import messages, segments
+from organizer.services.privacy import access_log
 from organizer.services.reports import export_files, export_spec, export_xlsx, exports, turnout
 from organizer.templating import text_direction
 from organizer.views_common import campaign_or_404, event_or_404
@@ -153,21 +154,47 @@ def _attachment(prepared: exports.PreparedExport) -> Response:
     return response
 
 
+def kind_labels() -> dict[str, str]:
+    return {
+        AccessKind.EXPORT: _("Export"),
+        AccessKind.MESSAGE: _("Message sent"),
+        AccessKind.LIST_VIEW: _("Looked at the RSVP list"),
+        AccessKind.DOOR_LINK_MADE: _("Door link made"),
+        AccessKind.DOOR_LINK_REVOKED: _("Door link turned off"),
+        AccessKind.ROLE_CHANGED: _("Role changed"),
+        AccessKind.MEMBER_JOINED: _("Member joined"),
+        AccessKind.MEMBER_REMOVED: _("Member removed"),
+        AccessKind.INVITATION_SENT: _("Invitation sent"),
+        AccessKind.INVITATION_WITHDRAWN: _("Invitation withdrawn"),
+        AccessKind.RETENTION_RUN: _("Automatic forgetting"),
+        AccessKind.SUPPORTER_DELETED: _("Supporter deleted their RSVP"),
+    }
+
+
+def _describe_segments(values: str) -> str:
+    """A message entry's segments ("going,waitlisted") in words."""
+    return segments.describe([Segment(value) for value in values.split(",") if value in set(Segment)])
+
+
 @bp.get("/c/<slug>/audit")
 @login_required
 def audit(slug: str):
+    """The access log. Filters come from the query string: a kind and a member's email, never a
+    supporter's (the log holds none), and the access log never writes query strings down."""
     campaign = campaign_or_404(slug, Action.VIEW_AUDIT)
-    # Exports and messages in one list, newest first: the newest page x 100 of each, merged and sliced.
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 1_000)
-    upto = page * exports.AUDIT_PAGE
-    records, more_exports = exports.records(campaign, 1, per_page=upto)
-    sent = messages.log(campaign, upto + 1)
-    merged: list[tuple[str, ExportRecord | messages.LogEntry]] = [
-        *(("export", record) for record in records), *(("message", entry) for entry in sent)]
-    merged.sort(key=lambda item: item[1].created_at, reverse=True)
-    entries, has_older = merged[upto - exports.AUDIT_PAGE:upto], more_exports or len(merged) > upto
-    return render_template("reports/audit.html", campaign=campaign, entries=entries, page=page,
-                           has_older=has_older, describe_segments=segments.describe,
+    labels = kind_labels()
+    kind = request.args.get("kind") or ""
+    kind = kind if kind in labels else ""
+    people = access_log.people(campaign)
+    person = request.args.get("person") or ""
+    person = person if any(p.key == person for p in people) else ""
+    page = request.args.get("page", 1, type=int) or 1
+    log_page = access_log.entries(campaign, kind=kind or None, person=person or None, page=page)
+    deliveries = messages.delivery_counts([entry.message_id for entry in log_page.entries if entry.message_id])
+    return render_template("reports/audit.html", campaign=campaign, log=log_page, kind=kind, person=person,
+                           people=people, kind_labels=labels, deliveries=deliveries,
+                           describe_segments=_describe_segments,
+                           role_names={role.value: invitations.role_name(role) for role in Role},
                            column_labels={**export_spec.EVENT_COLUMNS, **export_spec.CAMPAIGN_COLUMNS})
 
 

@@ -30,6 +30,7 @@ from organizer.services.door import listing as door_listing
 from organizer.services.door import scanning
 from organizer.services.events.details import details_for
 from organizer.services.events.listings import public_event_by_slug
+from organizer.services.privacy import access_log
 from organizer.services.rsvp import approval, capacity, rsvps, tickets, waitlist
 from organizer.services.rsvp import links as rsvp_links
 from organizer.services.rsvp import listing as rsvp_listing
@@ -308,7 +309,7 @@ def delete(token: str):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        rsvps.delete_rsvp(rsvp)
+        rsvps.delete_own_rsvp(rsvp)
         db.session.commit()
         flash(_("Your RSVP and everything you told us with it are deleted."), "success")
         if public_event_by_slug(event.slug) is not None:
@@ -370,7 +371,9 @@ def admin_list(event_id: int):
     # Who of this page is checked in at the door now (one query, the door's own reading of its log).
     going = [rsvp.id for rsvp in listing.rsvps if rsvp.status is RsvpStatus.GOING]
     checked_in = {rsvp_id: at for rsvp_id, at in door_listing.current_states(event, going).items() if at}
-    return render_template(
+    # Committed once the page is built, so the commit expires nothing the page still reads.
+    wrote = access_log.record_list_view(event, current_user)
+    page = render_template(
         "rsvp/admin_list.html",
         checked_in=checked_in,
         event=event,
@@ -386,6 +389,9 @@ def admin_list(event_id: int):
         can_answer=approval.can_answer,
         form=EmptyForm(),
     )
+    if wrote:
+        db.session.commit()
+    return page
 
 
 @bp.route("/manage/e/<int:event_id>/rsvps/add", methods=["GET", "POST"])

@@ -10,6 +10,7 @@ from organizer.models import (
     CoverageRelation,
     DoorLink,
     Event,
+    Invitation,
     PasswordResetToken,
     Role,
     Rsvp,
@@ -54,6 +55,9 @@ class World:
     other_rsvp: Rsvp | None = None
     signup_token: str = ""  # a pending sign-up for newcomer@example.org
     reset_token: str = ""  # a password reset link of the owner
+    invitation: object = None  # a pending invitation of invitee@example.org (no account) as door volunteer
+    invite_token: str = ""
+    other_invitation: object = None  # a pending invitation to the other campaign
 
     def personal_data(self) -> list[str]:
         """Supporters' names and addresses: never in a denied response, never shown to outsiders."""
@@ -104,5 +108,13 @@ def build_world() -> World:
                                  token_hash=hash_token(world.signup_token), expires_at=utcnow() + timedelta(hours=1)))
     db.session.add(PasswordResetToken(user_id=world.users["owner"].id, token_hash=hash_token(world.reset_token),
                                       expires_at=utcnow() + timedelta(hours=1)))
+    world.invite_token = new_token()
+    world.invitation = Invitation(campaign_id=campaign.id, email="invitee@example.org", role=Role.DOOR,
+                                  token_hash=hash_token(world.invite_token), invited_by_id=world.users["owner"].id,
+                                  expires_at=utcnow() + timedelta(days=7))
+    world.other_invitation = Invitation(campaign_id=world.other_campaign.id, email="someone@example.org",
+                                        role=Role.DOOR, token_hash=hash_token(new_token()),
+                                        expires_at=utcnow() + timedelta(days=7))
+    db.session.add_all([world.invitation, world.other_invitation])
     db.session.commit()
     return world

@@ -55,7 +55,7 @@ def test_every_route_with_a_secret_in_its_path_is_redacted(app):
     # The routes issue 16 names are all among them (a renamed argument must not drop one silently).
     for expected in ("/r/<token>", "/t/<token>", "/door/<token>", "/r/new-link/<signed>",
                      "/auth/reset/<token>", "/auth/signup/confirm/<token>",
-                     "/reminder/<signed>"):
+                     "/reminder/<signed>", "/invite/<token>"):
         assert expected in secret_routes
 
 
@@ -82,7 +82,8 @@ def test_error_messages_with_a_request_uri_are_redacted():
 def test_the_shipped_nginx_site_redacts_the_same_routes():
     """Each Python pattern's route prefix has a line in the nginx map (the nginx test runs them)."""
     site = NGINX_SITE.read_text()
-    for prefix in ("/r/new-link/", "/r/", "/t/", "/door/", "/auth/reset/", "/auth/signup/confirm/", "/reminder/"):
+    for prefix in ("/r/new-link/", "/r/", "/t/", "/door/", "/auth/reset/", "/auth/signup/confirm/", "/reminder/",
+                   "/invite/"):
         assert f'"~^({prefix})' in site, prefix
     assert "$request " not in site.split("log_format", 1)[1].split(";", 1)[0]
 

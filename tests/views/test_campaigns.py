@@ -157,40 +157,7 @@ def test_overview_empty_state_and_no_create_button_for_door(client, login, owner
 
 # --- Members -----------------------------------------------------------------------------------
 
-def test_owner_adds_a_member_by_email(client, login, no_csrf, owner, campaign):
-    newcomer = builders.make_user("noor@example.org", name="Noor")
-    login(owner)
-    response = client.post("/manage/c/syria/members", data={"email": "NOOR@example.org", "role": "coordinator"})
-    assert response.status_code == 303
-    assert membership_of(newcomer, campaign).role is Role.COORDINATOR
-    html = body(client.get("/manage/c/syria/members"))
-    assert "Noor is now a member (Coordinator)." in html and "noor@example.org" in html
-
-
-@pytest.mark.parametrize(
-    ("email", "message"),
-    [
-        ("nobody@example.org", "There is no account with this email"),
-        ("not an email", "email address"),
-        ("", "Enter the email address of their account."),
-        ("a" * 250 + "@example.org", "Use at most 254 characters."),
-    ],
-)
-def test_adding_a_member_explains_what_went_wrong(client, login, no_csrf, owner, campaign, email, message):
-    login(owner)
-    response = client.post("/manage/c/syria/members", data={"email": email, "role": "door"})
-    assert response.status_code == 400
-    assert message in body(response)
-
-
-def test_adding_someone_twice(client, login, no_csrf, owner, campaign):
-    member = builders.make_user(name="Sami")
-    builders.make_membership(campaign, member, Role.DOOR)
-    login(owner)
-    response = client.post("/manage/c/syria/members", data={"email": member.email, "role": "door"})
-    assert response.status_code == 400 and "Sami is already a member" in body(response)
-    memberships = db.session.scalars(select(Membership).where(Membership.user_id == member.id)).all()
-    assert [m.role for m in memberships] == [Role.DOOR]
+# Inviting members: tests/views/test_invitations.py
 
 
 def test_change_role(client, login, no_csrf, owner, campaign):

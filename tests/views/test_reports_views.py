@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from organizer.extensions import db
-from organizer.models import ExportRecord, RsvpStatus
+from organizer.models import AccessEntry, ExportRecord, RsvpStatus
 from organizer.services.door import checkins, crowd
 from tests import builders
 
@@ -191,21 +191,21 @@ def test_audit_page_owners_only_newest_first(client, login, world):
 
 def test_audit_page_empty_state(client, login, world):
     login(world["owner"])
-    assert "No exports yet" in client.get("/manage/c/syria/audit").get_data(as_text=True)
+    assert "Nothing yet." in client.get("/manage/c/syria/audit").get_data(as_text=True)
 
 
 def test_audit_page_pages_through_older_exports(client, login, world, monkeypatch):
-    from organizer.services.reports import exports
+    from organizer.services.privacy import access_log
 
-    monkeypatch.setattr(exports, "AUDIT_PAGE", 2)
+    monkeypatch.setattr(access_log, "PAGE_SIZE", 2)
     login(world["owner"])
     for preset in ("names", "contact", "all"):
         client.post("/manage/c/syria/export", data=export_form(preset=preset))
     first = client.get("/manage/c/syria/audit").get_data(as_text=True)
-    assert "Older exports" in first and "Newer exports" not in first
+    assert "Older entries" in first and "Newer entries" not in first
     second = client.get("/manage/c/syria/audit?page=2").get_data(as_text=True)
-    assert "Newer exports" in second and "Older exports" not in second
-    assert second.count("<tr>") == 2  # header row and the oldest export
+    assert "Newer entries" in second and "Older entries" not in second
+    assert second.count("<tr") == 2  # header row and the oldest export
     assert client.get("/manage/c/syria/audit?page=99").status_code == 200
     assert client.get("/manage/c/syria/audit?page=-3").status_code == 200
 
@@ -213,8 +213,12 @@ def test_audit_page_pages_through_older_exports(client, login, world, monkeypatc
 @pytest.mark.parametrize("stored", ["not json", "", "null", "[null]", '{"status": [null]}', '{"status": "going"}', '"going"'])
 def test_audit_page_shows_nothing_for_filters_it_cannot_read(client, login, world, stored):
     """Audit rows written by an older version, by hand or half-migrated must not print "None" or crash."""
-    db.session.add(ExportRecord(campaign_id=world["campaign"].id, user_email="coord@example.org", scope="campaign",
-                                file_format="csv", filters=stored, columns="name", row_count=3))
+    record = ExportRecord(campaign_id=world["campaign"].id, user_email="coord@example.org", scope="campaign",
+                          file_format="csv", filters=stored, columns="name", row_count=3)
+    db.session.add(record)
+    db.session.flush()
+    db.session.add(AccessEntry(campaign_id=world["campaign"].id, kind="export", actor_label="coord@example.org",
+                               export_id=record.id, detail="csv", count=3))
     db.session.commit()
     login(world["owner"])
     response = client.get("/manage/c/syria/audit")

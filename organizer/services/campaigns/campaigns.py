@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from organizer.extensions import db
-from organizer.models import Campaign, Membership, Role, User
+from organizer.models import AccessKind, Campaign, Membership, Role, User
 from organizer.services.accounts import accounts
 from organizer.services.common import permissions, slugs
 from organizer.services.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from organizer.services.common.permissions import Action
 from organizer.services.common.validation import clean_text, one_of
-from organizer.services.privacy import retention
+from organizer.services.privacy import access_log, retention
 from organizer.text import slugify
 from organizer.timeutil import is_valid_timezone
 
@@ -195,6 +195,7 @@ def add_member(actor: User, campaign: Campaign, email: str, role: Role | str) ->
     membership = Membership(campaign_id=campaign.id, user_id=user.id, role=role)
     db.session.add(membership)
     db.session.flush()
+    access_log.record_access(campaign, AccessKind.MEMBER_JOINED, actor=actor, subject=user.email, detail=role.value)
     return membership
 
 
@@ -230,8 +231,12 @@ def change_role(actor: User, campaign: Campaign, membership: Membership, role: R
         _lock_owners(campaign)
         if is_last_owner(campaign, membership):
             raise Conflict(_("A campaign needs at least one owner. Make someone else an owner first."))
+    before = membership.role
     membership.role = role
     db.session.flush()
+    if before is not role:
+        access_log.record_access(campaign, AccessKind.ROLE_CHANGED, actor=actor, subject=membership.user.email,
+                                 detail=f"{before.value}>{role.value}")
     return membership
 
 
@@ -243,5 +248,7 @@ def remove_member(actor: User, campaign: Campaign, membership: Membership) -> No
         _lock_owners(campaign)
         if is_last_owner(campaign, membership):
             raise Conflict(_("The last owner can't be removed. Make someone else an owner first."))
+    access_log.record_access(campaign, AccessKind.MEMBER_REMOVED, actor=actor, subject=membership.user.email,
+                             detail=membership.role.value)
     db.session.delete(membership)
     db.session.flush()

@@ -13,9 +13,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from organizer.extensions import db
-from organizer.models import DoorLink, Event, User
+from organizer.models import AccessKind, DoorLink, Event, User
 from organizer.services.common.errors import ValidationFailed
 from organizer.services.common.tokens import hash_token, new_token
+from organizer.services.privacy import access_log
 from organizer.timeutil import utcnow
 
 LABEL_MAX = 120
@@ -45,6 +46,8 @@ def create(event: Event, label: str, actor_user: User | None) -> tuple[DoorLink,
     )
     db.session.add(link)
     db.session.flush()
+    access_log.record_access(event.campaign_id, AccessKind.DOOR_LINK_MADE, actor=actor_user, event=event,
+                             subject=label)
     return link, token
 
 
@@ -54,6 +57,10 @@ def revoke(link: DoorLink, actor_user: User | None = None) -> bool:
         return False
     link.revoked_at = utcnow()
     db.session.flush()
+    event = db.session.get(Event, link.event_id)
+    if event is not None:
+        access_log.record_access(event.campaign_id, AccessKind.DOOR_LINK_REVOKED, actor=actor_user, event=event,
+                                 subject=link.label)
     return True
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from organizer.database import rowcount
 from organizer.extensions import db
-from organizer.models import Campaign, Message, OutboxMessage, OutboxStatus, User
+from organizer.models import AccessKind, Campaign, Message, OutboxMessage, OutboxStatus, User
 from organizer.services.common import permissions
 from organizer.services.common.errors import ValidationFailed
 from organizer.services.common.permissions import Action
@@ -30,6 +30,7 @@ from organizer.services.common.validation import clean_text
 from organizer.services.mail import outbox
 from organizer.services.messaging import segments
 from organizer.services.messaging.segments import Audience
+from organizer.services.privacy import access_log
 from organizer.timeutil import utcnow
 
 # The renderer names the worker looks up (rendering/mail.py, RENDERERS).
@@ -101,6 +102,8 @@ def send(user: User, target: Audience, draft: Draft, idempotency_key: str) -> tu
     if written == 0:
         raise ValidationFailed(_("Nobody in this group has an email address we may write to."), field="segments")
     message.recipient_count = written
+    access_log.record_access(target.campaign, AccessKind.MESSAGE, actor=user, event=target.event,
+                             subject=message.segments, detail=message.subject, count=written, message=message)
     return message, True
 
 
@@ -143,6 +146,21 @@ class LogEntry:
     @property
     def created_at(self):
         return self.message.created_at
+
+
+def delivery_counts(message_ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    """(sent, failed, waiting) for each of these messages, counted from their outbox rows in one statement."""
+    counts: dict[int, list[int]] = {message_id: [0, 0, 0] for message_id in message_ids}
+    if message_ids:
+        column = {"sent": 0, "failed": 1, "pending": 2}
+        for message_id, status, number in db.session.execute(
+            select(OutboxMessage.message_id, OutboxMessage.status, func.count())
+            .where(OutboxMessage.message_id.in_(message_ids))
+            .group_by(OutboxMessage.message_id, OutboxMessage.status)
+        ):
+            if message_id is not None:
+                counts[message_id][column[OutboxStatus(status).value]] = number
+    return {message_id: (sent, failed, waiting) for message_id, (sent, failed, waiting) in counts.items()}
 
 
 def log(campaign: Campaign, limit: int) -> list[LogEntry]:

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, func, or_, select, update
 
 from organizer.extensions import db
-from organizer.models import Answer, Campaign, Event, OutboxMessage, OutboxStatus, Rsvp
+from organizer.models import AccessKind, Answer, Campaign, Event, OutboxMessage, OutboxStatus, Rsvp
+from organizer.services.privacy import access_log
 from organizer.timeutil import utcnow
 
 log = logging.getLogger("organizer.retention")
@@ -57,10 +58,21 @@ def run(now: datetime | None = None, *, dry_run: bool = False) -> RetentionRepor
         ).one()
         report = RetentionReport(events=int(events), rsvps=int(rsvps), dry_run=dry_run)
         if rsvps and not dry_run:
+            _log_per_campaign(conditions)
             _forget(conditions, now)
     log.info("retention run%s: %d RSVPs at %d events %s", " (dry run)" if dry_run else "",
              report.rsvps, report.events, "would be forgotten" if dry_run else "forgotten")
     return report
+
+
+def _log_per_campaign(conditions) -> None:
+    """One access-log entry for each campaign that forgets someone in this run, with how many RSVPs."""
+    per_campaign = db.session.execute(
+        select(Event.campaign_id, func.count(Rsvp.id)).join(Event, Event.id == Rsvp.event_id)
+        .where(*conditions).group_by(Event.campaign_id)
+    ).all()
+    for campaign_id, count in per_campaign:
+        access_log.record_access(int(campaign_id), AccessKind.RETENTION_RUN, count=int(count))
 
 
 def _forget(conditions, now: datetime) -> None:

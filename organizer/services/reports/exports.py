@@ -26,10 +26,12 @@ from sqlalchemy.orm import selectinload
 
 from organizer.extensions import db
 from organizer.models import (
+    AccessKind,
     Campaign,
     ExportRecord,
     User,
 )
+from organizer.services.privacy import access_log
 from organizer.services.reports.export_queries import HeldPeople, campaign_export_query, count_rows, holds_people
 from organizer.services.reports.export_spec import CAMPAIGN_COLUMNS, EVENT_COLUMNS, ExportSpec, QuestionColumn
 
@@ -84,6 +86,8 @@ def start(campaign: Campaign, user: User, spec: ExportSpec) -> PreparedExport:
     try:
         db.session.add(record)
         db.session.flush()
+        access_log.record_access(campaign, AccessKind.EXPORT, actor=user, event=spec.event,
+                                 detail=spec.file_format, count=record.row_count, export=record)
         questions = ([QuestionColumn(question.id, question.label) for question in spec.event.questions]
                      if spec.event is not None and "answers" in spec.columns else [])
     except BaseException:

@@ -47,6 +47,7 @@ from sqlalchemy.orm import joinedload
 
 from organizer.extensions import db
 from organizer.models import (
+    AccessKind,
     Answer,
     Event,
     EventStatus,
@@ -60,6 +61,7 @@ from organizer.services.common.errors import Conflict, NotFound, ValidationFaile
 from organizer.services.common.permissions import Action
 from organizer.services.common.tokens import hash_token, new_token, ticket_token_for
 from organizer.services.mail import limits as mail_limits
+from organizer.services.privacy import access_log
 
 # capacity as a module: the concurrency tests replace its lock and count to show the race without them.
 from organizer.services.rsvp import capacity, notify
@@ -292,6 +294,14 @@ def delete_rsvp(rsvp: Rsvp) -> None:
     db.session.delete(rsvp)
     db.session.flush()
     promote_locked(event)
+
+
+def delete_own_rsvp(rsvp: Rsvp) -> None:
+    """The supporter deletes their own RSVP from their private link. The access log says that one
+    was deleted, at which event, and nothing about who."""
+    event = rsvp.event
+    delete_rsvp(rsvp)
+    access_log.record_access(event.campaign_id, AccessKind.SUPPORTER_DELETED, event=event)
 
 
 def rsvp_of_event(event: Event, rsvp_id: int) -> Rsvp:
