@@ -1,4 +1,4 @@
-"""Account emails (sign-up, "you already have an account", password reset): text and HTML from
+"""Account emails (sign-up, "you already have an account", password reset, a team invitation): text and HTML from
 ``templates/email/``, rendered by the outbox worker from what services/accounts/accounts.py wrote."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from organizer.rendering.mail_bodies import render_bodies
 from organizer.services.accounts.accounts import ACCOUNT_TEMPLATES
 from organizer.services.mail.outbox import Bodies, NothingToSend
 
-_VALUES = ("login_url", "reset_url", "link", "hours", "minutes")
+_VALUES = ("login_url", "reset_url", "link", "hours", "minutes", "inviter", "campaign", "role")
 
 
 def account_mail(subject: str, data: dict) -> Bodies:

@@ -50,6 +50,8 @@ def test_the_token_is_long_stored_hashed_and_mailed(team):
     assert invitation.expires_at - invitation.created_at == timedelta(days=7)
     [mail] = messages_to("nadia@example.org")
     assert f"/invite/{token}" in mail.body_text and "Syria Solidarity" in mail.subject + mail.body_text
+    # Both parts, like every other mail: the HTML one with the link as a button.
+    assert f'href="https://x.test/invite/{token}"' in mail.body_html and "Syria Solidarity" in mail.body_html
 
 
 def test_the_same_happens_whether_or_not_the_address_has_an_account(team):

@@ -42,7 +42,7 @@ LinkBuilder = Callable[[str], str]
 # The renderer (rendering/account_mail.py) of the account emails: written here with their links, rendered by the
 # outbox worker in the language of the request that asked for them, text and HTML like every other email.
 ACCOUNT_MAIL = "account"
-ACCOUNT_TEMPLATES = frozenset({"account_exists", "account_confirm", "password_reset"})
+ACCOUNT_TEMPLATES = frozenset({"account_exists", "account_confirm", "password_reset", "team_invitation"})
 
 
 def normalize_email(email: str) -> str:

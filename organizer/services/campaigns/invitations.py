@@ -70,14 +70,13 @@ def invite(actor: User, campaign: Campaign, email: str, role: Role | str, *,
                             invited_by_id=actor.id, created_at=now, expires_at=now + VALID_FOR)
     db.session.add(invitation)
     db.session.flush()
-    outbox.enqueue(
+    # Rendered by the worker like the other account mails (text and HTML); the link is cleared once sent.
+    outbox.enqueue_for_worker(
         normalized,
         _("%(name)s invites you to %(campaign)s on Organizer", name=actor.name, campaign=campaign.name),
-        _("%(name)s invites you to join “%(campaign)s” on Organizer as: %(role)s.\n\n"
-          "To accept, open this link within 7 days. You can sign in, or create an account with this "
-          "email address if you have none:\n%(link)s\n\n"
-          "The link works once. If you weren't expecting this, ignore this email: nothing happens.",
-          name=actor.name, campaign=campaign.name, role=role_name(chosen), link=accept_link(token)),
+        accounts.ACCOUNT_MAIL,
+        {"template": "team_invitation", "inviter": actor.name, "campaign": campaign.name,
+         "role": role_name(chosen), "link": accept_link(token)},
     )
     access_log.record_access(campaign, AccessKind.INVITATION_SENT, actor=actor, subject=normalized,
                              detail=chosen.value)
