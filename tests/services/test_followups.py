@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from organizer.extensions import db
-from organizer.models import CoverageRelation, Message, OutboxMessage, RsvpStatus, Visibility
+from organizer.models import AccessEntry, AccessKind, CoverageRelation, Message, OutboxMessage, RsvpStatus, Visibility
 from organizer.services.common.errors import Conflict, PermissionDenied
 from organizer.services.door import checkins
 from organizer.services.events import events as event_rules
@@ -160,3 +160,6 @@ def test_the_report_is_logged_as_a_message_to_the_attended(event, owner, campaig
     assert "The report" in message.body
     rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.message_id == message.id)).all()
     assert [row.to_address for row in rows] == ["came@example.org"]
+    # It shows in the owners' access log like any message sent to supporters.
+    entry = db.session.scalar(select(AccessEntry).where(AccessEntry.kind == AccessKind.MESSAGE))
+    assert (entry.event_id, entry.count, entry.message_id) == (event.id, 1, message.id)

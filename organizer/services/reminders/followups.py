@@ -30,6 +30,7 @@ from sqlalchemy import insert, select, update
 from organizer.database import rowcount
 from organizer.extensions import db
 from organizer.models import (
+    AccessKind,
     CoverageRelation,
     Event,
     EventCoverage,
@@ -47,6 +48,7 @@ from organizer.services.common.errors import Conflict
 from organizer.services.common.permissions import Action
 from organizer.services.door.log import checked_in_expression, current_entries
 from organizer.services.mail import outbox, unsubscribe
+from organizer.services.privacy import access_log
 from organizer.services.reminders.settings import MAX_HOURS
 from organizer.services.rsvp import notify
 from organizer.text import address_key
@@ -227,6 +229,8 @@ def send_report(actor: User, event: Event, now: datetime | None = None) -> int:
     db.session.flush()
     for rsvp in attended:
         _enqueue_for_message(rsvp, message, {"coverage_id": report.coverage_id})
+    access_log.record_access(event.campaign, AccessKind.MESSAGE, actor=actor, event=event, subject=message.segments,
+                             detail=message.subject, count=len(attended), message=message)
     log.info("report sent: event %s, coverage %s, message %s, %s recipients, by user %s", event.id,
              report.coverage_id, message.id, len(attended), actor.id)
     return len(attended)
