@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, Response, abort, current_app, render_template, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -77,7 +78,26 @@ def _is_weak_secret(key: Any) -> bool:
     return key.lower() in WEAK_SECRET_KEYS or len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 8
 
 
+# Endpoints that never touch the session: their responses leave the session cookie alone.
+ASSET_ENDPOINTS = frozenset({"static", "previews.favicon"})
+
+
+class AssetsKeepTheirHandsOffSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that a stylesheet, script or icon never re-sends the cookie.
+
+    Sessions are permanent and refreshed on every request (the idle timeout), so by default every asset's
+    response carries a Set-Cookie too, with the session as it was when its request left the browser. An asset
+    still loading from the previous page then lands after the redirect that put a flash message (or a sign-in)
+    in the cookie, and puts the old cookie back: the next page loses its message. Pages still refresh it."""
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        if request.endpoint in ASSET_ENDPOINTS and not session.modified:
+            return False
+        return super().should_set_cookie(app, session)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = AssetsKeepTheirHandsOffSessions()
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to see that page.")
     login_manager.login_message_category = "info"

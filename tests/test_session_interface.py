@@ -46,7 +46,8 @@ def _dispose(app):
 
 def test_the_app_uses_flasks_session_interface_and_sessions_round_trip(database_url):
     app = _app(database_url, SECRET_KEY=KEY_A)
-    assert type(app.session_interface) is SecureCookieSessionInterface
+    # Flask's own, with one hook overridden (assets leave the cookie alone, the test below).
+    assert type(app.session_interface).__mro__[1] is SecureCookieSessionInterface
     client = app.test_client()
     client.get("/_set/kept")
     assert client.get("/_get").get_data(as_text=True) == "kept"
@@ -78,4 +79,21 @@ def test_the_token_a_cached_page_carries_passes_flask_wtfs_check(database_url):
         assert token and pagecache._placeholder() not in html
         validate_csrf(token)  # raises if Flask-WTF disagrees
         assert session["csrf_token"]
+    _dispose(app)
+
+
+def test_an_asset_leaves_the_session_cookie_alone_while_pages_refresh_it(database_url):
+    """A stylesheet still loading from the previous page must not put back the cookie it left with (it
+    would drop a flash message or a sign-in made in between): assets send no Set-Cookie at all."""
+    app = _app(database_url)
+    client = app.test_client()
+    client.get("/_set/kept")
+    with client.session_transaction() as sess:
+        sess.permanent = True  # as after signing in: refreshed on every request
+    assert "Set-Cookie" in client.get("/_get").headers
+    for asset in ("/static/css/app.css", "/favicon.ico"):
+        response = client.get(asset)
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers
+        response.close()
+    assert client.get("/_get").get_data(as_text=True) == "kept"
     _dispose(app)
