@@ -7,39 +7,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
-from flask_babel import gettext as _
-
 from organizer.extensions import db
 from organizer.formatting import event_datetime
 from organizer.models import Coverage, Event, EventStatus, Rsvp, RsvpStatus
+from organizer.rendering import mail
 from organizer.rendering.campaign_mail import campaign_mail_bodies
 from organizer.services.door.scanning import short_code
-from organizer.services.events.details import details_for
 from organizer.services.mail.outbox import Bodies, NothingToSend
 from organizer.services.reminders import followups, reminders
 from organizer.services.reminders.links import reminder_token
-from organizer.services.rsvp import notify
 from organizer.timeutil import utcnow
 from organizer.urls import absolute_url
 
 
 def _context(rsvp: Rsvp) -> dict[str, Any]:
-    """What the templates show; the campaign (``campaign_mail_bodies`` takes it too) makes it campaign mail."""
-    event = rsvp.event
-    details = details_for(event, rsvp)  # a reminder goes to people going: the details they may have
-    return {
-        "rsvp": rsvp,
-        "event": event,
-        "event_title": notify.title_for(rsvp),
-        "campaign": event.campaign,
-        "when": event_datetime(event.starts_at, event.timezone),
-        "place": ", ".join(details.place_parts) or (_("Online") if details.online else ""),
-        "details": details,
-        "event_url": absolute_url("public.event", slug=event.slug),
-        "calendar_url": absolute_url("rsvp.event_ics", slug=event.slug),
-        "site_url": current_app.config["BASE_URL"].rstrip("/"),
-    }
+    """What the templates show, as in every mail about an RSVP (the details its reader may have); the campaign
+    in it (``campaign_mail_bodies`` takes it too) makes it campaign mail."""
+    return mail.rsvp_context(rsvp)
 
 
 def _going_rsvp(data: dict) -> Rsvp:
