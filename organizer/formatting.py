@@ -68,6 +68,12 @@ def short_date(value, timezone: str | None = None) -> str:
     return format_date(value, format="medium", locale=get_locale())
 
 
+def month_abbreviation(local: datetime) -> str:
+    """The month over a date block's day: "Dec" in English, the locale's own in others (strftime's "%b" is
+    the C library's English whatever the page's language)."""
+    return format_date(local, format="LLL", locale=get_locale())
+
+
 def utc_datetime(value: datetime | None) -> str:
     if value is None:
         return ""

@@ -12,7 +12,7 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
 from organizer.bidi import bidi
-from organizer.formatting import event_datetime, event_time, short_date, utc_datetime
+from organizer.formatting import event_datetime, event_time, month_abbreviation, short_date, utc_datetime
 from organizer.rendering.markdown import render_markdown
 from organizer.services.events import details
 from organizer.text import is_http_url
@@ -137,6 +137,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["event_datetime"] = event_datetime
     app.jinja_env.filters["event_time"] = event_time
     app.jinja_env.filters["short_date"] = short_date
+    app.jinja_env.filters["month_abbreviation"] = month_abbreviation
     app.jinja_env.filters["utc_datetime"] = utc_datetime
     app.jinja_env.globals["text_direction"] = text_direction
     app.jinja_env.globals["language_direction"] = language_direction

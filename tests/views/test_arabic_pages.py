@@ -132,3 +132,18 @@ def test_the_organizer_screens_are_in_arabic(client, login, owner, campaign, eve
     assert "مؤكَّد (مع الضيوف)" in page and "روابط الباب" in page
     dashboard = text_of(client.get("/manage/", headers=ARABIC).get_data(as_text=True))
     assert "حملاتي" in dashboard and "فعالية قادمة واحدة" in dashboard
+
+
+def test_the_date_blocks_name_the_month_in_the_page_language(client, campaign):
+    builders.make_event(campaign, slug="december", title="December meeting", starts_at=builders.at(2030, 12, 13))
+    db.session.commit()
+    month = re.compile(r'class="date-block__month">([^<]*)<')
+    assert month.findall(client.get("/", headers=ARABIC).get_data(as_text=True)) == ["ديسمبر"]
+    assert month.findall(client.get("/", headers={"Accept-Language": "en-GB"}).get_data(as_text=True)) == ["Dec"]
+
+
+def test_the_venue_and_the_city_are_joined_by_the_arabic_comma(client, campaign):
+    builders.make_event(campaign, slug="lmc", venue_name="London Muslim Centre", city="London")
+    db.session.commit()
+    assert "London Muslim Centre</bdi>، <bdi>London" in client.get("/", headers=ARABIC).get_data(as_text=True)
+    assert "London Muslim Centre</bdi>, <bdi>London" in client.get("/").get_data(as_text=True)
