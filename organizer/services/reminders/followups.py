@@ -49,6 +49,7 @@ from organizer.services.common.permissions import Action
 from organizer.services.door.log import checked_in_expression, current_entries
 from organizer.services.mail import outbox, unsubscribe
 from organizer.services.privacy import access_log
+from organizer.services.reminders import due
 from organizer.services.reminders.settings import MAX_HOURS
 from organizer.services.rsvp import notify
 from organizer.text import address_key
@@ -173,18 +174,9 @@ def send_followup(event: Event, now: datetime) -> int | None:
 
 
 def run_due(now: datetime | None = None) -> int:
+    """Send every follow-up that is due, each event in its own transaction. Returns the mails written."""
     now = now or utcnow()
-    written = 0
-    for event_id in [event.id for event in due_events(now)]:
-        event = db.session.get(Event, event_id)
-        try:
-            sent = send_followup(event, now) if event is not None else None
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
-        written += sent or 0
-    return written
+    return due.send_each(due_events(now), send_followup, now)
 
 
 # --- The report, after the follow-up --------------------------------------------------------------

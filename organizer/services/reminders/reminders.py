@@ -27,6 +27,7 @@ from organizer.extensions import db
 from organizer.models import Event, EventStatus, Rsvp, RsvpStatus
 from organizer.services.common.errors import Conflict
 from organizer.services.mail import outbox, unsubscribe
+from organizer.services.reminders import due
 from organizer.services.reminders.settings import MAX_HOURS
 from organizer.services.rsvp import notify, rsvps
 from organizer.timeutil import to_local, utcnow
@@ -120,17 +121,7 @@ def send_reminder(event: Event, now: datetime) -> int | None:
 def run_due(now: datetime | None = None) -> int:
     """Send every reminder that is due, each event in its own transaction. Returns the mails written."""
     now = now or utcnow()
-    written = 0
-    for event_id in [event.id for event in due_events(now)]:
-        event = db.session.get(Event, event_id)
-        try:
-            sent = send_reminder(event, now) if event is not None else None
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
-        written += sent or 0
-    return written
+    return due.send_each(due_events(now), send_reminder, now)
 
 
 # --- The supporter's answers (the links in the reminder) ------------------------------------------
