@@ -49,7 +49,7 @@ from organizer.services.common.permissions import Action
 from organizer.services.door.log import checked_in_expression, current_entries
 from organizer.services.mail import outbox, unsubscribe
 from organizer.services.privacy import access_log
-from organizer.services.reminders import due
+from organizer.services.reminders.due import send_each
 from organizer.services.reminders.settings import MAX_HOURS
 from organizer.services.rsvp import notify
 from organizer.text import address_key
@@ -176,7 +176,7 @@ def send_followup(event: Event, now: datetime) -> int | None:
 def run_due(now: datetime | None = None) -> int:
     """Send every follow-up that is due, each event in its own transaction. Returns the mails written."""
     now = now or utcnow()
-    return due.send_each(due_events(now), send_followup, now)
+    return send_each(due_events(now), send_followup, now)
 
 
 # --- The report, after the follow-up --------------------------------------------------------------

@@ -27,7 +27,7 @@ from organizer.extensions import db
 from organizer.models import Event, EventStatus, Rsvp, RsvpStatus
 from organizer.services.common.errors import Conflict
 from organizer.services.mail import outbox, unsubscribe
-from organizer.services.reminders import due
+from organizer.services.reminders.due import send_each
 from organizer.services.reminders.settings import MAX_HOURS
 from organizer.services.rsvp import notify, rsvps
 from organizer.timeutil import to_local, utcnow
@@ -121,7 +121,7 @@ def send_reminder(event: Event, now: datetime) -> int | None:
 def run_due(now: datetime | None = None) -> int:
     """Send every reminder that is due, each event in its own transaction. Returns the mails written."""
     now = now or utcnow()
-    return due.send_each(due_events(now), send_reminder, now)
+    return send_each(due_events(now), send_reminder, now)
 
 
 # --- The supporter's answers (the links in the reminder) ------------------------------------------
