@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeGuard
+from typing import Any, TypeGuard
 from urllib.parse import unquote, urlsplit
 
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -14,9 +14,17 @@ from organizer.extensions import db
 from organizer.forms_common import FlaskForm
 from organizer.models import Campaign, Event
 from organizer.services.accounts import two_factor
-from organizer.services.common import permissions
+from organizer.services.common import permissions, slugs
 from organizer.services.common.errors import DomainError, ValidationFailed
 from organizer.services.common.permissions import Action
+
+
+def redirect_if_moved(kind: str, old_slug: str, endpoint: str, **values: Any) -> None:
+    """An address shared before the organizers edited a slug (``kind``: "event" or "campaign"): a permanent
+    redirect to ``endpoint`` at the new one, raised, so that a page cache around the caller keeps nothing."""
+    current = slugs.current_slug(kind, old_slug)
+    if current is not None:
+        abort(redirect(url_for(endpoint, slug=current, **values), 301))
 
 
 class EmptyForm(FlaskForm):

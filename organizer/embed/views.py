@@ -20,6 +20,7 @@ from organizer.models import Campaign
 from organizer.security import allow_framing
 from organizer.services.events import listings as event_listings
 from organizer.templating import language_of, regional_locale, select_locale
+from organizer.views_common import redirect_if_moved
 
 MAX_EVENTS = 20
 
@@ -33,6 +34,8 @@ def campaign(slug: str):
     def render() -> str:
         found = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
         if found is None:
+            # A frame on another site keeps the address it was given: after a slug edit it follows.
+            redirect_if_moved("campaign", slug, "embed.campaign", **({"lang": chosen} if chosen else {}))
             abort(404)
         upcoming = event_listings.still_to_come(event_listings.public_campaign_events(found))[:MAX_EVENTS]
         language = language_of(chosen or select_locale()) or language_of(config.get("DEFAULT_LOCALE"))

@@ -8,9 +8,8 @@ they have no public page.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import Response, abort, render_template, request
 from sqlalchemy import select
 
 from organizer.extensions import db
@@ -19,10 +18,10 @@ from organizer.paths import STATIC_DIR
 from organizer.previews import bp
 from organizer.rendering import previews
 from organizer.rendering.share_image import ShareCard
-from organizer.services.common import slugs
 from organizer.services.events import listings as event_listings
 from organizer.services.events import sitemap as sitemap_rules
 from organizer.urls import absolute_url
+from organizer.views_common import redirect_if_moved
 
 # Crawlers and browsers may reuse a picture for this long, then revalidate it with its ETag.
 IMAGE_MAX_AGE = 300
@@ -55,12 +54,8 @@ def campaign_image(slug: str):
 
 def _redirect_if_moved(kind: str, old_slug: str) -> None:
     """A preview fetched again after the organizers edited the address: the picture at the new one."""
-    current = slugs.current_slug(kind, old_slug)
-    if current is not None:
-        values: dict[str, Any] = {"slug": current}
-        if request.args.get("lang"):
-            values["lang"] = request.args["lang"]
-        abort(redirect(url_for(f"previews.{kind}_image", **values), 301))
+    language = request.args.get("lang")
+    redirect_if_moved(kind, old_slug, f"previews.{kind}_image", **({"lang": language} if language else {}))
 
 
 def _picture(card: ShareCard) -> Response:

@@ -21,14 +21,14 @@ from organizer.models import Campaign, EventStatus
 from organizer.public import bp
 from organizer.rendering import calendar, previews
 from organizer.rsvp.panel import event_page_context
-from organizer.services.common import permissions, slugs
+from organizer.services.common import permissions
 from organizer.services.common.permissions import Action
 from organizer.services.coverage import coverage as coverage_rules
 from organizer.services.events import listings as event_listings
 from organizer.services.rsvp import capacity
 from organizer.services.rsvp import opening as rsvp_opening
 from organizer.templating import current_language
-from organizer.views_common import is_safe_redirect, remember_language
+from organizer.views_common import is_safe_redirect, redirect_if_moved, remember_language
 
 
 @bp.app_template_global()
@@ -60,7 +60,7 @@ def campaign(slug: str):
     def render() -> str:
         found = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
         if found is None:
-            _redirect_if_moved("campaign", slug)
+            redirect_if_moved("campaign", slug, "public.campaign")
             abort(404)
         listed = event_listings.public_campaign_events(found)
         upcoming = event_listings.still_to_come(listed)
@@ -79,20 +79,12 @@ def campaign(slug: str):
     return pagecache.cached_page(("public.campaign", slug), render)
 
 
-def _redirect_if_moved(kind: str, old_slug: str) -> None:
-    """A link shared before the organizers edited the address: a permanent redirect to the new one
-    (raised, so the page cache keeps nothing)."""
-    current = slugs.current_slug(kind, old_slug)
-    if current is not None:
-        abort(redirect(url_for(f"public.{kind}", slug=current), 301))
-
-
 @bp.get("/e/<slug>")
 def event(slug: str):
     def render() -> str:
         found = event_listings.event_by_slug(slug)
         if found is None:
-            _redirect_if_moved("event", slug)
+            redirect_if_moved("event", slug, "public.event")
             abort(404)
         # A draft doesn't exist for the public; its campaign team sees it as a preview.
         if found.status is EventStatus.DRAFT and not permissions.can(current_user, found.campaign,

@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from organizer.extensions import db
 from organizer.models import EventStatus, Visibility
+from organizer.services.common import slugs
 from organizer.timeutil import utcnow
 from tests import builders
 
@@ -75,3 +77,11 @@ def test_the_shared_cache_keeps_one_copy_per_language(app, world):
         assert "X-Frame-Options" not in again.headers
     finally:
         app.config["PUBLIC_CACHE_SECONDS"] = 0
+
+
+def test_a_frame_with_the_old_address_follows_an_edited_slug(client, world):
+    slugs.change_slug(world, "syria-now", 80)
+    db.session.commit()
+    moved = client.get("/c/syria/embed?lang=ar")
+    assert moved.status_code == 301 and moved.headers["Location"] == "/c/syria-now/embed?lang=ar"
+    assert client.get("/c/syria-now/embed").status_code == 200
