@@ -129,3 +129,29 @@ def test_the_browsers_own_barcode_detector_is_preferred(browser_type, base_url, 
         assert checkins.is_checked_in(detected) and not checkins.is_checked_in(filmed)
     finally:
         browser.close()
+
+
+def test_a_camera_that_fails_late_leaves_the_typed_codes_answer_on_screen(phone: Page):
+    """A phone's camera can take seconds to refuse. A volunteer who typed a code meanwhile keeps
+    the answer to that code, not news of the camera."""
+    _campaign, event, _people = door_world()
+    holder, _manage, _ticket = builders.make_rsvp(event, name="Hana Typed", email=None)
+    code = scanning.short_code(holder.ticket_token_hash)
+    phone.add_init_script("""
+        navigator.mediaDevices.getUserMedia = function () {
+          return new Promise(function (resolve, reject) {
+            window.failCamera = function () { reject(new DOMException("slow", "NotReadableError")); };
+          });
+        };
+    """)
+    sign_in(phone, "door@example.org")
+    phone.goto(f"/door/e/{event.id}")
+    phone.get_by_text("Scan a ticket").click()
+    phone.get_by_label("Or type the code under the QR").fill(code)
+    phone.get_by_label("Or type the code under the QR").press("Enter")
+    status = phone.locator("[data-door-scan-status]")
+    expect(status).to_have_text("Hana Typed is checked in.")
+    phone.evaluate("window.failCamera()")
+    phone.wait_for_timeout(200)
+    expect(status).to_have_text("Hana Typed is checked in.")
+    settled(phone)

@@ -687,6 +687,7 @@
   var stream = null;
   var scanLoop = null;
   var lastCode = { text: "", at: 0 };
+  var scansSent = 0;
 
   function scanSays(message, warn, error) {
     if (!scanStatus) { return; }
@@ -741,6 +742,10 @@
   function startCamera() {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { scanSays(T.scan_no_camera, true); return; }
     scanSays(T.scan_starting);
+    // The camera can take seconds to open or fail; a code typed meanwhile has its own answer on
+    // screen, which news of the camera must not replace.
+    var scansBefore = scansSent;
+    function cameraSays(message, warn) { if (scansSent === scansBefore) { scanSays(message, warn); } }
     navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
       .then(function (media) {
         if (!scanner.open) { media.getTracks().forEach(function (track) { track.stop(); }); return null; }
@@ -751,7 +756,7 @@
       })
       .then(function (read) {
         if (!read) { return; }
-        scanSays(T.scan_ready);
+        cameraSays(T.scan_ready);
         var busy = false;
         scanLoop = window.setInterval(function () {
           if (busy || video.readyState < 2) { return; }
@@ -763,9 +768,9 @@
       })
       .catch(function () {
         stopCamera();
-        scanSays(T.scan_no_camera, true);
+        cameraSays(T.scan_no_camera, true);
         var code = root.querySelector("#door-code");
-        if (code) { code.focus(); }
+        if (code && scansSent === scansBefore) { code.focus(); }
       });
   }
 
@@ -789,6 +794,7 @@
 
   function sendScan(text) {
     var form = root.querySelector("form[data-door-action='scan']");
+    scansSent += 1;
     enqueue({ key: newKey(), kind: "scan", url: form.action, at: Date.now(), fields: { code: text } });
     scanSays(offline ? T.queued : T.scan_checking);
     if (offline) { showBanner(); }
