@@ -17,6 +17,10 @@ class Form:
     fields: list[tuple[str, str]] = field(default_factory=list)
     text_inputs: list[str] = field(default_factory=list)  # names of visible text-like inputs
 
+    def posts_to(self, page_path: str) -> str:
+        """Where the browser sends it: the page itself when the action is empty or only a fragment."""
+        return self.action if self.action and not self.action.startswith("#") else page_path
+
     def values(self, **overrides: str | list[str]) -> list[tuple[str, str]]:
         """The fields as submitted, with some replaced (a list value sends the name once per item)."""
         seen = set()
@@ -105,7 +109,8 @@ def find_form(html: str, action_contains: str, method: str = "post", *, same_pag
     """The first form posting to an action containing ``action_contains`` (or, with ``same_page``,
     one without an action: it posts to the page it is on)."""
     for form in forms(html):
-        if form.method == method and (action_contains in form.action or (same_page and not form.action)):
+        posts_here = not form.action or form.action.startswith("#")
+        if form.method == method and (action_contains in form.action or (same_page and posts_here)):
             return form
     raise LookupError(f"no {method.upper()} form with an action containing {action_contains!r} on the page")
 

@@ -35,7 +35,7 @@ class Page:
 
 def _rsvp_form(client, loaded: data.Loaded, url: str) -> dict:
     page = client.get(url.removesuffix("/rsvp"))
-    form = html_forms.find_form(page.get_data(as_text=True), "/rsvp")
+    form = html_forms.find_form(page.get_data(as_text=True), "/rsvp", same_page=True)
     n = next(_emails)
     overrides = {"name": f"Query Counter {n}", "email": f"query-counter-{n}@example.org"}
     if not dict(form.fields).get("csrf_token"):  # the shared page has none: rsvp.js asks for one

@@ -79,7 +79,7 @@ class Scenarios:
             page = visitor.get(self.event_path)
             if page.status != 200:
                 raise RuntimeError(f"GET {self.event_path} answered {page.status}")
-            form = find_form(page.text, "/rsvp")
+            form = find_form(page.text, "/rsvp", same_page=True)
             names = {name for name, _ in form.fields}
             overrides = {"name": "__NAME__", "email": "__EMAIL__"}
             if not dict(form.fields).get("csrf_token"):
@@ -88,11 +88,11 @@ class Scenarios:
                     raise RuntimeError(f"GET /csrf-token answered {token.status}")
                 overrides["csrf_token"] = json.loads(token.text)["csrf_token"]
             body = form.encode(**{key: value for key, value in overrides.items() if key in names})
-            check = visitor.post(form.action or self.event_path + "/rsvp",
+            check = visitor.post(form.posts_to(self.event_path),
                                  body.replace("__NAME__", "Bench+Check").replace("__EMAIL__", f"bench-check-{self.tag}%40example.org"))
             if check.status not in {200, 201, 302, 303}:
                 raise RuntimeError(f"a single RSVP POST answered {check.status}:\n{check.text[:2000]}")
-            self._rsvp = (form.action or self.event_path + "/rsvp", body)
+            self._rsvp = (form.posts_to(self.event_path), body)
             self._rsvp_cookie = visitor.cookie_header
         self.round += 1
         path, body = self._rsvp

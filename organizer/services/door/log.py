@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, exists, select
+from sqlalchemy.orm import aliased
 
 from organizer.models import (
     CheckIn,
@@ -30,18 +31,19 @@ def clean_idempotency_key(key: str | None) -> str | None:
 def current_entries(event_ids):
     """A subquery: the latest log entry of every RSVP of these events that has one.
 
-    ``event_ids`` is a list of ids or a SELECT of them (e.g. a campaign's events)."""
-    latest = (
-        select(CheckIn.rsvp_id, func.max(CheckIn.sequence).label("sequence"))
-        .where(CheckIn.event_id.in_(event_ids))
-        .group_by(CheckIn.rsvp_id)
-        .subquery()
-    )
+    ``event_ids`` is a list of ids or a SELECT of them (e.g. a campaign's events).
+
+    Written as "no later entry exists" rather than a join to each RSVP's ``max(sequence)``: PostgreSQL
+    estimates that join at one row, and once a connection has run the statement a few times its
+    generic plan loops over every RSVP for each entry (1.1 s instead of 8 ms for 10,000 RSVPs). The
+    anti-join is estimated right and reads the ``(rsvp_id, sequence)`` unique index."""
+    later = aliased(CheckIn, name="later_entry")
     return (
         select(CheckIn.rsvp_id, CheckIn.event_id, CheckIn.action, CheckIn.created_at, CheckIn.persons_in)
-        .join(latest, and_(CheckIn.rsvp_id == latest.c.rsvp_id, CheckIn.sequence == latest.c.sequence))
-        # Same filter outside: without it PostgreSQL reads every check-in of every event to join.
-        .where(CheckIn.event_id.in_(event_ids))
+        .where(
+            CheckIn.event_id.in_(event_ids),
+            ~exists().where(later.rsvp_id == CheckIn.rsvp_id, later.sequence > CheckIn.sequence),
+        )
         .subquery("current_check_in")
     )
 
