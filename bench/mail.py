@@ -178,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
                                                          coverage=3))
     conninfo = pg.conninfo(database)
     with psycopg.connect(conninfo) as conn:
+        # The popular event starts within a day: the worker loop would add its reminders to what it sends.
+        conn.execute("UPDATE event SET reminder_hours = NULL, followup_hours = NULL")
         # The loader gives some supporters no address or a shared one: what each request must write.
         addresses, rsvps = conn.execute(
             "SELECT count(DISTINCT email_normalized), count(email) FROM rsvp WHERE event_id = %s"

@@ -89,6 +89,7 @@ def outbox_send_command(loop: bool, interval: float, limit: int) -> None:
             if time.monotonic() >= next_reminders:
                 next_reminders = time.monotonic() + REMINDERS_EVERY_SECONDS
                 _reminders_round()
+            more_waiting = False
             try:
                 report = _send_round(limit)
             except Exception as error:  # noqa: BLE001 - the database briefly away: say so, keep going
@@ -99,7 +100,11 @@ def outbox_send_command(loop: bool, interval: float, limit: int) -> None:
                     outbox_log.info("outbox round: %s sent, %s to retry, %s failed", report.sent, report.retrying,
                                     report.failed, extra={"sent": report.sent, "retrying": report.retrying,
                                                           "failed": report.failed})
-            _sleep_unless_stopped(interval, stopping)
+                # A full round means more is probably due: a message to 10,000 people goes out at the
+                # worker's pace, not --limit mails every --interval seconds.
+                more_waiting = report.attempted >= limit
+            if not more_waiting:
+                _sleep_unless_stopped(interval, stopping)
     except KeyboardInterrupt:
         pass
     finally:

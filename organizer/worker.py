@@ -17,11 +17,14 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
+from sqlalchemy import event as orm_events
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from organizer.extensions import db
 from organizer.models import OutboxMessage, OutboxStatus
 from organizer.rendering import mail, message_mail, reminders
+from organizer.services.mail import unsubscribe
 from organizer.services.mail.outbox import (
     Bodies,
     NothingToSend,
@@ -29,6 +32,7 @@ from organizer.services.mail.outbox import (
     backoff,
     claim_due,
     finish,
+    mark_sent,
     retry_later,
 )
 from organizer.services.mail.transport import PermanentFailure, TemporaryFailure, backend, build_email
@@ -78,58 +82,80 @@ def send_pending(settings: Mapping[str, Any] | None = None, limit: int = 100,
     for row in claimed.values():
         db.session.expunge(row)
     db.session.rollback()
+    # What the renderers read (a campaign, its message, its event) stays loaded across the batch: every
+    # mail's commit expiring it, or the session's weak references letting it go, made each mail load
+    # its campaign again (bench/README.md).
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    loaded: list[object] = []  # strong references: the session's identity map holds weak ones
+
+    def keep(_session: Session, instance: object) -> None:
+        loaded.append(instance)
+
+    orm_events.listen(session, "loaded_as_persistent", keep)
     try:
-        for message_id_ in ids:
-            if message_id_ not in claimed:
-                continue
-            message = claimed[message_id_]
-            kind, claimed_attempts = message.renderer or "prepared", message.attempts
-            try:
-                email = build_email(message, bodies_of(message), settings, now)
-            except NothingToSend as error:
-                db.session.rollback()
-                finish(message_id_, OutboxStatus.FAILED, now, error=f"not sent: {error}")
-                report.failed += 1
-                _log_outcome(message_id_, kind, claimed_attempts, "not_sent")
-                continue
-            except Exception as error:
-                attempts = message.attempts
-                db.session.rollback()
-                log.exception("outbox message %s could not be rendered", message_id_,
-                              extra={"message_id": message_id_, "kind": kind, "attempt": attempts,
-                                     "outcome": "render_failed"})
-                if attempts >= max_attempts:  # given up: its data (the private link) is cleared too
-                    finish(message_id_, OutboxStatus.FAILED, now, error=f"could not be rendered: {error}")
-                    report.failed += 1
-                else:
-                    retry_later(message_id_, now + backoff(attempts, settings), f"could not be rendered: {error}")
-                    report.retrying += 1
-                continue
-            attempts = message.attempts
-            name = f"{(message.created_at or now):%Y%m%d-%H%M%S}-{message.id:06d}"
-            db.session.rollback()  # no transaction stays open while talking to the mail server
-            try:
-                sender.send(email, name)
-            except PermanentFailure as error:
-                finish(message_id_, OutboxStatus.FAILED, now, error=str(error))
-                report.failed += 1
-                _log_outcome(message_id_, kind, attempts, "refused", error, logging.WARNING)
-            except TemporaryFailure as error:
-                if attempts >= max_attempts:
-                    finish(message_id_, OutboxStatus.FAILED, now, error=str(error))
-                    report.failed += 1
-                    _log_outcome(message_id_, kind, attempts, "given_up", error, logging.WARNING)
-                else:
-                    retry_later(message_id_, now + backoff(attempts, settings), str(error))
-                    report.retrying += 1
-                    _log_outcome(message_id_, kind, attempts, "retrying", error)
-            else:
-                finish(message_id_, OutboxStatus.SENT, now)
-                report.sent += 1
-                _log_outcome(message_id_, kind, attempts, "sent")
+        with unsubscribe.one_lookup_per_campaign():
+            _send_batch(ids, claimed, sender, settings, now, max_attempts, report)
     finally:
+        orm_events.remove(session, "loaded_as_persistent", keep)
+        session.expire_on_commit = expire_on_commit
+        session.expire_all()
         sender.close()
     return report
+
+
+def _send_batch(ids: list[int], claimed: dict[int, OutboxMessage], sender: Any, settings: Mapping[str, Any],
+                now: datetime, max_attempts: int, report: SendReport) -> None:
+    for message_id_ in ids:
+        if message_id_ not in claimed:
+            continue
+        message = claimed[message_id_]
+        kind, claimed_attempts = message.renderer or "prepared", message.attempts
+        try:
+            email = build_email(message, bodies_of(message), settings, now)
+        except NothingToSend as error:
+            db.session.rollback()
+            finish(message_id_, OutboxStatus.FAILED, now, error=f"not sent: {error}")
+            report.failed += 1
+            _log_outcome(message_id_, kind, claimed_attempts, "not_sent")
+            continue
+        except Exception as error:
+            attempts = message.attempts
+            db.session.rollback()
+            log.exception("outbox message %s could not be rendered", message_id_,
+                          extra={"message_id": message_id_, "kind": kind, "attempt": attempts,
+                                 "outcome": "render_failed"})
+            if attempts >= max_attempts:  # given up: its data (the private link) is cleared too
+                finish(message_id_, OutboxStatus.FAILED, now, error=f"could not be rendered: {error}")
+                report.failed += 1
+            else:
+                retry_later(message_id_, now + backoff(attempts, settings), f"could not be rendered: {error}")
+                report.retrying += 1
+            continue
+        attempts = message.attempts
+        name = f"{(message.created_at or now):%Y%m%d-%H%M%S}-{message.id:06d}"
+        # No transaction stays open while talking to the mail server. The renderers only read, so
+        # this commit writes nothing; unlike a rollback it leaves what they loaded loaded.
+        db.session.commit()
+        try:
+            sender.send(email, name)
+        except PermanentFailure as error:
+            finish(message_id_, OutboxStatus.FAILED, now, error=str(error))
+            report.failed += 1
+            _log_outcome(message_id_, kind, attempts, "refused", error, logging.WARNING)
+        except TemporaryFailure as error:
+            if attempts >= max_attempts:
+                finish(message_id_, OutboxStatus.FAILED, now, error=str(error))
+                report.failed += 1
+                _log_outcome(message_id_, kind, attempts, "given_up", error, logging.WARNING)
+            else:
+                retry_later(message_id_, now + backoff(attempts, settings), str(error))
+                report.retrying += 1
+                _log_outcome(message_id_, kind, attempts, "retrying", error)
+        else:
+            mark_sent(message_id_, now)
+            report.sent += 1
+            _log_outcome(message_id_, kind, attempts, "sent")
 
 
 def _log_outcome(message_id_: int, kind: str, attempt: int | None, outcome: str, error: Exception | None = None,

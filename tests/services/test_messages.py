@@ -145,6 +145,30 @@ def test_the_worker_renders_sanitized_markdown_and_the_log_counts(world, app):
     assert (entry.sent, entry.failed, entry.waiting) == (3, 0, 0)
 
 
+def test_the_worker_loads_a_messages_campaign_once_a_batch_not_once_a_mail(world, app):
+    """What every mail of a message shares is read once per batch: each mail's commit used to expire
+    the campaign, and the session's weak references let it go between two mails."""
+    from sqlalchemy import event as sa_events
+
+    memory_outbox.clear()
+    _send(world, world["upcoming"], ["going"])
+    db.session.remove()  # nothing of the test's own stays in the worker's session
+    campaign_reads = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if statement.lstrip().startswith("SELECT") and "FROM campaign" in statement:
+            campaign_reads.append(statement)
+
+    sa_events.listen(db.engine, "before_cursor_execute", count)
+    try:
+        report = send_pending(app.config)
+    finally:
+        sa_events.remove(db.engine, "before_cursor_execute", count)
+    assert report.sent == 3 and len(memory_outbox) == 3
+    assert len(campaign_reads) == 1, campaign_reads
+    memory_outbox.clear()
+
+
 def test_a_test_mail_goes_to_the_sender_only(world, app):
     memory_outbox.clear()
     target = segments.audience(world["campaign"], world["upcoming"], ["going"])

@@ -281,6 +281,30 @@ def test_the_loop_keeps_sending_until_stopped(app, event, monkeypatch):
     transport.memory_outbox.clear()
 
 
+def test_the_loop_sleeps_only_once_it_has_caught_up(app, event, monkeypatch):
+    """A backlog goes out round after round at the worker's pace: with the defaults (100 every 5 s) a
+    message to 10,000 people would otherwise take over eight minutes of sleeping."""
+    import time
+
+    transport.memory_outbox.clear()
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "memory")
+    for n in range(5):
+        rsvp_with_email(event, f"backlog{n}@example.org")
+    db.session.commit()
+    sent_before_each_sleep = []
+
+    def sleep(seconds):
+        sent_before_each_sleep.append(len(transport.memory_outbox))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    result = app.test_cli_runner().invoke(args=["outbox", "send", "--loop", "--interval", "0.5", "--limit", "2"])
+    assert result.exit_code == 0, result.output
+    # Rounds of 2, 2 and 1 without a pause; the first sleep comes after the round that was not full.
+    assert sent_before_each_sleep == [5]
+    transport.memory_outbox.clear()
+
+
 # --- Rendered by the worker (the RSVP confirmation) ---------------------------------------------
 
 def _raw_rows() -> list[OutboxMessage]:

@@ -184,3 +184,32 @@ def test_the_answers_to_a_supporters_own_actions_carry_no_unsubscribe(owner, sen
     for mail in emails:
         assert mail["List-Unsubscribe"] is None and mail["List-Unsubscribe-Post"] is None, mail["Subject"]
         assert "/unsubscribe/" not in mail.get_body(("plain",)).get_content()
+
+
+def test_a_batch_of_the_worker_reads_each_campaigns_unsubscribes_once():
+    """The outbox worker asks once per campaign and batch, not once per mail; the answers are the same."""
+    from sqlalchemy import event as sa_events
+
+    campaign = builders.make_campaign(owner=builders.make_user())
+    _unsubscribe(campaign, "left@example.org")
+    hashes = {address: unsubscribe.address_hash(campaign.id, address)
+              for address in ("left@example.org", "stayed@example.org", "also.stayed@example.org")}
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    sa_events.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with unsubscribe.one_lookup_per_campaign():
+            answers = {address: unsubscribe.is_hash_unsubscribed(campaign.id, hashed)
+                       for address, hashed in hashes.items()}
+        in_batch = len(statements)
+        statements.clear()
+        one_by_one = {address: unsubscribe.is_hash_unsubscribed(campaign.id, hashed)
+                      for address, hashed in hashes.items()}
+    finally:
+        sa_events.remove(db.engine, "before_cursor_execute", count)
+    assert answers == one_by_one == {"left@example.org": True, "stayed@example.org": False,
+                                     "also.stayed@example.org": False}
+    assert (in_batch, len(statements)) == (1, 3)

@@ -46,7 +46,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import get_locale
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from organizer.database import is_sqlite
 from organizer.extensions import db
@@ -167,14 +167,33 @@ def claim_due(settings: Mapping[str, Any], limit: int = 100, now: datetime | Non
 
 
 def finish(message_id_: int, status: OutboxStatus, now: datetime, error: str = "") -> None:
-    values: dict[str, Any] = {"status": status, "body_text": CLEARED, "body_html": CLEARED,
-                              "ics_attachment": CLEARED, "render_data": CLEARED}
+    """The message's outcome, committed; what it said is cleared (the private links in it too)."""
+    values: dict[str, Any] = {"status": status, **_CLEARED_CONTENT}
     if status is OutboxStatus.SENT:
         values["sent_at"] = now
     if error:
         values["last_error"] = error[:2000]
     db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id_).values(**values))
     db.session.commit()
+
+
+def mark_sent(message_id_: int, now: datetime) -> None:
+    """``finish(message_id_, SENT, now)`` for the worker, which runs it after every mail and with no
+    transaction open (it commits before talking to the mail server): the UPDATE, made once, runs in
+    autocommit, one round trip to the database instead of three (BEGIN, UPDATE, COMMIT), which took
+    the worker from ~180 to ~280 mails a second (bench/README.md)."""
+    connection = db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    connection.execute(_MARK_SENT, {"outbox_id": message_id_, "stamp": now})
+    db.session.commit()  # ends the session's transaction object; nothing is left to commit
+
+
+_CLEARED_CONTENT = {"body_text": CLEARED, "body_html": CLEARED, "ics_attachment": CLEARED, "render_data": CLEARED}
+_outbox = OutboxMessage.__table__
+_MARK_SENT = (
+    update(_outbox)
+    .where(_outbox.c.id == bindparam("outbox_id"))
+    .values(status=OutboxStatus.SENT, sent_at=bindparam("stamp"), **_CLEARED_CONTENT)
+)
 
 
 def retry_later(message_id_: int, when: datetime, error: str) -> None:

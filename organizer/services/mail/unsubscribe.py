@@ -52,7 +52,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from flask import current_app
@@ -139,8 +141,29 @@ def resubscribe(campaign: Campaign, hashed: str) -> None:
 
 
 def is_hash_unsubscribed(campaign_id: int, hashed: str) -> bool:
+    known = _batch_answers.get()
+    if known is not None:
+        if campaign_id not in known:
+            known[campaign_id] = frozenset(db.session.scalars(
+                select(MailUnsubscribe.address_hash).where(MailUnsubscribe.campaign_id == campaign_id)))
+        return hashed in known[campaign_id]
     return db.session.scalar(select(MailUnsubscribe.id).where(
         MailUnsubscribe.campaign_id == campaign_id, MailUnsubscribe.address_hash == hashed)) is not None
+
+
+_batch_answers: ContextVar[dict[int, frozenset[str]] | None] = ContextVar("unsubscribes_of_this_batch", default=None)
+
+
+@contextmanager
+def one_lookup_per_campaign() -> Iterator[None]:
+    """Inside, ``is_hash_unsubscribed`` reads each campaign's unsubscribes once, when first asked, and
+    answers from them: what the outbox worker wraps around one batch (at most a few seconds), so that
+    an unsubscribe made before the batch began is honoured and 200 mails cost one query, not 200."""
+    token = _batch_answers.set({})
+    try:
+        yield
+    finally:
+        _batch_answers.reset(token)
 
 
 def is_unsubscribed(campaign: Campaign | int, address: str | None) -> bool:
