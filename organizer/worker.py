@@ -74,6 +74,7 @@ def send_pending(settings: Mapping[str, Any] | None = None, limit: int = 100,
     if not ids:
         return report
     sender = backend(settings)
+    message_mail.new_batch()
     max_attempts = int(settings.get("MAIL_MAX_ATTEMPTS") or 8)
     # The claimed rows in one query, detached so that the rollbacks and commits around each mail don't
     # reload them one by one (a SELECT per mail, bench/README.md).

@@ -169,6 +169,26 @@ def test_the_worker_loads_a_messages_campaign_once_a_batch_not_once_a_mail(world
     memory_outbox.clear()
 
 
+def test_a_message_is_rendered_once_and_each_recipient_gets_their_own_unsubscribe_link(world, app, monkeypatch):
+    from organizer.rendering import campaign_mail
+
+    renders = []
+    real = campaign_mail.render_bodies
+    monkeypatch.setattr(campaign_mail, "render_bodies", lambda *a, **k: renders.append(1) or real(*a, **k))
+    memory_outbox.clear()
+    _send(world, world["upcoming"], ["going"])
+    assert send_pending(app.config).sent == 3
+    links = {}
+    for mail in memory_outbox:
+        text = mail.get_body(preferencelist=("plain",)).get_content()
+        html = mail.get_body(preferencelist=("html",)).get_content()
+        link = mail["List-Unsubscribe"].strip("<>")
+        assert link in text and f'href="{link}"' in html and "organizer.invalid" not in text + html
+        links[str(mail["To"]).lower()] = link
+    assert len(set(links.values())) == 3 and len(renders) == 1
+    memory_outbox.clear()
+
+
 def test_a_test_mail_goes_to_the_sender_only(world, app):
     memory_outbox.clear()
     target = segments.audience(world["campaign"], world["upcoming"], ["going"])
