@@ -268,6 +268,9 @@ PLACE_FIELDS = {"venue_name", "address", "city", "country", "online_url"}
 def update_event(actor: User, event: Event, data: EventInput) -> EventChanges:
     permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
     values = _validated(data)
+    # Under the event's lock, compared with the event as it is now: the same move sent twice (a double
+    # tap, two organizers) tells people once; the second finds nothing changed.
+    event = capacity.lock_event(event.id)
     details.check_approval_change(event, values["requires_approval"])
     if data.slug is not None:
         slugs.change_slug(event, data.slug, SLUG_MAX)
@@ -339,6 +342,7 @@ def cancel_event(actor: User, event: Event, note: str = "") -> Event:
     with the organizers' ``note`` (plain text, as typed) in the email."""
     permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
     note = clean_text(note, CANCEL_NOTE_MAX, "note")
+    event = capacity.lock_event(event.id)  # cancelled twice at once, people are told once
     if event.status is EventStatus.CANCELLED:
         raise Conflict(_("This event is already cancelled."))
     was_published = event.status is EventStatus.PUBLISHED
