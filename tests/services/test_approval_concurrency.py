@@ -15,6 +15,7 @@ from organizer.models import Event, Rsvp, RsvpStatus, User
 from organizer.services.rsvp import approval, rsvps
 from organizer.services.rsvp import capacity as rsvp_capacity
 from tests import builders
+from tests.concurrency import at_once
 from tests.services.test_rsvp_concurrency import wide_app  # noqa: F401  (the fixture: a pool for every thread)
 
 ROUNDS = 10
@@ -35,31 +36,9 @@ def requests_for(capacity: int, people: int) -> tuple[int, int, list[int]]:
 
 
 def approve_together(app, event_id: int, owner_id: int, batches: list[list[int]]) -> list[BaseException]:
-    """One thread per batch, each with its own app context, session and connection, approving at once."""
-    barrier = threading.Barrier(len(batches), timeout=30)
-    errors: list[BaseException] = []
-
-    def organizer(batch: list[int]) -> None:
-        try:
-            with app.app_context():
-                try:
-                    db.session.connection()  # hold a connection before the start line
-                    event = db.session.get(Event, event_id)
-                    actor = db.session.get(User, owner_id)
-                    barrier.wait()
-                    approval.approve(actor, event, batch)
-                    db.session.commit()
-                finally:
-                    db.session.remove()
-        except BaseException as error:  # noqa: BLE001 - the test reports it
-            errors.append(error)
-
-    threads = [threading.Thread(target=organizer, args=(batch,)) for batch in batches]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
+    """One organizer per batch, each on their own connection, approving at once."""
+    return at_once(app, len(batches), lambda _index: (db.session.get(User, owner_id), db.session.get(Event, event_id)),
+                   lambda index, loaded: approval.approve(*loaded, batches[index]))
 
 
 def outcome(event_id: int) -> dict[RsvpStatus, int]:

@@ -4,7 +4,6 @@ sees every supporter emailed twice, so it is known to detect it."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from organizer.services.events import events as event_rules
 from organizer.services.rsvp import capacity as rsvp_capacity
 from organizer.services.rsvp import notify
 from tests import builders
+from tests.concurrency import at_once
 from tests.services.test_rsvp_concurrency import wide_app  # noqa: F401  (the fixture: a pool for every thread)
 
 PEOPLE = 4
@@ -44,31 +44,10 @@ def move(actor: User, event: Event) -> None:
     event_rules.update_event(actor, event, data)
 
 
-def press_together(app, event_id: int, owner_id: int, action, times: int = 2) -> list[BaseException]:
-    """Each press reads the event as its page showed it, then all act at once."""
-    barrier = threading.Barrier(times, timeout=30)
-    errors: list[BaseException] = []
-
-    def organizer() -> None:
-        try:
-            with app.app_context():
-                try:
-                    event = db.session.get(Event, event_id)
-                    actor = db.session.get(User, owner_id)
-                    barrier.wait()
-                    action(actor, event)
-                    db.session.commit()
-                finally:
-                    db.session.remove()
-        except BaseException as error:  # noqa: BLE001 - the test reports it
-            errors.append(error)
-
-    threads = [threading.Thread(target=organizer) for _ in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
+def press_together(app, event_id: int, owner_id: int, action) -> list[BaseException]:
+    """Two presses, each on its own connection, with the event as its page showed it."""
+    return at_once(app, 2, lambda _index: (db.session.get(User, owner_id), db.session.get(Event, event_id)),
+                   lambda _index, loaded: action(*loaded))
 
 
 def mails_written(event_id: int) -> int:

@@ -14,6 +14,7 @@ from organizer.models import Event, Rsvp, RsvpStatus
 from organizer.services.rsvp import capacity as rsvp_capacity
 from organizer.services.rsvp import rsvps
 from tests import builders
+from tests.concurrency import at_once
 from tests.conftest import make_test_app
 
 ROUNDS = 20
@@ -31,30 +32,9 @@ def wide_app(database_url):
 
 
 def press_together(app, event_id: int, people: int) -> list[BaseException]:
-    """``people`` threads, each with its own app context, session and connection, RSVP at once."""
-    barrier = threading.Barrier(people, timeout=30)
-    errors: list[BaseException] = []
-
-    def supporter(index: int) -> None:
-        try:
-            with app.app_context():
-                try:
-                    db.session.connection()  # hold a connection before the start line
-                    event = db.session.get(Event, event_id)
-                    barrier.wait()
-                    rsvps.create_rsvp(event, name=f"Supporter {index}")
-                    db.session.commit()
-                finally:
-                    db.session.remove()
-        except BaseException as error:  # noqa: BLE001 - the test reports it
-            errors.append(error)
-
-    threads = [threading.Thread(target=supporter, args=(index,)) for index in range(people)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
+    """``people`` supporters press RSVP at once, each on their own connection."""
+    return at_once(app, people, lambda _index: db.session.get(Event, event_id),
+                   lambda index, event: rsvps.create_rsvp(event, name=f"Supporter {index}"))
 
 
 def outcome(event_id: int) -> tuple[int, int]:

@@ -16,6 +16,7 @@ from organizer.services.rsvp import rsvps
 from organizer.services.rsvp.opening import RsvpsClosed
 from organizer.timeutil import utcnow
 from tests import builders
+from tests.concurrency import at_once
 from tests.services.test_rsvp_concurrency import ROUNDS, outcome, wide_app  # noqa: F401  (fixture)
 
 
@@ -60,30 +61,8 @@ def test_only_those_who_manage_rsvps(team):
 
 def add_together(app, event_id: int, organizer_id: int, people: int) -> list[BaseException]:
     """``people`` organizers' desks, each with its own connection, add an RSVP at once."""
-    barrier = threading.Barrier(people, timeout=30)
-    errors: list[BaseException] = []
-
-    def desk(index: int) -> None:
-        try:
-            with app.app_context():
-                try:
-                    db.session.connection()
-                    event = db.session.get(Event, event_id)
-                    organizer = db.session.get(User, organizer_id)
-                    barrier.wait()
-                    rsvps.add_by_hand(organizer, event, name=f"Caller {index}")
-                    db.session.commit()
-                finally:
-                    db.session.remove()
-        except BaseException as error:  # noqa: BLE001 - the test reports it
-            errors.append(error)
-
-    threads = [threading.Thread(target=desk, args=(index,)) for index in range(people)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
+    return at_once(app, people, lambda _index: (db.session.get(User, organizer_id), db.session.get(Event, event_id)),
+                   lambda index, loaded: rsvps.add_by_hand(*loaded, name=f"Caller {index}"))
 
 
 def desk_event(capacity: int) -> tuple[int, int]:

@@ -5,8 +5,6 @@ which would be a 500 for someone who only wanted to unsubscribe."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, insert, select
 
@@ -14,6 +12,7 @@ from organizer.extensions import db
 from organizer.models import Campaign, MailUnsubscribe
 from organizer.services.mail import unsubscribe
 from tests import builders
+from tests.concurrency import at_once
 from tests.conftest import make_test_app
 
 PEOPLE = 12
@@ -34,29 +33,8 @@ def plain_insert(campaign, hashed) -> None:
 
 
 def click_together(app, campaign_id: int, hashed: str, action) -> list[BaseException]:
-    barrier = threading.Barrier(PEOPLE, timeout=30)
-    errors: list[BaseException] = []
-
-    def click() -> None:
-        try:
-            with app.app_context():
-                try:
-                    db.session.connection()
-                    campaign = db.session.get(Campaign, campaign_id)
-                    barrier.wait()
-                    action(campaign, hashed)
-                    db.session.commit()
-                finally:
-                    db.session.remove()
-        except BaseException as error:  # noqa: BLE001 - the test reports it
-            errors.append(error)
-
-    threads = [threading.Thread(target=click) for _ in range(PEOPLE)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
+    return at_once(app, PEOPLE, lambda _index: db.session.get(Campaign, campaign_id),
+                   lambda _index, campaign: action(campaign, hashed))
 
 
 def rows(campaign_id: int) -> int:
