@@ -137,7 +137,10 @@ def _send_batch(ids: list[int], claimed: dict[int, OutboxMessage], sender: Any, 
         name = f"{(message.created_at or now):%Y%m%d-%H%M%S}-{message.id:06d}"
         # No transaction stays open while talking to the mail server. The renderers only read, so
         # this commit writes nothing; unlike a rollback it leaves what they loaded loaded.
-        db.session.commit()
+        if db.session.new or db.session.dirty or db.session.deleted:
+            db.session.rollback()  # a renderer that changed something: none of it is kept
+        else:
+            db.session.commit()
         try:
             sender.send(email, name)
         except PermanentFailure as error:
