@@ -85,6 +85,10 @@ class Config:
     SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10 per hour")
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour")
     EMAIL_RATE_LIMIT = os.environ.get("EMAIL_RATE_LIMIT", "3 per hour")
+    # "Fill from link" makes the server fetch a page: per organizer, both of its routes together.
+    LINK_FETCH_RATE_LIMIT = os.environ.get("LINK_FETCH_RATE_LIMIT", "20 per minute;200 per day")
+    # The public read-only API, per client address (answers from the shared page cache don't count).
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
     # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: none, trust nothing).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     # Logging: "text" lines or "json" lines on stderr (unless the root logger was configured already).

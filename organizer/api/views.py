@@ -21,6 +21,7 @@ from organizer.api.schemas import (
     EventSchema,
 )
 from organizer.errors import MESSAGES
+from organizer.extensions import limiter
 from organizer.models import Campaign, Coverage, Event
 from organizer.services.common.errors import ValidationFailed
 from organizer.services.events.details import details_for
@@ -132,6 +133,10 @@ def open_to_every_origin(response: Response) -> Response:
     response.headers["Access-Control-Max-Age"] = "86400"
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
+
+
+# Per client address; a 429 answers in JSON like every error here, with the CORS headers above.
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)
 
 
 # --- routes -------------------------------------------------------------------------------------

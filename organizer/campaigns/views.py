@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from organizer.campaigns import bp
 from organizer.campaigns.forms import ROLE_NAMES, CampaignForm, CoverageForm, InviteForm, MemberRoleForm
-from organizer.extensions import db
+from organizer.extensions import db, limiter
 from organizer.services.campaigns import campaigns as campaign_rules
 from organizer.services.campaigns import invitations
 from organizer.services.campaigns.campaigns import CampaignInput
@@ -270,6 +281,28 @@ def coverage_search(slug: str):
     )
 
 
+def _fetch_limit_reached(_limit) -> Response:
+    """A 429 that keeps what was typed: the form as sent, with why the link wasn't read."""
+    message = _("You have filled in many articles from links in a short time. Wait a minute, or fill in the "
+                "fields by hand.")
+    if request.endpoint == "campaigns.coverage_from_link":
+        return make_response(jsonify(error=message), 429)
+    campaign = campaign_or_404((request.view_args or {}).get("slug", ""), Action.MANAGE_COVERAGE)
+    form = CoverageForm()
+    form.url.errors = [message]
+    page = render_template("campaigns/coverage_form.html", campaign=campaign, form=form, item=None)
+    return make_response(page, 429)
+
+
+# The server fetches a page for each: counted per organizer, across the button and the page's script.
+_link_fetch_limit = limiter.shared_limit(
+    lambda: current_app.config["LINK_FETCH_RATE_LIMIT"], scope="link-fetch",
+    key_func=lambda: f"user:{current_user.get_id()}",
+    exempt_when=lambda: request.method != "POST" or (request.endpoint == "campaigns.coverage_new"
+                                                      and "fill" not in request.form),
+    on_breach=_fetch_limit_reached)
+
+
 def _fetch_policy() -> FetchPolicy:
     return FetchPolicy(allowed_test_addresses=frozenset(current_app.config.get("LINK_FETCH_TEST_ADDRESSES", ())))
 
@@ -296,6 +329,7 @@ def _fill_from_link(form: CoverageForm) -> tuple[list[str], int]:
 
 @bp.route("/c/<slug>/coverage/new", methods=["GET", "POST"])
 @login_required
+@_link_fetch_limit
 def coverage_new(slug: str):
     campaign = campaign_or_404(slug, Action.MANAGE_COVERAGE)
     form = CoverageForm()
@@ -319,6 +353,7 @@ def coverage_new(slug: str):
 
 @bp.post("/c/<slug>/coverage/from-link")
 @login_required
+@_link_fetch_limit
 def coverage_from_link(slug: str):
     """The same as the "Fill from link" button, for the page's script: the fields to fill, as JSON."""
     campaign_or_404(slug, Action.MANAGE_COVERAGE)

@@ -101,3 +101,49 @@ def test_codes_are_throttled_per_account(limited_app):
         statuses.append(client.post("/auth/two-factor", data={"code": code}).status_code)
     assert statuses == [401, 401, 401, 429]  # LOGIN_ACCOUNT_RATE_LIMIT is 3 a minute here
     limiter.reset()
+
+
+def _signed_in(app, user):
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+    return client
+
+
+def test_fill_from_link_is_limited_per_organizer_and_keeps_what_was_typed(limited_app):
+    """Each press makes the server fetch a page: the button and the page's script share one count per
+    organizer. Over it, the form comes back as typed with why, and saving by hand still works."""
+    app = limited_app(LINK_FETCH_RATE_LIMIT="2 per minute")
+    owner = builders.make_user("owner@example.org")
+    other = builders.make_user("other@example.org")
+    builders.make_campaign(owner=owner, slug="syria")
+    builders.make_campaign(owner=other, slug="sudan")
+    client = _signed_in(app, owner)
+    refused = {"url": "http://127.0.0.1/article"}  # refused before any connection: counts all the same
+    assert client.post("/manage/c/syria/coverage/from-link", data=refused).status_code == 400
+    assert client.post("/manage/c/syria/coverage/new", data={**refused, "fill": "1"}).status_code == 400
+    over = client.post("/manage/c/syria/coverage/from-link", data=refused)
+    assert over.status_code == 429 and "Wait a minute" in over.get_json()["error"]
+    page = client.post("/manage/c/syria/coverage/new",
+                       data={**refused, "headline": "Typed before the limit", "fill": "1"})
+    assert page.status_code == 429
+    html = page.get_data(as_text=True)
+    assert 'value="Typed before the limit"' in html and "fill in the fields by hand" in html
+    saved = client.post("/manage/c/syria/coverage/new",
+                        data={"url": "https://socialistworker.co.uk/a", "headline": "Saved by hand",
+                              "outlet": "Socialist Worker", "language": "en"})
+    assert saved.status_code == 303
+    assert _signed_in(app, other).post("/manage/c/sudan/coverage/from-link", data=refused).status_code == 400
+
+
+def test_the_public_api_is_limited_per_address_and_says_so_in_json(limited_app):
+    app = limited_app(API_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    for n in range(3):
+        assert client.get(f"/api/v1/campaigns?limit={n + 1}", environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code == 200
+    over = client.get("/api/v1/campaigns", environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert over.status_code == 429
+    assert over.get_json()["error"] == "Slow down"
+    assert over.headers["Access-Control-Allow-Origin"] == "*"
+    assert client.get("/api/v1/campaigns", environ_base={"REMOTE_ADDR": "192.0.2.8"}).status_code == 200
