@@ -4,6 +4,7 @@ and 1280 px, left to right and right to left, go to test-artifacts/coverlink/.""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,25 @@ def test_a_share_link_code_survives_the_rsvp_without_javascript(browser, base_ur
             shoot(page, f"turnout-sources-{width}-{lang}")
         finally:
             context.close()
+
+
+def test_a_campaign_share_link_hands_its_code_to_the_event_the_supporter_opens(phone: Page):
+    owner = builders.make_user("owner@example.org")
+    campaign = builders.make_campaign(owner=owner, slug="syria", name="Syria Solidarity")
+    builders.make_event(campaign, slug="lmc", title="Solidarity with Homs", capacity=400)
+    referrals.create_code(owner, campaign, "mosque-newsletter")
+    db.session.commit()
+    phone.goto("/c/syria?r=mosque-newsletter")
+    links = phone.get_by_role("link", name="Solidarity with Homs")  # the upcoming list and the story so far
+    expect(links).to_have_count(2)
+    for index in range(2):
+        expect(links.nth(index)).to_have_attribute("href", "/e/lmc?r=mosque-newsletter")
+    links.first.click()
+    expect(phone).to_have_url(re.compile(r"/e/lmc\?r=mosque-newsletter$"))
+    phone.get_by_label("Your name").fill("Basel Idris")
+    phone.get_by_role("button", name="RSVP").click()
+    expect(phone.get_by_text("You're going!")).to_be_visible()
+    db.session.expire_all()
+    rsvp = db.session.scalar(select(Rsvp).where(Rsvp.name == "Basel Idris"))
+    assert rsvp is not None and rsvp.referral_code_id is not None
+    assert db.session.get(ReferralCode, rsvp.referral_code_id).code == "mosque-newsletter"
