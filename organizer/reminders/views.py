@@ -43,7 +43,7 @@ def _answer_page(rsvp: Rsvp, signed: str, status: int = 200):
         code = scanning.short_code(rsvp.ticket_token_hash)
         ticket = qr.qr_svg(code, title=_("Your ticket for %(title)s", title=event.title))
     return render_template("reminders/answer.html", rsvp=rsvp, event=event, signed=signed, ticket=ticket,
-                           ticket_code=code, can_answer=reminders.can_answer(rsvp),
+                           ticket_code=code, can_answer=reminders.can_answer(rsvp), coming_form=EmptyForm(),
                            details=details_for(event, rsvp)), status
 
 
@@ -52,18 +52,27 @@ def answer(signed: str):
     return _answer_page(_rsvp_or_404(signed), signed)
 
 
-@bp.get("/reminder/<signed>/coming")
+@bp.route("/reminder/<signed>/coming", methods=["GET", "POST"])
 def coming(signed: str):
+    """"Yes, I'm coming" is recorded by a POST: mail scanners open every link in a mail, and a GET that
+    recorded would confirm everyone. The page the link opens sends it on its own (static/js/auto-submit.js),
+    so a person still clicks once; without JavaScript it is one more press."""
     rsvp = _rsvp_or_404(signed)
-    try:
-        reminders.confirm_coming(rsvp)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _answer_page(rsvp, signed, 409)
-    db.session.commit()
-    flash(_("Thank you: the organizers know you're coming. See you there!"), "success")
-    return _answer_page(rsvp, signed)
+    form = EmptyForm()
+    if form.validate_on_submit():  # a POST without its token never gets here (CSRFProtect: 400)
+        try:
+            reminders.confirm_coming(rsvp)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return _answer_page(rsvp, signed, 409)
+        db.session.commit()
+        flash(_("Thank you: the organizers know you're coming. See you there!"), "success")
+        return redirect(url_for("reminders.answer", signed=signed), code=303)
+    if not reminders.can_answer(rsvp) or rsvp.confirmed_at is not None:
+        return redirect(url_for("reminders.answer", signed=signed), code=303)  # that page says where things stand
+    return render_template("reminders/coming.html", rsvp=rsvp, event=rsvp.event, signed=signed, form=form,
+                           send_now=request.method == "GET")
 
 
 @bp.route("/reminder/<signed>/cancel", methods=["GET", "POST"])

@@ -92,6 +92,44 @@ def test_i_can_t_make_it_frees_the_place_and_yes_shows_on_the_list(phone: Page, 
     shot(phone, "answer-ar-390")
 
 
+def test_opening_yes_records_nothing_until_the_page_sends_it(browser, base_url):
+    """Mail scanners open every link in a mail without running scripts: the "Yes, I'm coming" link opens a
+    page whose script sends the answer. Without JavaScript (as a scanner) nothing is recorded until the
+    button is pressed."""
+    team = builders.make_team("organizer")
+    start = (utcnow() + timedelta(hours=20)).replace(second=0, microsecond=0)
+    event = builders.make_event(team["campaign"], title="Homs solidarity meeting", starts_at=start,
+                                ends_at=start + timedelta(hours=2))
+    builders.make_rsvp(event, name="Bilal Haddad", email="bilal@example.org", created_at=utcnow() - timedelta(days=2))
+    assert reminders.run_due() == 1
+    link = link_in_mail("bilal@example.org", "Yes, I'm coming")
+    for lang in ("en", "ar"):
+        context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 844},
+                                      java_script_enabled=False)
+        context.add_cookies([{"name": "lang", "value": lang, "url": base_url}])
+        page = context.new_page()
+        try:
+            page.goto(link)
+            expect(page.locator("form[data-submit-on-load] button[type=submit]")).to_be_visible()
+            shot(page, f"coming-{lang}-390")
+            fresh()
+            assert db.session.scalar(select(Rsvp.confirmed_at).where(Rsvp.event_id == event.id)) is None
+            if lang == "en":
+                page.get_by_role("button", name="Yes, I'm coming").click()
+                expect(page.get_by_text("the organizers know you're coming")).to_be_visible()
+            else:  # the page the reminder's other links open, still to answer: both buttons side by side
+                page.goto(link_in_mail("bilal@example.org", "Your ticket"))
+                expect(page.get_by_role("button", name="نعم، سأحضر")).to_be_visible()
+                shot(page, "answer-to-answer-ar-390")
+        finally:
+            context.close()
+        if lang == "en":
+            fresh()
+            assert db.session.scalar(select(Rsvp.confirmed_at).where(Rsvp.event_id == event.id)) is not None
+            db.session.execute(db.update(Rsvp).values(confirmed_at=None))  # for the Arabic page
+            db.session.commit()
+
+
 def test_the_report_linked_after_the_follow_up_goes_to_the_people_who_came(desktop: Page, phone: Page):
     team = builders.make_team("organizer")
     start = (utcnow() - timedelta(days=1)).replace(second=0, microsecond=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from html import unescape
 
@@ -65,11 +66,22 @@ def test_yes_i_m_coming_is_recorded_and_shown_on_the_rsvp_list(client, login, ow
     event = builders.make_event(campaign)
     rsvp, _token, _ticket = builders.make_rsvp(event, name="Amina")
     signed = reminder_token(rsvp)
-    page = client.get(f"/reminder/{signed}/coming")
-    assert page.status_code == 200 and "the organizers know you're coming" in body(page)
-    assert 'class="qr-code"' in body(page)
+    # Opening the link (as a mail scanner does) records nothing: it is a page that sends a form.
+    opened = client.get(f"/reminder/{signed}/coming")
+    assert opened.status_code == 200 and "data-submit-on-load" in body(opened)
+    db.session.refresh(rsvp)
+    assert rsvp.confirmed_at is None
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', body(opened)).group(1)
+    sent = client.post(f"/reminder/{signed}/coming", data={"csrf_token": token})
+    assert sent.status_code == 303 and sent.headers["Location"].endswith(f"/reminder/{signed}")
+    page = client.get(sent.headers["Location"])
+    assert "the organizers know you're coming" in body(page) and 'class="qr-code"' in body(page)
     db.session.refresh(rsvp)
     assert rsvp.confirmed_at is not None
+    # The link again: nothing more to send, the page that says where things stand.
+    again = client.get(f"/reminder/{signed}/coming")
+    assert again.status_code == 303 and again.headers["Location"].endswith(f"/reminder/{signed}")
+    assert client.post(f"/reminder/{signed}/coming", data={}).status_code == 400  # no token: refused
     login(owner)
     listing = body(client.get(f"/manage/e/{event.id}/rsvps"))
     assert "Still coming" in listing
