@@ -175,7 +175,10 @@ def test_leaving_the_door_wipes_what_the_phone_kept(browser, base_url):
         phone.goto(f"/door/e/{event.id}")
         _kept_offline(phone)
         # The names are kept once their fetch has answered: wait for it rather than read at once.
-        phone.wait_for_function("Object.keys(localStorage).some(k => k.startsWith('organizer.door.'))", timeout=5000)
+        # A function, not an expression: Playwright evaluates an expression again with eval() on every poll,
+        # which the page's CSP refuses (the test failed whenever the first look came too early).
+        phone.wait_for_function("() => Object.keys(localStorage).some(k => k.startsWith('organizer.door.'))",
+                                timeout=5000)
         phone.get_by_role("button", name="Leave the door and wipe the list from this phone").click()
         expect(phone).to_have_url(re.compile(rf"/manage/e/{event.id}$"))
         phone.wait_for_function("""async () =>
@@ -201,7 +204,7 @@ def test_a_turned_off_door_link_says_so_on_the_next_tap_and_on_the_page(phone: P
     phone.locator(f"#rsvp-{people['Dana Cohen'].id}").get_by_role("button", name="Check in").click()
     words = "This door link was turned off — ask the organizer for a new one."
     expect(phone.get_by_role("alert")).to_have_text(words)
-    phone.wait_for_function("!Object.keys(localStorage).some(k => k.startsWith('organizer.door.'))")
+    phone.wait_for_function("() => !Object.keys(localStorage).some(k => k.startsWith('organizer.door.'))")
     phone.reload()
     expect(phone.locator("[data-door-ended]")).to_contain_text(words)
     expect(phone).not_to_have_url(re.compile("/auth/login"))
