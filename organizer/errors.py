@@ -35,13 +35,15 @@ def handle_http_error(error: HTTPException):
     code = error.code or 500
     if code >= 500:
         db.session.rollback()
+    if error.response is not None:  # abort() with a whole response (a redirect to an edited address)
+        return error
     title, text = (str(part) for part in MESSAGES.get(code, (error.name, error.description or "")))
     if (request.accept_mimetypes.best == "application/json" or request.path.endswith(".json")
             or request.path.startswith("/api/")):  # the public API answers in JSON, even a bad path
         response = jsonify(error=title, message=text)
         response.status_code = code
         return response
-    if code == 405 or error.response is not None:
+    if code == 405:
         return error
     return render_template("errors/error.html", code=code, title=title, message=text), code
 

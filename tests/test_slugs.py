@@ -71,6 +71,32 @@ def test_an_edited_campaign_address_redirects_from_the_old_one(client, login, ow
     assert moved.status_code == 301 and moved.headers["Location"] == f"/c/{quote('سوريا-حرة')}"
 
 
+def test_calendar_files_subscriptions_and_the_api_follow_an_edited_address(client, login, owner, campaign):
+    """A subscribed calendar program keeps polling the old feed address, another site keeps calling the old
+    API address: both are sent on (301), keeping their query; a name nobody ever had is still a 404."""
+    event = builders.make_event(campaign, slug="homs-2030", title="Homs")
+    old_campaign = campaign.slug
+    login(owner)
+    client.post(f"/manage/e/{event.id}/edit", data=event_data(title="Homs", slug="homs-calling"))
+    client.post(f"/manage/c/{old_campaign}/edit",
+                data={"name": campaign.name, "slug": "free-syria", "default_timezone": "Europe/London"})
+    expected = {
+        "/e/homs-2030/calendar.ics": "/e/homs-calling/calendar.ics",
+        f"/c/{old_campaign}/calendar.ics": "/c/free-syria/calendar.ics",
+        "/api/v1/events/homs-2030": "/api/v1/events/homs-calling",
+        f"/api/v1/campaigns/{old_campaign}": "/api/v1/campaigns/free-syria",
+        f"/api/v1/campaigns/{old_campaign}/events?limit=5": "/api/v1/campaigns/free-syria/events?limit=5",
+        f"/api/v1/campaigns/{old_campaign}/coverage": "/api/v1/campaigns/free-syria/coverage",
+    }
+    for old, new in expected.items():
+        moved = client.get(old)
+        assert (moved.status_code, moved.headers.get("Location")) == (301, new), old
+        assert client.get(new).status_code == 200, new
+    assert client.get("/e/never-was/calendar.ics").status_code == 404
+    missing = client.get("/api/v1/campaigns/never-was")
+    assert missing.status_code == 404 and missing.get_json()["error"] == "Not found"
+
+
 @pytest.mark.parametrize("wanted, message", [
     ("!!!", "Use letters and digits"),
     ("taken", "already taken"),

@@ -28,6 +28,7 @@ from organizer.services.events.details import details_for
 from organizer.services.open_data import listings
 from organizer.services.open_data.listings import LinkedArticle
 from organizer.urls import absolute_url
+from organizer.views_common import redirect_if_moved
 
 PREFIX = "/api/v1"
 
@@ -139,6 +140,15 @@ def open_to_every_origin(response: Response) -> Response:
 limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(bp)
 
 
+def _campaign_or_404(slug: str) -> Campaign:
+    found = listings.campaign(slug)
+    if found is None:
+        # An address kept by another site before the organizers edited it: sent on (301), to the same route.
+        redirect_if_moved("campaign", slug, request.endpoint or "api.campaign", **request.args.to_dict())
+        abort(404)
+    return found
+
+
 # --- routes -------------------------------------------------------------------------------------
 
 @bp.get(f"{PREFIX}/campaigns")
@@ -154,9 +164,7 @@ def campaigns():
 @bp.get(f"{PREFIX}/campaigns/<slug>")
 @openapi.operation("One public campaign", CampaignSchema)
 def campaign(slug: str):
-    found = listings.campaign(slug)
-    if found is None:
-        abort(404)
+    found = _campaign_or_404(slug)
     return _json(CampaignSchema, _campaign(found))
 
 
@@ -164,9 +172,7 @@ def campaign(slug: str):
 @openapi.operation("A campaign's public events", EventPageSchema, (openapi.WHEN, *openapi.PAGED),
                    "Published and cancelled public events; never drafts or unlisted events.")
 def campaign_events(slug: str):
-    found = listings.campaign(slug)
-    if found is None:
-        abort(404)
+    found = _campaign_or_404(slug)
     limit, cursor = _paging()
     page = listings.events(found, _when(), limit, cursor)
     return _json(EventPageSchema, dict(items=_events(page.items), next_cursor=page.next_cursor))
@@ -176,9 +182,7 @@ def campaign_events(slug: str):
 @openapi.operation("A campaign's articles", ArticlePageSchema, openapi.PAGED,
                    "Newest first; articles without a date last.")
 def campaign_coverage(slug: str):
-    found = listings.campaign(slug)
-    if found is None:
-        abort(404)
+    found = _campaign_or_404(slug)
     limit, cursor = _paging()
     page = listings.coverage(found, limit, cursor)
     return _json(ArticlePageSchema, dict(items=[_article(item) for item in page.items],
@@ -198,6 +202,7 @@ def events():
 def event(slug: str):
     found = listings.event(slug)
     if found is None:
+        redirect_if_moved("event", slug, "api.event", **request.args.to_dict())
         abort(404)
     return _json(EventSchema, _events([found])[0])
 

@@ -14,9 +14,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
 
 from organizer.extensions import csrf, db, limiter
-from organizer.models import RsvpStatus
+from organizer.models import Campaign, RsvpStatus
 from organizer.rendering import calendar, qr
 from organizer.rsvp import bp
 from organizer.rsvp.forms import ConfirmForm, answers_from, manage_form_for, manual_rsvp_form_for, rsvp_form_for
@@ -36,7 +37,7 @@ from organizer.services.rsvp import links as rsvp_links
 from organizer.services.rsvp import listing as rsvp_listing
 from organizer.services.rsvp import opening as rsvp_opening
 from organizer.urls import absolute_url
-from organizer.views_common import EmptyForm, campaign_or_404, event_or_404, show_error
+from organizer.views_common import EmptyForm, event_or_404, redirect_if_moved, show_error
 
 
 def _public_event_or_404(slug: str):
@@ -331,7 +332,10 @@ def _ics_response(body: bytes, filename: str) -> Response:
 
 @bp.route("/e/<slug>/calendar.ics")
 def event_ics(slug: str):
-    event = _public_event_or_404(slug)
+    event = public_event_by_slug(slug)
+    if event is None:
+        redirect_if_moved("event", slug, "rsvp.event_ics")  # a file linked before the address was edited
+        abort(404)
     return _ics_response(calendar.event_ics(event), f"{event.slug}.ics")
 
 
@@ -346,7 +350,11 @@ def personal_ics(token: str):
 
 @bp.route("/c/<slug>/calendar.ics")
 def campaign_ics(slug: str):
-    campaign = campaign_or_404(slug)
+    # Calendar programs keep polling the address they subscribed to: after a slug edit, sent on.
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        redirect_if_moved("campaign", slug, "rsvp.campaign_ics")
+        abort(404)
     return _ics_response(calendar.campaign_ics(campaign), f"{campaign.slug}.ics")
 
 
