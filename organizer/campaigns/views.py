@@ -7,7 +7,6 @@ from typing import Any
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     jsonify,
     make_response,
@@ -19,9 +18,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from organizer import coverage_fill
 from organizer.campaigns import bp
 from organizer.campaigns.forms import ROLE_NAMES, CampaignForm, CoverageForm, InviteForm, MemberRoleForm
-from organizer.extensions import db, limiter
+from organizer.extensions import db
 from organizer.services.campaigns import campaigns as campaign_rules
 from organizer.services.campaigns import invitations
 from organizer.services.campaigns.campaigns import CampaignInput
@@ -29,8 +29,6 @@ from organizer.services.common import permissions
 from organizer.services.common.errors import DomainError, NotFound
 from organizer.services.common.permissions import Action
 from organizer.services.coverage import coverage as coverage_rules
-from organizer.services.coverage import extraction
-from organizer.services.coverage.safefetch import FetchPolicy, FetchRefused
 from organizer.services.events import listings as event_listings
 from organizer.services.rsvp import capacity
 from organizer.urls import absolute_url  # from BASE_URL, never the request's Host
@@ -283,48 +281,16 @@ def coverage_search(slug: str):
 
 def _fetch_limit_reached(_limit) -> Response:
     """A 429 that keeps what was typed: the form as sent, with why the link wasn't read."""
-    message = _("You have filled in many articles from links in a short time. Wait a minute, or fill in the "
-                "fields by hand.")
     if request.endpoint == "campaigns.coverage_from_link":
-        return make_response(jsonify(error=message), 429)
+        return make_response(jsonify(error=coverage_fill.limit_message()), 429)
     campaign = campaign_or_404((request.view_args or {}).get("slug", ""), Action.MANAGE_COVERAGE)
     form = CoverageForm()
-    form.url.errors = [message]
+    form.url.errors = [coverage_fill.limit_message()]
     page = render_template("campaigns/coverage_form.html", campaign=campaign, form=form, item=None)
     return make_response(page, 429)
 
 
-# The server fetches a page for each: counted per organizer, across the button and the page's script.
-_link_fetch_limit = limiter.shared_limit(
-    lambda: current_app.config["LINK_FETCH_RATE_LIMIT"], scope="link-fetch",
-    key_func=lambda: f"user:{current_user.get_id()}",
-    exempt_when=lambda: request.method != "POST" or (request.endpoint == "campaigns.coverage_new"
-                                                      and "fill" not in request.form),
-    on_breach=_fetch_limit_reached)
-
-
-def _fetch_policy() -> FetchPolicy:
-    return FetchPolicy(allowed_test_addresses=frozenset(current_app.config.get("LINK_FETCH_TEST_ADDRESSES", ())))
-
-
-def _fill_from_link(form: CoverageForm) -> tuple[list[str], int]:
-    """"Fill from link": fetches the pasted address and fills the empty fields; nothing is saved.
-
-    Only the token and the address are checked here: the other fields are still being written."""
-    form.validate()
-    if "csrf_token" in form.errors:
-        return [], 400
-    for name in form:
-        if name.name not in {"csrf_token", "url"}:
-            name.errors = []
-    if form.url.errors:
-        return [], 400
-    try:
-        _final_url, details = extraction.details_from_link(form.url.data or "", _fetch_policy())
-    except FetchRefused as error:
-        form.url.errors = [error.message]
-        return [], 400
-    return form.fill_from(details), 200
+_link_fetch_limit = coverage_fill.link_fetch_limit(_fetch_limit_reached)
 
 
 @bp.route("/c/<slug>/coverage/new", methods=["GET", "POST"])
@@ -334,7 +300,7 @@ def coverage_new(slug: str):
     campaign = campaign_or_404(slug, Action.MANAGE_COVERAGE)
     form = CoverageForm()
     if form.is_submitted() and "fill" in request.form:
-        filled, status = _fill_from_link(form)
+        filled, status = coverage_fill.fill_from_link(form)
         return render_template("campaigns/coverage_form.html", campaign=campaign, form=form, item=None,
                                filled=filled, fill_tried=status == 200), status
     if form.validate_on_submit():
@@ -355,26 +321,26 @@ def coverage_new(slug: str):
 @login_required
 @_link_fetch_limit
 def coverage_from_link(slug: str):
-    """The same as the "Fill from link" button, for the page's script: the fields to fill, as JSON."""
+    """The same as the "Fill from link" button, for the pages' script: the fields to fill, as JSON. ``prefix``
+    names the form's prefix on a page with several forms (an event's "add a new article": ``new``)."""
     campaign_or_404(slug, Action.MANAGE_COVERAGE)
-    form = CoverageForm()
-    filled, status = _fill_from_link(form)
+    prefix = request.args.get("prefix", "")
+    if prefix not in FILL_PREFIXES:
+        abort(400)
+    form = CoverageForm(prefix=prefix)
+    filled, status = coverage_fill.fill_from_link(form)
     if status != 200:
         return jsonify(error=" ".join(str(message) for message in form.url.errors)
                        or _("Paste the article's web address.")), status
-    values = {name: (form[name].data.isoformat() if name == "published_on" else form[name].data) for name in filled}
-    return jsonify(filled=values, message=_fill_message(filled))
+    return jsonify(filled=coverage_fill.filled_values(form, filled), message=coverage_fill.fill_message(filled))
+
+
+FILL_PREFIXES = {"", "new"}  # the library's form, and an event's "add a new article"
 
 
 @bp.app_template_global()
 def coverage_fill_message(filled: list[str]) -> str:
-    return _fill_message(filled)
-
-
-def _fill_message(filled: list[str]) -> str:
-    if not filled:
-        return _("Nothing new to fill in: every field the page describes is already filled. Check them, then save.")
-    return _("Filled in from the article. Check every field and change what is wrong, then save.")
+    return coverage_fill.fill_message(filled)
 
 
 def _coverage_or_404(campaign, coverage_id):

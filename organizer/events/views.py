@@ -3,12 +3,13 @@ cancel, duplicate, delete, the coverage linked to it, and the questions it asks.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from organizer import coverage_fill
 from organizer.events import bp
 from organizer.events.forms import (
     CancelEventForm,
@@ -225,7 +226,7 @@ def duplicate(event_id: int):
 
 # --- Coverage ----------------------------------------------------------------------------------
 
-def _coverage_page(event, link_form=None, new_form=None, status=200):
+def _coverage_page(event, link_form=None, new_form=None, status=200, filled=None):
     query = (request.args.get("q") or "").strip()[: coverage_rules.SEARCH_MAX]
     return render_template(
         "events/coverage.html",
@@ -237,6 +238,8 @@ def _coverage_page(event, link_form=None, new_form=None, status=200):
         link_form=link_form or LinkCoverageForm(formdata=None),
         new_form=new_form or NewCoverageLinkForm(formdata=None, prefix="new"),
         form=EmptyForm(),
+        filled=filled or [],
+        fill_tried=filled is not None,
     ), status
 
 
@@ -266,11 +269,24 @@ def coverage_link(event_id: int):
     return _coverage_page(event, link_form=form, status=400)
 
 
+def _fetch_limit_reached(_limit) -> Response:
+    """A 429 that keeps what was typed: the page with the new-article form as sent, and why."""
+    event = event_or_404((request.view_args or {}).get("event_id", 0), Action.MANAGE_COVERAGE)
+    form = NewCoverageLinkForm(prefix="new")
+    form.url.errors = [coverage_fill.limit_message()]
+    page, _status = _coverage_page(event, new_form=form)
+    return make_response(page, 429)
+
+
 @bp.post("/e/<int:event_id>/coverage/new")
 @login_required
+@coverage_fill.link_fetch_limit(_fetch_limit_reached)
 def coverage_new(event_id: int):
     event = event_or_404(event_id, Action.MANAGE_COVERAGE)
     form = NewCoverageLinkForm(prefix="new")
+    if "fill" in request.form:  # "Fill from link" without JavaScript: the page again, filled in, nothing saved
+        filled, status = coverage_fill.fill_from_link(form)
+        return _coverage_page(event, new_form=form, status=status, filled=filled if status == 200 else None)
     if form.validate_on_submit():
         try:
             item = coverage_rules.create_coverage(current_user, event.campaign, form.to_input())

@@ -79,6 +79,28 @@ def test_paste_a_link_fill_edit_and_save(desktop: Page, articles, test_server_al
     expect(desktop.get_by_label("Headline")).to_have_value("Typed first")
 
 
+def test_fill_from_link_on_an_events_page_then_add_and_link(phone: Page, articles, test_server_allowed):
+    owner = builders.make_user("owner@example.org")
+    campaign = builders.make_campaign(owner=owner, slug="syria", name="Syria Solidarity")
+    event = builders.make_event(campaign, slug="lmc", title="Solidarity with Homs")
+    db.session.commit()
+    sign_in(phone, "owner@example.org")
+    phone.goto(f"/manage/e/{event.id}/coverage")
+    new = phone.locator("section", has=phone.get_by_role("heading", name="Add a new article and link it"))
+    new.get_by_label("Web address of the article").fill(f"{articles}/article")
+    new.get_by_role("button", name="Fill from link").click()
+    expect(new.get_by_text("Filled in from the article")).to_be_visible()
+    expect(new.get_by_label("Headline")).to_have_value(pageserver.HEADLINE)
+    expect(new.get_by_label("Outlet")).to_have_value(pageserver.OUTLET)
+    assert phone.url.endswith(f"/manage/e/{event.id}/coverage")  # filled in place, by the script
+    shoot(phone, "event-coverage-filled-390")
+    new.get_by_role("button", name="Add and link").click()
+    expect(phone.get_by_text("to the library and linked it")).to_be_visible()
+    db.session.expire_all()
+    saved = db.session.scalar(select(Coverage))
+    assert saved is not None and saved.headline == pageserver.HEADLINE and saved.url == f"{articles}/article"
+
+
 def test_fill_from_link_without_javascript(browser, base_url, articles, test_server_allowed):
     owner = builders.make_user("owner@example.org")
     campaign = builders.make_campaign(owner=owner, slug="syria", name="Syria Solidarity")

@@ -102,3 +102,30 @@ def test_the_library_shows_each_article_in_its_own_direction(client, login, owne
     page = body(client.get("/manage/c/syria/coverage?lang=ar"))
     assert 'lang="ar" dir="rtl"' in page
     assert 'lang="en" dir="ltr"' in page
+
+
+def test_an_events_add_a_new_article_form_fills_from_a_link_too(client, login, no_csrf, owner, campaign, server,
+                                                                 test_server_allowed):
+    event = builders.make_event(campaign, title="Solidarity with Homs")
+    login(owner)
+    # Without JavaScript: the page again, its new-article form filled in, nothing saved or linked.
+    page = client.post(f"/manage/e/{event.id}/coverage/new",
+                       data={"new-url": f"{server}/article", "new-author": "Typed by me", "new-language": "en",
+                             "new-relation": "reported_in", "fill": "1"})
+    assert page.status_code == 200
+    html = body(page)
+    assert f'value="{pageserver.HEADLINE}"' in html and 'value="Typed by me"' in html
+    assert "Filled in from the article" in html
+    assert db.session.scalar(select(func.count(Coverage.id))) == 0
+    # The page's script: the fields by their names on that page (the form's prefix).
+    answer = client.post("/manage/c/syria/coverage/from-link?prefix=new", data={"new-url": f"{server}/article"})
+    assert answer.status_code == 200
+    assert answer.get_json()["filled"]["new-headline"] == pageserver.HEADLINE
+    assert client.post("/manage/c/syria/coverage/from-link?prefix=other",
+                       data={"other-url": f"{server}/article"}).status_code == 400
+    # A refused address: said next to the field, what was typed kept.
+    refused = client.post(f"/manage/e/{event.id}/coverage/new",
+                          data={"new-url": "http://169.254.169.254/latest/meta-data/", "new-headline": "My own",
+                                "fill": "1"})
+    assert refused.status_code == 400
+    assert "private or local network" in body(refused) and 'value="My own"' in body(refused)

@@ -1,4 +1,4 @@
-// "Fill from link" on the new-article form, without reloading the page: the server fetches the
+// "Fill from link" on a new-article form (the library's, an event's), without reloading the page: the server fetches the
 // article (under its SSRF rules) and answers with the fields it filled; only empty fields are filled,
 // so nothing the organizer typed is lost. Without this file the button sends the form and the page
 // comes back filled in, which is the same result.
@@ -9,7 +9,7 @@
   if (!form || !window.fetch || !window.FormData) return;
   var button = form.querySelector("[data-fill-button]");
   var status = form.querySelector("[data-fill-status]");
-  var url = form.querySelector("input[name=url]");
+  var url = form.querySelector("input[name=url], input[name$='-url']");  // with the form's prefix on an event's page
   if (!button || !status || !url) return;
 
   function clearUrlError() {
