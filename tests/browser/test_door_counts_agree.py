@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from organizer.extensions import db
 from organizer.services.door import counts as door_counts
-from tests.browser.test_door_flow import door_world, fresh, settled, sign_in
+from tests.browser.test_door_flow import door_phone, door_world, fresh, settled
 from tests.services.test_door_counts import REDIS_URL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,15 +49,7 @@ def test_two_phones_on_two_app_servers_show_identical_totals(browser, base_url, 
     contexts = []
     try:
         second_url = f"http://127.0.0.1:{int(server.stdout.readline())}"
-        phones = []
-        for url in (base_url, second_url):
-            context = browser.new_context(base_url=url, viewport={"width": 390, "height": 844}, is_mobile=True,
-                                          has_touch=True, service_workers="block")
-            contexts.append(context)
-            page = context.new_page()
-            sign_in(page, "door@example.org")
-            page.goto(f"/door/e/{event.id}")
-            phones.append(page)
+        phones = [door_phone(browser, url, event, contexts) for url in (base_url, second_url)]
         front, side = phones
         assert shown(front) == shown(side) == {"checked_in": 0, "going": 6, "walk_ins": 0, "crowd": 0}
 

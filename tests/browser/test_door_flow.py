@@ -48,6 +48,18 @@ def settled(page: Page) -> None:
     expect(page.locator("[data-door]")).to_have_attribute("data-waiting", "0")
 
 
+def door_phone(browser, url: str, event, contexts: list) -> Page:
+    """A phone of its own (service workers off, so routes see every request), the door volunteer signed
+    in and the event's door open; its context is added to ``contexts`` for the test to close."""
+    context = browser.new_context(base_url=url, viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True, service_workers="block")
+    contexts.append(context)
+    page = context.new_page()
+    sign_in(page, "door@example.org")
+    page.goto(f"/door/e/{event.id}")
+    return page
+
+
 def entries_for(rsvp) -> int:
     fresh()
     return db.session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.rsvp_id == rsvp.id))

@@ -15,7 +15,7 @@ from organizer.services.door import checkins
 from organizer.services.door import crowd as crowd_counter
 from organizer.timeutil import utcnow
 from tests import builders
-from tests.browser.test_door_flow import door_world, entries_for, fresh, settled, sign_in
+from tests.browser.test_door_flow import door_phone, door_world, entries_for, fresh, settled, sign_in
 
 
 def actions(rsvp) -> list[CheckInAction]:
@@ -240,3 +240,45 @@ def test_a_party_checked_in_two_now_and_two_later_and_undone_step_by_step(phone:
     assert checkins.is_checked_in(family)
     assert db.session.scalar(select(CheckIn.persons_in).where(CheckIn.rsvp_id == family.id)
                              .order_by(CheckIn.sequence.desc()).limit(1)) == 2
+
+
+def test_a_tap_whose_answer_is_lost_counts_once_and_the_other_doors_taps_come_with_the_refresh(browser, base_url,
+                                                                                                app, monkeypatch):
+    """A tap's answer says what that tap changed, and the phone adds it to its figures: a retried tap
+    (the first answer lost in the hall) still counts once, and what another phone did arrives with the
+    next refresh."""
+    _campaign, event, people = door_world()
+    amina, bilal = people["Amina Yusuf"], people["Bilal Haddad"]  # Amina comes with a guest
+    contexts, phones = [], []
+    try:
+        for refresh_seconds in (0, 1):  # the front phone never refreshes: what it shows, its taps made
+            monkeypatch.setitem(app.config, "DOOR_REFRESH_SECONDS", refresh_seconds)
+            phones.append(door_phone(browser, base_url, event, contexts))
+        front, side = phones
+        lost = []
+
+        def lose_the_first_answer(route):
+            response = route.fetch()  # the server has checked Amina in...
+            if not lost:
+                lost.append(response.status)
+                route.abort("connectionreset")  # ...and the phone never hears of it
+            else:
+                route.fulfill(response=response)
+
+        front.route(f"**/rsvps/{amina.id}/check-in", lose_the_first_answer)
+        front.locator(f"#rsvp-{amina.id}").get_by_role("button", name="Check in").click()
+        settled(front)
+        assert lost == [200] and entries_for(amina) == 1
+        checked_in = front.locator("[data-count=checked_in]").first
+        expect(checked_in).to_have_text("2")  # Amina and her guest, once
+
+        # The side phone's own tap at once, the front door's with its next refresh.
+        side.locator(f"#rsvp-{bilal.id}").get_by_role("button", name="Check in").click()
+        settled(side)
+        expect(side.locator("[data-count=checked_in]").first).to_have_text("3", timeout=5000)
+        expect(side.locator("[data-count=going]").first).to_have_text("6")
+        front.reload()
+        expect(checked_in).to_have_text("3")
+    finally:
+        for context in contexts:
+            context.close()

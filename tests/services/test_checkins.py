@@ -263,6 +263,42 @@ def test_attendance_figures(event):
     assert figures.turnout_rate == pytest.approx(4 / 5)
 
 
+def test_what_each_tap_says_it_changed_adds_up_to_the_recount(event):
+    """door.js adds each tap's ``counts_change`` to the figures it has instead of a recount: over
+    parties arriving in steps, undos, retries, taps that change nothing and a walk-in taken back,
+    the changes must add up to what counting the rows says."""
+    amina, _, _ = builders.make_rsvp(event, name="Amina", guests=3)
+    bilal, _, _ = builders.make_rsvp(event, name="Bilal")
+    walker = checkins.walk_in(event, "Walker").rsvp
+    db.session.commit()
+    before = door_counts.attendance(event)
+    taps = [
+        lambda: checkins.check_in(amina, idempotency_key="step-00000001", persons=1),
+        lambda: checkins.check_in(amina, idempotency_key="step-00000002", persons=2),
+        lambda: checkins.check_in(amina, idempotency_key="step-00000002", persons=2),  # a retry
+        lambda: checkins.undo(amina, idempotency_key="step-00000003"),  # takes back the 2
+        lambda: checkins.check_in(bilal, idempotency_key="step-00000004"),
+        lambda: checkins.check_in(bilal, idempotency_key="step-00000005"),  # already in: nothing
+        lambda: checkins.undo(walker, idempotency_key="step-00000006"),
+        lambda: checkins.undo(walker, idempotency_key="step-00000007"),  # not in: nothing
+        lambda: checkins.check_in(amina, idempotency_key="step-00000008"),  # the 3 not in yet
+    ]
+    added: dict[str, int] = {}
+    changes = []
+    for tap in taps:
+        change = tap().counts_change()
+        changes.append(change)
+        for name, value in change.items():
+            added[name] = added.get(name, 0) + value
+    db.session.commit()
+    assert changes == [{"checked_in": 1}, {"checked_in": 2}, {"checked_in": 2}, {"checked_in": -2},
+                       {"checked_in": 1}, {}, {"walk_ins": -1}, {}, {"checked_in": 3}]
+    after = door_counts.attendance(event)
+    retried = 2  # counted twice above: a phone adds only the answer it gets, the first or the retry's
+    assert after.checked_in_people == before.checked_in_people + added["checked_in"] - retried == 5
+    assert after.walk_ins == before.walk_ins + added["walk_ins"] == 0
+
+
 def test_attendance_of_an_empty_event(event):
     figures = door_counts.attendance(event)
     assert figures.turnout_rate is None and figures.crowd == 0 and figures.named_people == 0

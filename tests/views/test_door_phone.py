@@ -51,9 +51,11 @@ def test_a_scanned_or_typed_ticket_checks_that_person_in(client, login, world, s
                            headers=JSON)
     assert response.status_code == 200
     assert response.get_json()["message"] == "Amina Yusuf is checked in."
+    assert response.get_json()["counts_change"] == {"checked_in": 3}  # Amina and her two guests
     again = client.post(f"/door/e/{world['event'].id}/scan", data={"code": code, "idempotency_key": "scan-000002"},
                         headers=JSON).get_json()
     assert not again["changed"] and again["message"].startswith("Amina Yusuf was already checked in, at ")
+    assert again["counts_change"] == {}
     assert check_ins(amina) == 1
 
 

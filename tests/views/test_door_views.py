@@ -162,11 +162,21 @@ def test_check_in_json_for_the_script(client, login, world):
     data = response.get_json()
     assert data["ok"] and data["checked_in"] and data["changed"]
     assert re.fullmatch(r"\d\d:\d\d [A-Z]{3,4}", data["at"])  # e.g. "19:05 GMT", in the event's zone
-    assert data["counts"] == {"checked_in": 3, "going": 4, "walk_ins": 0, "crowd": 0}  # persons: Amina + 2
+    # What the tap changed, by persons (Amina and her two guests): door.js adds it to its figures.
+    assert data["counts_change"] == {"checked_in": 3} and "counts" not in data
     assert (data["persons_in"], data["party"]) == (3, 3)
     retry = client.post(url, data={"idempotency_key": "tap-json-0001"}, headers=JSON).get_json()
     assert retry["ok"] and retry["checked_in"] and not retry["changed"]
+    # A retry is the same tap (its first answer may have been lost on the way): the same change.
+    assert retry["counts_change"] == {"checked_in": 3}
+    again = client.post(url, data={"idempotency_key": "tap-json-0002"}, headers=JSON).get_json()
+    assert again["ok"] and not again["changed"] and again["counts_change"] == {}
     assert check_ins(amina) == 1
+    undone = client.post(url.replace("/check-in", "/undo"), data={"idempotency_key": "tap-json-0003"},
+                         headers=JSON).get_json()
+    assert undone["ok"] and not undone["checked_in"] and undone["counts_change"] == {"checked_in": -3}
+    state = client.get(f"/door/e/{world['event'].id}/state", headers=JSON).get_json()
+    assert state["counts"] == {"checked_in": 0, "going": 4, "walk_ins": 0, "crowd": 0}
 
 
 def test_the_state_of_the_names_on_screen_for_door_js(client, login, world):

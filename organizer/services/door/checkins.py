@@ -59,6 +59,16 @@ class CheckInResult:
     persons_in: int = 0  # how many of the party are in now
     party: int = 1  # the party's size: 1 + guests
     last_step: int = 0  # how many the next undo would take back
+    # How many persons this tap brought in (negative: took back), counting a retry of it as the
+    # tap itself: a phone whose first answer was lost adds it to its counts once, from the retry.
+    persons_changed: int = 0
+
+    def counts_change(self) -> dict[str, int]:
+        """What this tap changed in the door's figures (counts.Attendance, by persons): a phone adds
+        it to the figures it holds instead of the whole event being recounted after every tap."""
+        if not self.persons_changed or self.rsvp.status is not RsvpStatus.GOING:
+            return {}
+        return {"checked_in" if self.rsvp.source is RsvpSource.ONLINE else "walk_ins": self.persons_changed}
 
 
 def tap_time(age_ms: object, now: datetime | None = None) -> datetime | None:
@@ -134,11 +144,22 @@ def _steps(rsvp_id: int, party: int) -> list[int]:
     return steps
 
 
-def _result(rsvp: Rsvp, entry, party: int, changed: bool, overtaken: bool = False, at=None) -> CheckInResult:
+def _last_step(rsvp_id: int, party: int, persons_in: int) -> int:
+    """How many the next undo takes back, for a party with ``persons_in`` in now."""
+    if not persons_in:
+        return 0
+    if party == 1:  # one person is in by one step: no need to read the log
+        return 1
+    steps = _steps(rsvp_id, party)
+    return steps[-1] if steps else 0
+
+
+def _result(rsvp: Rsvp, entry, party: int, changed: bool, overtaken: bool = False, at=None,
+            persons_changed: int = 0) -> CheckInResult:
     persons_in = _persons_in(entry, party)
-    steps = _steps(rsvp.id, party) if persons_in else []
     return CheckInResult(rsvp, persons_in > 0, changed=changed, at=at or _at(entry), overtaken=overtaken,
-                         persons_in=persons_in, party=party, last_step=steps[-1] if steps else 0)
+                         persons_in=persons_in, party=party, last_step=_last_step(rsvp.id, party, persons_in),
+                         persons_changed=persons_changed)
 
 
 def _record(rsvp: Rsvp, action: CheckInAction, actor_user: User | None, door_link: DoorLink | None,
@@ -152,7 +173,7 @@ def _record(rsvp: Rsvp, action: CheckInAction, actor_user: User | None, door_lin
         if earlier is not None:
             if earlier.rsvp_id != rsvp.id:
                 raise Conflict(_("That request was already used for someone else. Reload the page."))
-            return _result(rsvp, latest, party, changed=False)
+            return _result(rsvp, latest, party, changed=False, persons_changed=earlier.persons or 0)
         current = _persons_in(latest, party)
         if (wanted and current >= party) or (not wanted and current == 0):
             return _result(rsvp, latest, party, changed=False)
@@ -167,8 +188,7 @@ def _record(rsvp: Rsvp, action: CheckInAction, actor_user: User | None, door_lin
                 raise ValidationFailed(ngettext("Check in 1 person.", "Check in from 1 to %(num)s people.",
                                                 party - current), field="persons")
         else:
-            steps = _steps(rsvp.id, party)
-            step = -min(steps[-1] if steps else current, current)
+            step = -min(_last_step(rsvp.id, party, current) or current, current)
         persons_in = current + step
         now = utcnow()
         # One statement: if another phone wrote this sequence number (or this key) first, the
@@ -189,9 +209,8 @@ def _record(rsvp: Rsvp, action: CheckInAction, actor_user: User | None, door_lin
         if created_at is None:
             continue
         figures_changed(rsvp.event_id)
-        steps = _steps(rsvp.id, party) if persons_in else []
         return CheckInResult(rsvp, persons_in > 0, changed=True, at=created_at, persons_in=persons_in, party=party,
-                             last_step=steps[-1] if steps else 0)
+                             last_step=_last_step(rsvp.id, party, persons_in), persons_changed=step)
     raise Conflict(_("Too many people are changing this entry at once. Try again."))
 
 

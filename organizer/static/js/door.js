@@ -264,6 +264,20 @@
     showCounts();
   }
 
+  // A tap's answer says what that tap changed ({checked_in: 2}), not the event's figures: this
+  // phone adds it to the figures it has, and the refresh below brings the other phones' taps.
+  var answered = 0;  // taps answered so far: figures asked for before the latest answer may lack it
+  function addToCounts(change) {
+    answered += 1;
+    if (baseCounts && change) {
+      Object.keys(change).forEach(function (name) {
+        if (typeof baseCounts[name] === "number") { baseCounts[name] += Number(change[name]) || 0; }
+      });
+      if (names) { names.counts = baseCounts; keep("names", names); }
+    }
+    showCounts();
+  }
+
   // --- rows ------------------------------------------------------------------------------------
   function showError(holder, message) {
     var box = holder.querySelector("[data-error]");
@@ -438,7 +452,7 @@
 
   // The server's answer to a tap of the queue.
   function done(item, data) {
-    serverCounts(data.counts);
+    if (data.counts) { serverCounts(data.counts); } else { addToCounts(data.counts_change); }
     if (item.kind === "check-in" || item.kind === "undo" || item.kind === "scan") {
       var personsIn = typeof data.persons_in === "number" ? data.persons_in : (data.checked_in ? 1 : 0);
       remember(data.rsvp_id, personsIn, data.at);
@@ -628,14 +642,16 @@
 
   // --- the names kept on the phone ---------------------------------------------------------------
   function fetchNames() {
+    var answeredBefore = answered;
     return fetch(root.getAttribute("data-names-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) {
         return response.json().catch(function () { return null; }).then(function (data) {
           if (data && data.ended) { endDoor(data.message); return; }
           if (!response.ok || !data) { throw new Error(String(response.status)); }
-          names = { at: Date.now(), counts: data.counts, list: data.names };
+          var counts = answered === answeredBefore || !baseCounts ? data.counts : baseCounts;
+          names = { at: Date.now(), counts: counts, list: data.names };
           keep("names", names);
-          serverCounts(data.counts);
+          serverCounts(counts);
         });
       });
   }
@@ -651,6 +667,7 @@
     if (refreshing || sending || queue().length || document.hidden) { return; }
     var rows = Array.prototype.slice.call(root.querySelectorAll("li.door-row[id^='rsvp-']"), 0, 200);
     refreshing = true;
+    var answeredBefore = answered;
     var ids = rows.map(function (row) { return row.id.slice(5); }).join(",");
     fetch(stateUrl + "?ids=" + ids, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) {
@@ -660,7 +677,8 @@
         });
       })
       .then(function (data) {
-        if (!data || sending || queue().length) { return; }
+        // A tap answered meanwhile may have been counted after these figures: the next refresh.
+        if (!data || sending || queue().length || answered !== answeredBefore) { return; }
         if (offline) { setOffline(false); }
         serverCounts(data.counts);
         rows.forEach(function (row) {
