@@ -161,7 +161,7 @@ class Scenarios:
             conn.execute("DELETE FROM rsvp WHERE id > %s", (marks["rsvp"],))
             conn.execute("DELETE FROM outbox_message WHERE id > %s", (marks["outbox_message"],))
             conn.execute("TRUNCATE bench_write")
-            conn.execute("VACUUM ANALYZE rsvp, check_in, outbox_message, answer")
+            conn.execute("VACUUM ANALYZE rsvp, rsvp_tally, check_in, outbox_message, answer")
         if self._ids_file:
             Path(self._ids_file).unlink(missing_ok=True)
             self._ids_file = None

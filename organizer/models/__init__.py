@@ -9,7 +9,7 @@ from organizer.models.invitation import Invitation
 from organizer.models.message import Message, Segment
 from organizer.models.outbox import MailQuota, OutboxMessage, OutboxStatus
 from organizer.models.referral import ReferralCode
-from organizer.models.rsvp import Answer, Rsvp, RsvpSource, RsvpStatus
+from organizer.models.rsvp import Answer, Rsvp, RsvpSource, RsvpStatus, RsvpTally
 from organizer.models.slug import SlugRedirect
 from organizer.models.unsubscribe import MailUnsubscribe
 from organizer.models.user import PasswordResetToken, RecoveryCode, SignupRequest, User
@@ -47,6 +47,7 @@ __all__ = [
     "Rsvp",
     "RsvpSource",
     "RsvpStatus",
+    "RsvpTally",
     "Segment",
     "SignupRequest",
     "SlugRedirect",

@@ -106,3 +106,16 @@ class Answer(Model):
 
     rsvp: Mapped[Rsvp] = relationship(back_populates="answers")
     question: Mapped[Question] = relationship()
+
+
+class RsvpTally(Model):
+    """Per event, the places its RSVPs take: going RSVPs with their guests, and how many wait.
+
+    Kept by the database itself: triggers on ``rsvp`` (migration 0020) add and take away on every
+    insert, delete and change of status, guests or event, in the same transaction as the change,
+    whatever code or SQL makes it. An RSVP reads this one row under the event lock instead of counting
+    the event's rows (services/rsvp/capacity.py, places_taken). Nothing in the app writes it."""
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+    going_people: Mapped[int] = mapped_column(default=0)
+    waitlisted_rsvps: Mapped[int] = mapped_column(default=0)

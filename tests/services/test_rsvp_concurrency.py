@@ -76,14 +76,14 @@ def test_control_without_the_lock_the_same_check_sees_the_oversell(wide_app, mon
     interleaving the lock exists to prevent): the event is oversold, and the check above would fail."""
     monkeypatch.setattr(rsvp_capacity, "lock_for_new_rsvp", lambda event: None)
     counted = threading.Barrier(people, timeout=30)
-    real_summary = rsvp_capacity.summary
+    real_places_taken = rsvp_capacity.places_taken
 
-    def summary_then_wait(event):
-        result = real_summary(event)
+    def places_taken_then_wait(event):
+        result = real_places_taken(event)
         counted.wait()
         return result
 
-    monkeypatch.setattr(rsvp_capacity, "summary", summary_then_wait)
+    monkeypatch.setattr(rsvp_capacity, "places_taken", places_taken_then_wait)
     event_id = fresh_event(capacity)
     errors = press_together(wide_app, event_id, people)
     assert not errors, errors

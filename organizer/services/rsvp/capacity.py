@@ -1,9 +1,14 @@
 """Capacity: the event lock and the count of places, each written once.
 
-Remaining places are always counted from rows (going RSVPs plus their guests), never kept in a counter.
-Every change that can take or free a place runs with the event row locked (``lock_event``), so two
-supporters pressing the button at once are placed one after the other and the event is never oversold.
-The crowd counter takes the same lock (services/door/crowd.py)."""
+Remaining places come from the rows (going RSVPs plus their guests). Every change that can take or free
+a place runs with the event row locked (``lock_event``), so two supporters pressing the button at once
+are placed one after the other and the event is never oversold. The crowd counter takes the same lock
+(services/door/crowd.py).
+
+A new RSVP reads the places taken from ``rsvp_tally`` (``places_taken``), one row the database keeps
+by triggers in the same transaction as every change to an RSVP, instead of counting the event's rows
+while every other RSVP to the event waits for the lock; everything else counts the rows (``summary``).
+tests/services/test_rsvp_tally.py holds the two to the same figures after every kind of change."""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm.attributes import set_committed_value
 
 from organizer.database import is_sqlite, rowcount
@@ -20,6 +25,7 @@ from organizer.models import (
     Event,
     Rsvp,
     RsvpStatus,
+    RsvpTally,
 )
 from organizer.services.common.errors import NotFound
 
@@ -83,10 +89,26 @@ def summary(event: Event) -> RsvpSummary:
     return summaries([event])[event.id]
 
 
+def places_taken(event: Event) -> RsvpSummary:
+    """Under the event lock: the going people and the waiting RSVPs, from the event's ``rsvp_tally``
+    row (no row: no RSVP yet). Only those two and the capacity are filled in: what ``fits`` and
+    ``places_left`` need."""
+    row = db.session.execute(_TALLY, {"event_id": event.id}).first()
+    going, waiting = (row.going_people, row.waitlisted_rsvps) if row is not None else (0, 0)
+    return RsvpSummary(going_people=going, waitlisted_rsvps=waiting, capacity=event.capacity)
+
+
+_TALLY = select(RsvpTally.going_people, RsvpTally.waitlisted_rsvps).where(RsvpTally.event_id == bindparam("event_id"))
+
+
 def _for_update(query, event_id: int):
     """``query`` made to lock the event row until the transaction ends: the one way every lock here is taken.
 
-    PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite has no row locks; pysqlite runs SELECTs outside a
+    PostgreSQL: ``SELECT ... FOR NO KEY UPDATE``, which two lockers of one event cannot both hold,
+    while rows that refer to the event can still be written meanwhile: their foreign-key checks take
+    a KEY SHARE lock on it, which FOR UPDATE would make wait (a tap at the door behind an RSVP), and a
+    transaction changing several of the event's RSVPs would deadlock with an RSVP waiting for the
+    ``rsvp_tally`` row it holds. SQLite has no row locks; pysqlite runs SELECTs outside a
     transaction and opens one at the first write, so a no-op UPDATE takes SQLite's single write lock
     first (other writers wait on busy_timeout), and everything counted afterwards is current.
     """
@@ -95,7 +117,7 @@ def _for_update(query, event_id: int):
         if rowcount(result) == 0:
             raise NotFound(_("No such event."))
         return query
-    return query.with_for_update(of=Event)
+    return query.with_for_update(of=Event, key_share=True)
 
 
 def lock_event(event_id: int) -> Event:

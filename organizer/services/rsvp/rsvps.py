@@ -1,9 +1,10 @@
 """RSVPs: taking, changing, cancelling and deleting them, under the rules of capacity and the waitlist.
 
-Remaining places are always counted from rows (going RSVPs plus their guests), never kept in a counter.
-Every change that can take or free a place runs with the event row locked (``lock_event``), so two
-supporters pressing the button at once are placed one after the other and the event is never oversold.
-The lock and the count are in capacity.py, promotion in waitlist.py, the input rules in validation.py.
+Remaining places come from the rows (going RSVPs plus their guests; a new RSVP reads them from the
+tally the database keeps of them: capacity.py). Every change that can take or free a place runs with
+the event row locked (``lock_event``), so two supporters pressing the button at once are placed one
+after the other and the event is never oversold. The lock and the count are in capacity.py, promotion
+in waitlist.py, the input rules in validation.py.
 
 The waitlist rule ("first fit in arrival order")
 -------------------------------------------------
@@ -154,10 +155,10 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
 
     capacity.lock_for_new_rsvp(event)
     opened(event, now)  # the organizer may have cancelled while we waited for the lock
-    counts = capacity.summary(event)
+    counts = capacity.places_taken(event)
     if counts.waitlisted_rsvps and counts.places_left:
         promote_locked(event)  # heal the invariant if places were freed without a promotion
-        counts = capacity.summary(event)
+        counts = capacity.places_taken(event)
 
     moment = utcnow()  # under the lock: arrival order is the waitlist's order
     if event.requires_approval and added_by is None:

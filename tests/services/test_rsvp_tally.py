@@ -1,0 +1,165 @@
+"""rsvp_tally, the places taken that a new RSVP reads under the event lock, kept by triggers on rsvp
+(migration 0020): after every kind of change, by the services or by bare SQL, it says what counting
+the rows says. A tally that missed one path would let an event be oversold or refuse places it has."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import delete, select, text, update
+
+from organizer.extensions import db
+from organizer.models import Event, Rsvp, RsvpStatus, RsvpTally
+from organizer.services.common.errors import ValidationFailed
+from organizer.services.door import checkins
+from organizer.services.rsvp import approval, capacity, rsvps, waitlist
+from tests import builders
+from tests.concurrency import at_once
+from tests.conftest import make_test_app
+
+
+@pytest.fixture
+def owner():
+    return builders.make_user()
+
+
+@pytest.fixture
+def campaign(owner):
+    return builders.make_campaign(owner=owner)
+
+
+def tally_agrees(*events: Event) -> None:
+    db.session.flush()
+    for event in events:
+        counted = capacity.summary(event)
+        kept = capacity.places_taken(event)
+        assert (kept.going_people, kept.waitlisted_rsvps) == (counted.going_people, counted.waitlisted_rsvps), \
+            event.title
+
+
+def test_the_tally_follows_every_change_the_services_make(owner, campaign):
+    event = builders.make_event(campaign, title="Small hall", capacity=4, email_policy="not_asked")
+    other = builders.make_event(campaign, title="Another hall", capacity=2, email_policy="not_asked")
+    tally_agrees(event, other)  # no RSVP yet: no row, zero
+
+    amina = rsvps.create_rsvp(event, name="Amina", guests=2)
+    assert amina.status is RsvpStatus.GOING
+    rsvps.create_rsvp(event, name="Bilal")
+    waiting = rsvps.create_rsvp(event, name="Carla", guests=1)  # 2 do not fit in the 0 left
+    assert waiting.status is RsvpStatus.WAITLISTED
+    rsvps.create_rsvp(other, name="Dana")
+    tally_agrees(event, other)
+
+    first = db.session.scalar(select(Rsvp).where(Rsvp.name == "Amina"))
+    rsvps.update_rsvp(first, guests=0)  # frees 2: Carla and her guest are promoted
+    tally_agrees(event, other)
+    with pytest.raises(ValidationFailed):
+        rsvps.update_rsvp(first, guests=1)  # the hall is full: refused, nothing changes
+    tally_agrees(event)
+
+    rsvps.cancel_rsvp(db.session.scalar(select(Rsvp).where(Rsvp.name == "Bilal")))
+    tally_agrees(event)
+    rsvps.add_by_hand(owner, event, name="Eli", guests=0)
+    rsvps.delete_own_rsvp(db.session.scalar(select(Rsvp).where(Rsvp.name == "Carla")))
+    tally_agrees(event)
+    walk_in = checkins.walk_in(event, "Walker").rsvp  # walk-ins are going, whatever the capacity
+    tally_agrees(event)
+    rsvps.remove_rsvp(owner, walk_in)
+    tally_agrees(event)
+
+    late = rsvps.create_rsvp(other, name="Farid", guests=1)
+    assert late.status is RsvpStatus.WAITLISTED
+    other.capacity = 10
+    db.session.flush()
+    waitlist.promote_waitlisted(other)  # a raised capacity
+    tally_agrees(other)
+    farid = db.session.scalar(select(Rsvp).where(Rsvp.name == "Farid"))
+    assert farid.status is RsvpStatus.GOING
+
+    asked = builders.make_event(campaign, title="By approval", capacity=3, requires_approval=True,
+                                email_policy="not_asked")
+    for name in ("Gul", "Hana", "Idris"):
+        rsvps.create_rsvp(asked, name=name, guests=1)
+    tally_agrees(asked)  # pending: no place taken
+    pending = list(db.session.scalars(select(Rsvp.id).where(Rsvp.event_id == asked.id).order_by(Rsvp.id)))
+    approval.approve(owner, asked, pending[:2])  # the second does not fit: waitlisted
+    approval.decline(owner, asked, pending[2:])
+    tally_agrees(asked)
+    db.session.commit()
+    tally_agrees(event, other, asked)
+
+
+def test_the_tally_follows_bare_sql_and_goes_with_its_event(campaign):
+    event = builders.make_event(campaign, capacity=50)
+    for index in range(6):
+        builders.make_rsvp(event, name=f"Person {index}", email=None, guests=index % 3,
+                           status=RsvpStatus.WAITLISTED if index == 5 else RsvpStatus.GOING)
+    tally_agrees(event)
+    db.session.execute(update(Rsvp).where(Rsvp.event_id == event.id, Rsvp.guests == 2).values(guests=0))
+    tally_agrees(event)
+    db.session.execute(text("UPDATE rsvp SET status = 'cancelled' WHERE event_id = :id AND guests = 1"),
+                       {"id": event.id})
+    tally_agrees(event)
+    moved_to = builders.make_event(campaign, title="Moved", capacity=50)
+    db.session.execute(update(Rsvp).where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.WAITLISTED)
+                       .values(event_id=moved_to.id))
+    tally_agrees(event, moved_to)
+    db.session.execute(delete(Rsvp).where(Rsvp.event_id == event.id, Rsvp.status == RsvpStatus.GOING))
+    tally_agrees(event, moved_to)
+    assert capacity.places_taken(moved_to).waitlisted_rsvps == 1
+
+    db.session.delete(moved_to)
+    db.session.commit()
+    assert db.session.get(RsvpTally, moved_to.id) is None
+
+
+@pytest.fixture(scope="module")
+def two_connections_app(database_url):
+    app = make_test_app(database_url)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def delete_two_rsvps_while_someone_rsvps(app, event_id: int, first: int, second: int) -> list[BaseException]:
+    """Two RSVPs deleted in one transaction (forgotten after the retention period, say: the tally row
+    is theirs after the first) while a supporter's RSVP takes the event lock and waits for that row."""
+    first_changed = threading.Event()
+
+    def act(index: int, event) -> None:
+        if index == 0:
+            db.session.execute(delete(Rsvp).where(Rsvp.id == first))
+            first_changed.set()
+            time.sleep(0.5)  # the supporter takes the event lock and waits for the tally row
+            db.session.execute(delete(Rsvp).where(Rsvp.id == second))
+        else:
+            first_changed.wait(10)
+            rsvps.create_rsvp(event, name="Supporter")
+
+    return at_once(app, 2, lambda _index: db.session.get(Event, event_id), act)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("lock", ["for no key update", "control: for update"])
+def test_postgresql_two_deletions_and_an_rsvp_at_once_do_not_deadlock(two_connections_app, campaign, monkeypatch,
+                                                                       lock):
+    """The second deletion re-checks the tally row's foreign key, a KEY SHARE lock on the event: the
+    event lock must not be FOR UPDATE, which that waits for while the RSVP waits for the tally row."""
+    if lock.startswith("control"):
+        monkeypatch.setattr(capacity, "_for_update",
+                            lambda query, event_id: query.with_for_update(of=Event))
+    event = builders.make_event(campaign, capacity=50, email_policy="not_asked")
+    ids = [builders.make_rsvp(event, name=f"Person {index}", email=None)[0].id for index in range(2)]
+    event_id = event.id
+    db.session.commit()
+    errors = delete_two_rsvps_while_someone_rsvps(two_connections_app, event_id, *ids)
+    if lock.startswith("control"):
+        assert any("deadlock" in str(error) for error in errors), errors
+        return
+    assert not errors, errors
+    db.session.expire_all()
+    tally_agrees(db.session.get(Event, event_id))
+    assert capacity.places_taken(db.session.get(Event, event_id)).going_people == 1  # the supporter alone
