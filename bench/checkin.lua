@@ -2,7 +2,7 @@
 -- each request checks in a different RSVP that is not checked in yet.
 -- args: path template (with __ID__), cookie, body template (with __KEY__ for an idempotency key),
 --       file with one RSVP id a line, run tag, number of threads, content type
--- Like static/js/door.js: the form urlencoded (URLSearchParams), asking for JSON (the answer carries the door counts).
+-- Like static/js/door.js: the form urlencoded (URLSearchParams), asking for JSON (the answer says what the tap changed).
 local ids = {}
 local position = 0
 local nthreads = 1

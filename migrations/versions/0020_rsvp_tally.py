@@ -39,6 +39,11 @@ CHANGED = "OLD.status IS DISTINCT FROM NEW.status OR OLD.guests IS DISTINCT FROM
 
 
 def upgrade():
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        # Nodes still running during a deploy must not write an RSVP between the backfill and the
+        # triggers (it would be counted by neither): RSVP writes wait until this migration commits.
+        op.execute("LOCK TABLE rsvp IN SHARE ROW EXCLUSIVE MODE")
     op.create_table(
         "rsvp_tally",
         sa.Column("event_id", sa.Integer(), nullable=False),
@@ -53,7 +58,6 @@ def upgrade():
         f" SELECT event_id, SUM({GOING.format(row='rsvp')}), SUM({WAITING.format(row='rsvp')})"
         " FROM rsvp GROUP BY event_id"
     )
-    dialect = op.get_bind().dialect.name
     insert_body = f"{_ensure_row(dialect)} {_add('NEW', '+')}"
     delete_body = _add("OLD", "-")
     update_body = f"{_add('OLD', '-')} {_ensure_row(dialect)} {_add('NEW', '+')}"

@@ -117,10 +117,11 @@ def scan(event_id: int):
         message = _("%(name)s was already checked in, at %(time)s.", name=rsvp.name, time=answer["at"])
     else:
         message = _("Another phone changed %(name)s after this tap: that change stands.", name=rsvp.name)
-    counts_change = result.counts_change()  # read before the commit expires the RSVP (as a tap's: views.py)
+    # Read before the commit expires the RSVP; a retry gets the figures themselves (as a tap's: views.py).
+    figures = {"counts": _counts(access.event)} if result.retried else {"counts_change": result.counts_change()}
     db.session.commit()
     if _wants_json():
-        return jsonify(ok=True, message=message, counts_change=counts_change, **answer)
+        return jsonify(ok=True, message=message, **figures, **answer)
     flash(message, "success" if result.changed else "warning")
     return redirect(url_for("door.door_list", event_id=access.event.id, _anchor=f"rsvp-{answer['rsvp_id']}"),
                     code=303)

@@ -11,7 +11,7 @@ Check-in is per RSVP: guests arrive with the person who RSVPed, so "people" figu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
@@ -59,9 +59,10 @@ class CheckInResult:
     persons_in: int = 0  # how many of the party are in now
     party: int = 1  # the party's size: 1 + guests
     last_step: int = 0  # how many the next undo would take back
-    # How many persons this tap brought in (negative: took back), counting a retry of it as the
-    # tap itself: a phone whose first answer was lost adds it to its counts once, from the retry.
-    persons_changed: int = 0
+    persons_changed: int = 0  # how many persons this request brought in (negative: took back)
+    # A retry of a tap already written (same idempotency key): whether the phone counted the first
+    # delivery can't be known (its answer lost, or the page reloaded with figures that hold it).
+    retried: bool = False
 
     def counts_change(self) -> dict[str, int]:
         """What this tap changed in the door's figures (counts.Attendance, by persons): a phone adds
@@ -173,7 +174,7 @@ def _record(rsvp: Rsvp, action: CheckInAction, actor_user: User | None, door_lin
         if earlier is not None:
             if earlier.rsvp_id != rsvp.id:
                 raise Conflict(_("That request was already used for someone else. Reload the page."))
-            return _result(rsvp, latest, party, changed=False, persons_changed=earlier.persons or 0)
+            return replace(_result(rsvp, latest, party, changed=False), retried=True)
         current = _persons_in(latest, party)
         if (wanted and current >= party) or (not wanted and current == 0):
             return _result(rsvp, latest, party, changed=False)

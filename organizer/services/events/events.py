@@ -402,7 +402,7 @@ def delete_event(actor: User, event: Event) -> None:
     with its questions, news links and door links. The coverage stays in the campaign's library,
     and the export log keeps its entries (shown as a deleted event)."""
     permissions.require(actor, event.campaign, Action.MANAGE_EVENTS)
-    event = capacity.lock_event(event.id)  # an RSVP can't slip in between the check and the delete
+    event = capacity.lock_event(event.id, for_deletion=True)  # nothing slips in between the check and the delete
     check_deletable(event)
     event_id = event.id
     db.session.expunge(event)

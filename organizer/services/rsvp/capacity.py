@@ -101,7 +101,7 @@ def places_taken(event: Event) -> RsvpSummary:
 _TALLY = select(RsvpTally.going_people, RsvpTally.waitlisted_rsvps).where(RsvpTally.event_id == bindparam("event_id"))
 
 
-def _for_update(query, event_id: int):
+def _for_update(query, event_id: int, *, key_share: bool = True):
     """``query`` made to lock the event row until the transaction ends: the one way every lock here is taken.
 
     PostgreSQL: ``SELECT ... FOR NO KEY UPDATE``, which two lockers of one event cannot both hold,
@@ -117,13 +117,16 @@ def _for_update(query, event_id: int):
         if rowcount(result) == 0:
             raise NotFound(_("No such event."))
         return query
-    return query.with_for_update(of=Event, key_share=True)
+    return query.with_for_update(of=Event, key_share=key_share)
 
 
-def lock_event(event_id: int) -> Event:
-    """Lock the event row until the transaction ends and return the event, freshly loaded."""
+def lock_event(event_id: int, *, for_deletion: bool = False) -> Event:
+    """Lock the event row until the transaction ends and return the event, freshly loaded.
+
+    ``for_deletion``: FOR UPDATE, which also makes rows that would refer to the event wait (a walk-in
+    at the door takes no event lock), so none slips in between the check and the delete."""
     event = db.session.scalar(
-        _for_update(select(Event).where(Event.id == event_id), event_id)
+        _for_update(select(Event).where(Event.id == event_id), event_id, key_share=not for_deletion)
         .execution_options(populate_existing=True)
     )
     if event is None:
