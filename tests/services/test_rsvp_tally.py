@@ -20,16 +20,6 @@ from tests.concurrency import at_once
 from tests.conftest import make_test_app
 
 
-@pytest.fixture
-def owner():
-    return builders.make_user()
-
-
-@pytest.fixture
-def campaign(owner):
-    return builders.make_campaign(owner=owner)
-
-
 def tally_agrees(*events: Event) -> None:
     db.session.flush()
     for event in events:
