@@ -138,7 +138,10 @@ def _wants_json() -> bool:
 
 
 def _counts(event: Event) -> dict:
-    figures = door_counts.attendance(event)
+    return _counts_from(door_counts.attendance(event))
+
+
+def _counts_from(figures: door_counts.Attendance) -> dict:
     return {
         # By persons: a party of four checked in as two and two counts two, then four.
         "checked_in": figures.checked_in_people,
@@ -180,10 +183,12 @@ def _render_door_list(access: DoorAccess, *, q: str = "", walk_in_form: WalkInFo
         # What door.js asks for as someone types a name: the matches only, about a fifth of the
         # page, which matters on a phone with one bar of signal in a crowded hall.
         return render_template("door/_results.html", **results), status
+    figures = door_counts.attendance(access.event)
     html = render_template(
         "door/list.html",
         access=access,
-        figures=door_counts.attendance(access.event),
+        figures=figures,
+        counts=_counts_from(figures),
         walk_in_form=walk_in_form or WalkInForm(formdata=None),
         crowd_form=crowd_form or CrowdForm(formdata=None),
         **results,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from urllib.parse import parse_qs
 
@@ -48,14 +49,17 @@ def settled(page: Page) -> None:
     expect(page.locator("[data-door]")).to_have_attribute("data-waiting", "0")
 
 
-def door_phone(browser, url: str, event, contexts: list) -> Page:
+def door_phone(browser, url: str, event, contexts: list, before_open: Callable[[Page], object] | None = None) -> Page:
     """A phone of its own (service workers off, so routes see every request), the door volunteer signed
-    in and the event's door open; its context is added to ``contexts`` for the test to close."""
+    in and the event's door open; its context is added to ``contexts`` for the test to close.
+    ``before_open`` gets the page just before the door list is opened (to set routes, say)."""
     context = browser.new_context(base_url=url, viewport={"width": 390, "height": 844}, is_mobile=True,
                                   has_touch=True, service_workers="block")
     contexts.append(context)
     page = context.new_page()
     sign_in(page, "door@example.org")
+    if before_open:
+        before_open(page)
     page.goto(f"/door/e/{event.id}")
     return page
 

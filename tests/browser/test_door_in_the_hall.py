@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
@@ -278,6 +279,61 @@ def test_a_tap_whose_answer_is_lost_counts_once_and_the_other_doors_taps_come_wi
         expect(side.locator("[data-count=checked_in]").first).to_have_text("3", timeout=5000)
         expect(side.locator("[data-count=going]").first).to_have_text("6")
         front.reload()
+        expect(checked_in).to_have_text("3")
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.mark.parametrize("read", ["before the tap", "after the tap"])
+def test_figures_read_while_a_tap_is_on_its_way_count_it_once_and_are_read_again(browser, base_url, app,
+                                                                                   monkeypatch, read):
+    """The phone opens, and while its names (with the figures) are on their way, the volunteer taps.
+    Figures the server read before the tap lack it, figures read after hold it, and the tap's answer
+    adds it either way: the phone counts the tap once, then asks for the figures again and gets the
+    other door's taps too, without waiting for a refresh (none here)."""
+    monkeypatch.setitem(app.config, "DOOR_REFRESH_SECONDS", 0)
+    _campaign, event, people = door_world()
+    amina, bilal = people["Amina Yusuf"], people["Bilal Haddad"]  # Amina comes with a guest
+    held = {}
+
+    def hold(name):
+        return lambda route: held.setdefault(name, route)
+
+    def wait_for(name):
+        while name not in held:
+            phone.wait_for_timeout(20)
+        return held[name]
+
+    def hold_routes(page):
+        page.route("**/names", hold("names"))
+        page.route(f"**/rsvps/{amina.id}/check-in", hold("tap"))
+
+    contexts = []
+    try:
+        phone = door_phone(browser, base_url, event, contexts, before_open=hold_routes)
+        names = wait_for("names")
+        checked_in = phone.locator("[data-count=checked_in]").first
+        phone.locator(f"#rsvp-{amina.id}").get_by_role("button", name="Check in").click()
+        expect(checked_in).to_have_text("2")  # shown at once, on the page's own figures
+        tap = wait_for("tap")
+        checkins.check_in(bilal, idempotency_key="other-door-0001")  # another door, meanwhile
+        db.session.commit()
+        names_kept = "() => Object.keys(localStorage).some((key) => key.endsWith('.names'))"
+        if read == "before the tap":
+            figures = names.fetch()  # read without Amina...
+            tap.fulfill(response=tap.fetch())
+            settled(phone)
+            names.fulfill(response=figures)  # ...and answered after her tap's answer
+        else:
+            answer = tap.fetch()
+            names.fulfill(response=names.fetch())  # read with Amina, answered before her tap's answer
+            phone.wait_for_function(names_kept)
+            tap.fulfill(response=answer)
+        settled(phone)
+        assert entries_for(amina) == 1
+        expect(checked_in).to_have_text("3")  # Amina and her guest once, and Bilal from the other door
+        phone.wait_for_timeout(300)
         expect(checked_in).to_have_text("3")
     finally:
         for context in contexts:

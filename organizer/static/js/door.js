@@ -71,7 +71,8 @@
   }
   var names = load("names", null);  // {at, counts, list: [{id, name, guests, walk_in, key, in, at}]}
   if (names && !(Date.now() - names.at < KEEP_MS)) { names = null; }
-  var baseCounts = names ? names.counts : null;
+  // The figures the counts start from: those kept with the names, else the page's own.
+  var baseCounts = names ? names.counts : JSON.parse(root.getAttribute("data-counts") || "null");
 
   function newKey() {
     var bytes = new Uint8Array(18);
@@ -171,6 +172,7 @@
     var controller = window.AbortController ? new AbortController() : null;
     var timer = controller ? window.setTimeout(function () { controller.abort(); }, 12000) : null;
     sending = true;
+    sent += 1;
     // Sent urlencoded, not as multipart FormData: each multipart body has a new random boundary, and
     // the server compiles a parser for every new boundary (about a quarter of a tap's CPU).
     fetch(item.url, {
@@ -199,6 +201,7 @@
       if (wasOffline && !queue().length) { say(T.sent); }
       showBanner();
       flush();
+      recountIfDue();
     }).catch(function () {
       if (timer) { window.clearTimeout(timer); }
       sending = false;
@@ -266,9 +269,7 @@
 
   // A tap's answer says what that tap changed ({checked_in: 2}), not the event's figures: this
   // phone adds it to the figures it has, and the refresh below brings the other phones' taps.
-  var answered = 0;  // taps answered so far: figures asked for before the latest answer may lack it
   function addToCounts(change) {
-    answered += 1;
     if (baseCounts && change) {
       Object.keys(change).forEach(function (name) {
         if (typeof baseCounts[name] === "number") { baseCounts[name] += Number(change[name]) || 0; }
@@ -640,18 +641,34 @@
     });
   }
 
+  // Figures read by the server while a tap of this phone was on its way may or may not hold that
+  // tap, and its answer adds it: such figures are left aside, and asked for again once the queue is
+  // empty.
+  var sent = 0;  // taps sent so far
+  var recount = false;
+  function tapsUnderway() { return { sent: sent, sending: sending }; }
+  function clearOf(before) {
+    var clear = !before.sending && sent === before.sent;
+    if (!clear) { recount = true; }
+    return clear;
+  }
+  function recountIfDue() {
+    if (recount && !sending && !refreshing && !queue().length) { refresh(); }
+  }
+
   // --- the names kept on the phone ---------------------------------------------------------------
   function fetchNames() {
-    var answeredBefore = answered;
+    var before = tapsUnderway();
     return fetch(root.getAttribute("data-names-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) {
         return response.json().catch(function () { return null; }).then(function (data) {
           if (data && data.ended) { endDoor(data.message); return; }
           if (!response.ok || !data) { throw new Error(String(response.status)); }
-          var counts = answered === answeredBefore || !baseCounts ? data.counts : baseCounts;
+          var counts = clearOf(before) || !baseCounts ? data.counts : baseCounts;
           names = { at: Date.now(), counts: counts, list: data.names };
           keep("names", names);
           serverCounts(counts);
+          recountIfDue();
         });
       });
   }
@@ -659,15 +676,16 @@
   // --- other phones' taps ----------------------------------------------------------------------
   // Every few seconds, while the page is in view, ask who of the names on screen is checked in now
   // and update those rows and the counts in place (rows never move under a finger). Not while a tap
-  // of this phone is waiting or on its way: its answer will bring the counts.
+  // of this phone is waiting or on its way: such figures could count it twice or not at all.
   var stateUrl = root.getAttribute("data-state-url");
   var refreshSeconds = Number(root.getAttribute("data-refresh-seconds")) || 0;
   var refreshing = false;
   function refresh() {
     if (refreshing || sending || queue().length || document.hidden) { return; }
+    recount = false;
     var rows = Array.prototype.slice.call(root.querySelectorAll("li.door-row[id^='rsvp-']"), 0, 200);
     refreshing = true;
-    var answeredBefore = answered;
+    var before = tapsUnderway();
     var ids = rows.map(function (row) { return row.id.slice(5); }).join(",");
     fetch(stateUrl + "?ids=" + ids, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) {
@@ -677,8 +695,7 @@
         });
       })
       .then(function (data) {
-        // A tap answered meanwhile may have been counted after these figures: the next refresh.
-        if (!data || sending || queue().length || answered !== answeredBefore) { return; }
+        if (!data || queue().length || !clearOf(before)) { return; }
         if (offline) { setOffline(false); }
         serverCounts(data.counts);
         rows.forEach(function (row) {
@@ -690,7 +707,7 @@
         });
       })
       .catch(function () { setOffline(true); })
-      .then(function () { refreshing = false; });
+      .then(function () { refreshing = false; recountIfDue(); });
   }
   if (stateUrl && refreshSeconds > 0) {
     window.setInterval(refresh, refreshSeconds * 1000);
