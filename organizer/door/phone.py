@@ -108,8 +108,10 @@ def scan(event_id: int):
         return back
     rsvp, result = scanned.rsvp, scanned.check_in
     timezone = access.event.timezone
+    # By persons, as a tap's answer: door.js keeps them with the names and undoes the scan's step.
     answer = {"rsvp_id": rsvp.id, "name": rsvp.name, "guests": rsvp.guests, "checked_in": result.checked_in,
-              "changed": result.changed,
+              "changed": result.changed, "persons_in": result.persons_in, "party": result.party,
+              "last_step": result.last_step,
               "at": event_time(result.at, timezone) if result.checked_in and result.at else ""}
     if result.changed:
         message = _("%(name)s is checked in.", name=rsvp.name)

@@ -104,6 +104,39 @@ def test_the_code_under_the_qr_can_be_typed_by_hand(phone: Page):
     assert checkins.is_checked_in(holder)
 
 
+def test_a_scanned_party_shows_all_in_and_one_undo_takes_them_all_back(phone: Page):
+    """A ticket checks in its whole party: the row, the counts and the undo say so, as for a tap."""
+    _campaign, event, _people = door_world()
+    family, _manage, _ticket = builders.make_rsvp(event, name="Family Scanned", email=None, guests=2)
+    code = scanning.short_code(family.ticket_token_hash)
+    sign_in(phone, "door@example.org")
+    phone.goto(f"/door/e/{event.id}")
+    checked_in = phone.locator("[data-count=checked_in]").first
+    phone.get_by_text("Scan a ticket").click()
+    phone.get_by_label("Or type the code under the QR").fill(code)
+    phone.get_by_label("Or type the code under the QR").press("Enter")
+    expect(phone.locator("[data-door-scan-status]")).to_have_text("Family Scanned is checked in.")
+    settled(phone)
+    row = phone.locator(f"#rsvp-{family.id}")
+    expect(row.locator("[data-state]")).to_contain_text("3 of 3 in")
+    expect(row.get_by_role("button", name="Check in")).to_be_hidden()
+    expect(checked_in).to_have_text("3")
+    # What the phone keeps says so too: found again without signal, from the names kept on it.
+    phone.context.set_offline(True)
+    search = phone.get_by_label("Find a name")
+    search.fill("family")
+    expect(phone.locator(".door-row")).to_have_count(1)
+    expect(row.locator("[data-state]")).to_contain_text("3 of 3 in")
+    phone.context.set_offline(False)
+    search.fill("")
+    row.get_by_role("button", name="Undo").click()  # the scan was one step: all three
+    settled(phone)
+    expect(row).not_to_have_class(re.compile(r"\bis-in\b"))
+    expect(checked_in).to_have_text("0")
+    fresh()
+    assert not checkins.is_checked_in(family)
+
+
 def test_the_browsers_own_barcode_detector_is_preferred(browser_type, base_url, desktop: Page, tmp_path):
     """Where the browser reads QR codes itself (Android's Chrome), jsQR is never loaded. Debian's
     Chromium has no BarcodeDetector, so one is stood in that reads another ticket than the camera

@@ -52,6 +52,8 @@ def test_a_scanned_or_typed_ticket_checks_that_person_in(client, login, world, s
     assert response.status_code == 200
     assert response.get_json()["message"] == "Amina Yusuf is checked in."
     assert response.get_json()["counts_change"] == {"checked_in": 3}  # Amina and her two guests
+    answer = response.get_json()
+    assert (answer["persons_in"], answer["party"], answer["last_step"]) == (3, 3, 3)  # the whole party, one step
     again = client.post(f"/door/e/{world['event'].id}/scan", data={"code": code, "idempotency_key": "scan-000002"},
                         headers=JSON).get_json()
     assert not again["changed"] and again["message"].startswith("Amina Yusuf was already checked in, at ")
