@@ -171,9 +171,12 @@ def lock_for_new_rsvp(event: Event) -> None:
     The event was loaded moments ago by the request; its questions, email policy and guest limit had
     already checked the input before the lock, as they always did. A full ORM reload with
     ``populate_existing`` cost more CPU than any other statement of an RSVP."""
-    columns = (Event.status, Event.ends_at, Event.rsvp_deadline, Event.capacity, Event.requires_approval)
-    row = db.session.execute(_for_update(select(*columns).where(Event.id == event.id), event.id)).one_or_none()
+    row = db.session.execute(_for_update(_CHANGEABLE, event.id), {"event_id": event.id}).one_or_none()
     if row is None:
         raise NotFound(_("No such event."))
-    for column, value in zip(columns, row, strict=True):
+    for column, value in zip(_CHANGEABLE_COLUMNS, row, strict=True):
         set_committed_value(event, column.key, value)
+
+
+_CHANGEABLE_COLUMNS = (Event.status, Event.ends_at, Event.rsvp_deadline, Event.capacity, Event.requires_approval)
+_CHANGEABLE = select(*_CHANGEABLE_COLUMNS).where(Event.id == bindparam("event_id"))
