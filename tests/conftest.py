@@ -144,9 +144,24 @@ def login(client):
     return sign_in
 
 
+def _closing(app):
+    """The app with every response closed even when the browser hangs up halfway (a favicon a closing
+    browser stops reading): werkzeug's development server then skips the response's close(), and the
+    file Flask was sending is left for the garbage collector, a ResourceWarning that failed whichever
+    test was running. Closing a suspended generator runs its ``finally``; gunicorn closes it itself."""
+    def closing_app(environ, start_response):
+        response = app(environ, start_response)
+        try:
+            yield from response
+        finally:
+            if hasattr(response, "close"):
+                response.close()
+    return closing_app
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closing(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
