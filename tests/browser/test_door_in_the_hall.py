@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 from sqlalchemy import func, select
 
 from organizer.extensions import db
@@ -17,6 +17,35 @@ from organizer.services.door import crowd as crowd_counter
 from organizer.timeutil import utcnow
 from tests import builders
 from tests.browser.test_door_flow import door_phone, door_world, entries_for, fresh, settled, sign_in
+
+
+class HeldRequests:
+    """The first request of a phone to each of some URLs, held until the test answers it itself
+    (``route.fetch``, ``fulfill``, ``continue_``); later requests to the same URL go through."""
+
+    def __init__(self, **patterns: str) -> None:
+        self.patterns = patterns
+        self.routes: dict[str, Route] = {}
+        self.page: Page | None = None
+
+    def install(self, page: Page) -> None:
+        self.page = page
+        for name, pattern in self.patterns.items():
+            page.route(pattern, self._hold_first(name))
+
+    def _hold_first(self, name: str):
+        def handle(route: Route) -> None:
+            if name in self.routes:
+                route.continue_()
+            else:
+                self.routes[name] = route
+        return handle
+
+    def wait_for(self, name: str) -> Route:
+        assert self.page is not None
+        while name not in self.routes:
+            self.page.wait_for_timeout(20)
+        return self.routes[name]
 
 
 def actions(rsvp) -> list[CheckInAction]:
@@ -295,28 +324,15 @@ def test_figures_read_while_a_tap_is_on_its_way_count_it_once_and_are_read_again
     monkeypatch.setitem(app.config, "DOOR_REFRESH_SECONDS", 0)
     _campaign, event, people = door_world()
     amina, bilal = people["Amina Yusuf"], people["Bilal Haddad"]  # Amina comes with a guest
-    held = {}
-
-    def hold(name):
-        return lambda route: held.setdefault(name, route)
-
-    def wait_for(name):
-        while name not in held:
-            phone.wait_for_timeout(20)
-        return held[name]
-
-    def hold_routes(page):
-        page.route("**/names", hold("names"))
-        page.route(f"**/rsvps/{amina.id}/check-in", hold("tap"))
-
+    held = HeldRequests(names="**/names", tap=f"**/rsvps/{amina.id}/check-in")
     contexts = []
     try:
-        phone = door_phone(browser, base_url, event, contexts, before_open=hold_routes)
-        names = wait_for("names")
+        phone = door_phone(browser, base_url, event, contexts, before_open=held.install)
+        names = held.wait_for("names")
         checked_in = phone.locator("[data-count=checked_in]").first
         phone.locator(f"#rsvp-{amina.id}").get_by_role("button", name="Check in").click()
         expect(checked_in).to_have_text("2")  # shown at once, on the page's own figures
-        tap = wait_for("tap")
+        tap = held.wait_for("tap")
         checkins.check_in(bilal, idempotency_key="other-door-0001")  # another door, meanwhile
         db.session.commit()
         names_kept = "() => Object.keys(localStorage).some((key) => key.endsWith('.names'))"
@@ -335,6 +351,38 @@ def test_figures_read_while_a_tap_is_on_its_way_count_it_once_and_are_read_again
         expect(checked_in).to_have_text("3")  # Amina and her guest once, and Bilal from the other door
         phone.wait_for_timeout(300)
         expect(checked_in).to_have_text("3")
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_a_re_read_answered_while_a_tap_is_on_its_way_is_read_again(browser, base_url, app, monkeypatch):
+    """The phone's re-read of the figures (asked for because its names came while a tap was on its
+    way) is itself answered while the next tap is on its way: it is set aside too and read once more,
+    so the other door's taps still arrive without a refresh (none here)."""
+    monkeypatch.setitem(app.config, "DOOR_REFRESH_SECONDS", 0)
+    _campaign, event, people = door_world()
+    amina, bilal, carla = people["Amina Yusuf"], people["Bilal Haddad"], people["Carla Mendes"]
+    held = HeldRequests(names="**/names", state="**/state?*", tap=f"**/rsvps/{bilal.id}/check-in")
+    contexts = []
+    try:
+        phone = door_phone(browser, base_url, event, contexts, before_open=held.install)
+        names = held.wait_for("names")
+        checked_in = phone.locator("[data-count=checked_in]").first
+        phone.locator(f"#rsvp-{amina.id}").get_by_role("button", name="Check in").click()
+        settled(phone)  # Amina's tap went while the names were on their way...
+        names.continue_()  # ...so their figures are set aside and read again:
+        state = held.wait_for("state")
+        checkins.check_in(carla, idempotency_key="other-door-0002")  # another door, meanwhile
+        db.session.commit()
+        phone.locator(f"#rsvp-{bilal.id}").get_by_role("button", name="Check in").click()
+        tap = held.wait_for("tap")
+        state.fulfill(response=state.fetch())  # Amina and Carla, answered while Bilal's tap is on its way
+        phone.wait_for_timeout(200)
+        tap.continue_()
+        settled(phone)
+        assert entries_for(bilal) == 1
+        expect(checked_in).to_have_text("4")  # Amina and her guest, Bilal, and Carla from the other door
     finally:
         for context in contexts:
             context.close()

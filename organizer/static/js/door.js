@@ -212,7 +212,7 @@
     });
   }
 
-  window.addEventListener("online", function () { retryDelay = 1000; flush(); });
+  window.addEventListener("online", function () { retryDelay = 1000; flush(); recountIfDue(); });
   window.addEventListener("offline", function () { setOffline(true); });
 
   // --- counts: the server's last figures plus what is still waiting in the queue ------------------
@@ -682,7 +682,9 @@
   var refreshing = false;
   function refresh() {
     if (refreshing || sending || queue().length || document.hidden) { return; }
+    var asked = recount;  // a re-read that fails is asked for again (when back online or in view)
     recount = false;
+    var failed = false;
     var rows = Array.prototype.slice.call(root.querySelectorAll("li.door-row[id^='rsvp-']"), 0, 200);
     refreshing = true;
     var before = tapsUnderway();
@@ -691,11 +693,13 @@
       .then(function (response) {
         return response.json().catch(function () { return null; }).then(function (data) {
           if (data && data.ended) { endDoor(data.message); return null; }
-          return response.ok ? data : null;
+          if (!response.ok) { failed = true; return null; }
+          return data;
         });
       })
       .then(function (data) {
-        if (!data || queue().length || !clearOf(before)) { return; }
+        if (!data) { return; }
+        if (!clearOf(before) || queue().length) { recount = true; return; }
         if (offline) { setOffline(false); }
         serverCounts(data.counts);
         rows.forEach(function (row) {
@@ -706,13 +710,17 @@
           if (personsIn !== Number(row.getAttribute("data-persons-in"))) { showRowState(row, personsIn, state.at); }
         });
       })
-      .catch(function () { setOffline(true); })
-      .then(function () { refreshing = false; recountIfDue(); });
+      .catch(function () { failed = true; setOffline(true); })
+      .then(function () {
+        refreshing = false;
+        if (failed) { recount = recount || asked; } else { recountIfDue(); }
+      });
   }
-  if (stateUrl && refreshSeconds > 0) {
-    window.setInterval(refresh, refreshSeconds * 1000);
-    document.addEventListener("visibilitychange", function () { if (!document.hidden) { refresh(); } });
-  }
+  if (stateUrl && refreshSeconds > 0) { window.setInterval(refresh, refreshSeconds * 1000); }
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) { return; }
+    if (refreshSeconds > 0) { refresh(); } else { recountIfDue(); }
+  });
 
   // --- scanning tickets ------------------------------------------------------------------------
   var scanner = root.querySelector("[data-door-scan]");
