@@ -15,7 +15,15 @@ from flask_babel import ngettext
 
 from organizer.door import bp
 from organizer.door.forms import LeaveForm, ScanForm
-from organizer.door.views import DOORS_KEPT_KEY, SESSION_KEY, _counts, _json_error, _wants_json, door_access
+from organizer.door.views import (
+    DOORS_KEPT_KEY,
+    SESSION_KEY,
+    _counts,
+    _json_error,
+    _wants_json,
+    door_access,
+    tap_figures,
+)
 from organizer.extensions import db
 from organizer.formatting import event_time
 from organizer.services.common.errors import DomainError, NotFound
@@ -119,8 +127,7 @@ def scan(event_id: int):
         message = _("%(name)s was already checked in, at %(time)s.", name=rsvp.name, time=answer["at"])
     else:
         message = _("Another phone changed %(name)s after this tap: that change stands.", name=rsvp.name)
-    # Read before the commit expires the RSVP; a retry gets the figures themselves (as a tap's: views.py).
-    figures = {"counts": _counts(access.event)} if result.retried else {"counts_change": result.counts_change()}
+    figures = tap_figures(access.event, result)
     db.session.commit()
     if _wants_json():
         return jsonify(ok=True, message=message, **figures, **answer)

@@ -151,6 +151,17 @@ def _counts_from(figures: door_counts.Attendance) -> dict:
     }
 
 
+def tap_figures(event: Event, result: checkins.CheckInResult) -> dict:
+    """What a tap's (or a scanned ticket's) answer says of the counts, read before the commit expires
+    the RSVP: what this tap changed, not the figures recounted (a recount of a big event was most of
+    a tap; door.js adds it to the figures it has, and /state brings everyone's taps every few
+    seconds). A retry gets the figures themselves: the phone may or may not have counted its first
+    delivery."""
+    if result.retried:
+        return {"counts": _counts(event)}
+    return {"counts_change": result.counts_change()}
+
+
 def _json_error(message: str, status: int):
     response = jsonify(ok=False, message=message)
     response.status_code = status
@@ -262,11 +273,7 @@ def _check_in_or_undo(event_id: int, rsvp_id: int, undo: bool):
     name, answered_id, wants_json = rsvp.name, rsvp.id, _wants_json()
     if wants_json:
         at = event_time(result.at, access.event.timezone) if result.checked_in and result.at else ""
-        # What this tap changed, not the figures recounted: a recount of a big event was most of a
-        # tap. door.js adds it to the figures it has; /state brings everyone's taps every few seconds.
-        # A retry gets the figures themselves: the phone may or may not have counted its first delivery.
-        counts_change = None if result.retried else result.counts_change()
-        counts = _counts(access.event) if result.retried else None
+        figures = tap_figures(access.event, result)
     else:
         back = _back_to_list(access.event, f"rsvp-{answered_id}")
     db.session.commit()
@@ -284,8 +291,7 @@ def _check_in_or_undo(event_id: int, rsvp_id: int, undo: bool):
     if wants_json:
         return jsonify(ok=True, rsvp_id=answered_id, checked_in=result.checked_in, changed=result.changed,
                        overtaken=result.overtaken, persons_in=result.persons_in, party=result.party,
-                       last_step=result.last_step, at=at, message=message,
-                       **({"counts": counts} if counts is not None else {"counts_change": counts_change}))
+                       last_step=result.last_step, at=at, message=message, **figures)
     flash(message, "success")
     if form.q.data:
         # Back to the search without putting it in a URL: the list is drawn as the answer to this

@@ -314,6 +314,15 @@ def test_a_tap_whose_answer_is_lost_counts_once_and_the_other_doors_taps_come_wi
             context.close()
 
 
+def _amina_tapped_while_names_on_their_way(browser, base_url, event, amina, held: HeldRequests, contexts: list):
+    """A phone opens the door with ``held``'s routes, its names held, and Amina is tapped in at
+    once: (the phone, the held names request, the "checked in" figure)."""
+    phone = door_phone(browser, base_url, event, contexts, before_open=held.install)
+    names = held.wait_for("names")
+    phone.locator(f"#rsvp-{amina.id}").get_by_role("button", name="Check in").click()
+    return phone, names, phone.locator("[data-count=checked_in]").first
+
+
 @pytest.mark.parametrize("read", ["before the tap", "after the tap"])
 def test_figures_read_while_a_tap_is_on_its_way_count_it_once_and_are_read_again(browser, base_url, app,
                                                                                    monkeypatch, read):
@@ -327,10 +336,8 @@ def test_figures_read_while_a_tap_is_on_its_way_count_it_once_and_are_read_again
     held = HeldRequests(names="**/names", tap=f"**/rsvps/{amina.id}/check-in")
     contexts = []
     try:
-        phone = door_phone(browser, base_url, event, contexts, before_open=held.install)
-        names = held.wait_for("names")
-        checked_in = phone.locator("[data-count=checked_in]").first
-        phone.locator(f"#rsvp-{amina.id}").get_by_role("button", name="Check in").click()
+        phone, names, checked_in = _amina_tapped_while_names_on_their_way(browser, base_url, event, amina, held,
+                                                                          contexts)
         expect(checked_in).to_have_text("2")  # shown at once, on the page's own figures
         tap = held.wait_for("tap")
         checkins.check_in(bilal, idempotency_key="other-door-0001")  # another door, meanwhile
@@ -366,10 +373,8 @@ def test_a_re_read_answered_while_a_tap_is_on_its_way_is_read_again(browser, bas
     held = HeldRequests(names="**/names", state="**/state?*", tap=f"**/rsvps/{bilal.id}/check-in")
     contexts = []
     try:
-        phone = door_phone(browser, base_url, event, contexts, before_open=held.install)
-        names = held.wait_for("names")
-        checked_in = phone.locator("[data-count=checked_in]").first
-        phone.locator(f"#rsvp-{amina.id}").get_by_role("button", name="Check in").click()
+        phone, names, checked_in = _amina_tapped_while_names_on_their_way(browser, base_url, event, amina, held,
+                                                                          contexts)
         settled(phone)  # Amina's tap went while the names were on their way...
         names.continue_()  # ...so their figures are set aside and read again:
         state = held.wait_for("state")

@@ -644,11 +644,12 @@
   // Figures read by the server while a tap of this phone was on its way may or may not hold that
   // tap, and its answer adds it: such figures are left aside, and asked for again once the queue is
   // empty.
+  // Both readers start only with no tap on its way (the names before the first flush, a refresh
+  // not while sending), so a tap sent since is the only one that can be in doubt.
   var sent = 0;  // taps sent so far
   var recount = false;
-  function tapsUnderway() { return { sent: sent, sending: sending }; }
-  function clearOf(before) {
-    var clear = !before.sending && sent === before.sent;
+  function clearOf(sentBefore) {
+    var clear = sent === sentBefore;
     if (!clear) { recount = true; }
     return clear;
   }
@@ -658,13 +659,13 @@
 
   // --- the names kept on the phone ---------------------------------------------------------------
   function fetchNames() {
-    var before = tapsUnderway();
+    var sentBefore = sent;
     return fetch(root.getAttribute("data-names-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) {
         return response.json().catch(function () { return null; }).then(function (data) {
           if (data && data.ended) { endDoor(data.message); return; }
           if (!response.ok || !data) { throw new Error(String(response.status)); }
-          var counts = clearOf(before) || !baseCounts ? data.counts : baseCounts;
+          var counts = clearOf(sentBefore) || !baseCounts ? data.counts : baseCounts;
           names = { at: Date.now(), counts: counts, list: data.names };
           keep("names", names);
           serverCounts(counts);
@@ -687,7 +688,7 @@
     var failed = false;
     var rows = Array.prototype.slice.call(root.querySelectorAll("li.door-row[id^='rsvp-']"), 0, 200);
     refreshing = true;
-    var before = tapsUnderway();
+    var sentBefore = sent;
     var ids = rows.map(function (row) { return row.id.slice(5); }).join(",");
     fetch(stateUrl + "?ids=" + ids, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) {
@@ -699,7 +700,7 @@
       })
       .then(function (data) {
         if (!data) { return; }
-        if (!clearOf(before) || queue().length) { recount = true; return; }
+        if (!clearOf(sentBefore) || queue().length) { recount = true; return; }
         if (offline) { setOffline(false); }
         serverCounts(data.counts);
         rows.forEach(function (row) {
