@@ -124,7 +124,8 @@ def _rsvp_requests(app, client):
     path = form.posts_to(f"/e/{data.POPULAR_SLUG}")
     tag = secrets.token_hex(3)
     for n in itertools.count(1):
-        overrides = {"name": f"Posts Bench {tag} {n}", "email": f"posts-{tag}-{n}@example.org"}
+        overrides = {"name": f"Posts Bench {tag} {n}", "email": f"posts-{tag}-{n}@example.org",
+                     "submission_key": secrets.token_hex(16)}  # as static/js/rsvp.js sends it
         body = dict(form.values(**{k: v for k, v in overrides.items() if k in fields}, **token))
         yield lambda body=body: client.post(path, data=body)
 

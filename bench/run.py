@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import secrets
 import statistics
 import subprocess
 import sys
@@ -81,15 +82,18 @@ class Scenarios:
                 raise RuntimeError(f"GET {self.event_path} answered {page.status}")
             form = find_form(page.text, "/rsvp", same_page=True)
             names = {name for name, _ in form.fields}
-            overrides = {"name": "__NAME__", "email": "__EMAIL__"}
+            # The key static/js/rsvp.js makes for each filled-in form: a new one per request (rsvp.lua).
+            overrides = {"name": "__NAME__", "email": "__EMAIL__", "submission_key": "__KEY__"}
             if not dict(form.fields).get("csrf_token"):
                 token = visitor.get("/csrf-token")
                 if token.status != 200:
                     raise RuntimeError(f"GET /csrf-token answered {token.status}")
                 overrides["csrf_token"] = json.loads(token.text)["csrf_token"]
             body = form.encode(**{key: value for key, value in overrides.items() if key in names})
-            check = visitor.post(form.posts_to(self.event_path),
-                                 body.replace("__NAME__", "Bench+Check").replace("__EMAIL__", f"bench-check-{self.tag}%40example.org"))
+            check_body = (body.replace("__NAME__", "Bench+Check")
+                          .replace("__EMAIL__", f"bench-check-{self.tag}%40example.org")
+                          .replace("__KEY__", secrets.token_hex(16)))
+            check = visitor.post(form.posts_to(self.event_path), check_body)
             if check.status not in {200, 201, 302, 303}:
                 raise RuntimeError(f"a single RSVP POST answered {check.status}:\n{check.text[:2000]}")
             self._rsvp = (form.posts_to(self.event_path), body)

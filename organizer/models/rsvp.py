@@ -64,6 +64,11 @@ class Rsvp(Model):
     status: Mapped[RsvpStatus] = mapped_column(enum_column(RsvpStatus))
     source: Mapped[RsvpSource] = mapped_column(enum_column(RsvpSource), default=RsvpSource.ONLINE)
     manage_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The hash of the key the RSVP form's script sent with it (static/js/rsvp.js), while the RSVP is
+    # live: the same form sent again (a retry after a node died before answering) is answered as the
+    # first one, never stored twice (services/rsvp/rsvps.py). Cleared when the RSVP is cancelled,
+    # declined or forgotten, so the person may RSVP again.
+    submission_key_hash: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     ticket_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -75,6 +75,8 @@ class RsvpForm(FlaskForm):
     consent = BooleanField(_l("The organizers may contact me about future events"), default=False)
     # Honeypot: hidden from people (CSS and aria-hidden), bots fill it in.
     website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
+    # Made by static/js/rsvp.js for each filled-in form: the same form sent again gets the first answer.
+    submission_key = HiddenField()
 
     def question_fields(self):
         return [self[name] for name in self._question_names]

@@ -132,6 +132,7 @@ def submit(slug: str):
             # From the address posted to, never the page: a code written into the cached page would split the
             # cache per code or hand one visitor's code to the next. An unknown code is ignored.
             referral_code_id=referrals.code_for_rsvp(event, request.args.get(referrals.QUERY_PARAMETER)),
+            submission_key=form.submission_key.data,
         )
     except ValidationFailed as error:
         db.session.rollback()
@@ -148,8 +149,9 @@ def submit(slug: str):
         return redirect(url_for("rsvp.manage", token=receipt.manage_token), code=303)
     # An email was given: the link goes to that inbox only (the same whether or not it already had an RSVP).
     flash(status_line, "success" if receipt.status is RsvpStatus.GOING else "warning")
-    flash(_("We've emailed your private link to %(email)s. Keep that email: the link lets you see your "
-            "ticket, change your RSVP or cancel.", email=form.email.data.strip()), "info")
+    if receipt.emailed:
+        flash(_("We've emailed your private link to %(email)s. Keep that email: the link lets you see your "
+                "ticket, change your RSVP or cancel.", email=form.email.data.strip()), "info")
     return redirect(url_for("rsvp.thanks", slug=slug), code=303)
 
 

@@ -221,6 +221,56 @@ def test_a_duplicate_address_gets_exactly_the_same_response(client, event):
     assert [m.to_address for m in messages] == ["amina@example.org", "AMINA@example.org"]
 
 
+# --- The same form sent again (its first answer was lost) -----------------------------------------
+
+SUBMISSION_KEY = "5f2c0e9a41d84b7c9e1f3a6b8d0c2e4f"  # what static/js/rsvp.js makes: 16 random bytes in hex
+
+
+def test_the_page_leaves_the_submission_key_to_the_script(client, event):
+    html = client.get("/e/lmc").get_data(as_text=True)
+    assert re.search(r'<input id="submission_key" name="submission_key" type="hidden" value="">', html)
+
+
+def test_the_same_form_sent_again_is_answered_as_the_first_and_stored_once(client, event):
+    first = submit(client, event, email="amina@example.org", guests="2", submission_key=SUBMISSION_KEY)
+    first_flashes = flashes(client)
+    again = submit(client, event, email="amina@example.org", guests="2", submission_key=SUBMISSION_KEY)
+    assert (first.status_code, first.headers["Location"]) == (again.status_code, again.headers["Location"]) \
+        == (303, "/e/lmc/rsvp/thanks")
+    assert flashes(client) == first_flashes
+    assert rsvp_count() == 1
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 1
+    assert capacity.summary(event).going_people == 3  # one party of three, not two
+
+
+def test_without_an_email_the_retry_lands_on_the_same_private_page(client, campaign):
+    event = builders.make_event(campaign, slug="no-email", email_policy=EmailPolicy.NOT_ASKED)
+    first = submit(client, event, submission_key=SUBMISSION_KEY)
+    again = submit(client, event, submission_key=SUBMISSION_KEY)
+    assert first.status_code == again.status_code == 303
+    assert re.fullmatch(r"/r/[A-Za-z0-9_-]{43}", again.headers["Location"])
+    assert again.headers["Location"] == first.headers["Location"]
+    assert client.get(again.headers["Location"]).status_code == 200
+    assert rsvp_count() == 1
+
+
+@pytest.mark.parametrize("key", ["too-short", "no spaces allowed in the key 0123", "k" * 65])
+def test_a_malformed_submission_key_is_a_clear_400_and_nothing_is_kept(client, event, key):
+    response = submit(client, event, email="amina@example.org", submission_key=key)
+    assert response.status_code == 400
+    assert "That request could not be matched. Reload the page and try again." in response.get_data(as_text=True)
+    assert 'value="amina@example.org"' in response.get_data(as_text=True)  # what was typed comes back
+    assert rsvp_count() == 0
+
+
+def test_the_key_with_someone_elses_name_is_refused_and_the_first_rsvp_is_untouched(client, event):
+    submit(client, event, email="amina@example.org", submission_key=SUBMISSION_KEY)
+    response = submit(client, event, name="Bilal", email="bilal@example.org", submission_key=SUBMISSION_KEY)
+    assert response.status_code == 400
+    assert "Reload the page and try again." in response.get_data(as_text=True)
+    assert [r.name for r in db.session.scalars(select(Rsvp))] == ["Amina"]
+
+
 def test_the_duplicate_email_leads_to_a_new_link_only_when_its_owner_asks(client, event):
     submit(client, event, email="amina@example.org")
     old_path = path_of(last_link("amina@example.org", "/r/"))

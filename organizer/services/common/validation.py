@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 
 from flask_babel import gettext as _
 
@@ -12,6 +13,18 @@ from organizer.text import without_bidi_controls
 # Primary keys are 32-bit integers: a larger id typed into a form can't name a row, and would
 # overflow the database driver (a 500) if it reached a query.
 MAX_ID = 2**31 - 1
+
+_CLIENT_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def clean_client_key(key: str | None, *, min_length: int, field: str | None) -> str | None:
+    """A key a page's script made so that a retried request is recognised (letters, digits, '-' and '_',
+    ``min_length`` to 64 of them); None when none was sent. Anything else is refused, never stored."""
+    if key is None or key == "":
+        return None
+    if not min_length <= len(key) <= 64 or not _CLIENT_KEY.fullmatch(key):
+        raise ValidationFailed(_("That request could not be matched. Reload the page and try again."), field=field)
+    return key
 
 
 def clean_text(value: str | None, limit: int, field: str, *, required_message: str | None = None) -> str:

@@ -3,9 +3,6 @@ idempotency keys that make a retried request a no-op."""
 
 from __future__ import annotations
 
-import re
-
-from flask_babel import gettext as _
 from sqlalchemy import case, exists, select
 from sqlalchemy.orm import aliased
 
@@ -13,19 +10,12 @@ from organizer.models import (
     CheckIn,
     CheckInAction,
 )
-from organizer.services.common.errors import ValidationFailed
-
-_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+from organizer.services.common.validation import clean_client_key
 
 
 def clean_idempotency_key(key: str | None) -> str | None:
-    """A client-made key (letters, digits, '-' and '_'); anything else is refused, never stored."""
-    if key is None or key == "":
-        return None
-    if not _KEY_PATTERN.match(key):
-        raise ValidationFailed(_("That request could not be matched. Reload the page and try again."),
-                               field="idempotency_key")
-    return key
+    """A tap's key, made by the door page: 8 to 64 letters, digits, '-' and '_'."""
+    return clean_client_key(key, min_length=8, field="idempotency_key")
 
 
 def current_entries(event_ids):

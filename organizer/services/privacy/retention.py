@@ -86,7 +86,7 @@ def _forget(conditions, now: datetime) -> None:
     db.session.execute(
         update(Rsvp).where(*conditions)
         .values(name="", search_name="", email=None, email_normalized=None, phone=None, consent_contact=False,
-                forgotten_at=now)
+                submission_key_hash=None, forgotten_at=now)
         .execution_options(synchronize_session=False)
     )
     if addresses:

@@ -113,6 +113,7 @@ def decline(actor: User, event: Event, rsvp_ids: Iterable[int]) -> Answered:
     for rsvp in pending:
         rsvp.status = RsvpStatus.DECLINED
         rsvp.status_changed_at = moment
+        rsvp.submission_key_hash = None  # the same form may ask again
     db.session.flush()
     for rsvp in pending:
         notify.answered(rsvp, "")

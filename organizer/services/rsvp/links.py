@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import hmac
 
 from flask import current_app
@@ -23,6 +24,20 @@ def issue_tokens(rsvp: Rsvp) -> str:
     rsvp.manage_token_hash = hash_token(token)
     rsvp.ticket_token_hash = hash_token(ticket_token_for(token))
     return token
+
+
+_SUBMISSION_SALT = b"rsvp-submission-link:"
+
+
+def token_for_submission(submission_key: str) -> str:
+    """The private link's token for an RSVP sent with ``submission_key``: a keyed hash of it, so the same
+    form sent again can be given the link the lost first answer carried (an RSVP without an email
+    sees its link only there). Only the browser that made the key holds it; the database keeps a hash
+    of the key and of this token, from which neither can be worked back."""
+    secret = current_app.config["SECRET_KEY"]
+    digest = hmac.digest(secret.encode() if isinstance(secret, str) else secret,
+                         _SUBMISSION_SALT + submission_key.encode(), "sha256")
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 NEW_LINK_MAX_AGE = 30 * 24 * 3600  # seconds a "get a new link" address from an email stays valid
 _NEW_LINK_SALT = "rsvp-new-link"

@@ -34,10 +34,21 @@ same answer and send nothing, and at most one email of a window says "you alread
 
 Addresses are matched by ``text.address_key`` (NFKC, lower case), so a fullwidth spelling is the same
 address. A promotion never issues a new link: the supporter keeps the one they hold (waitlist.py).
+
+The same form sent twice
+------------------------
+A node can die after an RSVP is committed and before its answer leaves; the supporter presses again
+and reaches another node. The form's script sends a key with each filled-in form (static/js/rsvp.js),
+kept hashed with the RSVP while it is live. The same key again is answered as the first time (its
+status, its place in the queue, for an RSVP without an email its private link) and nothing is stored
+or emailed: the look-up runs under the event lock, after the first has committed or not at all, and a
+unique index holds if anything else goes wrong. A key is only ever the browser's own, so the answer
+tells nobody anything they didn't send. Cancelling, declining or forgetting the RSVP clears its key.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -61,11 +72,12 @@ from organizer.services.common import permissions
 from organizer.services.common.errors import Conflict, NotFound, ValidationFailed
 from organizer.services.common.permissions import Action
 from organizer.services.common.tokens import hash_token, new_token, ticket_token_for
+from organizer.services.common.validation import clean_client_key
 from organizer.services.mail import limits as mail_limits
 from organizer.services.privacy import access_log
 
 # capacity as a module: the concurrency tests replace its lock and count to show the race without them.
-from organizer.services.rsvp import capacity, notify
+from organizer.services.rsvp import capacity, links, notify
 from organizer.services.rsvp.capacity import fits, queue_position, relock
 from organizer.services.rsvp.opening import ClosedReason, RsvpsClosed, check_open, closed_message, closed_reason
 from organizer.services.rsvp.validation import clean_answers, clean_email, clean_guests, clean_name, clean_phone
@@ -119,11 +131,48 @@ _EARLIER_RSVP = (
 
 _INSERT_RSVP = insert(Rsvp.__table__).returning(Rsvp.__table__.c.id)  # on the table: no ORM bulk path per RSVP
 
+# 128 random bits in base64url: the key stands for the RSVP's private link when its answer is lost.
+SUBMISSION_KEY_MIN_LENGTH = 22
+
+_BY_SUBMISSION = select(
+    Rsvp.id, Rsvp.event_id, Rsvp.name, Rsvp.email, Rsvp.email_normalized, Rsvp.status, Rsvp.created_at,
+    Rsvp.manage_token_hash,
+).where(Rsvp.submission_key_hash == bindparam("key_hash"))
+
+
+def _submission_token(submission_key: str, moment: datetime) -> str:
+    """The private link of the RSVP taken at ``moment`` from this form: the same when the form is sent
+    again, another for an RSVP sent later with the same key (after the first was cancelled)."""
+    return links.token_for_submission(f"{submission_key}@{moment.strftime('%Y%m%d%H%M%S%f')}")
+
+
+def _link_hashes(token: str) -> dict[str, str]:
+    return {"manage_token_hash": hash_token(token), "ticket_token_hash": hash_token(ticket_token_for(token))}
+
+
+def _answer_again(event: Event, submission_key: str, name: str, email_normalized: str | None) -> RsvpReceipt | None:
+    """The first answer to a form sent again (same key), or None when this key has no live RSVP."""
+    earlier = db.session.execute(_BY_SUBMISSION, {"key_hash": hash_token(submission_key)}).one_or_none()
+    if earlier is None:
+        return None
+    if earlier.event_id != event.id or earlier.name != name or earlier.email_normalized != email_normalized:
+        # The script makes a new key whenever the form says something else: only a forged or broken
+        # client gets here, and a reload gives it a fresh form.
+        raise ValidationFailed(_("That request could not be matched. Reload the page and try again."))
+    position = (queue_position(event.id, earlier.id, earlier.created_at)
+                if earlier.status is RsvpStatus.WAITLISTED else None)
+    token = None
+    if earlier.email is None:
+        candidate = _submission_token(submission_key, earlier.created_at)
+        if hash_token(candidate) == earlier.manage_token_hash:  # unless a new link has been issued since
+            token = candidate
+    return RsvpReceipt(earlier.status, position, token, earlier.email is not None)
+
 
 def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str | None = None,
                 guests: int = 0, consent: bool = False, answers: dict | None = None,
                 now: datetime | None = None, locale: str = "", added_by: User | None = None,
-                referral_code_id: int | None = None) -> RsvpReceipt:
+                referral_code_id: int | None = None, submission_key: str | None = None) -> RsvpReceipt:
     """Take an RSVP: going if the party fits in the places left, otherwise at the end of the waitlist.
 
     Runs under the event lock; the caller commits. The email (confirmation, waitlisted, or "this
@@ -133,11 +182,26 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
     ``locale`` is the one the supporter is reading the page in (by default the current one): kept
     with the RSVP, every email to them is written in it.
 
+    ``submission_key``, the key the form's script sent, makes the same form sent again get the first
+    answer instead of a second RSVP (see "The same form sent twice" above).
+
     A new RSVP is written with plain INSERTs (the RSVP, its answers, its email), not ORM objects: the
     unit of work's flushes were a fifth of an RSVP's CPU, and nothing here needs the object afterwards.
     """
+    key = clean_client_key(submission_key, min_length=SUBMISSION_KEY_MIN_LENGTH, field=None)
     opened = _check_open_by_hand if added_by is not None else check_open
-    opened(event, now)
+    try:
+        opened(event, now)
+    except RsvpsClosed:
+        # The first answer was lost and RSVPs closed since: it is still the answer. Anything else
+        # sent to a closed event hears that it is closed, whatever else is wrong with it.
+        again = None
+        if key is not None:
+            with contextlib.suppress(ValidationFailed):
+                again = _answer_again(event, key, clean_name(name), clean_email(event, email)[1])
+        if again is None:
+            raise
+        return again
     name = clean_name(name)
     if added_by is not None and not (email or "").strip():
         email, email_normalized = None, None  # by phone or at the desk: an address only if they gave one
@@ -148,18 +212,24 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
     cleaned_answers = clean_answers(event, answers) if added_by is None else {}
     # Everything that doesn't depend on the places left is made before the lock: every other RSVP to
     # this event waits while it is held (the token and its two hashes alone were ~0.1 ms).
-    token = new_token()
     locale_code = (locale or str(get_locale() or ""))[:16]
     values = dict(event_id=event.id, name=name, search_name=fold_for_search(name), email=email,
                   email_normalized=email_normalized, phone=phone, guests=guests, consent_contact=bool(consent),
-                  source=RsvpSource.ONLINE, manage_token_hash=hash_token(token),
-                  ticket_token_hash=hash_token(ticket_token_for(token)),
-                  locale=locale_code,
+                  source=RsvpSource.ONLINE, locale=locale_code,
                   added_by_id=added_by.id if added_by is not None else None,
-                  referral_code_id=referral_code_id)
+                  referral_code_id=referral_code_id,
+                  submission_key_hash=hash_token(key) if key is not None else None)
+    if key is None:
+        token = new_token()
+        values.update(_link_hashes(token))
     party = 1 + guests
 
     capacity.lock_for_new_rsvp(event)
+    if key is not None:
+        # Under the lock: a first sending still in flight has committed by now, or never will.
+        again = _answer_again(event, key, name, email_normalized)
+        if again is not None:
+            return again
     opened(event, now)  # the organizer may have cancelled while we waited for the lock
     counts = capacity.places_taken(event)
     if counts.waitlisted_rsvps and counts.places_left:
@@ -175,6 +245,9 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
         if event.requires_approval:
             values["approved_at"] = moment  # an organizer adding someone by hand approves them
     values.update(status=status, created_at=moment, status_changed_at=moment)
+    if key is not None:
+        token = _submission_token(key, moment)
+        values.update(_link_hashes(token))
     earlier_id, send = None, False
     if email_normalized is not None:
         # Run for every RSVP with an address, known or not, over its quota or not: the same statements.
@@ -290,6 +363,7 @@ def cancel_rsvp(rsvp: Rsvp, now: datetime | None = None) -> Rsvp:
         return rsvp
     rsvp.status = RsvpStatus.CANCELLED
     rsvp.status_changed_at = utcnow()
+    rsvp.submission_key_hash = None  # the same form may now RSVP again
     db.session.flush()
     promote_locked(event)
     return rsvp

@@ -4,8 +4,74 @@
 //    the latest when they send it). Without this file the server asks them to press again.
 // 2. One press sends once. A double tap on a phone would otherwise post twice (harmless, but the
 //    second post emails a fresh private link).
+// 3. The same filled-in form sent again, because its answer never came (a server died, the signal
+//    dropped), carries the same key: the server gives the first answer again instead of taking a second
+//    RSVP. A form that says anything else, or one sent more than 15 minutes later, gets a new key.
+//    The key is kept for this tab only (sessionStorage), with a hash of what the form said, not the
+//    words: a reload of the error page or the back button finds it.
 (function () {
   "use strict";
+
+  var KEY_LIFETIME_MS = 15 * 60 * 1000;
+  var keptInMemory = {};
+
+  function newKey() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (byte) {
+      return ("0" + byte.toString(16)).slice(-2);
+    }).join("");
+  }
+
+  // FNV-1a: the same words give the same number; nothing needs more than telling forms apart.
+  function fingerprint(text) {
+    var hash = 0x811c9dc5;
+    for (var i = 0; i < text.length; i++) {
+      hash ^= text.charCodeAt(i);
+      hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return text.length + ":" + hash.toString(16);
+  }
+
+  function whatItSays(form) {
+    var parts = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrf_token" && name !== "submission_key") {
+        parts.push(name + "=" + String(value).trim());
+      }
+    });
+    return fingerprint(parts.join("\n"));
+  }
+
+  function kept(name) {
+    try {
+      return JSON.parse(window.sessionStorage.getItem(name));
+    } catch (error) {
+      return keptInMemory[name] || null; // storage turned off: this page's memory still covers a double send
+    }
+  }
+
+  function keep(name, entry) {
+    keptInMemory[name] = entry;
+    try {
+      window.sessionStorage.setItem(name, JSON.stringify(entry));
+    } catch (error) {
+      // full or turned off: kept in memory only
+    }
+  }
+
+  function setSubmissionKey(form) {
+    var input = form.querySelector("input[name=submission_key]");
+    if (!input || !window.crypto || !window.crypto.getRandomValues) return;
+    var name = "rsvp-submission:" + window.location.pathname;
+    var says = whatItSays(form);
+    var entry = kept(name);
+    if (!entry || entry.says !== says || !(Date.now() - entry.at < KEY_LIFETIME_MS)) {
+      entry = { key: newKey(), says: says, at: Date.now() };
+      keep(name, entry);
+    }
+    input.value = entry.key;
+  }
 
   function tokenInput(form) {
     return form.querySelector("input[name=csrf_token]");
@@ -60,6 +126,7 @@
         event.preventDefault();
         return;
       }
+      setSubmissionKey(form);
       markSending(form);
       var input = tokenInput(form);
       if (input && !input.value && form.dataset.csrfUrl) {
@@ -80,7 +147,7 @@
       });
     });
   });
-  // 3. A form sent back with mistakes opens at #rsvp-result, its error summary, which takes the focus
+  // 4. A form sent back with mistakes opens at #rsvp-result, its error summary, which takes the focus
   //    (browsers skip autofocus on a page opened at a fragment); for a browser that scrolls there
   //    without focusing it, the focus is moved here once the page has loaded.
   window.addEventListener("load", function () {

@@ -1,0 +1,242 @@
+"""The same RSVP form sent again, because its first answer was lost (a node died after committing, the
+signal dropped): answered as the first time, never stored or emailed twice. On PostgreSQL, two sendings
+of one form at the same moment store one RSVP; without the look-up under the lock the second runs into
+the unique index instead."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from organizer.extensions import db
+from organizer.models import Event, OutboxMessage, Rsvp, RsvpStatus
+from organizer.services.common.errors import ValidationFailed
+from organizer.services.common.tokens import hash_token
+from organizer.services.privacy import retention
+from organizer.services.rsvp import approval, rsvps
+from organizer.services.rsvp import links as rsvp_links
+from organizer.services.rsvp.opening import RsvpsClosed
+from organizer.timeutil import utcnow
+from tests import builders
+from tests.concurrency import at_once
+from tests.conftest import make_test_app
+
+
+def new_key() -> str:
+    return secrets.token_hex(16)  # what static/js/rsvp.js makes: 16 random bytes in hex
+
+
+def send(event, name="Amina", email=None, key=None, **extra):
+    receipt = rsvps.create_rsvp(event, name=name, email=email, submission_key=key, **extra)
+    db.session.commit()
+    return receipt
+
+
+def rsvps_of(event) -> list[Rsvp]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(Rsvp).where(Rsvp.event_id == event.id).order_by(Rsvp.id)))
+
+
+def mail_to(address) -> int:
+    return db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.to_address == address))
+
+
+def test_the_same_form_again_gets_the_first_answer_and_nothing_more(campaign):
+    event = builders.make_event(campaign, capacity=10)
+    key = new_key()
+    first = send(event, email="amina@example.org", key=key, guests=1)
+    again = send(event, email="amina@example.org", key=key, guests=1)
+    assert first == again == rsvps.RsvpReceipt(RsvpStatus.GOING, None, None, True)
+    [stored] = rsvps_of(event)
+    assert stored.submission_key_hash == hash_token(key) != key  # kept hashed
+    assert mail_to("amina@example.org") == 1, "the retry emailed again"
+
+
+def test_without_an_email_the_retry_gets_the_same_private_link(campaign):
+    event = builders.make_event(campaign, email_policy="not_asked")
+    key = new_key()
+    first = send(event, key=key)
+    again = send(event, key=key)
+    assert first.manage_token and again.manage_token == first.manage_token
+    assert rsvp_links.find_by_token(again.manage_token).name == "Amina"
+    assert len(rsvps_of(event)) == 1
+
+
+def test_links_of_different_forms_are_unrelated(campaign):
+    event = builders.make_event(campaign, email_policy="not_asked")
+    tokens = {send(event, name=f"Person {index}", key=new_key()).manage_token for index in range(3)}
+    tokens.add(send(event, name="No script").manage_token)  # sent without a key, as without JavaScript
+    assert len(tokens) == 4 and None not in tokens
+
+
+def test_a_waitlisted_retry_keeps_its_place_in_the_queue(campaign):
+    event = builders.make_event(campaign, capacity=1)
+    send(event, name="Going", email="going@example.org", key=new_key())
+    key = new_key()
+    first = send(event, name="Bilal", email="bilal@example.org", key=key)
+    send(event, name="Carla", email="carla@example.org", key=new_key())
+    again = send(event, name="Bilal", email="bilal@example.org", key=key)
+    assert first.status is again.status is RsvpStatus.WAITLISTED
+    assert first.waitlist_position == again.waitlist_position == 1
+    assert [r.name for r in rsvps_of(event)] == ["Going", "Bilal", "Carla"]
+
+
+def test_the_retry_says_what_is_true_now(campaign):
+    """Promoted since the lost answer: the retry says going, not the waitlist it first said."""
+    event = builders.make_event(campaign, capacity=1)
+    send(event, name="Going", email="going@example.org")
+    key = new_key()
+    assert send(event, name="Bilal", email="bilal@example.org", key=key).status is RsvpStatus.WAITLISTED
+    rsvps.cancel_rsvp(rsvps_of(event)[0])
+    db.session.commit()
+    assert send(event, name="Bilal", email="bilal@example.org", key=key).status is RsvpStatus.GOING
+
+
+def test_a_retry_after_rsvps_closed_still_gets_its_answer(campaign):
+    event = builders.make_event(campaign, email_policy="not_asked", rsvp_deadline=utcnow() + timedelta(hours=1))
+    key = new_key()
+    first = send(event, key=key)
+    later = utcnow() + timedelta(hours=2)
+    assert send(event, key=key, now=later) == first
+    for name, other_key in (("Amina", new_key()), ("Someone else", key)):  # a new form; the key with other details
+        with pytest.raises(RsvpsClosed):
+            rsvps.create_rsvp(event, name=name, submission_key=other_key, now=later)
+        db.session.rollback()
+    assert len(rsvps_of(event)) == 1
+
+
+@pytest.mark.parametrize("other", [{"name": "Someone else"}, {"email": "other@example.org"}])
+def test_a_key_sent_with_other_details_is_refused_and_nothing_is_stored(campaign, other):
+    event = builders.make_event(campaign)
+    key = new_key()
+    send(event, email="amina@example.org", key=key)
+    with pytest.raises(ValidationFailed, match="Reload the page"):
+        rsvps.create_rsvp(event, **{"name": "Amina", "email": "amina@example.org", **other}, submission_key=key)
+    db.session.rollback()
+    assert [r.name for r in rsvps_of(event)] == ["Amina"]
+
+
+def test_a_key_from_another_event_is_refused(campaign):
+    first, second = builders.make_event(campaign), builders.make_event(campaign)
+    key = new_key()
+    send(first, email="amina@example.org", key=key)
+    with pytest.raises(ValidationFailed):
+        rsvps.create_rsvp(second, name="Amina", email="amina@example.org", submission_key=key)
+    db.session.rollback()
+    assert rsvps_of(second) == []
+
+
+@pytest.mark.parametrize("key", ["short", "x" * 21, "y" * 65, "has space in it 0123456789", "ünïcödé" * 4])
+def test_a_malformed_key_is_refused_before_anything_is_stored(campaign, key):
+    event = builders.make_event(campaign)
+    with pytest.raises(ValidationFailed, match="Reload the page"):
+        rsvps.create_rsvp(event, name="Amina", email="amina@example.org", submission_key=key)
+    db.session.rollback()
+    assert rsvps_of(event) == []
+
+
+def test_after_cancelling_the_same_form_is_a_new_rsvp_with_a_link_of_its_own(campaign):
+    event = builders.make_event(campaign, email_policy="not_asked")
+    key = new_key()
+    first = send(event, key=key)
+    rsvps.cancel_rsvp(rsvp_links.find_by_token(first.manage_token))
+    db.session.commit()
+    again = send(event, key=key)
+    assert again.status is RsvpStatus.GOING and again.manage_token != first.manage_token
+    cancelled, new = rsvps_of(event)
+    assert (cancelled.status, cancelled.submission_key_hash) == (RsvpStatus.CANCELLED, None)
+    assert new.submission_key_hash == hash_token(key)
+    assert rsvp_links.find_by_token(first.manage_token).id == cancelled.id  # the old link still opens the old one
+    assert send(event, key=key) == again
+
+
+def test_a_declined_request_may_ask_again_from_the_same_form(campaign, owner):
+    event = builders.make_event(campaign, requires_approval=True)
+    key = new_key()
+    assert send(event, email="amina@example.org", key=key).status is RsvpStatus.PENDING
+    approval.decline(owner, event, [rsvps_of(event)[0].id])
+    db.session.commit()
+    assert send(event, email="amina@example.org", key=key).status is RsvpStatus.PENDING
+    assert [r.status for r in rsvps_of(event)] == [RsvpStatus.DECLINED, RsvpStatus.PENDING]
+
+
+def test_forgetting_an_rsvp_forgets_its_key(campaign):
+    event = builders.make_event(campaign, starts_at=utcnow() + timedelta(hours=1))
+    send(event, email="amina@example.org", key=new_key())
+    campaign.retention_days = 1
+    db.session.commit()
+    retention.run(now=utcnow() + timedelta(days=3))
+    db.session.commit()
+    [forgotten] = rsvps_of(event)
+    assert forgotten.forgotten_at is not None and forgotten.submission_key_hash is None
+
+
+def test_an_rsvp_added_by_hand_keeps_no_key(campaign, owner):
+    event = builders.make_event(campaign)
+    rsvps.add_by_hand(owner, event, name="By phone")
+    db.session.commit()
+    assert rsvps_of(event)[0].submission_key_hash is None
+
+
+# --- The same form from two nodes at once (PostgreSQL) -------------------------------------------
+
+@pytest.fixture(scope="module")
+def wide_app(database_url):
+    app = make_test_app(database_url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 6, "max_overflow": 0})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def send_together(app, event_id: int, key: str, people: int = 4):
+    receipts: list[rsvps.RsvpReceipt] = []
+    errors = at_once(app, people, lambda _index: db.session.get(Event, event_id),
+                     lambda _index, event: receipts.append(
+                         rsvps.create_rsvp(event, name="Amina", submission_key=key)))
+    return receipts, errors
+
+
+def fresh_event() -> int:
+    event = builders.make_event(builders.make_campaign(owner=builders.make_user()), email_policy="not_asked")
+    event_id = event.id
+    db.session.remove()
+    return event_id
+
+
+@pytest.mark.postgres_only
+def test_one_form_sent_from_two_nodes_at_once_is_stored_once(wide_app):
+    for _round in range(10):
+        event_id = fresh_event()
+        receipts, errors = send_together(wide_app, event_id, new_key())
+        assert not errors, errors
+        assert len({receipt.manage_token for receipt in receipts}) == 1, "the sendings got different answers"
+        count = db.session.scalar(select(func.count(Rsvp.id)).where(Rsvp.event_id == event_id))
+        assert count == 1, f"round {_round}: {count} RSVPs from one form"
+
+
+@pytest.mark.postgres_only
+def test_control_without_the_look_up_under_the_lock_the_sendings_collide(wide_app, monkeypatch):
+    """Let every sending look for the key before any has written (the interleaving the lock allows
+    without the look-up under it): all but one run into the unique index, which the test above never
+    sees."""
+    looked = threading.Barrier(4, timeout=30)
+    real_answer_again = rsvps._answer_again
+
+    def look_together(*args):
+        found = real_answer_again(*args)
+        looked.wait()
+        return found
+
+    monkeypatch.setattr(rsvps.capacity, "lock_for_new_rsvp", lambda event: None)
+    monkeypatch.setattr(rsvps, "_answer_again", look_together)
+    event_id = fresh_event()
+    receipts, errors = send_together(wide_app, event_id, new_key())
+    assert len(receipts) == 1
+    assert len(errors) == 3 and all(isinstance(error, IntegrityError) for error in errors), errors
+    assert db.session.scalar(select(func.count(Rsvp.id)).where(Rsvp.event_id == event_id)) == 1
