@@ -66,7 +66,7 @@ class Rsvp(Model):
     manage_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The hash of the key the RSVP form's script sent with it (static/js/rsvp.js), while the RSVP is
     # live: the same form sent again (a retry after a node died before answering) is answered as the
-    # first one, never stored twice (services/rsvp/rsvps.py). Cleared when the RSVP is cancelled,
+    # first one, never stored twice (services/rsvp/sent_again.py). Cleared when the RSVP is cancelled,
     # declined or forgotten, so the person may RSVP again.
     submission_key_hash: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     ticket_token_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -143,15 +143,18 @@ def submit(slug: str):
         return _form_page(event, None, 409)  # the panel says why
     slug = event.slug  # read before the commit expires it: reloading cost two queries
     db.session.commit()
-    status_line = _status_line(receipt.status, receipt.waitlist_position)
+    flash(_status_line(receipt.status, receipt.waitlist_position),
+          "success" if receipt.status is RsvpStatus.GOING else "warning")
     if receipt.manage_token:
-        flash(status_line, "success" if receipt.status is RsvpStatus.GOING else "warning")
         return redirect(url_for("rsvp.manage", token=receipt.manage_token), code=303)
+    if not receipt.emailed:
+        # The same form sent again, whose link can't be made again (SECRET_KEY changed since, past its fallbacks).
+        flash(_("You had already sent this RSVP. Its private link can't be shown again: ask the organizers "
+                "if you need to change it."), "info")
+        return redirect(url_for("public.event", slug=slug), code=303)
     # An email was given: the link goes to that inbox only (the same whether or not it already had an RSVP).
-    flash(status_line, "success" if receipt.status is RsvpStatus.GOING else "warning")
-    if receipt.emailed:
-        flash(_("We've emailed your private link to %(email)s. Keep that email: the link lets you see your "
-                "ticket, change your RSVP or cancel.", email=form.email.data.strip()), "info")
+    flash(_("We've emailed your private link to %(email)s. Keep that email: the link lets you see your "
+            "ticket, change your RSVP or cancel.", email=form.email.data.strip()), "info")
     return redirect(url_for("rsvp.thanks", slug=slug), code=303)
 
 

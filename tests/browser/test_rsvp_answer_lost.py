@@ -35,6 +35,10 @@ def lose_the_first_answer(page: Page, slug: str) -> list[str]:
     return lost
 
 
+def kept_keys(page: Page) -> int:
+    return page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('rsvp-submission:')).length")
+
+
 def rsvp_count(event_id: int) -> int:
     db.session.expire_all()
     return db.session.scalar(select(func.count(Rsvp.id)).where(Rsvp.event_id == event_id))
@@ -62,11 +66,13 @@ def test_pressing_again_after_a_lost_answer_gives_the_same_private_link(phone: P
     expect(phone.get_by_text("502 Bad Gateway")).to_be_visible()
     assert lost and re.fullmatch(r"/r/[A-Za-z0-9_-]{43}", lost[0]), lost
     assert rsvp_count(event.id) == 1  # saved, though the phone never heard
+    assert kept_keys(phone) == 1  # the tab keeps the key until an answer arrives
 
     press_back_and_again(phone, "homs-vigil", "أمينة حداد")
     expect(phone.get_by_text("You're going!")).to_be_visible()
     assert phone.locator("#manage-url").input_value().endswith(lost[0]), "a new link instead of the lost one"
     assert rsvp_count(event.id) == 1, "the same form was stored twice"
+    phone.wait_for_function("() => !Object.keys(sessionStorage).some(k => k.startsWith('rsvp-submission:'))")
 
     # Then a friend RSVPs on the same phone: another form, another RSVP with a link of its own.
     phone.goto("/e/homs-vigil")

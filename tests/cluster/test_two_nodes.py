@@ -252,9 +252,10 @@ def test_two_nodes_survive_losing_one_node_and_one_worker(cluster):
     # First fit: nobody waits whose party would fit in the places left.
     assert all(1 + row.guests > FULL_CAPACITY - taken for row in waiting), (taken, waiting)
 
-    # -- A form whose answer never arrived is sent again through the other node (what a supporter does
-    # when their node dies between saving and answering; the crash below hits that window only by
-    # chance): the other node gives the same answer, the same private link, and stores nothing more.
+    # -- A form sent again through the other node, as a supporter does when their node dies between
+    # saving and answering (the crash below hits that window only by chance; here the first answer is
+    # simply set aside as lost): the other node gives the same answer, the same private link (made
+    # with the SECRET_KEY both share), and stores nothing more.
     pressed, key = Client(), secrets.token_hex(16)
     lost, resent = (pressed.post(node, "/e/no-email", {"csrf_token": pressed.csrf_token(node), "name": "Amina",
                                                       "submission_key": key}) for node in (a, b))

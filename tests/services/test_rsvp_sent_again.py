@@ -1,6 +1,6 @@
 """The same RSVP form sent again, because its first answer was lost (a node died after committing, the
 signal dropped): answered as the first time, never stored or emailed twice. On PostgreSQL, two sendings
-of one form at the same moment store one RSVP; without the look-up under the lock the second runs into
+of one form at the same moment store one RSVP; without the look-up under the lock the others run into
 the unique index instead."""
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from organizer.extensions import db
 from organizer.models import Event, OutboxMessage, Rsvp, RsvpStatus
 from organizer.services.common.errors import ValidationFailed
 from organizer.services.common.tokens import hash_token
+from organizer.services.events import events as event_service
 from organizer.services.privacy import retention
-from organizer.services.rsvp import approval, rsvps
+from organizer.services.rsvp import approval, rsvps, sent_again
 from organizer.services.rsvp import links as rsvp_links
-from organizer.services.rsvp.opening import RsvpsClosed
+from organizer.services.rsvp.opening import ClosedReason, RsvpsClosed
+from organizer.services.rsvp.sent_again import RsvpReceipt
 from organizer.timeutil import utcnow
 from tests import builders
 from tests.concurrency import at_once
@@ -51,7 +53,7 @@ def test_the_same_form_again_gets_the_first_answer_and_nothing_more(campaign):
     key = new_key()
     first = send(event, email="amina@example.org", key=key, guests=1)
     again = send(event, email="amina@example.org", key=key, guests=1)
-    assert first == again == rsvps.RsvpReceipt(RsvpStatus.GOING, None, None, True)
+    assert first == again == RsvpReceipt(RsvpStatus.GOING, None, None, True)
     [stored] = rsvps_of(event)
     assert stored.submission_key_hash == hash_token(key) != key  # kept hashed
     assert mail_to("amina@example.org") == 1, "the retry emailed again"
@@ -97,17 +99,69 @@ def test_the_retry_says_what_is_true_now(campaign):
     assert send(event, name="Bilal", email="bilal@example.org", key=key).status is RsvpStatus.GOING
 
 
-def test_a_retry_after_rsvps_closed_still_gets_its_answer(campaign):
-    event = builders.make_event(campaign, email_policy="not_asked", rsvp_deadline=utcnow() + timedelta(hours=1))
+def test_a_retry_after_the_rsvp_deadline_still_gets_its_answer(campaign):
+    event = builders.make_event(campaign, email_policy="not_asked", rsvp_deadline=utcnow() + timedelta(minutes=10))
     key = new_key()
     first = send(event, key=key)
-    later = utcnow() + timedelta(hours=2)
+    later = utcnow() + timedelta(minutes=20)
     assert send(event, key=key, now=later) == first
     for name, other_key in (("Amina", new_key()), ("Someone else", key)):  # a new form; the key with other details
         with pytest.raises(RsvpsClosed):
             rsvps.create_rsvp(event, name=name, submission_key=other_key, now=later)
         db.session.rollback()
     assert len(rsvps_of(event)) == 1
+
+
+def test_a_retry_to_a_cancelled_event_hears_that_it_is_cancelled(campaign, owner):
+    event = builders.make_event(campaign, email_policy="not_asked")
+    key = new_key()
+    send(event, key=key)
+    event_service.cancel_event(owner, event)
+    db.session.commit()
+    with pytest.raises(RsvpsClosed) as closed:
+        rsvps.create_rsvp(event, name="Amina", submission_key=key)
+    assert closed.value.reason is ClosedReason.CANCELLED
+
+
+def test_a_key_is_answered_again_only_while_a_retry_is_likely(campaign):
+    """The page's script sends a key for 15 minutes; the server answers it for 30, then refuses it."""
+    event = builders.make_event(campaign, email_policy="not_asked")
+    key = new_key()
+    first = send(event, key=key)
+    assert send(event, key=key, now=utcnow() + timedelta(minutes=29)) == first
+    with pytest.raises(ValidationFailed, match="Reload the page"):
+        rsvps.create_rsvp(event, name="Amina", submission_key=key, now=utcnow() + timedelta(minutes=31))
+    db.session.rollback()
+    assert len(rsvps_of(event)) == 1
+
+
+def test_the_link_is_given_again_after_secret_key_rotation_while_the_old_key_is_a_fallback(app, campaign):
+    event = builders.make_event(campaign, email_policy="not_asked")
+    key = new_key()
+    first = send(event, key=key)
+    old_secret = app.config["SECRET_KEY"]
+    app.config.update(SECRET_KEY="a-new-secret-key-for-this-test-0123456789", SECRET_KEY_FALLBACKS=[old_secret])
+    try:
+        assert send(event, key=key).manage_token == first.manage_token
+        app.config["SECRET_KEY_FALLBACKS"] = []
+        # Past the fallbacks the link can't be made again: the answer says so, and gives none.
+        assert send(event, key=key) == RsvpReceipt(RsvpStatus.GOING, None, None, False)
+    finally:
+        app.config.update(SECRET_KEY=old_secret, SECRET_KEY_FALLBACKS=[])
+    assert len(rsvps_of(event)) == 1
+
+
+def test_a_key_the_look_up_misses_is_still_refused_clearly(campaign, monkeypatch):
+    """Two events' locks don't keep out one key sent to both at once: the unique index does, and the
+    second hears "reload", not a server error."""
+    first, second = builders.make_event(campaign), builders.make_event(campaign)
+    key = new_key()
+    send(first, email="amina@example.org", key=key)
+    monkeypatch.setattr(sent_again, "answer_again", lambda *args: None)  # what the second saw before the first committed
+    with pytest.raises(ValidationFailed, match="Reload the page"):
+        rsvps.create_rsvp(second, name="Amina", email="amina@example.org", submission_key=key)
+    db.session.rollback()
+    assert rsvps_of(second) == []
 
 
 @pytest.mark.parametrize("other", [{"name": "Someone else"}, {"email": "other@example.org"}])
@@ -195,7 +249,7 @@ def wide_app(database_url):
 
 
 def send_together(app, event_id: int, key: str, people: int = 4):
-    receipts: list[rsvps.RsvpReceipt] = []
+    receipts: list[RsvpReceipt] = []
     errors = at_once(app, people, lambda _index: db.session.get(Event, event_id),
                      lambda _index, event: receipts.append(
                          rsvps.create_rsvp(event, name="Amina", submission_key=key)))
@@ -223,10 +277,10 @@ def test_one_form_sent_from_two_nodes_at_once_is_stored_once(wide_app):
 @pytest.mark.postgres_only
 def test_control_without_the_look_up_under_the_lock_the_sendings_collide(wide_app, monkeypatch):
     """Let every sending look for the key before any has written (the interleaving the lock allows
-    without the look-up under it): all but one run into the unique index, which the test above never
-    sees."""
+    without the look-up under it): all but one run into the unique index and are told to reload
+    instead of getting their answer, which the test above never sees."""
     looked = threading.Barrier(4, timeout=30)
-    real_answer_again = rsvps._answer_again
+    real_answer_again = sent_again.answer_again
 
     def look_together(*args):
         found = real_answer_again(*args)
@@ -234,9 +288,11 @@ def test_control_without_the_look_up_under_the_lock_the_sendings_collide(wide_ap
         return found
 
     monkeypatch.setattr(rsvps.capacity, "lock_for_new_rsvp", lambda event: None)
-    monkeypatch.setattr(rsvps, "_answer_again", look_together)
+    monkeypatch.setattr(sent_again, "answer_again", look_together)
     event_id = fresh_event()
     receipts, errors = send_together(wide_app, event_id, new_key())
     assert len(receipts) == 1
-    assert len(errors) == 3 and all(isinstance(error, IntegrityError) for error in errors), errors
+    assert len(errors) == 3, errors
+    assert all(isinstance(error, ValidationFailed) and isinstance(error.__cause__, IntegrityError)
+               for error in errors), errors
     assert db.session.scalar(select(func.count(Rsvp.id)).where(Rsvp.event_id == event_id)) == 1

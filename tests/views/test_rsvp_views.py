@@ -254,6 +254,30 @@ def test_without_an_email_the_retry_lands_on_the_same_private_page(client, campa
     assert rsvp_count() == 1
 
 
+def test_a_retry_whose_link_cant_be_made_again_says_so_on_the_event_page(app, client, campaign):
+    event = builders.make_event(campaign, slug="no-email", email_policy=EmailPolicy.NOT_ASKED)
+    assert submit(client, event, submission_key=SUBMISSION_KEY).status_code == 303
+    old_secret = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "rotated-with-no-fallback-0123456789abcdef"
+    try:
+        again = submit(client, event, submission_key=SUBMISSION_KEY)
+        shown = flashes(client)  # in the session signed with the new key
+    finally:
+        app.config["SECRET_KEY"] = old_secret
+    assert (again.status_code, again.headers["Location"]) == (303, "/e/no-email")
+    assert shown == ["You're going!", "You had already sent this RSVP. Its private link can't be shown again: "
+                                      "ask the organizers if you need to change it."]
+    assert rsvp_count() == 1
+
+
+def test_answer_pages_tell_the_script_to_forget_the_sent_form(client, event):
+    submit(client, event, email="amina@example.org", submission_key=SUBMISSION_KEY)
+    html = client.get("/e/lmc/rsvp/thanks").get_data(as_text=True)
+    assert "data-rsvp-answered" in html and "/static/js/rsvp.js" in html
+    html = client.get(path_of(last_link("amina@example.org", "/r/"))).get_data(as_text=True)
+    assert "data-rsvp-answered" in html and "/static/js/rsvp.js" in html
+
+
 @pytest.mark.parametrize("key", ["too-short", "no spaces allowed in the key 0123", "k" * 65])
 def test_a_malformed_submission_key_is_a_clear_400_and_nothing_is_kept(client, event, key):
     response = submit(client, event, email="amina@example.org", submission_key=key)

@@ -29,15 +29,35 @@ def issue_tokens(rsvp: Rsvp) -> str:
 _SUBMISSION_SALT = b"rsvp-submission-link:"
 
 
-def token_for_submission(submission_key: str) -> str:
-    """The private link's token for an RSVP sent with ``submission_key``: a keyed hash of it, so the same
-    form sent again can be given the link the lost first answer carried (an RSVP without an email
-    sees its link only there). Only the browser that made the key holds it; the database keeps a hash
-    of the key and of this token, from which neither can be worked back."""
-    secret = current_app.config["SECRET_KEY"]
-    digest = hmac.digest(secret.encode() if isinstance(secret, str) else secret,
-                         _SUBMISSION_SALT + submission_key.encode(), "sha256")
+def _secret_keys() -> list[bytes]:
+    """SECRET_KEY, then the fallbacks still accepted after it was rotated."""
+    config = current_app.config
+    keys = [config["SECRET_KEY"], *(config.get("SECRET_KEY_FALLBACKS") or [])]
+    return [key.encode() if isinstance(key, str) else key for key in keys]
+
+
+def _keyed_token(secret: bytes, submission: str) -> str:
+    digest = hmac.digest(secret, _SUBMISSION_SALT + submission.encode(), "sha256")
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def token_for_submission(submission: str) -> str:
+    """The private link's token for an RSVP taken from one sending of a form (its key and moment): a
+    keyed hash of it, so the same form sent again can be given the link the lost first answer carried
+    (an RSVP without an email sees its link only there). Only the browser that made the key holds it;
+    the database keeps a hash of the key and of this token, from which neither can be worked back."""
+    return _keyed_token(_secret_keys()[0], submission)
+
+
+def stored_token_for_submission(submission: str, manage_token_hash: str) -> str | None:
+    """The token ``token_for_submission`` gave this RSVP, also under a SECRET_KEY rotated since; None
+    when its link is another (a new one was issued)."""
+    for secret in _secret_keys():
+        token = _keyed_token(secret, submission)
+        if hmac.compare_digest(hash_token(token), manage_token_hash):
+            return token
+    return None
+
 
 NEW_LINK_MAX_AGE = 30 * 24 * 3600  # seconds a "get a new link" address from an email stays valid
 _NEW_LINK_SALT = "rsvp-new-link"

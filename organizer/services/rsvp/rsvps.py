@@ -37,24 +37,18 @@ address. A promotion never issues a new link: the supporter keeps the one they h
 
 The same form sent twice
 ------------------------
-A node can die after an RSVP is committed and before its answer leaves; the supporter presses again
-and reaches another node. The form's script sends a key with each filled-in form (static/js/rsvp.js),
-kept hashed with the RSVP while it is live. The same key again is answered as the first time (its
-status, its place in the queue, for an RSVP without an email its private link) and nothing is stored
-or emailed: the look-up runs under the event lock, after the first has committed or not at all, and a
-unique index holds if anything else goes wrong. A key is only ever the browser's own, so the answer
-tells nobody anything they didn't send. Cancelling, declining or forgetting the RSVP clears its key.
+A form sent again after its answer was lost (same key from static/js/rsvp.js) gets the first answer
+and stores nothing: sent_again.py.
 """
 
 from __future__ import annotations
 
-import contextlib
-from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from organizer.extensions import db
@@ -72,14 +66,14 @@ from organizer.services.common import permissions
 from organizer.services.common.errors import Conflict, NotFound, ValidationFailed
 from organizer.services.common.permissions import Action
 from organizer.services.common.tokens import hash_token, new_token, ticket_token_for
-from organizer.services.common.validation import clean_client_key
 from organizer.services.mail import limits as mail_limits
 from organizer.services.privacy import access_log
 
 # capacity as a module: the concurrency tests replace its lock and count to show the race without them.
-from organizer.services.rsvp import capacity, links, notify
+from organizer.services.rsvp import capacity, notify, sent_again
 from organizer.services.rsvp.capacity import fits, queue_position, relock
 from organizer.services.rsvp.opening import ClosedReason, RsvpsClosed, check_open, closed_message, closed_reason
+from organizer.services.rsvp.sent_again import RsvpReceipt
 from organizer.services.rsvp.validation import clean_answers, clean_email, clean_guests, clean_name, clean_phone
 from organizer.services.rsvp.waitlist import promote_locked
 from organizer.text import fold_for_search
@@ -100,20 +94,6 @@ def public_event_for_rsvp(slug: str) -> Event | None:
     return event
 
 
-@dataclass(frozen=True)
-class RsvpReceipt:
-    """What the person who submitted may be told.
-
-    When an email address was given, ``manage_token`` is None whether or not the address already had
-    an RSVP: the link goes to that inbox only, so the response can't reveal who is registered.
-    """
-
-    status: RsvpStatus
-    waitlist_position: int | None = None
-    manage_token: str | None = None
-    emailed: bool = False
-
-
 def _earlier_rsvp_id(event_id: int, address_key: str) -> int | None:
     """The oldest RSVP of this event with this address that isn't cancelled or declined, if any."""
     return db.session.scalar(_EARLIER_RSVP, {"event_id": event_id, "address_key": address_key})
@@ -131,42 +111,8 @@ _EARLIER_RSVP = (
 
 _INSERT_RSVP = insert(Rsvp.__table__).returning(Rsvp.__table__.c.id)  # on the table: no ORM bulk path per RSVP
 
-# 128 random bits in base64url: the key stands for the RSVP's private link when its answer is lost.
-SUBMISSION_KEY_MIN_LENGTH = 22
-
-_BY_SUBMISSION = select(
-    Rsvp.id, Rsvp.event_id, Rsvp.name, Rsvp.email, Rsvp.email_normalized, Rsvp.status, Rsvp.created_at,
-    Rsvp.manage_token_hash,
-).where(Rsvp.submission_key_hash == bindparam("key_hash"))
-
-
-def _submission_token(submission_key: str, moment: datetime) -> str:
-    """The private link of the RSVP taken at ``moment`` from this form: the same when the form is sent
-    again, another for an RSVP sent later with the same key (after the first was cancelled)."""
-    return links.token_for_submission(f"{submission_key}@{moment.strftime('%Y%m%d%H%M%S%f')}")
-
-
 def _link_hashes(token: str) -> dict[str, str]:
     return {"manage_token_hash": hash_token(token), "ticket_token_hash": hash_token(ticket_token_for(token))}
-
-
-def _answer_again(event: Event, submission_key: str, name: str, email_normalized: str | None) -> RsvpReceipt | None:
-    """The first answer to a form sent again (same key), or None when this key has no live RSVP."""
-    earlier = db.session.execute(_BY_SUBMISSION, {"key_hash": hash_token(submission_key)}).one_or_none()
-    if earlier is None:
-        return None
-    if earlier.event_id != event.id or earlier.name != name or earlier.email_normalized != email_normalized:
-        # The script makes a new key whenever the form says something else: only a forged or broken
-        # client gets here, and a reload gives it a fresh form.
-        raise ValidationFailed(_("That request could not be matched. Reload the page and try again."))
-    position = (queue_position(event.id, earlier.id, earlier.created_at)
-                if earlier.status is RsvpStatus.WAITLISTED else None)
-    token = None
-    if earlier.email is None:
-        candidate = _submission_token(submission_key, earlier.created_at)
-        if hash_token(candidate) == earlier.manage_token_hash:  # unless a new link has been issued since
-            token = candidate
-    return RsvpReceipt(earlier.status, position, token, earlier.email is not None)
 
 
 def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str | None = None,
@@ -188,20 +134,15 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
     A new RSVP is written with plain INSERTs (the RSVP, its answers, its email), not ORM objects: the
     unit of work's flushes were a fifth of an RSVP's CPU, and nothing here needs the object afterwards.
     """
-    key = clean_client_key(submission_key, min_length=SUBMISSION_KEY_MIN_LENGTH, field=None)
     opened = _check_open_by_hand if added_by is not None else check_open
     try:
         opened(event, now)
-    except RsvpsClosed:
-        # The first answer was lost and RSVPs closed since: it is still the answer. Anything else
-        # sent to a closed event hears that it is closed, whatever else is wrong with it.
-        again = None
-        if key is not None:
-            with contextlib.suppress(ValidationFailed):
-                again = _answer_again(event, key, clean_name(name), clean_email(event, email)[1])
+    except RsvpsClosed as closed:
+        again = sent_again.answered_before_closing(event, closed, submission_key, name, email, now)
         if again is None:
             raise
         return again
+    key = sent_again.clean_key(submission_key)
     name = clean_name(name)
     if added_by is not None and not (email or "").strip():
         email, email_normalized = None, None  # by phone or at the desk: an address only if they gave one
@@ -227,7 +168,7 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
     capacity.lock_for_new_rsvp(event)
     if key is not None:
         # Under the lock: a first sending still in flight has committed by now, or never will.
-        again = _answer_again(event, key, name, email_normalized)
+        again = sent_again.answer_again(event, key, name, email_normalized, now)
         if again is not None:
             return again
     opened(event, now)  # the organizer may have cancelled while we waited for the lock
@@ -246,14 +187,20 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
             values["approved_at"] = moment  # an organizer adding someone by hand approves them
     values.update(status=status, created_at=moment, status_changed_at=moment)
     if key is not None:
-        token = _submission_token(key, moment)
+        token = sent_again.token_for(key, moment)
         values.update(_link_hashes(token))
     earlier_id, send = None, False
     if email_normalized is not None:
         # Run for every RSVP with an address, known or not, over its quota or not: the same statements.
         earlier_id = _earlier_rsvp_id(event.id, email_normalized)
         send = mail_limits.take(f"event:{event.id}", email_normalized, notice=earlier_id is not None)
-    rsvp_id = db.session.execute(_INSERT_RSVP, values).scalar_one()
+    try:
+        rsvp_id = db.session.execute(_INSERT_RSVP, values).scalar_one()
+    except IntegrityError as error:
+        # One key sent to two events at once (each under its own lock): only a forged client does that.
+        if key is not None and "submission_key_hash" in str(error.orig):
+            raise ValidationFailed(str(sent_again.NOT_MATCHED)) from error
+        raise
     if cleaned_answers:
         db.session.execute(insert(Answer.__table__), [{"rsvp_id": rsvp_id, "question_id": question_id, "value": value}
                                             for question_id, value in cleaned_answers.items()])

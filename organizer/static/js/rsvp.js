@@ -7,8 +7,9 @@
 // 3. The same filled-in form sent again, because its answer never came (a server died, the signal
 //    dropped), carries the same key: the server gives the first answer again instead of taking a second
 //    RSVP. A form that says anything else, or one sent more than 15 minutes later, gets a new key.
-//    The key is kept for this tab only (sessionStorage), with a hash of what the form said, not the
-//    words: a reload of the error page or the back button finds it.
+//    The key is kept for this tab only (sessionStorage, so that a reload of the error page or the back
+//    button finds it) with a fingerprint of what the form said, and forgotten as soon as an answer
+//    page (marked data-rsvp-answered) opens.
 (function () {
   "use strict";
 
@@ -35,19 +36,39 @@
 
   function whatItSays(form) {
     var parts = [];
-    new FormData(form).forEach(function (value, name) {
-      if (name !== "csrf_token" && name !== "submission_key") {
-        parts.push(name + "=" + String(value).trim());
-      }
+    Array.prototype.forEach.call(form.elements, function (element) {
+      var name = element.name;
+      if (!name || element.disabled || name === "csrf_token" || name === "submission_key") return;
+      if (element.type === "submit" || element.type === "button") return;
+      if ((element.type === "checkbox" || element.type === "radio") && !element.checked) return;
+      parts.push(name + "=" + String(element.value).trim());
     });
     return fingerprint(parts.join("\n"));
   }
 
+  // Where the tab's storage can't be written (turned off, full, private browsing in older Safari), this
+  // page's memory still covers a second press. Where it can, it alone says what is kept: an answer page
+  // may have emptied it since this page was last shown.
+  var storageWritable = null;
+
   function kept(name) {
+    if (storageWritable === false) return keptInMemory[name] || null;
     try {
       return JSON.parse(window.sessionStorage.getItem(name));
     } catch (error) {
-      return keptInMemory[name] || null; // storage turned off: this page's memory still covers a double send
+      return keptInMemory[name] || null;
+    }
+  }
+
+  // The answer arrived (this page is it): nothing is left to send again, so nothing is kept.
+  function forgetSentForms() {
+    try {
+      for (var i = window.sessionStorage.length - 1; i >= 0; i--) {
+        var name = window.sessionStorage.key(i);
+        if (name && name.indexOf("rsvp-submission:") === 0) window.sessionStorage.removeItem(name);
+      }
+    } catch (error) {
+      // storage turned off: nothing was kept
     }
   }
 
@@ -55,8 +76,9 @@
     keptInMemory[name] = entry;
     try {
       window.sessionStorage.setItem(name, JSON.stringify(entry));
+      storageWritable = true;
     } catch (error) {
-      // full or turned off: kept in memory only
+      storageWritable = false;
     }
   }
 
@@ -117,6 +139,8 @@
     });
   }
 
+  if (document.querySelector("[data-rsvp-answered]")) forgetSentForms();
+
   document.querySelectorAll("form[data-once]").forEach(function (form) {
     form.addEventListener("focusin", function () {
       ensureToken(form);
@@ -126,8 +150,12 @@
         event.preventDefault();
         return;
       }
-      setSubmissionKey(form);
       markSending(form);
+      try {
+        setSubmissionKey(form);
+      } catch (error) {
+        // an older browser: the form goes without a key, as it would without this script
+      }
       var input = tokenInput(form);
       if (input && !input.value && form.dataset.csrfUrl) {
         event.preventDefault();
