@@ -193,6 +193,7 @@ class ManualRsvpForm(FlaskForm):
                      validators=[Optional(), Length(max=PHONE_MAX, message=too_long(PHONE_MAX))],
                      render_kw={"maxlength": PHONE_MAX, "autocomplete": "off"})
     guests = guests_field()
+    submission_key = HiddenField()  # as on the public form (static/js/rsvp.js)
 
 
 def manual_rsvp_form_for(event: Event, **kwargs) -> ManualRsvpForm:

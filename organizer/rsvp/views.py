@@ -418,7 +418,8 @@ def admin_add(event_id: int):
             receipt = rsvps.add_by_hand(current_user, event, name=form.name.data,
                                         email=form.email.data if "email" in form else None,
                                         phone=form.phone.data if "phone" in form else None,
-                                        guests=form.guests.data if "guests" in form else 0)
+                                        guests=form.guests.data if "guests" in form else 0,
+                                        submission_key=form.submission_key.data)
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)

@@ -230,11 +230,24 @@ def test_forgetting_an_rsvp_forgets_its_key(campaign):
     assert forgotten.forgotten_at is not None and forgotten.submission_key_hash is None
 
 
-def test_an_rsvp_added_by_hand_keeps_no_key(campaign, owner):
+def test_an_rsvp_added_by_hand_without_a_key_keeps_none(campaign, owner):
     event = builders.make_event(campaign)
     rsvps.add_by_hand(owner, event, name="By phone")
     db.session.commit()
     assert rsvps_of(event)[0].submission_key_hash is None
+
+
+@pytest.mark.parametrize("email", [None, "umm.khalid@example.org"])
+def test_the_desk_form_sent_again_gets_its_first_answer(campaign, owner, email):
+    event = builders.make_event(campaign, capacity=1)
+    key = new_key()
+    first = rsvps.add_by_hand(owner, event, name="Umm Khalid", email=email, guests=1, submission_key=key)
+    db.session.commit()
+    again = rsvps.add_by_hand(owner, event, name="Umm Khalid", email=email, guests=1, submission_key=key)
+    db.session.commit()
+    assert first.status is again.status is RsvpStatus.WAITLISTED  # two people for one place
+    assert first.waitlist_position == again.waitlist_position == 1
+    assert [r.name for r in rsvps_of(event)] == ["Umm Khalid"]
 
 
 # --- The same form from two nodes at once (PostgreSQL) -------------------------------------------

@@ -4,7 +4,7 @@ confirmed (RSVPed themselves) (issue 14.7)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from organizer.extensions import db
 from organizer.models import Rsvp, RsvpStatus
@@ -64,3 +64,20 @@ def test_the_list_shows_who_is_checked_in_and_who_confirmed(client, login, world
     row_not_yet = html[html.index("Not Yet"):]
     assert "rsvp-table__checked" not in row_not_yet[:row_not_yet.index("</tr>")]
     assert "Add an RSVP by hand" not in html  # coordinators see the list, they do not add to it
+
+
+def test_the_desk_form_sent_again_after_a_lost_answer_adds_no_second_rsvp(client, login, world):
+    """The script gives the form a key (static/js/rsvp.js); the same form sent again is answered as
+    the first, even with an address, which would otherwise be "already has an RSVP"."""
+    login(world["organizer"])
+    url = f"/manage/e/{world['event'].id}/rsvps/add"
+    assert 'name="submission_key" type="hidden" value=""' in client.get(url).get_data(as_text=True)
+    form = {"name": "Umm Khalid", "email": "umm.khalid@example.org", "guests": "1",
+            "submission_key": "6a1f0c3e9b2d4c5e8f7a6b5c4d3e2f1a"}
+    first, again = client.post(url, data=form), client.post(url, data=form)
+    assert first.status_code == again.status_code == 303
+    assert "Umm Khalid is going." in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Rsvp.id))) == 1
+    # Another form (no key, or a new one) with the same address is still told it is on the list.
+    response = client.post(url, data={**form, "submission_key": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"})
+    assert response.status_code == 400 and "already has an RSVP with this address" in response.get_data(as_text=True)

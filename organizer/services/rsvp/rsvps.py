@@ -212,23 +212,30 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
 
 
 def add_by_hand(actor: User, event: Event, *, name: str, email: str | None = None, phone: str | None = None,
-                guests: int = 0, now: datetime | None = None) -> RsvpReceipt:
+                guests: int = 0, now: datetime | None = None, submission_key: str | None = None) -> RsvpReceipt:
     """An organizer adds someone who RSVPed another way (by phone, at the desk). The same rule as an
     RSVP from the public page, in the same transaction shape and under the same event lock: going if
     the party fits in the places left, otherwise the end of the waitlist. After the RSVP deadline too
     (the organizer decides), but not to a draft, a cancelled or an ended event. An email address is
-    optional whatever the event asks; given, it gets the confirmation and private link as usual."""
+    optional whatever the event asks; given, it gets the confirmation and private link as usual.
+    The same form sent again (``submission_key``) gets its first answer, as on the public page."""
     permissions.require(actor, event.campaign, Action.MANAGE_RSVPS)
-    if (email or "").strip():
+    key = sent_again.clean_key(submission_key)
+    normalized = clean_email(event, email)[1] if (email or "").strip() else None
+    if key is not None:
+        # Before the address check below, which would find the RSVP this form made the first time.
+        again = sent_again.answer_again(event, key, clean_name(name), normalized, now)
+        if again is not None:
+            return again
+    if normalized is not None:
         # Organizers see the list anyway: say so, where the public form must not.
-        _typed, normalized = clean_email(event, email)
-        earlier_id = _earlier_rsvp_id(event.id, normalized) if normalized is not None else None
+        earlier_id = _earlier_rsvp_id(event.id, normalized)
         existing = db.session.get(Rsvp, earlier_id) if earlier_id is not None else None
         if existing is not None:
             raise ValidationFailed(_("%(name)s already has an RSVP with this address: find them in the list.",
                                      name=existing.name), field="email")
     return create_rsvp(event, name=name, email=email, phone=phone, guests=guests, consent=False, now=now,
-                       added_by=actor)
+                       added_by=actor, submission_key=key)
 
 
 def _check_open_by_hand(event: Event, now: datetime | None = None) -> None:

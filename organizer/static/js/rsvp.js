@@ -1,4 +1,4 @@
-// RSVP form.
+// RSVP forms: the one on the event page, and the organizers' "add an RSVP by hand" (points 2 and 3).
 // 1. The event page is served the same to every visitor who has no session yet, so its form has no
 //    CSRF token: it is fetched from data-csrf-url once someone starts filling the form in (or at
 //    the latest when they send it). Without this file the server asks them to press again.
