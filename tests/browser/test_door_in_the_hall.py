@@ -151,11 +151,11 @@ def test_without_signal_taps_are_kept_and_sent_once_when_it_returns(browser, bas
         # is what shows the page stays kept.
         for _look in range(50):
             kept = phone.evaluate("caches.open('organizer-door').then(c => c.keys()).then(k => k.map(r => r.url))")
+            assert all(url == f"{base_url}/door/e/{event.id}" or url.startswith(f"{base_url}/static/") for url in kept)
             if f"{base_url}/door/e/{event.id}" in kept:
                 break
             phone.wait_for_timeout(100)
         assert f"{base_url}/door/e/{event.id}" in kept
-        assert all(url == f"{base_url}/door/e/{event.id}" or url.startswith(f"{base_url}/static/") for url in kept)
 
         context.set_offline(True)
         for person in (amina, bilal, carla):

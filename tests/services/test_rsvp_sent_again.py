@@ -250,6 +250,37 @@ def test_the_desk_form_sent_again_gets_its_first_answer(campaign, owner, email):
     assert [r.name for r in rsvps_of(event)] == ["Umm Khalid"]
 
 
+def test_the_desk_form_sent_again_while_its_first_commits_is_not_taken_for_someone_else(campaign, owner,
+                                                                                       monkeypatch):
+    """The first sending commits between the retry's key look-up and its address check: the address
+    check finds this form's own RSVP, and the retry still gets its first answer, not "already on the list"."""
+    event = builders.make_event(campaign)
+    key = new_key()
+    first = rsvps.add_by_hand(owner, event, name="Umm Khalid", email="umm.khalid@example.org", submission_key=key)
+    db.session.commit()
+    real_answer_again, looks = sent_again.answer_again, []
+
+    def first_look_too_early(*args):
+        looks.append(args)
+        return None if len(looks) == 1 else real_answer_again(*args)
+
+    monkeypatch.setattr(sent_again, "answer_again", first_look_too_early)
+    again = rsvps.add_by_hand(owner, event, name="Umm Khalid", email="umm.khalid@example.org", submission_key=key)
+    assert again == first and len(looks) == 2
+    assert len(rsvps_of(event)) == 1
+
+
+def test_the_desk_form_sent_again_to_a_cancelled_event_hears_it_is_cancelled(campaign, owner):
+    event = builders.make_event(campaign)
+    key = new_key()
+    rsvps.add_by_hand(owner, event, name="Umm Khalid", submission_key=key)
+    event_service.cancel_event(owner, event)
+    db.session.commit()
+    with pytest.raises(RsvpsClosed) as closed:
+        rsvps.add_by_hand(owner, event, name="Umm Khalid", submission_key=key)
+    assert closed.value.reason is ClosedReason.CANCELLED
+
+
 # --- The same form from two nodes at once (PostgreSQL) -------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -218,19 +218,27 @@ def add_by_hand(actor: User, event: Event, *, name: str, email: str | None = Non
     the party fits in the places left, otherwise the end of the waitlist. After the RSVP deadline too
     (the organizer decides), but not to a draft, a cancelled or an ended event. An email address is
     optional whatever the event asks; given, it gets the confirmation and private link as usual.
-    The same form sent again (``submission_key``) gets its first answer, as on the public page."""
+
+    The same form sent again (``submission_key``) gets its first answer, as on the public page, and
+    that before the address check, which would find the RSVP the form made the first time."""
     permissions.require(actor, event.campaign, Action.MANAGE_RSVPS)
+    _check_open_by_hand(event, now)
     key = sent_again.clean_key(submission_key)
+    name = clean_name(name)
     normalized = clean_email(event, email)[1] if (email or "").strip() else None
     if key is not None:
-        # Before the address check below, which would find the RSVP this form made the first time.
-        again = sent_again.answer_again(event, key, clean_name(name), normalized, now)
+        again = sent_again.answer_again(event, key, name, normalized, now)
         if again is not None:
             return again
     if normalized is not None:
         # Organizers see the list anyway: say so, where the public form must not.
         earlier_id = _earlier_rsvp_id(event.id, normalized)
         existing = db.session.get(Rsvp, earlier_id) if earlier_id is not None else None
+        if existing is not None and key is not None and existing.submission_key_hash == hash_token(key):
+            # The first sending committed since the look-up above.
+            again = sent_again.answer_again(event, key, name, normalized, now)
+            if again is not None:
+                return again
         if existing is not None:
             raise ValidationFailed(_("%(name)s already has an RSVP with this address: find them in the list.",
                                      name=existing.name), field="email")
