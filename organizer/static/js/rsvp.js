@@ -2,8 +2,8 @@
 // 1. The event page is served the same to every visitor who has no session yet, so its form has no
 //    CSRF token: it is fetched from data-csrf-url once someone starts filling the form in (or at
 //    the latest when they send it). Without this file the server asks them to press again.
-// 2. One press sends once. A double tap on a phone would otherwise post twice (harmless, but the
-//    second post emails a fresh private link).
+// 2. One press sends once: a double tap on a phone posts the form once, and the button dims while
+//    the form is on its way.
 // 3. The same filled-in form sent again, because its answer never came (a server died, the signal
 //    dropped), carries the same key: the server gives the first answer again instead of taking a second
 //    RSVP. A form that says anything else, or one sent more than 15 minutes later, gets a new key.
