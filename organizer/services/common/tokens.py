@@ -21,3 +21,9 @@ def ticket_token_for(manage_token: str) -> str:
     scans the ticket learns nothing that would let them change or cancel the RSVP.
     """
     return hashlib.sha256(b"ticket:" + manage_token.encode("utf-8", "surrogatepass")).hexdigest()[:43]
+
+
+def link_hashes(manage_token: str) -> dict[str, str]:
+    """What an RSVP stores of its private link: the digests of the token and of the ticket made from it."""
+    return {"manage_token_hash": hash_token(manage_token),
+            "ticket_token_hash": hash_token(ticket_token_for(manage_token))}

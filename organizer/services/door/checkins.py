@@ -34,7 +34,7 @@ from organizer.models import (
 )
 from organizer.services.accounts import accounts
 from organizer.services.common.errors import Conflict, ValidationFailed
-from organizer.services.common.tokens import hash_token, new_token, ticket_token_for
+from organizer.services.common.tokens import link_hashes, new_token
 from organizer.services.door.counts import changed as figures_changed
 from organizer.services.door.log import clean_idempotency_key
 from organizer.text import without_bidi_controls
@@ -320,8 +320,7 @@ def walk_in(event: Event, name: str, email: str | None = None, actor_user: User 
         consent_contact=False,
         status=RsvpStatus.GOING,
         source=RsvpSource.WALK_IN,
-        manage_token_hash=hash_token(manage_token),
-        ticket_token_hash=hash_token(ticket_token_for(manage_token)),
+        **link_hashes(manage_token),
     )
     db.session.add(rsvp)
     db.session.flush()

@@ -15,14 +15,14 @@ from organizer.extensions import db
 from organizer.models import (
     Rsvp,
 )
-from organizer.services.common.tokens import hash_token, new_token, ticket_token_for
+from organizer.services.common.tokens import hash_token, link_hashes, new_token
 from organizer.services.common.validation import is_valid_id
 
 
 def issue_tokens(rsvp: Rsvp) -> str:
     token = new_token()
-    rsvp.manage_token_hash = hash_token(token)
-    rsvp.ticket_token_hash = hash_token(ticket_token_for(token))
+    hashes = link_hashes(token)
+    rsvp.manage_token_hash, rsvp.ticket_token_hash = hashes["manage_token_hash"], hashes["ticket_token_hash"]
     return token
 
 

@@ -65,7 +65,7 @@ from organizer.models import (
 from organizer.services.common import permissions
 from organizer.services.common.errors import Conflict, NotFound, ValidationFailed
 from organizer.services.common.permissions import Action
-from organizer.services.common.tokens import hash_token, new_token, ticket_token_for
+from organizer.services.common.tokens import hash_token, link_hashes, new_token
 from organizer.services.mail import limits as mail_limits
 from organizer.services.privacy import access_log
 
@@ -110,10 +110,6 @@ _EARLIER_RSVP = (
 
 
 _INSERT_RSVP = insert(Rsvp.__table__).returning(Rsvp.__table__.c.id)  # on the table: no ORM bulk path per RSVP
-
-def _link_hashes(token: str) -> dict[str, str]:
-    return {"manage_token_hash": hash_token(token), "ticket_token_hash": hash_token(ticket_token_for(token))}
-
 
 def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str | None = None,
                 guests: int = 0, consent: bool = False, answers: dict | None = None,
@@ -162,7 +158,7 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
                   submission_key_hash=hash_token(key) if key is not None else None)
     if key is None:
         token = new_token()
-        values.update(_link_hashes(token))
+        values.update(link_hashes(token))
     party = 1 + guests
 
     capacity.lock_for_new_rsvp(event)
@@ -188,7 +184,7 @@ def create_rsvp(event: Event, *, name: str, email: str | None = None, phone: str
     values.update(status=status, created_at=moment, status_changed_at=moment)
     if key is not None:
         token = sent_again.token_for(key, moment)
-        values.update(_link_hashes(token))
+        values.update(link_hashes(token))
     earlier_id, send = None, False
     if email_normalized is not None:
         # Run for every RSVP with an address, known or not, over its quota or not: the same statements.
