@@ -37,6 +37,20 @@ def press_together(app, event_id: int, people: int) -> list[BaseException]:
                    lambda index, event: rsvps.create_rsvp(event, name=f"Supporter {index}"))
 
 
+def count_before_anyone_writes(monkeypatch, people: int) -> None:
+    """Make each of ``people`` RSVPs wait, once it has read the places taken (the read the lock
+    protects), until all of them have read: the interleaving the lock exists to prevent."""
+    counted = threading.Barrier(people, timeout=30)
+    real_read = rsvps.read_under_lock
+
+    def read_then_wait(*args):
+        found = real_read(*args)
+        counted.wait()
+        return found
+
+    monkeypatch.setattr(rsvps, "read_under_lock", read_then_wait)
+
+
 def outcome(event_id: int) -> tuple[int, int]:
     db.session.expire_all()
     rows = db.session.execute(
@@ -75,15 +89,7 @@ def test_control_without_the_lock_the_same_check_sees_the_oversell(wide_app, mon
     """Switch the lock off and let every supporter count the places before anyone writes (the
     interleaving the lock exists to prevent): the event is oversold, and the check above would fail."""
     monkeypatch.setattr(rsvp_capacity, "lock_for_new_rsvp", lambda event: None)
-    counted = threading.Barrier(people, timeout=30)
-    real_places_taken = rsvp_capacity.places_taken
-
-    def places_taken_then_wait(event):
-        result = real_places_taken(event)
-        counted.wait()
-        return result
-
-    monkeypatch.setattr(rsvp_capacity, "places_taken", places_taken_then_wait)
+    count_before_anyone_writes(monkeypatch, people)
     event_id = fresh_event(capacity)
     errors = press_together(wide_app, event_id, people)
     assert not errors, errors

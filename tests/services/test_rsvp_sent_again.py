@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -157,7 +158,9 @@ def test_a_key_the_look_up_misses_is_still_refused_clearly(campaign, monkeypatch
     first, second = builders.make_event(campaign), builders.make_event(campaign)
     key = new_key()
     send(first, email="amina@example.org", key=key)
-    monkeypatch.setattr(sent_again, "answer_again", lambda *args: None)  # what the second saw before the first committed
+    real_read = rsvps.read_under_lock
+    # What the second saw before the first committed: no RSVP with this key yet.
+    monkeypatch.setattr(rsvps, "read_under_lock", lambda *args: replace(real_read(*args), sent_before_id=None))
     with pytest.raises(ValidationFailed, match="Reload the page"):
         rsvps.create_rsvp(second, name="Amina", email="amina@example.org", submission_key=key)
     db.session.rollback()
@@ -324,15 +327,15 @@ def test_control_without_the_look_up_under_the_lock_the_sendings_collide(wide_ap
     without the look-up under it): all but one run into the unique index and are told to reload
     instead of getting their answer, which the test above never sees."""
     looked = threading.Barrier(4, timeout=30)
-    real_answer_again = sent_again.answer_again
+    real_read = rsvps.read_under_lock
 
     def look_together(*args):
-        found = real_answer_again(*args)
+        found = real_read(*args)
         looked.wait()
         return found
 
     monkeypatch.setattr(rsvps.capacity, "lock_for_new_rsvp", lambda event: None)
-    monkeypatch.setattr(sent_again, "answer_again", look_together)
+    monkeypatch.setattr(rsvps, "read_under_lock", look_together)
     event_id = fresh_event()
     receipts, errors = send_together(wide_app, event_id, new_key())
     assert len(receipts) == 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -17,7 +16,12 @@ from organizer.services.rsvp.opening import RsvpsClosed
 from organizer.timeutil import utcnow
 from tests import builders
 from tests.concurrency import at_once
-from tests.services.test_rsvp_concurrency import ROUNDS, outcome, wide_app  # noqa: F401  (fixture)
+from tests.services.test_rsvp_concurrency import (  # noqa: F401  (wide_app: a fixture)
+    ROUNDS,
+    count_before_anyone_writes,
+    outcome,
+    wide_app,
+)
 
 
 @pytest.fixture
@@ -87,15 +91,7 @@ def test_control_without_the_lock_desks_oversell(wide_app, monkeypatch):
     """The same rush with the event lock switched off and every desk counting before anyone writes:
     oversold, so the test above can see a missing lock."""
     monkeypatch.setattr(rsvp_capacity, "lock_for_new_rsvp", lambda event: None)
-    counted = threading.Barrier(12, timeout=30)
-    real_summary = rsvp_capacity.summary
-
-    def summary_then_wait(event):
-        result = real_summary(event)
-        counted.wait()
-        return result
-
-    monkeypatch.setattr(rsvp_capacity, "summary", summary_then_wait)
+    count_before_anyone_writes(monkeypatch, 12)
     event_id, organizer_id = desk_event(3)
     errors = add_together(wide_app, event_id, organizer_id, 12)
     assert not errors, errors

@@ -91,14 +91,24 @@ def summary(event: Event) -> RsvpSummary:
 
 def places_taken(event: Event) -> RsvpSummary:
     """Under the event lock: the going people and the waiting RSVPs, from the event's ``rsvp_tally``
-    row (no row: no RSVP yet). Only those two and the capacity are filled in: what ``fits`` and
-    ``places_left`` need."""
-    row = db.session.execute(_TALLY, {"event_id": event.id}).first()
-    going, waiting = (row.going_people, row.waitlisted_rsvps) if row is not None else (0, 0)
-    return RsvpSummary(going_people=going, waitlisted_rsvps=waiting, capacity=event.capacity)
+    row. Only those two and the capacity are filled in: what ``fits`` and ``places_left`` need."""
+    going, waiting = db.session.execute(_TALLY, {"event_id": event.id}).one()
+    return from_tally(event, going, waiting)
 
 
-_TALLY = select(RsvpTally.going_people, RsvpTally.waitlisted_rsvps).where(RsvpTally.event_id == bindparam("event_id"))
+def from_tally(event: Event, going_people: int | None, waitlisted_rsvps: int | None) -> RsvpSummary:
+    """``places_taken`` from the two tally columns read by TALLY_GOING and TALLY_WAITING, which a caller
+    may read in one statement with more it needs under the lock (rsvps.read_under_lock). No tally row
+    (None): no RSVP yet."""
+    return RsvpSummary(going_people=going_people or 0, waitlisted_rsvps=waitlisted_rsvps or 0,
+                       capacity=event.capacity)
+
+
+TALLY_GOING = (select(RsvpTally.going_people).where(RsvpTally.event_id == bindparam("event_id"))
+               .scalar_subquery().label("going_people"))
+TALLY_WAITING = (select(RsvpTally.waitlisted_rsvps).where(RsvpTally.event_id == bindparam("event_id"))
+                 .scalar_subquery().label("waitlisted_rsvps"))
+_TALLY = select(TALLY_GOING, TALLY_WAITING)
 
 
 def _for_update(query, event_id: int, *, key_share: bool = True):

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
+from sqlalchemy import Executable, bindparam, select
 
 from organizer.extensions import db
 from organizer.models import Event, Rsvp, RsvpStatus
@@ -44,10 +45,16 @@ KEY_MIN_LENGTH = 22
 REPEAT_WINDOW = timedelta(minutes=30)
 NOT_MATCHED = _l("That request could not be matched. Reload the page and try again.")
 
-_BY_KEY = select(
+_FIRST_ANSWER = select(
     Rsvp.id, Rsvp.event_id, Rsvp.name, Rsvp.email, Rsvp.email_normalized, Rsvp.status, Rsvp.created_at,
     Rsvp.manage_token_hash,
-).where(Rsvp.submission_key_hash == bindparam("key_hash"))
+)
+_BY_KEY = _FIRST_ANSWER.where(Rsvp.submission_key_hash == bindparam("key_hash"))
+_BY_ID = _FIRST_ANSWER.where(Rsvp.id == bindparam("rsvp_id"))
+# The live RSVP a key made, if any: for a caller that reads it with more under the event lock
+# (rsvps.read_under_lock) and then calls ``answer_again_for``.
+SENT_BEFORE = (select(Rsvp.id).where(Rsvp.submission_key_hash == bindparam("key_hash"))
+               .scalar_subquery().label("sent_before_id"))
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,19 @@ def token_for(submission_key: str, moment: datetime) -> str:
 def answer_again(event: Event, submission_key: str, name: str, email_normalized: str | None,
                  now: datetime | None) -> RsvpReceipt | None:
     """The first answer to a form sent again (same key), or None when this key has no live RSVP."""
-    earlier = db.session.execute(_BY_KEY, {"key_hash": hash_token(submission_key)}).one_or_none()
+    return _first_answer(event, _BY_KEY, {"key_hash": hash_token(submission_key)}, submission_key, name,
+                         email_normalized, now)
+
+
+def answer_again_for(event: Event, rsvp_id: int, submission_key: str, name: str, email_normalized: str | None,
+                     now: datetime | None) -> RsvpReceipt | None:
+    """``answer_again`` for the RSVP ``SENT_BEFORE`` found with this key."""
+    return _first_answer(event, _BY_ID, {"rsvp_id": rsvp_id}, submission_key, name, email_normalized, now)
+
+
+def _first_answer(event: Event, lookup: Executable, params: dict[str, Any], submission_key: str, name: str,
+                  email_normalized: str | None, now: datetime | None) -> RsvpReceipt | None:
+    earlier = db.session.execute(lookup, params).one_or_none()
     if earlier is None:
         return None
     if (earlier.event_id != event.id or earlier.name != name or earlier.email_normalized != email_normalized
