@@ -37,18 +37,21 @@ def press_together(app, event_id: int, people: int) -> list[BaseException]:
                    lambda index, event: rsvps.create_rsvp(event, name=f"Supporter {index}"))
 
 
-def count_before_anyone_writes(monkeypatch, people: int) -> None:
+def count_before_anyone_writes(monkeypatch, people: int) -> list[object]:
     """Make each of ``people`` RSVPs wait, once it has read the places taken (the read the lock
-    protects), until all of them have read: the interleaving the lock exists to prevent."""
+    protects), until all of them have read: the interleaving the lock exists to prevent. Returns the
+    reads made, for the test to check that this interleaving was forced, not left to chance."""
     counted = threading.Barrier(people, timeout=30)
-    real_read = rsvps.read_under_lock
+    real_read, reads = rsvps.read_under_lock, []
 
     def read_then_wait(*args):
         found = real_read(*args)
+        reads.append(found)
         counted.wait()
         return found
 
     monkeypatch.setattr(rsvps, "read_under_lock", read_then_wait)
+    return reads
 
 
 def outcome(event_id: int) -> tuple[int, int]:
@@ -89,10 +92,11 @@ def test_control_without_the_lock_the_same_check_sees_the_oversell(wide_app, mon
     """Switch the lock off and let every supporter count the places before anyone writes (the
     interleaving the lock exists to prevent): the event is oversold, and the check above would fail."""
     monkeypatch.setattr(rsvp_capacity, "lock_for_new_rsvp", lambda event: None)
-    count_before_anyone_writes(monkeypatch, people)
+    reads = count_before_anyone_writes(monkeypatch, people)
     event_id = fresh_event(capacity)
     errors = press_together(wide_app, event_id, people)
     assert not errors, errors
+    assert len(reads) == people
     going, waitlisted = outcome(event_id)
     assert going > capacity, "without the lock the event should have been oversold"
     assert (going, waitlisted) != (capacity, people - capacity)

@@ -161,8 +161,9 @@ def test_a_key_the_look_up_misses_is_still_refused_clearly(campaign, monkeypatch
     real_read = rsvps.read_under_lock
     # What the second saw before the first committed: no RSVP with this key yet.
     monkeypatch.setattr(rsvps, "read_under_lock", lambda *args: replace(real_read(*args), sent_before_id=None))
-    with pytest.raises(ValidationFailed, match="Reload the page"):
+    with pytest.raises(ValidationFailed, match="Reload the page") as refused:
         rsvps.create_rsvp(second, name="Amina", email="amina@example.org", submission_key=key)
+    assert isinstance(refused.value.__cause__, IntegrityError)  # the unique index said so
     db.session.rollback()
     assert rsvps_of(second) == []
 
@@ -327,10 +328,11 @@ def test_control_without_the_look_up_under_the_lock_the_sendings_collide(wide_ap
     without the look-up under it): all but one run into the unique index and are told to reload
     instead of getting their answer, which the test above never sees."""
     looked = threading.Barrier(4, timeout=30)
-    real_read = rsvps.read_under_lock
+    real_read, looks = rsvps.read_under_lock, []
 
     def look_together(*args):
         found = real_read(*args)
+        looks.append(found)
         looked.wait()
         return found
 
@@ -338,6 +340,7 @@ def test_control_without_the_look_up_under_the_lock_the_sendings_collide(wide_ap
     monkeypatch.setattr(rsvps, "read_under_lock", look_together)
     event_id = fresh_event()
     receipts, errors = send_together(wide_app, event_id, new_key())
+    assert len(looks) == 4  # every sending looked before any wrote
     assert len(receipts) == 1
     assert len(errors) == 3, errors
     assert all(isinstance(error, ValidationFailed) and isinstance(error.__cause__, IntegrityError)

@@ -91,8 +91,9 @@ def test_control_without_the_lock_desks_oversell(wide_app, monkeypatch):
     """The same rush with the event lock switched off and every desk counting before anyone writes:
     oversold, so the test above can see a missing lock."""
     monkeypatch.setattr(rsvp_capacity, "lock_for_new_rsvp", lambda event: None)
-    count_before_anyone_writes(monkeypatch, 12)
+    reads = count_before_anyone_writes(monkeypatch, 12)
     event_id, organizer_id = desk_event(3)
     errors = add_together(wide_app, event_id, organizer_id, 12)
     assert not errors, errors
+    assert len(reads) == 12
     assert outcome(event_id)[0] > 3, "without the lock the event should have been oversold"
