@@ -68,16 +68,18 @@ def test_control_without_the_lock_the_same_check_sees_the_oversell(wide_app, mon
     event_id, owner_id, ids = requests_for(capacity, people)  # taken with the real rules
     monkeypatch.setattr(rsvp_capacity, "lock_event", lambda event_id: db.session.get(Event, event_id))
     counted = threading.Barrier(people, timeout=30)
-    real_summary = rsvp_capacity.summary
+    real_summary, counts = rsvp_capacity.summary, []
 
     def summary_then_wait(event):
         result = real_summary(event)
+        counts.append(result)
         counted.wait()
         return result
 
     monkeypatch.setattr(rsvp_capacity, "summary", summary_then_wait)
     errors = approve_together(wide_app, event_id, owner_id, [[rsvp_id] for rsvp_id in ids])
     assert not errors, errors
+    assert len(counts) == people  # every organizer counted before anyone wrote: forced, not by chance
     going = outcome(event_id).get(RsvpStatus.GOING, 0)
     assert going > capacity, "without the lock the event should have been oversold"
 

@@ -5,9 +5,10 @@ a place runs with the event row locked (``lock_event``), so two supporters press
 are placed one after the other and the event is never oversold. The crowd counter takes the same lock
 (services/door/crowd.py).
 
-A new RSVP reads the places taken from ``rsvp_tally`` (``places_taken``), one row the database keeps
-by triggers in the same transaction as every change to an RSVP, instead of counting the event's rows
-while every other RSVP to the event waits for the lock; everything else counts the rows (``summary``).
+A new RSVP reads the places taken from ``rsvp_tally`` (``TALLY_GOING`` and ``TALLY_WAITING``, in the one
+read rsvps.read_under_lock makes under the lock; ``places_taken`` alone), one row the database keeps by
+triggers in the same transaction as every change to an RSVP, instead of counting the event's rows while
+every other RSVP to the event waits for the lock; everything else counts the rows (``summary``).
 tests/services/test_rsvp_tally.py holds the two to the same figures after every kind of change."""
 
 from __future__ import annotations
@@ -90,8 +91,9 @@ def summary(event: Event) -> RsvpSummary:
 
 
 def places_taken(event: Event) -> RsvpSummary:
-    """Under the event lock: the going people and the waiting RSVPs, from the event's ``rsvp_tally``
-    row. Only those two and the capacity are filled in: what ``fits`` and ``places_left`` need."""
+    """Under the event lock, read on its own (a new RSVP reads it with more: rsvps.read_under_lock): the
+    going people and the waiting RSVPs, from the event's ``rsvp_tally`` row. Only those two and the
+    capacity are filled in: what ``fits`` and ``places_left`` need."""
     going, waiting = db.session.execute(_TALLY, {"event_id": event.id}).one()
     return from_tally(event, going, waiting)
 

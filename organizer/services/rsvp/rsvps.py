@@ -70,7 +70,7 @@ from organizer.services.common.tokens import hash_token, link_hashes, new_token
 from organizer.services.mail import limits as mail_limits
 from organizer.services.privacy import access_log
 
-# capacity as a module: the concurrency tests replace its lock and count to show the race without them.
+# capacity as a module: the concurrency tests replace its lock (and hold read_under_lock) to show the race.
 from organizer.services.rsvp import capacity, notify, sent_again
 from organizer.services.rsvp.capacity import RsvpSummary, fits, queue_position, relock
 from organizer.services.rsvp.opening import ClosedReason, RsvpsClosed, check_open, closed_message, closed_reason
@@ -114,7 +114,7 @@ _EARLIER_RSVP = (
 class UnderLock:
     """What a new RSVP is decided on, read once the event lock is held."""
 
-    counts: RsvpSummary  # the places taken (capacity.places_taken)
+    counts: RsvpSummary  # the places taken (capacity.from_tally)
     sent_before_id: int | None  # the live RSVP this form's key already made (sent_again)
     earlier_id: int | None  # the oldest live RSVP of the event with this address (_EARLIER_RSVP)
 
