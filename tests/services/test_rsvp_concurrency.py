@@ -38,9 +38,10 @@ def press_together(app, event_id: int, people: int) -> list[BaseException]:
 
 
 def count_before_anyone_writes(monkeypatch, people: int) -> list[object]:
-    """Make each of ``people`` RSVPs wait, once it has read the places taken (the read the lock
-    protects), until all of them have read: the interleaving the lock exists to prevent. Returns the
-    reads made, for the test to check that this interleaving was forced, not left to chance."""
+    """Make each of ``people`` RSVPs wait, once it has made the read the lock protects (the places
+    taken, the form's key, an earlier RSVP with its address), until all of them have read: the
+    interleaving the lock exists to prevent. Returns the reads made, for the test to check that this
+    interleaving was forced, not left to chance."""
     counted = threading.Barrier(people, timeout=30)
     real_read, reads = rsvps.read_under_lock, []
 

@@ -6,7 +6,6 @@ the unique index instead."""
 from __future__ import annotations
 
 import secrets
-import threading
 from dataclasses import replace
 from datetime import timedelta
 
@@ -28,6 +27,7 @@ from organizer.timeutil import utcnow
 from tests import builders
 from tests.concurrency import at_once
 from tests.conftest import make_test_app
+from tests.services.test_rsvp_concurrency import count_before_anyone_writes
 
 
 def new_key() -> str:
@@ -327,17 +327,8 @@ def test_control_without_the_look_up_under_the_lock_the_sendings_collide(wide_ap
     """Let every sending look for the key before any has written (the interleaving the lock allows
     without the look-up under it): all but one run into the unique index and are told to reload
     instead of getting their answer, which the test above never sees."""
-    looked = threading.Barrier(4, timeout=30)
-    real_read, looks = rsvps.read_under_lock, []
-
-    def look_together(*args):
-        found = real_read(*args)
-        looks.append(found)
-        looked.wait()
-        return found
-
     monkeypatch.setattr(rsvps.capacity, "lock_for_new_rsvp", lambda event: None)
-    monkeypatch.setattr(rsvps, "read_under_lock", look_together)
+    looks = count_before_anyone_writes(monkeypatch, 4)
     event_id = fresh_event()
     receipts, errors = send_together(wide_app, event_id, new_key())
     assert len(looks) == 4  # every sending looked before any wrote
