@@ -30,16 +30,19 @@ def wide_app(database_url):
 
 
 def add_together(app, monkeypatch) -> list[BaseException]:
+    """``PEOPLE`` organizers add the same code at once; the errors raised. Asserts that every one of them
+    passed the duplicate check before anyone inserted, so the race was forced, not left to chance."""
     owner = builders.make_user()
     campaign = builders.make_campaign(owner=owner)
     campaign_id, owner_id = campaign.id, owner.id
     db.session.remove()
     # Everyone passes the duplicate check before anyone inserts: the interleaving the constraint is for.
     checked = threading.Barrier(PEOPLE, timeout=30)
-    real_codes = referrals.codes
+    real_codes, checks = referrals.codes, []
 
     def codes_then_wait(target):
         result = real_codes(target)
+        checks.append(result)
         checked.wait()
         return result
 
@@ -64,6 +67,7 @@ def add_together(app, monkeypatch) -> list[BaseException]:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert len(checks) == PEOPLE, "the duplicate check is no longer where the barrier holds it"
     return outcomes
 
 

@@ -76,15 +76,19 @@ def mails(renderer: str) -> int:
     return int(db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.renderer == renderer)))
 
 
-def claim_together(monkeypatch, module, barrier: threading.Barrier) -> None:
-    """Both workers reach the claim at once (each has read the event as due)."""
-    real_claim = module._claim
+def claim_together(monkeypatch, module, barrier: threading.Barrier) -> list[bool]:
+    """Both workers reach the claim at once (each has read the event as due). Returns what each claim
+    answered, for the test to check that both workers really claimed at the line."""
+    real_claim, claims = module._claim, []
 
     def claim_at_the_line(*args):
         barrier.wait()
-        return real_claim(*args)
+        claimed = real_claim(*args)
+        claims.append(claimed)
+        return claimed
 
     monkeypatch.setattr(module, "_claim", claim_at_the_line)
+    return claims
 
 
 def check_then_write(module, column: str, barrier: threading.Barrier):
@@ -111,10 +115,11 @@ CASES = [
 def test_two_workers_write_each_mail_once(wide_app, monkeypatch, module, renderer, column, now, expected):
     for round_ in range(ROUNDS):
         event_id = fresh_event()
-        claim_together(monkeypatch, module, threading.Barrier(2, timeout=30))
+        claims = claim_together(monkeypatch, module, threading.Barrier(2, timeout=30))
         errors = two_workers(wide_app, module.run_due, now)
         monkeypatch.undo()
         assert not errors, errors
+        assert sorted(claims) == [False, True], f"round {round_}: {claims}"
         assert mails(renderer) == expected * (round_ + 1), f"round {round_}"
         db.session.execute(update(Event).where(Event.id == event_id).values(status="cancelled"))
         db.session.commit()
