@@ -3,6 +3,8 @@
 ``/`` is a hello-world Flask route: what this stack can do at best for a read. ``POST /write`` is
 the least a write can cost on it: one INSERT and a COMMIT on PostgreSQL through a SQLAlchemy
 connection pool (no ORM, no form, no CSRF), to show what the app's POSTs are made of.
+``POST /write?statements=N`` makes N such INSERTs in the one transaction: the least a POST that sends
+N statements can cost, whatever they are, and so the most it can reach against ``/write``.
 """
 
 import os
@@ -24,7 +26,9 @@ def write() -> tuple[str, int]:
     global _engine
     if _engine is None:
         _engine = create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
+    statements = request.args.get("statements", 1, type=int)
     with _engine.begin() as connection:
-        connection.execute(text("INSERT INTO bench_write (note) VALUES (:note)"),
-                           {"note": request.form.get("note", "")})
+        for _ in range(statements):
+            connection.execute(text("INSERT INTO bench_write (note) VALUES (:note)"),
+                               {"note": request.form.get("note", "")})
     return "", 204

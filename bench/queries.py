@@ -111,8 +111,9 @@ class Counter:
         self.statements.append(statement)
 
 
-def count_queries(database_url: str, loaded: data.Loaded) -> dict[str, dict]:
-    """{page key: {"label", "queries", "status"}}; pages whose route does not exist are left out."""
+def count_queries(database_url: str, loaded: data.Loaded, keys: set[str] | None = None) -> dict[str, dict]:
+    """{page key: {"label", "queries", "status"}} of every page, or of the pages named in ``keys``; pages
+    whose route does not exist are left out."""
     from organizer.extensions import db
 
     app = make_app(database_url)
@@ -132,7 +133,7 @@ def count_queries(database_url: str, loaded: data.Loaded) -> dict[str, dict]:
                 door_url = url_for("door.open_link", token=data.DOOR_LINK_TOKEN)
             clients["door"].get(door_url)
         for page in PAGES:
-            if page.endpoint not in endpoints:
+            if page.endpoint not in endpoints or (keys is not None and page.key not in keys):
                 continue
             client = clients[page.who]
             figures = []

@@ -42,6 +42,9 @@ WRITE_TARGETS = {
     "rsvp": ("RSVP POST", 0.35),
     "check_in": ("check-in POST", 0.60),
 }
+# Beside each POST, as many minimal INSERTs as it sends statements, in one transaction on the hello app: the
+# most that number of round trips allows it, whatever the code around them.
+FLOORS = {"rsvp_floor": "rsvp", "check_in_floor": "check_in"}
 DOOR_SEARCH_P99_MS = 50
 EXPORT_COPY_RATIO = 2.0
 EXPORT_PEAK_MB = 150
@@ -58,8 +61,10 @@ def log(message: str) -> None:
 class Scenarios:
     """What each wrk run sends; sessions and CSRF tokens are fetched the way a browser would."""
 
-    def __init__(self, app: servers.Gunicorn, loaded: data.Loaded, conninfo: str, threads: int) -> None:
+    def __init__(self, app: servers.Gunicorn, loaded: data.Loaded, conninfo: str, threads: int,
+                 statements: dict[str, int] | None = None) -> None:
         self.app = app
+        self.statements = statements or {}  # SQL statements per request, by page key (bench.queries)
         self.loaded = loaded
         self.conninfo = conninfo
         self.threads = threads
@@ -170,6 +175,11 @@ class Scenarios:
             Path(self._ids_file).unlink(missing_ok=True)
             self._ids_file = None
 
+    def floor_url(self, hello: servers.Gunicorn, post: str) -> str:
+        if post not in self.statements:
+            raise RuntimeError(f"the {post} POST's statements were not counted")
+        return f"{hello.url}/write?statements={self.statements[post]}"
+
     def marks(self) -> dict[str, int]:
         with psycopg.connect(self.conninfo) as conn:
             return {
@@ -186,7 +196,9 @@ def measure_wrk(scenarios: Scenarios, hello: servers.Gunicorn, *, runs: int, dur
         ("write", lambda: (hello.url + "/write", "write.lua", [])),
         ("event", lambda: (app_url + scenarios.event_path, "get.lua", [])),
         ("home", lambda: (app_url + "/", "get.lua", [])),
+        ("rsvp_floor", lambda: (scenarios.floor_url(hello, "rsvp"), "write.lua", [])),
         ("rsvp", lambda: (app_url + "/", "rsvp.lua", scenarios.rsvp_args())),
+        ("check_in_floor", lambda: (scenarios.floor_url(hello, "check_in"), "write.lua", [])),
         ("check_in", lambda: (app_url + "/", "checkin.lua", scenarios.check_in_args())),
         # The search as door.js asks for it while someone types: the matching rows only.
         ("door_search", lambda: (app_url + scenarios.door_search_path, "get.lua", [scenarios.door_cookie()])),
@@ -194,10 +206,10 @@ def measure_wrk(scenarios: Scenarios, hello: servers.Gunicorn, *, runs: int, dur
         ("door_search_2", lambda: (app_url + scenarios.door_search_path, "get.lua", [scenarios.door_cookie()])),
     ]
     plan = [item for item in plan if only is None or item[0] in only or item[0] == "hello"
-            or (item[0] == "write" and only & {"rsvp", "check_in"})
+            or (item[0] == "write" and only & {"rsvp", "check_in"}) or FLOORS.get(item[0]) in only
             or (item[0] == "door_search_2" and "door_search" in only)]
     results: dict[str, list[dict]] = {name: [] for name, _ in plan}
-    writes = {"rsvp", "check_in", "write"}
+    writes = {"rsvp", "check_in", "write", *FLOORS}
     # Warm-up: every path once for a short while (imports, template compilation, connections).
     for name, make in plan:
         try:
@@ -400,7 +412,7 @@ def summarize(wrk_results: dict[str, list[dict]]) -> dict[str, dict]:
         summary[name]["ratio"] = median(run["rps"] / run["hello_rps"] for run in runs if run.get("hello_rps"))
     # The POSTs against the write ceiling of the same round (wrk_results keep one run per round, in order).
     writes = wrk_results.get("write") or []
-    for name in WRITE_TARGETS:
+    for name in [*WRITE_TARGETS, *FLOORS]:
         if name in summary and writes:
             pairs = [run["rps"] / write["rps"] for run, write in zip(wrk_results[name], writes, strict=False)
                      if write.get("rps")]
@@ -416,8 +428,30 @@ def verdict(ok: bool | None) -> str:
     return "—" if ok is None else ("met" if ok else "**not met**")
 
 
+def budget_lines(summary: dict) -> list[str]:
+    """What a POST's target leaves for everything but its statements, against what that takes now. The
+    machine's time per request is 1 / (requests a second); the floor's is what the statements cost."""
+    lines = []
+    write = (summary.get("write") or {}).get("rps")
+    for floor, post in FLOORS.items():
+        rps, floor_rps = (summary.get(post) or {}).get("rps"), (summary.get(floor) or {}).get("rps")
+        if not (write and rps and floor_rps):
+            continue
+        label, share = WRITE_TARGETS[post]
+        allowed_ms, statements_ms, now_ms = 1000 / (share * write), 1000 / floor_rps, 1000 / rps
+        lines.append("")
+        lines.append(
+            f"{label}: at {share:.0%} of the write it may take {allowed_ms:.2f} ms of the machine a request. As "
+            f"many minimal statements, behind a bare Flask route, take {statements_ms:.2f} ms: that leaves at most "
+            f"{allowed_ms - statements_ms:.2f} ms for all the rest (session, CSRF, form, ORM, heavier statements, "
+            f"response), against {now_ms - statements_ms:.2f} ms now."
+        )
+    return lines
+
+
 def render_table(summary: dict, export: dict | None, queries: dict, meta: dict) -> str:
     lines = []
+    statements = meta.get("post_statements", {})
     lines.append(f"Machine: {meta['cpus']} cores, {meta['memory']} RAM; {meta['date']}; data: {meta['data']}; "
                  f"wrk -t{meta['threads']} -c{meta['connections']} -d{meta['duration']}s, median of {meta['runs']} runs.")
     busy = [value for value in meta.get("load", []) if value is not None and value > 0.15]
@@ -435,7 +469,10 @@ def render_table(summary: dict, export: dict | None, queries: dict, meta: dict) 
         ("event", f"public event page ({meta['popular_rsvps']:,} RSVPs)", "≥ 70%"),
         ("home", "home page", "≥ 50%"),
         ("rsvp", "RSVP POST (CSRF, distinct emails)", "≥ 35% of the write"),
+        ("rsvp_floor", f"its {statements.get('rsvp', '?')} statements alone, as minimal INSERTs (its floor)", None),
         ("check_in", "check-in POST (door.js)", "≥ 60% of the write"),
+        ("check_in_floor",
+         f"its {statements.get('check_in', '?')} statements alone, as minimal INSERTs (its floor)", None),
         ("door_search", f"door-list search “{DOOR_QUERY}” in {meta['popular_rsvps']:,}", f"p99 < {DOOR_SEARCH_P99_MS} ms"),
         ("door_search_2", "the same search, 2 phones at once (-c 2)", f"p99 < {DOOR_SEARCH_P99_MS} ms"),
     ]
@@ -462,6 +499,7 @@ def render_table(summary: dict, export: dict | None, queries: dict, meta: dict) 
             f"{fmt(figures['p50_ms'], '{:.1f} ms')} | {fmt(figures['p99_ms'], '{:.1f} ms')} | {target or ''} | "
             f"{verdict(ok) if target else ''} |"
         )
+    lines.extend(budget_lines(summary))
     flush_ms, hello = meta.get("wal_flush_ms"), summary.get("hello")
     if flush_ms and hello and hello.get("rps"):
         most = 2 * 1000 / flush_ms  # two sync workers, each waiting for its own commit's flush
@@ -630,8 +668,19 @@ def main(argv: list[str] | None = None) -> int:
             "big": count_queries(pg.sqlalchemy_url(databases["big"]), loaded),
         }
 
+    posts = set(WRITE_TARGETS) if only is None else only & set(WRITE_TARGETS)
+    if posts:
+        from bench.queries import count_queries
+
+        # The floors send as many statements as the POSTs do: counted on the full data when the pages were,
+        # else on the small database (they write, and the wrk runs use the full one).
+        counted = queries.get("big") or count_queries(pg.sqlalchemy_url(databases["small"]), small, posts)
+        post_statements = {key: counted[key]["queries"] for key in posts if counted.get(key, {}).get("queries")}
+    else:
+        post_statements = {}
     meta = {**machine(), "data": describe(scale), "popular_rsvps": scale.popular_rsvps, "small_data": describe(small_scale), "runs": runs,
-            "duration": duration, "connections": args.connections, "threads": args.threads}
+            "duration": duration, "connections": args.connections, "threads": args.threads,
+            "post_statements": post_statements}
     wrk_results: dict = {}
     export: dict | None = None
     app_port = servers.free_port()
@@ -639,7 +688,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with servers.Gunicorn("app", "wsgi:app", app_env, port=app_port) as app, \
                 servers.Gunicorn("hello", "bench.hello:app", app_env) as hello:
-            scenarios = Scenarios(app, loaded, pg.conninfo(databases["big"]), args.threads)
+            scenarios = Scenarios(app, loaded, pg.conninfo(databases["big"]), args.threads, post_statements)
             meta["load"] = [background_cpu(1 if args.quick else 3)]
             if only is None or only - {"export", "queries"}:
                 wrk_results = measure_wrk(scenarios, hello, runs=runs, duration=duration,
