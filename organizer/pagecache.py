@@ -15,6 +15,11 @@ the CSRF token in its forms, which is bound to the visitor's own session. Visito
 * **Anyone else** (signed in, remember-me cookie, a flash message waiting, a door link opened):
   a page rendered for them alone, never stored.
 
+The RSVP form's ``submission_key`` follows the token: nothing in the page everyone gets (static/js/rsvp.js
+makes one), and in a visitor's own page a fresh key, put in like the token (``submission_key()``). A browser
+without JavaScript that sends the same page again, because the answer to the first sending was lost, then
+sends the same key and gets the first answer instead of a second RSVP.
+
 Pages are rendered at most once per ``PUBLIC_CACHE_SECONDS`` (per deployment with Redis, per process
 without), so counts on them (places left, people going) are at most that stale. A page is rendered by a
 GET that writes nothing, so what is stored is always committed data. With ``PUBLIC_CACHE_SECONDS = 0`` nothing is stored
@@ -40,21 +45,39 @@ ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_permanent", "_fresh"})
 
 
 
-def _make_placeholder(secret_key: str | bytes) -> str:
-    """Where the visitor's token goes in a stored page: the same in every worker and node that shares
-    the store (derived from SECRET_KEY), and no text a user can write ends up equal to it."""
+def _make_placeholder(secret_key: str | bytes, what: str = "") -> str:
+    """Where the visitor's token (or form key) goes in a stored page: the same in every worker and node that
+    shares the store (derived from SECRET_KEY), and no text a user can write ends up equal to it."""
     key = secret_key.encode("utf-8") if isinstance(secret_key, str) else secret_key
-    return f"csrf-{hmac.new(key, b'organizer page cache placeholder', hashlib.sha256).hexdigest()[:32]}-placeholder"
+    message = b"organizer page cache placeholder" + (f" for the {what}".encode() if what else b"")
+    return f"csrf-{hmac.new(key, message, hashlib.sha256).hexdigest()[:32]}-placeholder"
 
 
 def _placeholder() -> str:
     return current_app.extensions["page_cache_placeholder"]
 
 
+def _key_placeholder() -> str:
+    return current_app.extensions["page_cache_key_placeholder"]
+
+
+def submission_key() -> str:
+    """What a form's ``submission_key`` field holds in the page (the template global ``submission_key()``): a
+    fresh key, or, in a page rendered to be stored, a placeholder that each response replaces with a fresh
+    key, or with nothing in the page everyone gets."""
+    if g.get("_page_cache_rendering"):
+        return _key_placeholder()
+    return secrets.token_urlsafe(16)  # 128 random bits, like the script's keys (sent_again.KEY_MIN_LENGTH)
+
+
 def init_app(app: Flask) -> None:
     """Each app gets its store: Redis when configured (shared by every worker and node), else local."""
     app.extensions["page_cache"] = cachestore.make_store(app.config.get("CACHE_REDIS_URL"), "organizer:page:")
-    app.extensions["page_cache_placeholder"] = _make_placeholder(app.secret_key or secrets.token_hex(16))
+    secret = app.secret_key or secrets.token_hex(16)
+    app.extensions["page_cache_placeholder"] = _make_placeholder(secret)
+    # With a "." no key can have: were it ever sent, the RSVP would be refused as malformed, never matched.
+    app.extensions["page_cache_key_placeholder"] = _make_placeholder(secret, "submission key").replace("-", ".")
+    app.add_template_global(submission_key)
 
 
 def clear() -> None:
@@ -109,6 +132,7 @@ def cached_page(key: Hashable, render: Callable[[], str]) -> Response:
 def _page(html: str, shared: bool, seconds: int, has_token: bool = True) -> Response:
     if has_token:
         html = html.replace(_placeholder(), "" if shared else generate_csrf())
+        html = html.replace(_key_placeholder(), "" if shared else submission_key())
     response = Response(html, mimetype="text/html")
     if shared and seconds > 0:
         response.cache_control.public = True
@@ -129,10 +153,12 @@ def _render_with_placeholder(render: Callable[[], str]) -> str:
     missing = object()
     earlier = g.pop(field, missing)
     setattr(g, field, _placeholder())
+    g._page_cache_rendering = True
     try:
         html = str(render())
     finally:
         g.pop(field, None)
+        g.pop("_page_cache_rendering", None)
         if earlier is not missing:
             setattr(g, field, earlier)
     return html

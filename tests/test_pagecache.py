@@ -11,13 +11,17 @@ from flask import abort, flash, redirect, render_template_string
 
 from organizer import pagecache
 from organizer.extensions import db
+from organizer.services.common.errors import ValidationFailed
+from organizer.services.common.validation import clean_client_key
+from organizer.services.rsvp.sent_again import KEY_MIN_LENGTH
 from organizer.views_common import EmptyForm
 from tests.builders import make_user
 from tests.conftest import make_test_app
 
 PAGE = """{% extends "base.html" %}{% block content %}
 <p id="render">render {{ n }}</p>
-<form method="post" action="/_cache/post">{{ form.csrf_token }}<button>Go</button></form>
+<form method="post" action="/_cache/post">{{ form.csrf_token }}
+<input name="submission_key" type="hidden" value="{{ submission_key() }}"><button>Go</button></form>
 {% endblock %}"""
 
 
@@ -73,6 +77,12 @@ def token_of(response) -> str:
     return match.group(1) or match.group(2)
 
 
+def key_of(response) -> str:
+    match = re.search(r'name="submission_key" type="hidden" value="([^"]*)"', response.get_data(as_text=True))
+    assert match, response.get_data(as_text=True)
+    return match.group(1)
+
+
 def with_session(app):
     """A visitor who has a session: what rsvp.js's token request gives them."""
     client = app.test_client()
@@ -117,6 +127,26 @@ def test_visitors_with_a_session_each_get_their_own_valid_token_and_no_store(cac
     assert second.post("/_cache/post", data={"csrf_token": token_one}).status_code == 400
     assert first.post("/_cache/post", data={"csrf_token": token_one}).status_code == 200
     assert second.post("/_cache/post", data={"csrf_token": token_two}).status_code == 200
+
+
+def test_the_form_key_is_empty_in_the_shared_page_and_fresh_in_each_visitors_own(cache_app):
+    """So that a browser without JavaScript, sending its own page again, sends the same key (rsvp/views.py)."""
+    shared = cache_app.test_client().get("/_cache/event")
+    assert key_of(shared) == ""
+    (first, _token), (second, _other) = with_session(cache_app), with_session(cache_app)
+    keys = [key_of(first.get("/_cache/event")), key_of(second.get("/_cache/event")),
+            key_of(first.get("/_cache/event"))]
+    assert cache_app.renders == ["event"]  # one render, stored with the placeholder, each key put in after
+    assert len(set(keys)) == 3 and all(re.fullmatch(r"[A-Za-z0-9_-]{22}", key) for key in keys), keys
+    assert "placeholder" not in first.get("/_cache/event").get_data(as_text=True)
+
+
+def test_the_key_placeholder_could_never_be_taken_for_a_key(cache_app):
+    """Were it ever sent, the RSVP would be refused as malformed rather than matched with anyone's."""
+    placeholder = cache_app.extensions["page_cache_key_placeholder"]
+    assert placeholder != cache_app.extensions["page_cache_placeholder"]
+    with pytest.raises(ValidationFailed):
+        clean_client_key(placeholder, min_length=KEY_MIN_LENGTH, field="submission_key")
 
 
 def test_a_returning_visitor_keeps_the_token_of_their_session(cache_app):

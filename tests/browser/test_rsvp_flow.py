@@ -161,3 +161,45 @@ def test_a_phone_without_javascript_rsvps_with_one_more_press(browser, base_url)
         assert db.session.scalar(select(Rsvp.name)) == "Amina Haddad"
     finally:
         context.close()
+
+
+def test_a_phone_without_javascript_that_loses_the_answer_and_reloads_gets_it_once(browser, base_url):
+    """The server took the RSVP and died before answering: the proxy in front answers 502 instead. The phone
+    shows that error page, and reloading it sends the same form again, with the key its page came with.
+    The supporter gets their private link, and the campaign one RSVP."""
+    campaign = builders.make_campaign(owner=builders.make_user())
+    builders.make_event(campaign, slug="no-js-lost", title="Vigil for Homs", capacity=40)
+    context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 844},
+                                  java_script_enabled=False)
+    page = context.new_page()
+    lost = []
+
+    def lose_the_first_answer(route):
+        if route.request.method == "POST" and "csrf_token=&" not in (route.request.post_data or "") and not lost:
+            cookies = context.cookies()
+            route.fetch(max_redirects=0)  # the server takes it...
+            context.clear_cookies()  # (route.fetch shares the browser's cookies: none of the answer may arrive)
+            context.add_cookies(cookies)
+            lost.append(route.request.post_data)
+            route.fulfill(status=502, body="502 Bad Gateway")  # ...and its answer never arrives
+        else:
+            route.continue_()
+
+    try:
+        open_event(page, "no-js-lost")
+        fill_rsvp(page, "Amina Haddad")
+        page.get_by_role("button", name="RSVP").click()
+        expect(page.get_by_text("press the button again to send your RSVP")).to_be_visible()
+        page.route("**/e/no-js-lost**", lose_the_first_answer)
+        page.get_by_role("button", name="RSVP").click()
+        expect(page.get_by_text("502 Bad Gateway")).to_be_visible()
+        assert lost and "submission_key=" in lost[0] and "submission_key=&" not in lost[0]
+        db.session.expire_all()
+        assert db.session.scalar(select(func.count(Rsvp.id))) == 1
+        page.reload()
+        expect(page.get_by_text("You're going!")).to_be_visible()
+        db.session.expire_all()
+        assert db.session.scalar(select(func.count(Rsvp.id))) == 1
+        assert page.url.split("?")[0].rsplit("/", 2)[-2] == "r"  # the private link, given again
+    finally:
+        context.close()

@@ -386,6 +386,37 @@ def test_without_a_valid_token_the_form_comes_back_filled_in_with_a_token_and_on
     assert rsvp_count() == 1
 
 
+def submission_key_from(html: str) -> str:
+    match = re.search(r'<input id="submission_key" name="submission_key" type="hidden" value="([^"]*)">', html)
+    assert match, html
+    return match.group(1)
+
+
+def test_without_javascript_the_page_sent_again_after_a_lost_answer_is_answered_as_the_first(client, event):
+    """The one-more-press page is this person's own, so it carries a key of its own; the browser sends
+    the very same form again when the answer to it was lost (a reload, "send again")."""
+    fields = {"name": "Amina Haddad", "email": "", "guests": "1"}
+    html = client.post("/e/lmc/rsvp", data={"csrf_token": "", **fields}, headers=SAME_ORIGIN).get_data(as_text=True)
+    key = submission_key_from(html)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", key)
+    sent = {"csrf_token": csrf_from(html), "submission_key": key, **fields}
+    first, again = client.post("/e/lmc/rsvp", data=sent), client.post("/e/lmc/rsvp", data=sent)
+    assert first.status_code == again.status_code == 303
+    assert first.headers["Location"] == again.headers["Location"]  # the same private link, given again
+    assert first.headers["Location"].startswith("/r/")
+    assert rsvp_count() == 1
+    # Another one-more-press page is another form: its key is new.
+    other = client.post("/e/lmc/rsvp", data={"csrf_token": "", **fields}, headers=SAME_ORIGIN)
+    assert submission_key_from(other.get_data(as_text=True)) not in {"", key}
+
+
+def test_a_page_with_mistakes_gets_a_new_key_not_the_one_sent(client, event):
+    """A form refused for what it said stored nothing; the corrected one is a new sending."""
+    response = submit(client, event, name="", submission_key=SUBMISSION_KEY)
+    assert response.status_code == 400
+    assert submission_key_from(response.get_data(as_text=True)) not in {"", SUBMISSION_KEY}
+
+
 @pytest.mark.parametrize("headers", [
     {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
     {"Sec-Fetch-Site": "same-site"},

@@ -4,9 +4,11 @@ A node can die after an RSVP is committed and before its answer leaves; the supp
 and reaches another node. The form's script sends a key with each filled-in form (static/js/rsvp.js:
 the same key for the same form within 15 minutes), kept hashed with the RSVP while it is live. The same
 key again gets the first answer (its status now, its place in the queue, for an RSVP without an email
-its private link) and nothing is stored or emailed. rsvps.create_rsvp looks the key up under the event
-lock, after a first sending still in flight has committed or not at all; a unique index holds if
-anything else goes wrong (one key sent to two events at once). The organizers' "add an RSVP by hand"
+its private link) and nothing is stored or emailed. Without the script, a page made for one person
+carries a key of its own (organizer/pagecache.py), which the browser sends again with that page.
+rsvps.create_rsvp looks the key up under the event lock, after a first sending still in flight has
+committed or not at all; a unique index holds if anything else goes wrong (one key sent to two events
+at once). The organizers' "add an RSVP by hand"
 form carries a key too: rsvps.add_by_hand looks it up first, before its "already on the list" check.
 
 A key is only ever its browser's own, so the answer tells nobody anything they didn't send; it is

@@ -9,7 +9,9 @@
 //    RSVP. A form that says anything else, or one sent more than 15 minutes later, gets a new key.
 //    The key is kept for this tab only (sessionStorage, so that a reload of the error page or the back
 //    button finds it) with a fingerprint of what the form said, and forgotten as soon as an answer
-//    page (marked data-rsvp-answered) opens.
+//    page (marked data-rsvp-answered) opens. Without this file, a page the server made for one person
+//    (never the one shared by everyone) carries a key of its own (organizer/pagecache.py), so a browser
+//    that sends that page again after a lost answer is answered the same way.
 (function () {
   "use strict";
 
