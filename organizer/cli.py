@@ -1,4 +1,4 @@
-"""``flask --app organizer ...`` commands: users, demo data, the outbox worker."""
+"""``flask --app organizer ...`` commands: users, demo data, the outbox worker, retention, the RSVP tally."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from organizer.services.common.errors import DomainError
 from organizer.services.mail import limits as mail_limits
 from organizer.services.privacy import retention
 from organizer.services.reminders import followups, reminders
+from organizer.services.rsvp import tally
 
 outbox_log = logging.getLogger("organizer.outbox")
 users_cli = AppGroup("users", help="Manage organizer accounts.")
@@ -181,8 +182,45 @@ def retention_run_command(dry_run: bool) -> None:
         click.echo(f"Retention: {report.rsvps} RSVPs at {report.events} events forgotten.")
 
 
+tally_cli = AppGroup("tally", help="Each event's places taken (rsvp_tally) against its RSVP rows.")
+
+
+def _describe(found: tally.Disagreement, says: str = "says") -> str:
+    return (f"event {found.event_id} ({found.slug}): the tally {says} {found.kept.going_people} going and "
+            f"{found.kept.waitlisted_rsvps} waiting, its RSVPs {found.counted.going_people} going and "
+            f"{found.counted.waitlisted_rsvps} waiting")
+
+
+@tally_cli.command("check")
+def tally_check_command() -> None:
+    """List the events whose tally disagrees with their RSVPs; exit status 1 when there is one."""
+    found = tally.disagreements()
+    db.session.rollback()
+    for item in found:
+        click.echo(_describe(item))
+    if found:
+        raise click.exceptions.Exit(1)
+    click.echo("Every event's tally agrees with its RSVPs.")
+
+
+@tally_cli.command("repair")
+def tally_repair_command() -> None:
+    """Write each disagreeing event's tally from its RSVP rows, one event and one commit at a time."""
+    event_ids = [item.event_id for item in tally.disagreements()]
+    db.session.rollback()
+    mended = 0
+    for event_id in event_ids:
+        found = tally.repair(event_id)
+        db.session.commit()
+        if found is not None:
+            mended += 1
+            click.echo("mended " + _describe(found, says="said"))
+    click.echo(f"Tally: {mended} event{'' if mended == 1 else 's'} mended.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(retention_cli)
+    app.cli.add_command(tally_cli)

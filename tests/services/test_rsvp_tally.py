@@ -14,7 +14,7 @@ from organizer.extensions import db
 from organizer.models import Event, Rsvp, RsvpStatus, RsvpTally
 from organizer.services.common.errors import ValidationFailed
 from organizer.services.door import checkins
-from organizer.services.rsvp import approval, capacity, rsvps, waitlist
+from organizer.services.rsvp import approval, capacity, rsvps, tally, waitlist
 from tests import builders
 from tests.concurrency import at_once
 from tests.conftest import make_test_app
@@ -153,3 +153,84 @@ def test_postgresql_two_deletions_and_an_rsvp_at_once_do_not_deadlock(two_connec
     db.session.expire_all()
     tally_agrees(db.session.get(Event, event_id))
     assert capacity.places_taken(db.session.get(Event, event_id)).going_people == 1  # the supporter alone
+
+
+# --- A tally left wrong by SQL that ran without the triggers: found and mended (services/rsvp/tally.py) --
+
+
+def full_event_with_a_stale_tally(campaign) -> Event:
+    """Three places, all taken; the tally says none are (as after a restore of rsvp without it)."""
+    event = builders.make_event(campaign, slug="stale-hall", capacity=3, email_policy="not_asked")
+    for name in ("Amina", "Bilal", "Carla"):
+        rsvps.create_rsvp(event, name=name)
+    rsvps.create_rsvp(event, name="Dina")  # waiting
+    db.session.execute(update(RsvpTally).where(RsvpTally.event_id == event.id)
+                       .values(going_people=0, waitlisted_rsvps=0))
+    db.session.commit()
+    return event
+
+
+def test_a_stale_tally_is_found_and_mended_so_the_event_is_not_oversold(campaign):
+    event = full_event_with_a_stale_tally(campaign)
+    agreeing = builders.make_event(campaign, slug="fine-hall", capacity=10, email_policy="not_asked")
+    rsvps.create_rsvp(agreeing, name="Elif")
+    db.session.commit()
+
+    assert tally.disagreements() == [tally.Disagreement(event.id, "stale-hall", tally.Places(0, 0),
+                                                        tally.Places(3, 1))]
+    assert tally.repair(agreeing.id) is None  # nothing to mend: left as it was
+    mended = tally.repair(event.id)
+    db.session.commit()
+    assert mended is not None and (mended.kept, mended.counted) == (tally.Places(0, 0), tally.Places(3, 1))
+    assert tally.disagreements() == []
+    tally_agrees(event, agreeing)
+    # The next RSVP sees the event full again: without the mending it would have taken a fourth place.
+    assert rsvps.create_rsvp(event, name="Farah").status is RsvpStatus.WAITLISTED
+
+
+def test_a_missing_tally_row_is_written_and_a_tally_without_rows_is_emptied(campaign):
+    lost_row = builders.make_event(campaign, slug="lost-row", capacity=5, email_policy="not_asked")
+    rsvps.create_rsvp(lost_row, name="Amina", guests=1)
+    emptied = builders.make_event(campaign, slug="emptied", capacity=5, email_policy="not_asked")
+    db.session.execute(delete(RsvpTally).where(RsvpTally.event_id == lost_row.id))
+    db.session.add(RsvpTally(event_id=emptied.id, going_people=4, waitlisted_rsvps=2))
+    db.session.commit()
+
+    assert {(found.slug, found.kept, found.counted) for found in tally.disagreements()} == {
+        ("lost-row", tally.Places(0, 0), tally.Places(2, 0)), ("emptied", tally.Places(4, 2), tally.Places(0, 0))}
+    for found in tally.disagreements():
+        tally.repair(found.event_id)
+        db.session.commit()
+    assert tally.disagreements() == []
+    tally_agrees(lost_row, emptied)
+
+
+@pytest.mark.postgres_only
+def test_postgresql_truncate_leaves_the_tally_behind_and_repair_mends_it(campaign):
+    """TRUNCATE fires no row trigger: the one way the app's own database can be left wrong."""
+    event = full_event_with_a_stale_tally(campaign)
+    tally.repair(event.id)
+    db.session.commit()
+    db.session.execute(text("TRUNCATE rsvp CASCADE"))
+    db.session.commit()
+    assert [(found.kept, found.counted) for found in tally.disagreements()] == [(tally.Places(3, 1),
+                                                                                   tally.Places(0, 0))]
+    tally.repair(event.id)
+    db.session.commit()
+    assert rsvps.create_rsvp(event, name="Amina").status is RsvpStatus.GOING
+    tally_agrees(event)
+
+
+def test_the_tally_commands_check_then_repair(app, campaign):
+    event = full_event_with_a_stale_tally(campaign)
+    runner = app.test_cli_runner()
+    check = runner.invoke(args=["tally", "check"])
+    assert check.exit_code == 1
+    assert f"event {event.id} (stale-hall): the tally says 0 going and 0 waiting, its RSVPs 3 going and 1 waiting" \
+        in check.output
+    repaired = runner.invoke(args=["tally", "repair"])
+    assert repaired.exit_code == 0 and "Tally: 1 event mended." in repaired.output
+    again = runner.invoke(args=["tally", "check"])
+    assert again.exit_code == 0 and "Every event's tally agrees with its RSVPs." in again.output
+    db.session.expire_all()
+    tally_agrees(db.session.get(Event, event.id))

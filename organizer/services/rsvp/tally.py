@@ -1,0 +1,92 @@
+"""Checking ``rsvp_tally`` against the rows it stands for, and mending it.
+
+Triggers on ``rsvp`` keep each event's tally in the transaction of every change (migration 0020). Only
+what runs without them can leave it wrong: a TRUNCATE of ``rsvp``, a restore of ``rsvp`` without
+``rsvp_tally`` or with triggers off, SQL run with ``session_replication_role = replica``. A wrong tally
+makes new RSVPs see the wrong places left: an event refuses places it has, or takes more than its
+capacity. ``flask tally check`` lists such events; ``flask tally repair`` counts each one's rows again
+under its event lock, as an RSVP to it would, and writes the tally the rows give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from organizer.database import is_sqlite
+from organizer.extensions import db
+from organizer.models import Event, Rsvp, RsvpTally
+from organizer.services.rsvp import capacity
+
+# Events are loaded and counted this many at a time (one IN list each).
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Places:
+    going_people: int
+    waitlisted_rsvps: int
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    event_id: int
+    slug: str
+    kept: Places  # what rsvp_tally says (nothing kept: no RSVP, 0 and 0)
+    counted: Places  # what the event's RSVP rows say
+
+
+def _counted(summary: capacity.RsvpSummary) -> Places:
+    return Places(summary.going_people, summary.waitlisted_rsvps)
+
+
+def _batches(event_ids: list[int]) -> Iterator[list[Event]]:
+    for start in range(0, len(event_ids), BATCH):
+        chunk = event_ids[start:start + BATCH]
+        yield list(db.session.scalars(select(Event).where(Event.id.in_(chunk)).order_by(Event.id)))
+
+
+def disagreements() -> list[Disagreement]:
+    """Every event whose tally says something other than its rows, in the order of their ids."""
+    kept = {event_id: Places(going, waiting) for event_id, going, waiting in db.session.execute(
+        select(RsvpTally.event_id, RsvpTally.going_people, RsvpTally.waitlisted_rsvps))}
+    with_rsvps = set(db.session.scalars(select(Rsvp.event_id).distinct()))
+    found = []
+    for events in _batches(sorted(with_rsvps | set(kept))):
+        counted = capacity.summaries(events)
+        for event in events:
+            places = _counted(counted[event.id])
+            held = kept.get(event.id, Places(0, 0))
+            if places != held:
+                found.append(Disagreement(event.id, event.slug, held, places))
+    return found
+
+
+_ENSURE_ROW = {
+    name: dialect_insert(RsvpTally.__table__).values(
+        event_id=bindparam("event_id"), going_people=0, waitlisted_rsvps=0).on_conflict_do_nothing()
+    for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+}
+_KEPT_FOR_UPDATE = (select(RsvpTally.going_people, RsvpTally.waitlisted_rsvps)
+                    .where(RsvpTally.event_id == bindparam("event_id")).with_for_update())
+
+
+def repair(event_id: int) -> Disagreement | None:
+    """Write the event's tally from its rows, and say what it was when it disagreed (None: it agreed).
+    Runs in the caller's transaction, which should commit once per event: the lock holds RSVPs back."""
+    event = capacity.lock_event(event_id)
+    # The tally row itself is locked before the rows are counted, in a statement of their own: whatever
+    # changes an RSVP without the event lock waits for it in its trigger, or has committed and is counted.
+    db.session.execute(_ENSURE_ROW["sqlite" if is_sqlite(db.session) else "postgresql"], {"event_id": event_id})
+    held = Places(*db.session.execute(_KEPT_FOR_UPDATE, {"event_id": event_id}).one())
+    places = _counted(capacity.summary(event))
+    if places == held:
+        return None
+    db.session.execute(update(RsvpTally).where(RsvpTally.event_id == event_id)
+                       .values(going_people=places.going_people, waitlisted_rsvps=places.waitlisted_rsvps)
+                       .execution_options(synchronize_session=False))
+    return Disagreement(event.id, event.slug, held, places)
