@@ -61,18 +61,21 @@ def _key_placeholder() -> str:
     return current_app.extensions["page_cache_key_placeholder"]
 
 
-def submission_key() -> str:
-    """What a form's ``submission_key`` field holds in the page (the template global ``submission_key()``): a
-    fresh key, or, in a page rendered to be stored, a placeholder that each response replaces with a fresh
+def submission_key(kept: str | None = None) -> str:
+    """What a form's ``submission_key`` field holds in the page (the template global ``submission_key()``):
+    ``kept``, the key a refused sending came with, for the page to send again (rsvp/views.py says when); else a
+    fresh key. In a page rendered to be stored, always a placeholder, which each response replaces with a fresh
     key, or with nothing in the page everyone gets."""
     if g.get("_page_cache_rendering"):
         return _key_placeholder()
-    return secrets.token_urlsafe(16)  # 128 random bits, like the script's keys (sent_again.KEY_MIN_LENGTH)
+    return kept or secrets.token_urlsafe(16)  # 128 random bits, like the script's (sent_again.KEY_MIN_LENGTH)
 
 
 def init_app(app: Flask) -> None:
     """Each app gets its store: Redis when configured (shared by every worker and node), else local."""
-    app.extensions["page_cache"] = cachestore.make_store(app.config.get("CACHE_REDIS_URL"), "organizer:page:")
+    # The prefix changes when what a stored page holds does (v2: the form key's placeholder), so that during a
+    # rolling deploy no node serves a page stored by a node that fills it in differently.
+    app.extensions["page_cache"] = cachestore.make_store(app.config.get("CACHE_REDIS_URL"), "organizer:page:v2:")
     secret = app.secret_key or secrets.token_hex(16)
     app.extensions["page_cache_placeholder"] = _make_placeholder(secret)
     # With a "." no key can have: were it ever sent, the RSVP would be refused as malformed, never matched.
@@ -120,7 +123,7 @@ def cached_page(key: Hashable, render: Callable[[], str]) -> Response:
     stored = store.get(full_key)
     if stored is None:
         html = _render_with_placeholder(render)
-        has_token = _placeholder() in html
+        has_token = _placeholder() in html or _key_placeholder() in html
         store.set(full_key, ((b"1" if has_token else b"0") + html.encode("utf-8")) if store.serializes
                   else (has_token, html), seconds)
         return _page(html, shared, seconds, has_token=has_token)

@@ -25,6 +25,10 @@ PAGE = """{% extends "base.html" %}{% block content %}
 {% endblock %}"""
 
 
+KEY_ONLY_PAGE = """<form method="post"><input name="submission_key" type="hidden" value="{{ submission_key() }}">
+</form>"""
+
+
 @pytest.fixture(scope="module")
 def cache_app(database_url):
     app = make_test_app(database_url, PUBLIC_CACHE_SECONDS=60)
@@ -39,6 +43,14 @@ def cache_app(database_url):
             return render_template_string(PAGE, n=len(renders), form=EmptyForm())
 
         return pagecache.cached_page(("test", name), render)
+
+    @app.get("/_cache_key_only/<name>")
+    def key_only_page(name):
+        def render():
+            renders.append(name)
+            return render_template_string(KEY_ONLY_PAGE)
+
+        return pagecache.cached_page(("test-key-only", name), render)
 
     @app.post("/_cache/post")
     def post():
@@ -139,6 +151,14 @@ def test_the_form_key_is_empty_in_the_shared_page_and_fresh_in_each_visitors_own
     assert cache_app.renders == ["event"]  # one render, stored with the placeholder, each key put in after
     assert len(set(keys)) == 3 and all(re.fullmatch(r"[A-Za-z0-9_-]{22}", key) for key in keys), keys
     assert "placeholder" not in first.get("/_cache/event").get_data(as_text=True)
+
+
+def test_a_stored_page_with_a_form_key_but_no_token_gets_its_key_filled_in_too(cache_app):
+    personal, _token = with_session(cache_app)
+    first, second = personal.get("/_cache_key_only/a"), personal.get("/_cache_key_only/a")
+    assert cache_app.renders == ["a"]
+    assert key_of(first) != key_of(second) and "placeholder" not in first.get_data(as_text=True)
+    assert key_of(cache_app.test_client().get("/_cache_key_only/a")) == ""
 
 
 def test_the_key_placeholder_could_never_be_taken_for_a_key(cache_app):

@@ -75,8 +75,11 @@ class RsvpForm(FlaskForm):
     consent = BooleanField(_l("The organizers may contact me about future events"), default=False)
     # Honeypot: hidden from people (CSS and aria-hidden), bots fill it in.
     website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
-    # Made by static/js/rsvp.js for each filled-in form: the same form sent again gets the first answer.
+    # Made by static/js/rsvp.js for each filled-in form, else the page's own (organizer/pagecache.py): the same
+    # form sent again gets the first answer.
     submission_key = HiddenField()
+    # The key a refused sending came with, for its page to send again (rsvp/views.py); None: a fresh one.
+    submission_key_kept: str | None = None
 
     def question_fields(self):
         return [self[name] for name in self._question_names]

@@ -32,7 +32,7 @@ from organizer.services.door import scanning
 from organizer.services.events.details import details_for
 from organizer.services.events.listings import public_event_by_slug
 from organizer.services.privacy import access_log
-from organizer.services.rsvp import approval, capacity, rsvps, tickets, waitlist
+from organizer.services.rsvp import approval, capacity, rsvps, sent_again, tickets, waitlist
 from organizer.services.rsvp import links as rsvp_links
 from organizer.services.rsvp import listing as rsvp_listing
 from organizer.services.rsvp import opening as rsvp_opening
@@ -81,6 +81,7 @@ def _limit_reached(limit) -> Response | None:
     if event is None:
         return None  # the plain 429 page; there is no form to give back
     form = rsvp_form_for(event)
+    form.submission_key_kept = _key_to_send_again(form)
     form.form_errors.append(_("Too many RSVPs came from your network in the last minute, so this one wasn't "
                               "sent. What you typed is still here: wait a minute, then press the button again."))
     page = render_template("public/event.html", **event_page_context(event, form=form))
@@ -114,6 +115,8 @@ def submit(slug: str):
         # one, or the session ended) nothing is kept; the form comes back filled in, with a token.
         # If that was all that was wrong, one more press sends it.
         form.send_again = set(form.errors) == {"csrf_token"}
+        if form.send_again:
+            form.submission_key_kept = _key_to_send_again(form)
         return _form_page(event, form, 400)
     if form.website.data:
         # The honeypot was filled in: answer like a success, keep nothing.
@@ -156,6 +159,16 @@ def submit(slug: str):
     flash(_("We've emailed your private link to %(email)s. Keep that email: the link lets you see your "
             "ticket, change your RSVP or cancel.", email=form.email.data.strip()), "info")
     return redirect(url_for("rsvp.thanks", slug=slug), code=303)
+
+
+def _key_to_send_again(form) -> str | None:
+    """The well-formed key of a sending refused only by the rate limit or for its CSRF token, for the page to
+    send again: nothing was stored for this sending, but an earlier one of the same form may have been (a
+    reload after its answer was lost), and a new key would store it twice. Any other refusal gives a new key."""
+    try:
+        return sent_again.clean_key(form.submission_key.data)
+    except ValidationFailed:
+        return None
 
 
 def _sent_from_this_site() -> bool:

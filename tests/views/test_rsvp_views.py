@@ -410,6 +410,17 @@ def test_without_javascript_the_page_sent_again_after_a_lost_answer_is_answered_
     assert submission_key_from(other.get_data(as_text=True)) not in {"", key}
 
 
+@pytest.mark.parametrize(("sent", "kept"), [(SUBMISSION_KEY, True), ("not a key!", False), ("", False)])
+def test_a_sending_refused_for_its_token_comes_back_with_its_own_key(client, event, sent, kept):
+    """Its session ended, say: nothing was stored for it, but an earlier sending of the same form may have been."""
+    response = client.post("/e/lmc/rsvp", data={"csrf_token": "forged-token", "name": "Amina",
+                                                "submission_key": sent}, headers=SAME_ORIGIN)
+    assert "press the button again" in response.get_data(as_text=True)
+    key = submission_key_from(response.get_data(as_text=True))
+    assert (key == sent) is kept
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22,64}", key)
+
+
 def test_a_page_with_mistakes_gets_a_new_key_not_the_one_sent(client, event):
     """A form refused for what it said stored nothing; the corrected one is a new sending."""
     response = submit(client, event, name="", submission_key=SUBMISSION_KEY)
@@ -514,6 +525,35 @@ def test_nul_bytes_never_reach_the_database(client, event):
     assert response.status_code in (303, 400)  # refused, or stored without the NUL
     for value in db.session.scalars(select(Rsvp.name)).all() + db.session.scalars(select(Answer.value)).all():
         assert "\x00" not in value
+
+
+def test_without_javascript_a_sending_over_the_rate_limit_keeps_its_key(database_url):
+    """The node died after storing it; the reload came while the hall's network was over the limit. The 429
+    page asks to press again: that press must send the same key, or it would store the RSVP twice."""
+    from organizer.extensions import limiter
+
+    was_enabled = limiter.enabled
+    limited = make_test_app(database_url, RATELIMIT_ENABLED=True, RSVP_RATE_LIMIT="1 per minute",
+                            WTF_CSRF_ENABLED=False)
+    try:
+        with limited.app_context():
+            campaign = builders.make_campaign(owner=builders.make_user())
+            builders.make_event(campaign, slug="busy-hall", email_policy="optional")
+            client = limited.test_client()
+            sent = {"name": "Amina Haddad", "email": "", "submission_key": SUBMISSION_KEY}
+            first = client.post("/e/busy-hall/rsvp", data=sent)  # taken; its answer is lost
+            refused = client.post("/e/busy-hall/rsvp", data=sent)
+            assert (first.status_code, refused.status_code) == (303, 429)
+            assert submission_key_from(refused.get_data(as_text=True)) == SUBMISSION_KEY
+            limiter.reset()  # a minute later: the press the page asks for
+            again = client.post("/e/busy-hall/rsvp", data=sent)
+            assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+            assert rsvp_count() == 1
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        limiter.reset()
+        limiter.enabled = was_enabled
 
 
 def test_rate_limit_gives_a_friendly_429(database_url):

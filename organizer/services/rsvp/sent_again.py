@@ -108,8 +108,9 @@ def _first_answer(event: Event, lookup: Executable, params: dict[str, Any], subm
         return None
     if (earlier.event_id != event.id or earlier.name != name or earlier.email_normalized != email_normalized
             or earlier.created_at < (now or utcnow()) - REPEAT_WINDOW):
-        # The script makes a new key whenever the form says something else, and after 15 minutes: only
-        # a forged or broken client gets here, and a reload gives it a fresh form.
+        # The script makes a new key whenever the form says something else, and after 15 minutes. Only a
+        # forged or broken client gets here, or a browser without it sending a page it kept from history
+        # with other words or after the window; the form comes back with a fresh key.
         raise ValidationFailed(str(NOT_MATCHED))
     position = (queue_position(event.id, earlier.id, earlier.created_at)
                 if earlier.status is RsvpStatus.WAITLISTED else None)
