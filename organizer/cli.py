@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 from organizer import demo, worker
 from organizer.extensions import db
 from organizer.services.accounts import accounts
-from organizer.services.common.errors import DomainError
+from organizer.services.common.errors import DomainError, NotFound
 from organizer.services.mail import limits as mail_limits
 from organizer.services.privacy import retention
 from organizer.services.reminders import followups, reminders
@@ -194,8 +194,7 @@ def _describe(found: tally.Disagreement, says: str = "says") -> str:
 @tally_cli.command("check")
 def tally_check_command() -> None:
     """List the events whose tally disagrees with their RSVPs; exit status 1 when there is one."""
-    found = tally.disagreements()
-    db.session.rollback()
+    found = tally.check()
     for item in found:
         click.echo(_describe(item))
     if found:
@@ -210,7 +209,12 @@ def tally_repair_command() -> None:
     db.session.rollback()
     mended = 0
     for event_id in event_ids:
-        found = tally.repair(event_id)
+        try:
+            found = tally.repair(event_id)
+        except NotFound:
+            db.session.rollback()
+            click.echo(f"event {event_id}: deleted meanwhile, left out")
+            continue
         db.session.commit()
         if found is not None:
             mended += 1

@@ -119,7 +119,8 @@ class RsvpTally(Model):
     Kept by the database itself: triggers on ``rsvp`` (migration 0020) add and take away on every
     insert, delete and change of status, guests or event, in the same transaction as the change,
     whatever code or SQL makes it. An RSVP reads this one row under the event lock instead of counting
-    the event's rows (services/rsvp/capacity.py, TALLY_GOING and TALLY_WAITING). Nothing in the app writes it."""
+    the event's rows (services/rsvp/capacity.py, TALLY_GOING and TALLY_WAITING). Nothing in the app writes it but
+    services/rsvp/tally.py, which mends it from the rows after SQL that ran without the triggers."""
 
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
     going_people: Mapped[int] = mapped_column(default=0)

@@ -8,7 +8,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import bindparam, delete, select, text, update
 
 from organizer.extensions import db
 from organizer.models import Event, Rsvp, RsvpStatus, RsvpTally
@@ -178,7 +178,7 @@ def test_a_stale_tally_is_found_and_mended_so_the_event_is_not_oversold(campaign
 
     assert tally.disagreements() == [tally.Disagreement(event.id, "stale-hall", tally.Places(0, 0),
                                                         tally.Places(3, 1))]
-    assert tally.repair(agreeing.id) is None  # nothing to mend: left as it was
+    assert tally.repair(agreeing.id) is None  # nothing to mend: its figures stay
     mended = tally.repair(event.id)
     db.session.commit()
     assert mended is not None and (mended.kept, mended.counted) == (tally.Places(0, 0), tally.Places(3, 1))
@@ -234,3 +234,109 @@ def test_the_tally_commands_check_then_repair(app, campaign):
     assert again.exit_code == 0 and "Every event's tally agrees with its RSVPs." in again.output
     db.session.expire_all()
     tally_agrees(db.session.get(Event, event.id))
+
+
+def test_only_going_places_and_waiting_rsvps_are_counted_as_the_triggers_count_them(campaign):
+    """Guests count for a going party only; a waiting party is one RSVP whatever its size; pending,
+    cancelled and declined take nothing."""
+    event = builders.make_event(campaign, slug="every-status", capacity=20, email_policy="not_asked")
+    for index, (status, guests) in enumerate([(RsvpStatus.GOING, 2), (RsvpStatus.WAITLISTED, 3),
+                                              (RsvpStatus.PENDING, 1), (RsvpStatus.CANCELLED, 2),
+                                              (RsvpStatus.DECLINED, 0)]):
+        builders.make_rsvp(event, name=f"Person {index}", email=None, guests=guests, status=status)
+    db.session.execute(delete(RsvpTally).where(RsvpTally.event_id == event.id))
+    db.session.commit()
+    assert [(found.kept, found.counted) for found in tally.check()] == [(tally.Places(0, 0), tally.Places(3, 1))]
+    tally.repair(event.id)
+    db.session.commit()
+    tally_agrees(event)
+
+
+def test_an_event_deleted_while_the_repair_runs_is_left_out_and_the_rest_mended(app, campaign, monkeypatch):
+    gone = builders.make_event(campaign, slug="gone", capacity=5, email_policy="not_asked")
+    later = builders.make_event(campaign, slug="later", capacity=5, email_policy="not_asked")
+    db.session.add_all([RsvpTally(event_id=gone.id, going_people=2, waitlisted_rsvps=0),
+                        RsvpTally(event_id=later.id, going_people=2, waitlisted_rsvps=0)])
+    db.session.commit()
+    gone_id, found_first = gone.id, tally.disagreements
+
+    def then_an_organizer_deletes_one():
+        found = found_first()
+        db.session.execute(delete(Event).where(Event.id == gone_id))
+        db.session.commit()
+        return found
+
+    monkeypatch.setattr(tally, "disagreements", then_an_organizer_deletes_one)
+    result = app.test_cli_runner().invoke(args=["tally", "repair"])
+    assert result.exit_code == 0, result.output
+    assert f"event {gone_id}: deleted meanwhile, left out" in result.output and "Tally: 1 event mended." in result.output
+    monkeypatch.undo()
+    assert tally.check() == []
+
+
+@pytest.mark.postgres_only
+def test_postgresql_an_rsvp_taken_while_check_reads_is_not_reported(campaign, two_connections_app, monkeypatch):
+    """The scan reads the tally and the rows in separate statements; a supporter's RSVP between them looked
+    like a disagreement. check reads each candidate again under the event lock."""
+    event = builders.make_event(campaign, slug="busy-hall", capacity=10, email_policy="not_asked")
+    rsvps.create_rsvp(event, name="Amina")
+    db.session.commit()
+    event_id, count_rows, arrived = event.id, capacity.summaries, []
+
+    def a_supporter_rsvps_meanwhile(events):
+        if not arrived:
+            with two_connections_app.app_context():
+                arrived.append(rsvps.create_rsvp(db.session.get(Event, event_id), name="Bilal"))
+                db.session.commit()
+                db.session.remove()
+        return count_rows(events)
+
+    monkeypatch.setattr(capacity, "summaries", a_supporter_rsvps_meanwhile)
+    assert [found.event_id for found in tally.disagreements()] == [event_id]  # the scan alone would say so
+    arrived.clear()
+    assert tally.check() == []
+    assert arrived  # the RSVP really came between the scan's reads
+
+
+def walk_in_after_the_count(monkeypatch, app, event_id: int) -> list[threading.Thread]:
+    """A walk-in at the door (it takes no event lock) arrives right after the repair counted the rows."""
+    count_rows, walkers = capacity.summary, []
+
+    def walk_in() -> None:
+        with app.app_context():
+            checkins.walk_in(db.session.get(Event, event_id), "Walker")
+            db.session.commit()
+            db.session.remove()
+
+    def counted_then_a_walk_in(event):
+        counted = count_rows(event)
+        walker = threading.Thread(target=walk_in)
+        walker.start()
+        walkers.append(walker)
+        walker.join(1.5)  # done by then unless it waits for the tally row
+        return counted
+
+    monkeypatch.setattr(capacity, "summary", counted_then_a_walk_in)
+    return walkers
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("lock", ["tally row locked", "control: tally row not locked"])
+def test_postgresql_a_walk_in_during_the_repair_is_not_lost(campaign, two_connections_app, monkeypatch, lock):
+    if lock.startswith("control"):
+        monkeypatch.setattr(tally, "_KEPT_FOR_UPDATE", select(RsvpTally.going_people, RsvpTally.waitlisted_rsvps)
+                            .where(RsvpTally.event_id == bindparam("event_id")))
+    event = builders.make_event(campaign, slug="door-race", capacity=10, email_policy="not_asked")
+    rsvps.create_rsvp(event, name="Amina")
+    db.session.execute(update(RsvpTally).where(RsvpTally.event_id == event.id).values(going_people=0))
+    db.session.commit()
+    event_id = event.id
+    walkers = walk_in_after_the_count(monkeypatch, two_connections_app, event_id)
+    tally.repair(event_id)
+    db.session.commit()
+    walkers[0].join(20)
+    monkeypatch.undo()
+    db.session.expire_all()
+    kept = capacity.places_taken(db.session.get(Event, event_id)).going_people
+    assert capacity.summary(db.session.get(Event, event_id)).going_people == 2
+    assert kept == (1 if lock.startswith("control") else 2)  # the control's repair wrote over the walk-in

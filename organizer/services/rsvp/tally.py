@@ -4,8 +4,13 @@ Triggers on ``rsvp`` keep each event's tally in the transaction of every change 
 what runs without them can leave it wrong: a TRUNCATE of ``rsvp``, a restore of ``rsvp`` without
 ``rsvp_tally`` or with triggers off, SQL run with ``session_replication_role = replica``. A wrong tally
 makes new RSVPs see the wrong places left: an event refuses places it has, or takes more than its
-capacity. ``flask tally check`` lists such events; ``flask tally repair`` counts each one's rows again
-under its event lock, as an RSVP to it would, and writes the tally the rows give.
+capacity. ``flask tally check`` lists such events (``check``); ``flask tally repair`` counts each one's rows
+again under its event lock, as an RSVP to it would, and writes the tally the rows give (``repair``).
+
+Both run safely beside the app's own writes: every change to an RSVP's place takes the event lock, and a
+walk-in at the door, which takes none, waits in its trigger for the tally row that both lock. Bulk SQL on
+``rsvp`` must not run at the same time: while an event's tally row is missing (a restore without it) a
+deletion or a change of status elsewhere finds no row to take from, and the repair can count it and keep it.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from organizer.database import is_sqlite
 from organizer.extensions import db
 from organizer.models import Event, Rsvp, RsvpTally
+from organizer.services.common.errors import NotFound
 from organizer.services.rsvp import capacity
 
 # Events are loaded and counted this many at a time (one IN list each).
@@ -51,7 +57,8 @@ def _batches(event_ids: list[int]) -> Iterator[list[Event]]:
 
 
 def disagreements() -> list[Disagreement]:
-    """Every event whose tally says something other than its rows, in the order of their ids."""
+    """Every event whose tally says something other than its rows, in the order of their ids, as read in a few
+    statements: on a live site an RSVP taken between them shows up here too (``check`` reads each again)."""
     kept = {event_id: Places(going, waiting) for event_id, going, waiting in db.session.execute(
         select(RsvpTally.event_id, RsvpTally.going_people, RsvpTally.waitlisted_rsvps))}
     with_rsvps = set(db.session.scalars(select(Rsvp.event_id).distinct()))
@@ -75,15 +82,42 @@ _KEPT_FOR_UPDATE = (select(RsvpTally.going_people, RsvpTally.waitlisted_rsvps)
                     .where(RsvpTally.event_id == bindparam("event_id")).with_for_update())
 
 
+def _under_lock(event_id: int, *, make_row: bool = False) -> tuple[Event, Places, Places]:
+    """The event, what its tally holds and what its rows say, read with the event and its tally row locked
+    (``make_row``: made first when missing, after the event lock, as an RSVP's trigger makes it). The tally
+    row is locked before the rows are counted, in a statement of their own: a walk-in (no event lock) waits
+    for it in its trigger, or has committed and is counted. NotFound: the event was deleted."""
+    event = capacity.lock_event(event_id)
+    if make_row:
+        db.session.execute(_ENSURE_ROW["sqlite" if is_sqlite(db.session) else "postgresql"], {"event_id": event_id})
+    kept = db.session.execute(_KEPT_FOR_UPDATE, {"event_id": event_id}).one_or_none()
+    held = Places(*kept) if kept is not None else Places(0, 0)
+    return event, held, _counted(capacity.summary(event))
+
+
+def check() -> list[Disagreement]:
+    """``disagreements``, each read again under its event's lock and kept only if it still disagrees: one short
+    transaction per event, rolled back. Events deleted meanwhile are left out."""
+    candidates = [found.event_id for found in disagreements()]
+    db.session.rollback()
+    confirmed = []
+    for event_id in candidates:
+        try:
+            event, held, places = _under_lock(event_id)
+            if held != places:
+                confirmed.append(Disagreement(event.id, event.slug, held, places))
+        except NotFound:
+            pass
+        finally:
+            db.session.rollback()
+    return confirmed
+
+
 def repair(event_id: int) -> Disagreement | None:
     """Write the event's tally from its rows, and say what it was when it disagreed (None: it agreed).
-    Runs in the caller's transaction, which should commit once per event: the lock holds RSVPs back."""
-    event = capacity.lock_event(event_id)
-    # The tally row itself is locked before the rows are counted, in a statement of their own: whatever
-    # changes an RSVP without the event lock waits for it in its trigger, or has committed and is counted.
-    db.session.execute(_ENSURE_ROW["sqlite" if is_sqlite(db.session) else "postgresql"], {"event_id": event_id})
-    held = Places(*db.session.execute(_KEPT_FOR_UPDATE, {"event_id": event_id}).one())
-    places = _counted(capacity.summary(event))
+    Runs in the caller's transaction, which should commit once per event: the lock holds RSVPs back.
+    NotFound: the event was deleted."""
+    event, held, places = _under_lock(event_id, make_row=True)
     if places == held:
         return None
     db.session.execute(update(RsvpTally).where(RsvpTally.event_id == event_id)
