@@ -26,9 +26,8 @@ def write() -> tuple[str, int]:
     global _engine
     if _engine is None:
         _engine = create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
-    statements = request.args.get("statements", 1, type=int)
+    statements, note = max(request.args.get("statements", 1, type=int), 1), request.form.get("note", "")
     with _engine.begin() as connection:
         for _ in range(statements):
-            connection.execute(text("INSERT INTO bench_write (note) VALUES (:note)"),
-                               {"note": request.form.get("note", "")})
+            connection.execute(text("INSERT INTO bench_write (note) VALUES (:note)"), {"note": note})
     return "", 204
