@@ -1,8 +1,9 @@
 """Short-lived caching of public pages, shared through Redis when configured (organizer.cachestore),
 that never caches anything personal.
 
-A public page (home, campaign, event) is the same for every anonymous visitor but for one thing:
-the CSRF token in its forms, which is bound to the visitor's own session. Visitors fall in three kinds:
+A public page (home, campaign, event) is the same for every anonymous visitor but for its forms' CSRF
+token, which is bound to the visitor's own session, and the RSVP form's key (below). Visitors fall in three
+kinds:
 
 * **No session yet** (most of the crowd a shared link brings): the page carries no token at all, so
   it is the same bytes for all of them and says so with ``Cache-Control: public, max-age=N`` and an
@@ -16,7 +17,7 @@ the CSRF token in its forms, which is bound to the visitor's own session. Visito
   a page rendered for them alone, never stored.
 
 The RSVP form's ``submission_key`` follows the token: nothing in the page everyone gets (static/js/rsvp.js
-makes one), and in a visitor's own page a fresh key, put in like the token (``submission_key()``). A browser
+makes one), and in a visitor's own page a fresh key, put in like the token (``page_submission_key()``). A browser
 without JavaScript that sends the same page again, because the answer to the first sending was lost, then
 sends the same key and gets the first answer instead of a second RSVP.
 
@@ -45,12 +46,13 @@ ANONYMOUS_SESSION_KEYS = frozenset({"csrf_token", "_permanent", "_fresh"})
 
 
 
-def _make_placeholder(secret_key: str | bytes, what: str = "") -> str:
+def _make_placeholder(secret_key: str | bytes, what: str = "csrf", separator: str = "-") -> str:
     """Where the visitor's token (or form key) goes in a stored page: the same in every worker and node that
     shares the store (derived from SECRET_KEY), and no text a user can write ends up equal to it."""
     key = secret_key.encode("utf-8") if isinstance(secret_key, str) else secret_key
-    message = b"organizer page cache placeholder" + (f" for the {what}".encode() if what else b"")
-    return f"csrf-{hmac.new(key, message, hashlib.sha256).hexdigest()[:32]}-placeholder"
+    message = b"organizer page cache placeholder" + (b"" if what == "csrf" else f" for the {what}".encode())
+    digest = hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+    return separator.join((what, digest, "placeholder"))
 
 
 def _placeholder() -> str:
@@ -61,8 +63,8 @@ def _key_placeholder() -> str:
     return current_app.extensions["page_cache_key_placeholder"]
 
 
-def submission_key(kept: str | None = None) -> str:
-    """What a form's ``submission_key`` field holds in the page (the template global ``submission_key()``):
+def page_submission_key(kept: str | None = None) -> str:
+    """What a form's ``submission_key`` field holds in the page (the template global of that name):
     ``kept``, the key a refused sending came with, for the page to send again (rsvp/views.py says when); else a
     fresh key. In a page rendered to be stored, always a placeholder, which each response replaces with a fresh
     key, or with nothing in the page everyone gets."""
@@ -79,8 +81,8 @@ def init_app(app: Flask) -> None:
     secret = app.secret_key or secrets.token_hex(16)
     app.extensions["page_cache_placeholder"] = _make_placeholder(secret)
     # With a "." no key can have: were it ever sent, the RSVP would be refused as malformed, never matched.
-    app.extensions["page_cache_key_placeholder"] = _make_placeholder(secret, "submission key").replace("-", ".")
-    app.add_template_global(submission_key)
+    app.extensions["page_cache_key_placeholder"] = _make_placeholder(secret, "key", separator=".")
+    app.add_template_global(page_submission_key)
 
 
 def clear() -> None:
@@ -123,19 +125,19 @@ def cached_page(key: Hashable, render: Callable[[], str]) -> Response:
     stored = store.get(full_key)
     if stored is None:
         html = _render_with_placeholder(render)
-        has_token = _placeholder() in html or _key_placeholder() in html
-        store.set(full_key, ((b"1" if has_token else b"0") + html.encode("utf-8")) if store.serializes
-                  else (has_token, html), seconds)
-        return _page(html, shared, seconds, has_token=has_token)
+        has_placeholders = _placeholder() in html or _key_placeholder() in html
+        store.set(full_key, ((b"1" if has_placeholders else b"0") + html.encode("utf-8")) if store.serializes
+                  else (has_placeholders, html), seconds)
+        return _page(html, shared, seconds, has_placeholders=has_placeholders)
     if store.serializes:
-        return _page(stored[1:].decode("utf-8"), shared, seconds, has_token=stored[:1] == b"1")
-    return _page(stored[1], shared, seconds, has_token=stored[0])
+        return _page(stored[1:].decode("utf-8"), shared, seconds, has_placeholders=stored[:1] == b"1")
+    return _page(stored[1], shared, seconds, has_placeholders=stored[0])
 
 
-def _page(html: str, shared: bool, seconds: int, has_token: bool = True) -> Response:
-    if has_token:
+def _page(html: str, shared: bool, seconds: int, has_placeholders: bool = True) -> Response:
+    if has_placeholders:
         html = html.replace(_placeholder(), "" if shared else generate_csrf())
-        html = html.replace(_key_placeholder(), "" if shared else submission_key())
+        html = html.replace(_key_placeholder(), "" if shared else page_submission_key())
     response = Response(html, mimetype="text/html")
     if shared and seconds > 0:
         response.cache_control.public = True
@@ -147,10 +149,12 @@ def _page(html: str, shared: bool, seconds: int, has_token: bool = True) -> Resp
 
 
 def _render_with_placeholder(render: Callable[[], str]) -> str:
-    """Render with every CSRF token (csrf_token(), form.csrf_token, hidden_tag) as the placeholder.
+    """Render with every CSRF token (csrf_token(), form.csrf_token, hidden_tag) and every form key
+    (``page_submission_key()``) as their placeholders.
 
     Flask-WTF keeps the request's signed token in ``g``; while it holds the placeholder, forms and
-    ``csrf_token()`` print it instead of minting a token for this visitor's session.
+    ``csrf_token()`` print it instead of minting a token for this visitor's session. The flag in ``g`` does the
+    same for the form key.
     """
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     missing = object()

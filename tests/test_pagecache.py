@@ -21,11 +21,11 @@ from tests.conftest import make_test_app
 PAGE = """{% extends "base.html" %}{% block content %}
 <p id="render">render {{ n }}</p>
 <form method="post" action="/_cache/post">{{ form.csrf_token }}
-<input name="submission_key" type="hidden" value="{{ submission_key() }}"><button>Go</button></form>
+<input name="submission_key" type="hidden" value="{{ page_submission_key() }}"><button>Go</button></form>
 {% endblock %}"""
 
 
-KEY_ONLY_PAGE = """<form method="post"><input name="submission_key" type="hidden" value="{{ submission_key() }}">
+KEY_ONLY_PAGE = """<form method="post"><input name="submission_key" type="hidden" value="{{ page_submission_key() }}">
 </form>"""
 
 

@@ -79,7 +79,7 @@ class RsvpForm(FlaskForm):
     # form sent again gets the first answer.
     submission_key = HiddenField()
     # The key a refused sending came with, for its page to send again (rsvp/views.py); None: a fresh one.
-    submission_key_kept: str | None = None
+    key_to_send_again: str | None = None
 
     def question_fields(self):
         return [self[name] for name in self._question_names]

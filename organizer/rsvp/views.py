@@ -81,7 +81,7 @@ def _limit_reached(limit) -> Response | None:
     if event is None:
         return None  # the plain 429 page; there is no form to give back
     form = rsvp_form_for(event)
-    form.submission_key_kept = _key_to_send_again(form)
+    form.key_to_send_again = _key_to_send_again(form)
     form.form_errors.append(_("Too many RSVPs came from your network in the last minute, so this one wasn't "
                               "sent. What you typed is still here: wait a minute, then press the button again."))
     page = render_template("public/event.html", **event_page_context(event, form=form))
@@ -116,7 +116,7 @@ def submit(slug: str):
         # If that was all that was wrong, one more press sends it.
         form.send_again = set(form.errors) == {"csrf_token"}
         if form.send_again:
-            form.submission_key_kept = _key_to_send_again(form)
+            form.key_to_send_again = _key_to_send_again(form)
         return _form_page(event, form, 400)
     if form.website.data:
         # The honeypot was filled in: answer like a success, keep nothing.

@@ -67,7 +67,7 @@ def add_together(app, monkeypatch) -> list[BaseException]:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert len(checks) == PEOPLE, "the duplicate check is no longer where the barrier holds it"
+    assert len(checks) == PEOPLE, f"the duplicate check is no longer where the barrier holds it: {outcomes}"
     return outcomes
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
-from organizer.extensions import db
+from organizer.extensions import db, limiter
 from organizer.models import (
     Answer,
     EmailPolicy,
@@ -530,8 +530,6 @@ def test_nul_bytes_never_reach_the_database(client, event):
 def test_without_javascript_a_sending_over_the_rate_limit_keeps_its_key(database_url):
     """The node died after storing it; the reload came while the hall's network was over the limit. The 429
     page asks to press again: that press must send the same key, or it would store the RSVP twice."""
-    from organizer.extensions import limiter
-
     was_enabled = limiter.enabled
     limited = make_test_app(database_url, RATELIMIT_ENABLED=True, RSVP_RATE_LIMIT="1 per minute",
                             WTF_CSRF_ENABLED=False)
@@ -557,8 +555,6 @@ def test_without_javascript_a_sending_over_the_rate_limit_keeps_its_key(database
 
 
 def test_rate_limit_gives_a_friendly_429(database_url):
-    from organizer.extensions import limiter
-
     was_enabled = limiter.enabled  # the limiter is one object shared by every app in this process
     limited = make_test_app(database_url, RATELIMIT_ENABLED=True, RSVP_RATE_LIMIT="2 per minute",
                             WTF_CSRF_ENABLED=False)

@@ -8,8 +8,8 @@ its private link) and nothing is stored or emailed. Without the script, a page m
 carries a key of its own (organizer/pagecache.py), which the browser sends again with that page.
 rsvps.create_rsvp looks the key up under the event lock, after a first sending still in flight has
 committed or not at all; a unique index holds if anything else goes wrong (one key sent to two events
-at once). The organizers' "add an RSVP by hand"
-form carries a key too: rsvps.add_by_hand looks it up first, before its "already on the list" check.
+at once). The organizers' "add an RSVP by hand" form carries a key too: rsvps.add_by_hand looks it up
+first, before its "already on the list" check.
 
 A key is only ever its browser's own, so the answer tells nobody anything they didn't send; it is
 answered only with the name and address it came with, and for ``REPEAT_WINDOW`` after its RSVP was

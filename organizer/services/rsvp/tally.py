@@ -5,7 +5,7 @@ what runs without them can leave it wrong: a TRUNCATE of ``rsvp``, a restore of 
 ``rsvp_tally`` or with triggers off, SQL run with ``session_replication_role = replica``. A wrong tally
 makes new RSVPs see the wrong places left: an event refuses places it has, or takes more than its
 capacity. ``flask tally check`` lists such events (``check``); ``flask tally repair`` counts each one's rows
-again under its event lock, as an RSVP to it would, and writes the tally the rows give (``repair``).
+again under the event lock an RSVP to it takes, and writes the tally the rows give (``repair``).
 
 Both run safely beside the app's own writes: every change to an RSVP's place takes the event lock, and a
 walk-in at the door, which takes none, waits in its trigger for the tally row that both lock. Bulk SQL on
@@ -67,9 +67,9 @@ def disagreements() -> list[Disagreement]:
         counted = capacity.summaries(events)
         for event in events:
             places = _counted(counted[event.id])
-            held = kept.get(event.id, Places(0, 0))
-            if places != held:
-                found.append(Disagreement(event.id, event.slug, held, places))
+            in_tally = kept.get(event.id, Places(0, 0))
+            if places != in_tally:
+                found.append(Disagreement(event.id, event.slug, in_tally, places))
     return found
 
 
@@ -90,9 +90,9 @@ def _under_lock(event_id: int, *, make_row: bool = False) -> tuple[Event, Places
     event = capacity.lock_event(event_id)
     if make_row:
         db.session.execute(_ENSURE_ROW["sqlite" if is_sqlite(db.session) else "postgresql"], {"event_id": event_id})
-    kept = db.session.execute(_KEPT_FOR_UPDATE, {"event_id": event_id}).one_or_none()
-    held = Places(*kept) if kept is not None else Places(0, 0)
-    return event, held, _counted(capacity.summary(event))
+    row = db.session.execute(_KEPT_FOR_UPDATE, {"event_id": event_id}).one_or_none()
+    kept = Places(*row) if row is not None else Places(0, 0)
+    return event, kept, _counted(capacity.summary(event))
 
 
 def check() -> list[Disagreement]:
@@ -103,9 +103,9 @@ def check() -> list[Disagreement]:
     confirmed = []
     for event_id in candidates:
         try:
-            event, held, places = _under_lock(event_id)
-            if held != places:
-                confirmed.append(Disagreement(event.id, event.slug, held, places))
+            event, kept, places = _under_lock(event_id)
+            if kept != places:
+                confirmed.append(Disagreement(event.id, event.slug, kept, places))
         except NotFound:
             pass
         finally:
@@ -117,10 +117,10 @@ def repair(event_id: int) -> Disagreement | None:
     """Write the event's tally from its rows, and say what it was when it disagreed (None: it agreed).
     Runs in the caller's transaction, which should commit once per event: the lock holds RSVPs back.
     NotFound: the event was deleted."""
-    event, held, places = _under_lock(event_id, make_row=True)
-    if places == held:
+    event, kept, places = _under_lock(event_id, make_row=True)
+    if places == kept:
         return None
     db.session.execute(update(RsvpTally).where(RsvpTally.event_id == event_id)
                        .values(going_people=places.going_people, waitlisted_rsvps=places.waitlisted_rsvps)
                        .execution_options(synchronize_session=False))
-    return Disagreement(event.id, event.slug, held, places)
+    return Disagreement(event.id, event.slug, kept, places)

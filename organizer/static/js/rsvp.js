@@ -156,7 +156,7 @@
       try {
         setSubmissionKey(form);
       } catch (error) {
-        // an older browser: the form goes with the page's own key, as it would without this script
+        // an older browser: the form goes with whatever key its page came with (none on the shared page)
       }
       var input = tokenInput(form);
       if (input && !input.value && form.dataset.csrfUrl) {
