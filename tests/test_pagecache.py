@@ -17,6 +17,7 @@ from organizer.services.rsvp.sent_again import KEY_MIN_LENGTH
 from organizer.views_common import EmptyForm
 from tests.builders import make_user
 from tests.conftest import make_test_app
+from tests.security.helpers import submission_key_from
 
 PAGE = """{% extends "base.html" %}{% block content %}
 <p id="render">render {{ n }}</p>
@@ -90,9 +91,7 @@ def token_of(response) -> str:
 
 
 def key_of(response) -> str:
-    match = re.search(r'name="submission_key" type="hidden" value="([^"]*)"', response.get_data(as_text=True))
-    assert match, response.get_data(as_text=True)
-    return match.group(1)
+    return submission_key_from(response.get_data(as_text=True))
 
 
 def with_session(app):

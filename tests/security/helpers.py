@@ -1,4 +1,4 @@
-"""Small helpers for the security tests: CSRF tokens from rendered forms, signed-in clients."""
+"""Small helpers for the security tests: CSRF tokens and form keys from rendered forms, signed-in clients."""
 
 from __future__ import annotations
 
@@ -10,6 +10,16 @@ _CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 def csrf_from(html: str) -> str:
     match = _CSRF.search(html)
     assert match, "no csrf_token field in the page"
+    return match.group(1)
+
+
+_SUBMISSION_KEY = re.compile(r'name="submission_key" type="hidden" value="([^"]*)"')
+
+
+def submission_key_from(html: str) -> str:
+    """The RSVP form's key as the page carries it ("" in the page everyone gets)."""
+    match = _SUBMISSION_KEY.search(html)
+    assert match, "no submission_key field in the page"
     return match.group(1)
 
 

@@ -27,7 +27,7 @@ from organizer.timeutil import utcnow
 from tests import builders
 from tests.conftest import make_test_app
 from tests.mailbox import last_link, path_of
-from tests.security.helpers import csrf_from
+from tests.security.helpers import csrf_from, submission_key_from
 
 
 @pytest.fixture
@@ -228,7 +228,7 @@ SUBMISSION_KEY = "5f2c0e9a41d84b7c9e1f3a6b8d0c2e4f"  # what static/js/rsvp.js ma
 
 def test_the_page_leaves_the_submission_key_to_the_script(client, event):
     html = client.get("/e/lmc").get_data(as_text=True)
-    assert re.search(r'<input id="submission_key" name="submission_key" type="hidden" value="">', html)
+    assert submission_key_from(html) == ""
 
 
 def test_the_same_form_sent_again_is_answered_as_the_first_and_stored_once(client, event):
@@ -384,12 +384,6 @@ def test_without_a_valid_token_the_form_comes_back_filled_in_with_a_token_and_on
     again = client.post("/e/lmc/rsvp", data={"csrf_token": csrf_from(html), **fields})
     assert again.status_code == 303
     assert rsvp_count() == 1
-
-
-def submission_key_from(html: str) -> str:
-    match = re.search(r'<input id="submission_key" name="submission_key" type="hidden" value="([^"]*)">', html)
-    assert match, html
-    return match.group(1)
 
 
 def test_without_javascript_the_page_sent_again_after_a_lost_answer_is_answered_as_the_first(client, event):
