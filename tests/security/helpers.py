@@ -13,6 +13,12 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+def csrf_secret_of(token: str) -> str:
+    """The part of a signed CSRF token that names the session's secret. The rest is a timestamp
+    and its signature, so two tokens for one session differ when a second passes between them."""
+    return token.split(".", 1)[0]
+
+
 _SUBMISSION_KEY = re.compile(r'name="submission_key" type="hidden" value="([^"]*)"')
 
 
