@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from organizer.services.mail import unsubscribe
 from tests.authorization.rules import Rule
+from tests.security.helpers import tampered
 
 
 def _link(w) -> str:
@@ -17,7 +18,7 @@ def _link(w) -> str:
 
 def _forged(w) -> str:
     token = unsubscribe.unsubscribe_token(w.campaign.id, w.rsvp.email)
-    return f"/unsubscribe/{token[:-4]}AAAA"
+    return f"/unsubscribe/{tampered(token)}"
 
 
 ROUTES: list[Rule] = [

@@ -19,6 +19,13 @@ def csrf_secret_of(token: str) -> str:
     return token.split(".", 1)[0]
 
 
+def tampered(signed: str) -> str:
+    """``signed`` with one character of its signature changed, well before the last one. The last
+    character's low bits are padding, so changing only the end can leave the signature the same."""
+    at = len(signed) - 10
+    return signed[:at] + ("A" if signed[at] != "A" else "B") + signed[at + 1:]
+
+
 _SUBMISSION_KEY = re.compile(r'name="submission_key" type="hidden" value="([^"]*)"')
 
 

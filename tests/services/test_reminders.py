@@ -21,6 +21,7 @@ from organizer.services.reminders.links import find_by_reminder_token, reminder_
 from organizer.timeutil import to_local, utcnow
 from tests import builders
 from tests.mailbox import all_messages
+from tests.security.helpers import tampered
 
 START = (utcnow() + timedelta(days=10)).replace(hour=18, minute=0, second=0, microsecond=0)
 DUE = START - timedelta(hours=24)
@@ -155,7 +156,7 @@ def test_yes_i_m_coming_is_recorded_once(event):
     reminders.confirm_coming(rsvp, now=DUE + timedelta(hours=1))
     assert rsvp.confirmed_at == DUE
     assert find_by_reminder_token(reminder_token(rsvp)) == rsvp
-    assert find_by_reminder_token(reminder_token(rsvp)[:-2] + "xx") is None
+    assert find_by_reminder_token(tampered(reminder_token(rsvp))) is None
 
 
 def test_i_can_t_make_it_promotes_the_waitlist_and_gets_no_reminder(campaign):

@@ -14,6 +14,7 @@ from organizer.services.mail import transport, unsubscribe
 from organizer.services.rsvp import rsvps
 from tests import builders
 from tests.campaign_mail_kind import campaign_mail_kind, send  # noqa: F401  (fixture)
+from tests.security.helpers import tampered
 
 ADDRESS = "Amina.Khalil@example.org"
 
@@ -80,7 +81,7 @@ def test_a_forged_or_garbled_token_is_refused(owner):
     campaign = builders.make_campaign(owner=owner)
     token = unsubscribe.unsubscribe_token(campaign.id, ADDRESS)
     assert ADDRESS.lower() not in token.lower() and "amina" not in token.lower()
-    for bad in (token[:-3] + "AAA", token + "x", "", "x" * 400, "not.a.token"):
+    for bad in (tampered(token), token + "x", "", "x" * 400, "not.a.token"):
         assert unsubscribe.read_token(bad) is None
     db.session.delete(campaign)
     db.session.commit()
