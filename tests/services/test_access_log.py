@@ -55,7 +55,7 @@ def test_an_export_writes_an_entry_with_its_row_count(team):
 def test_a_look_at_the_rsvp_list_is_written_once_per_person_event_and_day(team):
     campaign = team["campaign"]
     event, other = builders.make_event(campaign), builders.make_event(campaign)
-    now = utcnow()
+    now = utcnow().replace(hour=12, minute=0)  # five minutes later is the same day, whenever the test runs
     assert access_log.record_list_view(event, team["coordinator"], now) is True
     assert access_log.record_list_view(event, team["coordinator"], now + timedelta(minutes=5)) is False
     assert access_log.record_list_view(event, team["organizer"], now) is True
