@@ -8,10 +8,12 @@ write lock serializes them.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask
+from sqlalchemy import text
 
 from organizer.extensions import db
 
@@ -44,3 +46,20 @@ def at_once(app: Flask, people: int, prepare: Callable[[int], Loaded], act: Call
     for thread in threads:
         thread.join(timeout=timeout)
     return errors
+
+
+def sessions_waiting_for_a_lock() -> int:
+    """How many sessions of this database wait for a lock now (PostgreSQL), read on a connection of its own:
+    a transaction would keep reading the first snapshot of pg_stat_activity it took."""
+    with db.engine.connect() as connection:
+        return connection.scalar(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 10) -> None:
+    """Wait for ``condition`` rather than sleeping a fixed time that a slow machine can overrun."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout} s for {what}")
+        time.sleep(0.01)

@@ -5,7 +5,6 @@ the rows says. A tally that missed one path would let an event be oversold or re
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from sqlalchemy import bindparam, delete, select, text, update
@@ -16,7 +15,7 @@ from organizer.services.common.errors import ValidationFailed
 from organizer.services.door import checkins
 from organizer.services.rsvp import approval, capacity, rsvps, tally, waitlist
 from tests import builders
-from tests.concurrency import at_once
+from tests.concurrency import at_once, sessions_waiting_for_a_lock, wait_until
 from tests.conftest import make_test_app
 
 
@@ -123,7 +122,8 @@ def delete_two_rsvps_while_someone_rsvps(app, event_id: int, first: int, second:
         if index == 0:
             db.session.execute(delete(Rsvp).where(Rsvp.id == first))
             first_changed.set()
-            time.sleep(0.5)  # the supporter takes the event lock and waits for the tally row
+            wait_until(lambda: sessions_waiting_for_a_lock() == 1,
+                       "the supporter to take the event lock and wait for the tally row")
             db.session.execute(delete(Rsvp).where(Rsvp.id == second))
         else:
             first_changed.wait(10)
@@ -313,7 +313,8 @@ def walk_in_after_the_count(monkeypatch, app, event_id: int) -> list[threading.T
         walker = threading.Thread(target=walk_in)
         walker.start()
         walkers.append(walker)
-        walker.join(1.5)  # done by then unless it waits for the tally row
+        wait_until(lambda: not walker.is_alive() or sessions_waiting_for_a_lock() == 1,
+                   "the walk-in to be done or to wait for the tally row")
         return counted
 
     monkeypatch.setattr(capacity, "summary", counted_then_a_walk_in)
