@@ -135,7 +135,7 @@ libical:
 outbox: install
 	$(FLASK) outbox send --loop
 
-## make bench: the hot paths against a hello-world ceiling (PostgreSQL, gunicorn, wrk; about 12 minutes).
+## make bench: the hot paths against a hello-world ceiling (PostgreSQL, gunicorn, wrk; about 14 minutes).
 ## BENCH_ARGS=--quick for a few seconds on tiny data; see bench/README.md.
 bench: install wrk
 	$(BIN)/pip install --quiet -e '.[bench]'

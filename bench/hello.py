@@ -5,11 +5,19 @@ the least a write can cost on it: one INSERT and a COMMIT on PostgreSQL through 
 connection pool (no ORM, no form, no CSRF), to show what the app's POSTs are made of.
 ``POST /write?statements=N`` makes N such INSERTs in the one transaction: the least a POST that sends
 N statements can cost, whatever they are, and so the most it can reach against ``/write``.
+
+``guarded`` is a second app, served on its own so that the ceilings above stay bare Flask: its
+``POST /write?statements=N`` makes the same INSERTs behind what every state change in Organizer must
+pass, Flask's signed session cookie (permanent and refreshed on every request, as the app's is) and
+Flask-WTF's CSRF check of the token sent in the form. ``GET /session`` starts a session and answers
+its token.
 """
 
 import os
+from datetime import timedelta
 
-from flask import Flask, request
+from flask import Flask, request, session
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 from sqlalchemy import create_engine, text
 
 app = Flask(__name__)
@@ -31,3 +39,23 @@ def write() -> tuple[str, int]:
         for _ in range(statements):
             connection.execute(text("INSERT INTO bench_write (note) VALUES (:note)"), {"note": note})
     return "", 204
+
+
+guarded = Flask("guarded")
+guarded.config.update(  # as organizer/config.py sets them
+    SECRET_KEY=os.environ.get("SECRET_KEY", "bench"),
+    PERMANENT_SESSION_LIFETIME=timedelta(minutes=120),
+    SESSION_REFRESH_EACH_REQUEST=True,
+    SESSION_COOKIE_HTTPONLY=True,
+    SESSION_COOKIE_SECURE=False,
+    SESSION_COOKIE_SAMESITE="Lax",
+    WTF_CSRF_TIME_LIMIT=None,
+)
+CSRFProtect(guarded)
+guarded.add_url_rule("/write", view_func=write, methods=["POST"])
+
+
+@guarded.get("/session")
+def start_session() -> str:
+    session.permanent = True
+    return generate_csrf()

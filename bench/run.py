@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,6 +46,10 @@ WRITE_TARGETS = {
 # Beside each POST, as many minimal INSERTs as it sends statements, in one transaction on the hello app: the
 # most that number of round trips allows it, whatever the code around them.
 FLOORS = {"rsvp_floor": "rsvp", "check_in_floor": "check_in"}
+# And the same INSERTs behind what every state change must pass in this project whatever its code: Flask's
+# session cookie and Flask-WTF's CSRF check (bench/hello.py's ``guarded`` app).
+GUARDED_FLOORS = {"rsvp_guarded": "rsvp", "check_in_guarded": "check_in"}
+ALL_FLOORS = {**FLOORS, **GUARDED_FLOORS}
 DOOR_SEARCH_P99_MS = 50
 EXPORT_COPY_RATIO = 2.0
 EXPORT_PEAK_MB = 150
@@ -180,6 +185,13 @@ class Scenarios:
             raise RuntimeError(f"the {post} POST's statements were not counted")
         return f"{hello.url}/write?statements={self.statements[post]}"
 
+    def guarded_floor(self, guarded: servers.Gunicorn, post: str) -> tuple[str, str, list[str]]:
+        """The floor behind the session and the CSRF check: its URL, and a session's cookie and token."""
+        with urllib.request.urlopen(f"{guarded.url}/session", timeout=10) as response:
+            token = response.read().decode()
+            cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+        return self.floor_url(guarded, post), "write.lua", [cookie, token]
+
     def marks(self) -> dict[str, int]:
         with psycopg.connect(self.conninfo) as conn:
             return {
@@ -188,7 +200,8 @@ class Scenarios:
             }
 
 
-def measure_wrk(scenarios: Scenarios, hello: servers.Gunicorn, *, runs: int, duration: float,
+def measure_wrk(scenarios: Scenarios, hello: servers.Gunicorn, guarded: servers.Gunicorn, *, runs: int,
+                duration: float,
                 connections: int, threads: int, only: set[str] | None, warm_up: float) -> dict[str, list[dict]]:
     app_url = scenarios.app.url
     plan = [
@@ -197,8 +210,10 @@ def measure_wrk(scenarios: Scenarios, hello: servers.Gunicorn, *, runs: int, dur
         ("event", lambda: (app_url + scenarios.event_path, "get.lua", [])),
         ("home", lambda: (app_url + "/", "get.lua", [])),
         ("rsvp_floor", lambda: (scenarios.floor_url(hello, "rsvp"), "write.lua", [])),
+        ("rsvp_guarded", lambda: scenarios.guarded_floor(guarded, "rsvp")),
         ("rsvp", lambda: (app_url + "/", "rsvp.lua", scenarios.rsvp_args())),
         ("check_in_floor", lambda: (scenarios.floor_url(hello, "check_in"), "write.lua", [])),
+        ("check_in_guarded", lambda: scenarios.guarded_floor(guarded, "check_in")),
         ("check_in", lambda: (app_url + "/", "checkin.lua", scenarios.check_in_args())),
         # The search as door.js asks for it while someone types: the matching rows only.
         ("door_search", lambda: (app_url + scenarios.door_search_path, "get.lua", [scenarios.door_cookie()])),
@@ -206,10 +221,10 @@ def measure_wrk(scenarios: Scenarios, hello: servers.Gunicorn, *, runs: int, dur
         ("door_search_2", lambda: (app_url + scenarios.door_search_path, "get.lua", [scenarios.door_cookie()])),
     ]
     plan = [item for item in plan if only is None or item[0] in only or item[0] == "hello"
-            or (item[0] == "write" and only & {"rsvp", "check_in"}) or FLOORS.get(item[0]) in only
+            or (item[0] == "write" and only & {"rsvp", "check_in"}) or ALL_FLOORS.get(item[0]) in only
             or (item[0] == "door_search_2" and "door_search" in only)]
     results: dict[str, list[dict]] = {name: [] for name, _ in plan}
-    writes = {"rsvp", "check_in", "write", *FLOORS}
+    writes = {"rsvp", "check_in", "write", *ALL_FLOORS}
     # Warm-up: every path once for a short while (imports, template compilation, connections).
     for name, make in plan:
         try:
@@ -412,7 +427,7 @@ def summarize(wrk_results: dict[str, list[dict]]) -> dict[str, dict]:
         summary[name]["ratio"] = median(run["rps"] / run["hello_rps"] for run in runs if run.get("hello_rps"))
     # The POSTs against the write ceiling of the same round (wrk_results keep one run per round, in order).
     writes = wrk_results.get("write") or []
-    for name in [*WRITE_TARGETS, *FLOORS]:
+    for name in [*WRITE_TARGETS, *ALL_FLOORS]:
         if name in summary and writes:
             pairs = [run["rps"] / write["rps"] for run, write in zip(wrk_results[name], writes, strict=False)
                      if write.get("rps")]
@@ -432,6 +447,18 @@ def summarize(wrk_results: dict[str, list[dict]]) -> dict[str, dict]:
                                         for write, floor_rps, _run in rounds]),
                 "rest_now": median([1000 / rps - 1000 / floor_rps for _write, floor_rps, rps in rounds]),
             }
+            guarded = [(write["rps"], guarded_run["rps"], run["rps"])
+                       for write, guarded_run, run in zip(writes, wrk_results.get(f"{post}_guarded") or [],
+                                                          wrk_results.get(post) or [], strict=False)
+                       if write.get("rps") and guarded_run.get("rps") and run.get("rps")]
+            if guarded:
+                summary[post]["budget_ms"].update({
+                    "guarded": median([1000 / guarded_rps for _write, guarded_rps, _run in guarded]),
+                    "guarded_rest_allowed": median([1000 / (share * write) - 1000 / guarded_rps
+                                                    for write, guarded_rps, _run in guarded]),
+                    "guarded_rest_now": median([1000 / rps - 1000 / guarded_rps
+                                                for _write, guarded_rps, rps in guarded]),
+                })
     return summary
 
 
@@ -462,6 +489,16 @@ def budget_lines(summary: dict) -> list[str]:
             f"for all the rest (session, CSRF, form, ORM, heavier statements, response), against "
             f"{budget['rest_now']:.2f} ms now (each figure the median over the rounds)."
         )
+        if "guarded" in budget:
+            rest = budget["guarded_rest_allowed"]
+            lines.append("")
+            lines.append(
+                f"Behind Flask's session and Flask-WTF's CSRF check alone, which every state change here must pass, "
+                f"the same statements take {budget['guarded']:.2f} ms: "
+                + (f"that leaves {rest:.2f} ms for the form, the rules, the ORM and the response, against "
+                   f"{budget['guarded_rest_now']:.2f} ms now." if rest > 0 else
+                   f"{-rest:.2f} ms more than the target allows before any form, rule or ORM object.")
+            )
     return lines
 
 
@@ -486,9 +523,11 @@ def render_table(summary: dict, export: dict | None, queries: dict, meta: dict) 
         ("home", "home page", "≥ 50%"),
         ("rsvp", "RSVP POST (CSRF, distinct emails)", "≥ 35% of the write"),
         ("rsvp_floor", f"its {statements.get('rsvp', '')} statements alone, as minimal INSERTs (its floor)", None),
+        ("rsvp_guarded", "the same behind Flask's session and Flask-WTF's CSRF check", None),
         ("check_in", "check-in POST (door.js)", "≥ 60% of the write"),
         ("check_in_floor",
          f"its {statements.get('check_in', '')} statements alone, as minimal INSERTs (its floor)", None),
+        ("check_in_guarded", "the same behind Flask's session and Flask-WTF's CSRF check", None),
         ("door_search", f"door-list search “{DOOR_QUERY}” in {meta['popular_rsvps']:,}", f"p99 < {DOOR_SEARCH_P99_MS} ms"),
         ("door_search_2", "the same search, 2 phones at once (-c 2)", f"p99 < {DOOR_SEARCH_P99_MS} ms"),
     ]
@@ -655,7 +694,7 @@ def main(argv: list[str] | None = None) -> int:
     duration = args.duration or (1 if args.quick else 10)
     only = set(args.only.split(",")) if args.only else None
     if only is not None:
-        only |= {FLOORS[name] for name in only & FLOORS.keys()}  # a floor is measured beside its POST
+        only |= {ALL_FLOORS[name] for name in only & ALL_FLOORS.keys()}  # a floor is measured beside its POST
     if not wrk.available():
         print("wrk is not installed: apt-get install -y wrk (make bench installs it)", file=sys.stderr)
         return 2
@@ -709,11 +748,12 @@ def main(argv: list[str] | None = None) -> int:
     app_env = servers.app_environment(pg.sqlalchemy_url(databases["big"]), app_port)
     try:
         with servers.Gunicorn("app", "wsgi:app", app_env, port=app_port) as app, \
-                servers.Gunicorn("hello", "bench.hello:app", app_env) as hello:
+                servers.Gunicorn("hello", "bench.hello:app", app_env) as hello, \
+                servers.Gunicorn("guarded", "bench.hello:guarded", app_env) as guarded:
             scenarios = Scenarios(app, loaded, pg.conninfo(databases["big"]), args.threads, post_statements)
             meta["load"] = [background_cpu(1 if args.quick else 3)]
             if only is None or only - {"export", "queries"}:
-                wrk_results = measure_wrk(scenarios, hello, runs=runs, duration=duration,
+                wrk_results = measure_wrk(scenarios, hello, guarded, runs=runs, duration=duration,
                                           connections=args.connections, threads=args.threads, only=only,
                                           warm_up=0 if args.quick else 2)
             meta["load"].append(background_cpu(1 if args.quick else 3))
