@@ -8,8 +8,9 @@ N statements can cost, whatever they are, and so the most it can reach against `
 
 ``guarded`` is a second app, served on its own so that the ceilings above stay bare Flask: its
 ``POST /write?statements=N`` makes the same INSERTs behind what every state change in Organizer must
-pass, Flask's signed session cookie (permanent and refreshed on every request, as the app's is) and
-Flask-WTF's CSRF check of the token sent in the form. ``GET /session`` starts a session and answers
+pass, Flask's signed session cookie (permanent and re-signed on every response, as a door-link or
+signed-in session is; a stored RSVP's flash message re-signs its cookie too) and Flask-WTF's CSRF check
+of the token sent in the form. ``GET /session`` starts a session and answers
 its token.
 """
 
