@@ -1,5 +1,5 @@
 -- The write ceiling: a form POST that the hello app turns into one INSERT and a COMMIT.
--- args (optional): a session cookie and its CSRF token, sent with every request (/write-guarded).
+-- args (optional): a session cookie and its CSRF token, sent with every request (the guarded app in hello.py).
 wrk.method = "POST"
 wrk.body = "note=written+by+wrk"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
