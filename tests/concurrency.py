@@ -8,7 +8,6 @@ write lock serializes them.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -54,12 +53,3 @@ def sessions_waiting_for_a_lock() -> int:
     with db.engine.connect() as connection:
         return connection.scalar(text(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"))
-
-
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 10) -> None:
-    """Wait for ``condition`` rather than sleeping a fixed time that a slow machine can overrun."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout} s for {what}")
-        time.sleep(0.01)

@@ -15,7 +15,8 @@ from organizer.services.common.errors import ValidationFailed
 from organizer.services.door import checkins
 from organizer.services.rsvp import approval, capacity, rsvps, tally, waitlist
 from tests import builders
-from tests.concurrency import at_once, sessions_waiting_for_a_lock, wait_until
+from tests.cluster.nodes import wait_until
+from tests.concurrency import at_once, sessions_waiting_for_a_lock
 from tests.conftest import make_test_app
 
 
@@ -122,8 +123,8 @@ def delete_two_rsvps_while_someone_rsvps(app, event_id: int, first: int, second:
         if index == 0:
             db.session.execute(delete(Rsvp).where(Rsvp.id == first))
             first_changed.set()
-            wait_until(lambda: sessions_waiting_for_a_lock() == 1,
-                       "the supporter to take the event lock and wait for the tally row")
+            wait_until(lambda: sessions_waiting_for_a_lock() == 1, 10,
+                       "the supporter to take the event lock and wait for the tally row", interval=0.01)
             db.session.execute(delete(Rsvp).where(Rsvp.id == second))
         else:
             first_changed.wait(10)
@@ -313,8 +314,8 @@ def walk_in_after_the_count(monkeypatch, app, event_id: int) -> list[threading.T
         walker = threading.Thread(target=walk_in)
         walker.start()
         walkers.append(walker)
-        wait_until(lambda: not walker.is_alive() or sessions_waiting_for_a_lock() == 1,
-                   "the walk-in to be done or to wait for the tally row")
+        wait_until(lambda: not walker.is_alive() or sessions_waiting_for_a_lock() == 1, 10,
+                   "the walk-in to be done or to wait for the tally row", interval=0.01)
         return counted
 
     monkeypatch.setattr(capacity, "summary", counted_then_a_walk_in)
