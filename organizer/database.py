@@ -6,6 +6,8 @@ import sqlite3
 from typing import Any, cast
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult, Engine, Result
 
 
@@ -22,8 +24,21 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
 
 
 def is_sqlite(session_or_engine) -> bool:
+    return dialect_name(session_or_engine) == "sqlite"
+
+
+# The two databases the app runs on (statements built once per dialect are keyed by these names).
+DIALECTS = ("sqlite", "postgresql")
+
+
+def dialect_name(session_or_engine) -> str:
     bind = session_or_engine.get_bind() if hasattr(session_or_engine, "get_bind") else session_or_engine
-    return bind.dialect.name == "sqlite"
+    return bind.dialect.name
+
+
+def insert_for(dialect: str):
+    """SQLAlchemy's INSERT for ``dialect``: ON CONFLICT is written by each dialect's own construct."""
+    return sqlite_insert if dialect == "sqlite" else postgresql_insert
 
 
 # --- indexes for one database only ----------------------------------------------------------------

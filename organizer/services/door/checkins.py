@@ -17,10 +17,8 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import bindparam, literal, select, union_all
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from organizer.database import is_sqlite
+from organizer.database import DIALECTS, dialect_name, insert_for
 from organizer.extensions import db
 from organizer.models import (
     CheckIn,
@@ -258,12 +256,12 @@ def _entry_with_key_and_latest(rsvp_id: int, key: str | None):
 def _append_entry():
     """INSERT ... ON CONFLICT DO NOTHING RETURNING created_at into the log, built once per dialect
     (on the table: the ORM's bulk-insert path and a statement built per tap cost more than the insert)."""
-    return _APPEND_ENTRY["sqlite" if is_sqlite(db.session) else "postgresql"]
+    return _APPEND_ENTRY[dialect_name(db.session)]
 
 
 _APPEND_ENTRY = {
-    name: dialect_insert(CheckIn.__table__).on_conflict_do_nothing().returning(CheckIn.__table__.c.created_at)
-    for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+    name: insert_for(name)(CheckIn.__table__).on_conflict_do_nothing().returning(CheckIn.__table__.c.created_at)
+    for name in DIALECTS
 }
 
 

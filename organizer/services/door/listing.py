@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from sqlalchemy import bindparam, func, select
 
+from organizer.database import dialect_name
 from organizer.extensions import db
 from organizer.models import (
     CheckIn,
@@ -100,7 +101,7 @@ def door_page(event: Event, query: str = "", limit: int = 100) -> DoorPage:
     parameters: dict[str, object] = {"event_id": event.id, "limit": limit}
     if needle:
         parameters["pattern"] = "%" + re.sub(r"([/%_])", r"/\1", needle) + "%"
-    stmt = _door_page_statement(bool(needle), db.session.get_bind().dialect.name == "postgresql")
+    stmt = _door_page_statement(bool(needle), dialect_name(db.session) == "postgresql")
     rows, total = [], 0
     for *values, total in db.session.execute(stmt, parameters):  # noqa: B007 - each row carries the count
         rows.append(_door_row(*values))

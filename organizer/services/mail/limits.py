@@ -23,10 +23,8 @@ from functools import lru_cache
 from flask import current_app
 from limits import parse
 from sqlalchemy import Integer, bindparam, case, delete
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from organizer.database import is_sqlite, rowcount
+from organizer.database import dialect_name, insert_for, rowcount
 from organizer.extensions import db
 from organizer.models import MailQuota
 from organizer.timeutil import utcnow
@@ -44,14 +42,13 @@ def _key(scope: str, address_key: str) -> str:
 
 
 @lru_cache(maxsize=2)
-def _upsert(dialect_name: str):
+def _upsert(dialect: str):
     """INSERT ... ON CONFLICT (key) DO UPDATE ... RETURNING mails: a new window starts at 1, an open one
     counts on. In the SET clause the table's columns are the row already there."""
     table = MailQuota.__table__
-    dialect_insert = sqlite_insert if dialect_name == "sqlite" else postgresql_insert
     notice = bindparam("notice", type_=Integer)
-    statement = dialect_insert(table).values(key=bindparam("key"), window_started_at=bindparam("now"),
-                                             mails=1, notices=notice)
+    statement = insert_for(dialect)(table).values(key=bindparam("key"), window_started_at=bindparam("now"),
+                                                  mails=1, notices=notice)
     expired = table.c.window_started_at <= bindparam("cutoff")
     return statement.on_conflict_do_update(
         index_elements=[table.c.key],
@@ -68,7 +65,7 @@ def take(scope: str, address_key: str, *, notice: bool, now: datetime | None = N
     not go (a flood keeps its window full). Runs in the caller's transaction."""
     now = now or utcnow()
     amount, window = _limit()
-    statement = _upsert("sqlite" if is_sqlite(db.session) else "postgresql")
+    statement = _upsert(dialect_name(db.session))
     mails, notices = db.session.execute(statement, {"key": _key(scope, address_key), "now": now,
                                                     "cutoff": now - window, "notice": int(notice)}).one()
     return mails <= amount and (not notice or notices <= 1)

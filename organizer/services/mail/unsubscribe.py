@@ -60,10 +60,8 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from organizer.database import is_sqlite
+from organizer.database import dialect_name, insert_for
 from organizer.extensions import db
 from organizer.models import Campaign, MailUnsubscribe
 from organizer.services.common.validation import is_valid_id
@@ -126,7 +124,7 @@ def read_token(token: str | None) -> tuple[Campaign, str] | None:
 def unsubscribe(campaign: Campaign, hashed: str) -> None:
     """Record that the address behind ``hashed`` wants no more campaign mail from ``campaign``; doing it
     again changes nothing (also when two requests race: ON CONFLICT DO NOTHING)."""
-    dialect_insert = sqlite_insert if is_sqlite(db.session) else postgresql_insert
+    dialect_insert = insert_for(dialect_name(db.session))
     db.session.execute(
         dialect_insert(MailUnsubscribe)
         .values(campaign_id=campaign.id, address_hash=hashed)
@@ -195,7 +193,7 @@ def _rekey(campaign_id: int, addresses: Iterable[str]) -> None:
     outlives the old key's removal from SECRET_KEY_FALLBACKS (a no-op when there is no fallback)."""
     if len(_secrets()) < 2:
         return
-    dialect_insert = sqlite_insert if is_sqlite(db.session) else postgresql_insert
+    dialect_insert = insert_for(dialect_name(db.session))
     for address in addresses:
         db.session.execute(dialect_insert(MailUnsubscribe)
                            .values(campaign_id=campaign_id, address_hash=address_hash(campaign_id, address))

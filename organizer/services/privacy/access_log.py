@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
+from organizer.database import DIALECTS, dialect_name, insert_for
 from organizer.extensions import db
 from organizer.models import AccessEntry, AccessKind, Campaign, Event, ExportRecord, Message, User
 from organizer.timeutil import utcnow
@@ -63,9 +62,9 @@ def record_access(campaign: Campaign | int, kind: AccessKind, *, actor: User | N
 
 
 _INSERT_ONCE = {
-    name: dialect_insert(AccessEntry.__table__).on_conflict_do_nothing(index_elements=["once_key"])
+    name: insert_for(name)(AccessEntry.__table__).on_conflict_do_nothing(index_elements=["once_key"])
     .returning(AccessEntry.__table__.c.id)
-    for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+    for name in DIALECTS
 }
 
 
@@ -81,9 +80,8 @@ def record_list_view(event: Event, actor: User, now: datetime | None = None) -> 
         "once_key": f"list:{event.id}:{actor.id}:{now.date().isoformat()}",
         **_actor_fields(actor), **_event_fields(event),
     }
-    dialect = db.session.get_bind().dialect.name
     # RETURNING, not rowcount: the driver's rowcount for a skipped INSERT … ON CONFLICT varies.
-    return db.session.execute(_INSERT_ONCE[dialect], values).scalar() is not None
+    return db.session.execute(_INSERT_ONCE[dialect_name(db.session)], values).scalar() is not None
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from organizer.database import is_sqlite
+from organizer.database import DIALECTS, dialect_name, insert_for
 from organizer.extensions import db
 from organizer.models import Event, Rsvp, RsvpTally
 from organizer.services.common.errors import NotFound
@@ -74,9 +72,9 @@ def disagreements() -> list[Disagreement]:
 
 
 _ENSURE_ROW = {
-    name: dialect_insert(RsvpTally.__table__).values(
+    name: insert_for(name)(RsvpTally.__table__).values(
         event_id=bindparam("event_id"), going_people=0, waitlisted_rsvps=0).on_conflict_do_nothing()
-    for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+    for name in DIALECTS
 }
 _KEPT_FOR_UPDATE = (select(RsvpTally.going_people, RsvpTally.waitlisted_rsvps)
                     .where(RsvpTally.event_id == bindparam("event_id")).with_for_update())
@@ -89,7 +87,7 @@ def _under_lock(event_id: int, *, make_row: bool = False) -> tuple[Event, Places
     for it in its trigger, or has committed and is counted. NotFound: the event was deleted."""
     event = capacity.lock_event(event_id)
     if make_row:
-        db.session.execute(_ENSURE_ROW["sqlite" if is_sqlite(db.session) else "postgresql"], {"event_id": event_id})
+        db.session.execute(_ENSURE_ROW[dialect_name(db.session)], {"event_id": event_id})
     row = db.session.execute(_KEPT_FOR_UPDATE, {"event_id": event_id}).one_or_none()
     kept = Places(*row) if row is not None else Places(0, 0)
     return event, kept, _counted(capacity.summary(event))
